@@ -1,0 +1,42 @@
+import type { Role } from "../generated/prisma/enums";
+
+/**
+ * The one authorization policy. Every page, server action and route handler asks `can()` (through the guards in
+ * ./guards and the command runner in ../commands); nothing else decides who may do what.
+ */
+export const PERMISSIONS = {
+  "customers:view": ["ADMIN", "SALES", "SUPPORT"],
+  "customers:create": ["ADMIN", "SALES"],
+  "customers:edit": ["ADMIN", "SALES"],
+  "demo:create": ["ADMIN", "SALES"],
+  "trunks:view": ["ADMIN", "SALES", "SUPPORT"],
+  "trunks:create": ["ADMIN", "SALES"],
+  "trunks:edit": ["ADMIN", "SALES"],
+  "trunks:reveal-password": ["ADMIN", "SALES", "SUPPORT"],
+  "trunks:reset-password": ["ADMIN", "SUPPORT"],
+  "trunks:set-status": ["ADMIN", "SUPPORT"],
+  "trunks:resync": ["ADMIN", "SUPPORT"],
+  "staff:manage": ["ADMIN"],
+  "servers:manage": ["ADMIN"],
+  "settings:manage": ["ADMIN"],
+  "audit:view": ["ADMIN", "SUPPORT"],
+} as const satisfies Record<string, readonly Role[]>;
+
+export type Permission = keyof typeof PERMISSIONS;
+
+export type Actor = {
+  id: string;
+  email: string;
+  name: string;
+  role: Role;
+  customerId: string | null;
+};
+
+export function can(actor: Pick<Actor, "role"> | null | undefined, permission: Permission): boolean {
+  if (!actor) return false;
+  return (PERMISSIONS[permission] as readonly Role[]).includes(actor.role);
+}
+
+export const STAFF_ROLES = ["ADMIN", "SALES", "SUPPORT"] as const satisfies readonly Role[];
+export const isStaff = (actor: Pick<Actor, "role"> | null | undefined) =>
+  !!actor && (STAFF_ROLES as readonly Role[]).includes(actor.role);

@@ -1,0 +1,88 @@
+import type { z } from "zod";
+import type { Actor, Permission } from "./auth/policy";
+import { can } from "./auth/policy";
+import type { Db } from "./db";
+import { ConflictError, ForbiddenError, NotFoundError, UnauthenticatedError } from "./errors";
+import { Prisma } from "./generated/prisma/client";
+
+export type RequestMeta = { ip: string | null; userAgent: string | null };
+export type CommandContext = { db: Db; actor: Actor | null; meta: RequestMeta };
+export type AuthorizedContext = CommandContext & { actor: Actor };
+
+/**
+ * A state-changing operation: who may run it, what input it takes, and what it does. Server actions, tests and
+ * scripts all run commands through `executeCommand`, so the permission check and validation cannot be skipped.
+ */
+export type Command<Schema extends z.ZodType, Result> = {
+  name: string;
+  permission: Permission;
+  input: Schema;
+  run(ctx: AuthorizedContext, input: z.output<Schema>): Promise<Result>;
+};
+
+export function defineCommand<Schema extends z.ZodType, Result>(command: Command<Schema, Result>) {
+  return command;
+}
+
+export type FieldErrors = Record<string, string[]>;
+export type CommandFailure = {
+  ok: false;
+  reason: "invalid" | "conflict" | "forbidden" | "unauthenticated" | "not-found";
+  formError?: string;
+  fieldErrors?: FieldErrors;
+};
+export type CommandResult<Result> = { ok: true; value: Result } | CommandFailure;
+
+export async function executeCommand<Schema extends z.ZodType, Result>(
+  command: Command<Schema, Result>,
+  ctx: CommandContext,
+  rawInput: unknown,
+): Promise<CommandResult<Result>> {
+  if (!ctx.actor) return { ok: false, reason: "unauthenticated", formError: "Please sign in." };
+  if (!can(ctx.actor, command.permission)) {
+    return { ok: false, reason: "forbidden", formError: "You do not have permission to do that." };
+  }
+  const parsed = command.input.safeParse(rawInput);
+  if (!parsed.success) {
+    return {
+      ok: false,
+      reason: "invalid",
+      formError: "Please correct the highlighted fields.",
+      fieldErrors: fieldErrorsOf(parsed.error),
+    };
+  }
+  try {
+    return { ok: true, value: await command.run({ ...ctx, actor: ctx.actor }, parsed.data) };
+  } catch (error) {
+    const failure = expectedFailure(error);
+    if (failure) return failure;
+    throw error;
+  }
+}
+
+function fieldErrorsOf(error: z.ZodError): FieldErrors {
+  const errors: FieldErrors = {};
+  for (const issue of error.issues) {
+    const key = issue.path.length ? issue.path.join(".") : "_form";
+    errors[key] = [...(errors[key] ?? []), issue.message];
+  }
+  return errors;
+}
+
+function expectedFailure(error: unknown): CommandFailure | null {
+  if (error instanceof ConflictError) {
+    return {
+      ok: false,
+      reason: "conflict",
+      formError: error.message,
+      fieldErrors: error.field ? { [error.field]: [error.message] } : undefined,
+    };
+  }
+  if (error instanceof NotFoundError) return { ok: false, reason: "not-found", formError: error.message };
+  if (error instanceof ForbiddenError) return { ok: false, reason: "forbidden", formError: error.message };
+  if (error instanceof UnauthenticatedError) return { ok: false, reason: "unauthenticated", formError: error.message };
+  if (error instanceof Prisma.PrismaClientKnownRequestError && error.code === "P2002") {
+    return { ok: false, reason: "conflict", formError: "That value is already in use." };
+  }
+  return null;
+}
