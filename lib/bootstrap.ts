@@ -1,0 +1,33 @@
+import { randomBytes } from "node:crypto";
+import { hashPassword } from "./auth/passwords";
+import type { Db } from "./db";
+import { getProviderSettings } from "./settings";
+
+/**
+ * First-run data: provider settings, a SIP server to start from, and the first admin. Idempotent: existing rows
+ * are left alone. Returns the generated admin password when one was created without ADMIN_PASSWORD, so the caller
+ * can print it once.
+ */
+export async function bootstrap(
+  db: Db,
+  options: { adminEmail?: string; adminPassword?: string; defaultSipServer: string },
+): Promise<{ adminEmail: string; generatedPassword?: string } | null> {
+  await getProviderSettings(db);
+  if ((await db.sipServer.count()) === 0) {
+    await db.sipServer.create({
+      data: { hostname: options.defaultSipServer, realm: options.defaultSipServer, label: "Default" },
+    });
+  }
+  if ((await db.user.count({ where: { role: "ADMIN" } })) > 0) return null;
+  const adminEmail = (options.adminEmail ?? "admin@localhost.localdomain").trim().toLowerCase();
+  const generatedPassword = options.adminPassword ? undefined : randomBytes(15).toString("base64url");
+  const password = options.adminPassword ?? generatedPassword ?? "";
+  if (password.length < 12) throw new Error("ADMIN_PASSWORD must be at least 12 characters.");
+  await db.user.create({
+    data: { email: adminEmail, name: "Administrator", role: "ADMIN", passwordHash: await hashPassword(password) },
+  });
+  await db.auditLog.create({
+    data: { action: "staff.bootstrap-admin", targetType: "user", details: { email: adminEmail } },
+  });
+  return { adminEmail, generatedPassword };
+}

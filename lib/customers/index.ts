@@ -1,0 +1,158 @@
+import { z } from "zod";
+import { recordAudit } from "../audit/log";
+import { defineCommand } from "../commands";
+import type { Db, Tx } from "../db";
+import { ConflictError, NotFoundError } from "../errors";
+import type { Prisma } from "../generated/prisma/client";
+import { getProviderSettings } from "../settings";
+import { insertTrunk, withFreshUsername } from "../trunks/provision";
+import { email, id, requiredText } from "../validation";
+
+export const PAGE_SIZE = 20;
+
+const customerFields = {
+  company: requiredText("the company name", 120),
+  contactName: requiredText("the contact's name", 120),
+  contactEmail: email,
+};
+
+/** Search by company, contact, customer user email, SIP username or DID, newest first. */
+export async function searchCustomers(db: Db, query: string, page: number) {
+  const q = query.trim();
+  const digits = q.replace(/\D/g, "");
+  const where: Prisma.CustomerWhereInput = q
+    ? {
+        OR: [
+          { company: { contains: q, mode: "insensitive" } },
+          { contactName: { contains: q, mode: "insensitive" } },
+          { contactEmail: { contains: q, mode: "insensitive" } },
+          { users: { some: { email: { contains: q, mode: "insensitive" } } } },
+          { trunks: { some: { username: { contains: q.toLowerCase() } } } },
+          ...(digits.length >= 3 ? [{ trunks: { some: { dids: { some: { number: { contains: digits } } } } } }] : []),
+        ],
+      }
+    : {};
+  const [total, customers] = await db.$transaction([
+    db.customer.count({ where }),
+    db.customer.findMany({
+      where,
+      orderBy: { createdAt: "desc" },
+      skip: (page - 1) * PAGE_SIZE,
+      take: PAGE_SIZE,
+      include: { _count: { select: { trunks: true, users: true } } },
+    }),
+  ]);
+  return { total, customers, pages: Math.max(1, Math.ceil(total / PAGE_SIZE)) };
+}
+
+export async function getCustomer(db: Db, customerId: string) {
+  const customer = await db.customer.findUnique({
+    where: { id: customerId },
+    include: {
+      users: { orderBy: { createdAt: "asc" } },
+      trunks: { orderBy: { createdAt: "asc" }, include: { dids: true, servers: { include: { server: true } } } },
+    },
+  });
+  if (!customer) throw new NotFoundError("Customer");
+  return customer;
+}
+
+/** Creates the customer's sign-in user; the email must not belong to anyone else. */
+async function insertCustomerUser(tx: Tx, customerId: string, name: string, userEmail: string) {
+  const existing = await tx.user.findUnique({ where: { email: userEmail } });
+  if (existing) throw new ConflictError("A user with this email already exists.", "contactEmail");
+  return tx.user.create({ data: { email: userEmail, name, role: "CUSTOMER", customerId } });
+}
+
+export const createCustomer = defineCommand({
+  name: "customer.create",
+  permission: "customers:create",
+  input: z.object(customerFields),
+  async run(ctx, input) {
+    return ctx.db.$transaction(async (tx) => {
+      const customer = await tx.customer.create({ data: { ...input, createdById: ctx.actor.id } });
+      await insertCustomerUser(tx, customer.id, input.contactName, input.contactEmail);
+      await recordAudit(tx, ctx, {
+        action: "customer.create",
+        targetType: "customer",
+        targetId: customer.id,
+        customerId: customer.id,
+        details: { company: input.company, contactEmail: input.contactEmail },
+      });
+      return customer;
+    });
+  },
+});
+
+export const updateCustomer = defineCommand({
+  name: "customer.update",
+  permission: "customers:edit",
+  input: z.object({
+    customerId: id,
+    ...customerFields,
+    status: z.enum(["ACTIVE", "SUSPENDED", "CLOSED"], { error: "Choose a status." }),
+  }),
+  async run(ctx, { customerId, ...data }) {
+    return ctx.db.$transaction(async (tx) => {
+      const before = await tx.customer.findUnique({ where: { id: customerId } });
+      if (!before) throw new NotFoundError("Customer");
+      const customer = await tx.customer.update({ where: { id: customerId }, data });
+      const changed = (Object.keys(data) as (keyof typeof data)[]).filter((key) => before[key] !== customer[key]);
+      await recordAudit(tx, ctx, {
+        action: "customer.update",
+        targetType: "customer",
+        targetId: customerId,
+        customerId,
+        details: { changed },
+      });
+      return customer;
+    });
+  },
+});
+
+/**
+ * Sales' one-step demo: the customer, their sign-in user and a trunk with the provider's demo defaults
+ * (5 concurrent calls, US-only dialing, caller ID forced to the provider's number, expiring after N days).
+ */
+export const createDemoAccount = defineCommand({
+  name: "demo.create",
+  permission: "demo:create",
+  input: z.object(customerFields),
+  async run(ctx, input) {
+    return withFreshUsername(() =>
+      ctx.db.$transaction(async (tx) => {
+        const settings = await getProviderSettings(tx);
+        const servers = await tx.sipServer.findMany({ where: { active: true }, orderBy: { createdAt: "asc" } });
+        if (servers.length === 0)
+          throw new ConflictError("No active SIP server is configured; ask an admin to add one.");
+        const demoExpiresAt = new Date(Date.now() + settings.demoDurationDays * 24 * 60 * 60 * 1000);
+        const customer = await tx.customer.create({
+          data: { ...input, isDemo: true, demoExpiresAt, createdById: ctx.actor.id },
+        });
+        await insertCustomerUser(tx, customer.id, input.contactName, input.contactEmail);
+        await recordAudit(tx, ctx, {
+          action: "demo.create",
+          targetType: "customer",
+          targetId: customer.id,
+          customerId: customer.id,
+          details: {
+            company: input.company,
+            contactEmail: input.contactEmail,
+            demoExpiresAt: demoExpiresAt.toISOString(),
+          },
+        });
+        const trunk = await insertTrunk(tx, ctx, customer, {
+          serverIds: servers.map((server) => server.id),
+          callLimit: settings.demoCallLimit,
+          dialPermission: settings.demoDialPermission,
+          allowedCountries: [],
+          callerIdPolicy: "FORCED",
+          forcedCallerId: settings.forcedCallerId,
+          forcedCallerIdName: settings.forcedCallerIdName,
+          dids: [],
+        });
+        return { customer, trunk };
+      }),
+    );
+  },
+});

@@ -1,0 +1,298 @@
+import pg from "pg";
+import type {
+  CallerIdPolicy,
+  DialPermission,
+  Registrar,
+  RegistrarSnapshot,
+  Registration,
+  Subscriber,
+  SubscriberAttributes,
+} from "./types";
+
+/**
+ * Registrar adapter over the Kamailio PostgreSQL tables used by registrar/kamailio/kamailio.cfg:
+ *
+ * - `subscriber`: one row per (username, realm) with password = '' and the digest hashes ha1 / ha1b.
+ * - `usr_preferences`: the trunk attributes, type 0 rows, uuid = username = the SIP username, domain = realm,
+ *   written once per realm. Attribute names (the contract with kamailio.cfg): call_limit, dial_permission,
+ *   allowed_prefixes (comma list), cid_policy, forced_cid, forced_cid_name, did (one row per DID). Rows whose value
+ *   would be null / empty are omitted.
+ * - `location`: written by Kamailio (usrloc db_mode 1); read here for live registrations.
+ *
+ * Kamailio reads `subscriber` and `usr_preferences` on every request, so a committed put() applies to the next
+ * REGISTER or INVITE without any reload.
+ *
+ * A disabled subscriber is treated exactly like a removed one: its credentials, attributes and stored registrations
+ * are deleted (the portal keeps the truth and puts everything back on enable). Kamailio may keep an in-memory
+ * registration until it expires, but it can no longer authenticate and kamailio.cfg only routes inbound calls to
+ * trunks that still have credentials.
+ */
+
+/** Lock namespace for pg_advisory_xact_lock(int, int), so our per-username locks do not collide with other users. */
+const LOCK_NAMESPACE = 0x4b414d; // "KAM"
+
+const USERNAME_RE = /^[A-Za-z0-9._~+-]{1,64}$/;
+const REALM_RE = /^[A-Za-z0-9.-]{1,64}$/;
+const HASH_RE = /^[0-9a-f]{32}(?:[0-9a-f]{32})?$/; // MD5 (32) or SHA-256 (64) hex
+const E164_RE = /^\+[1-9][0-9]{6,14}$/;
+const PREFIX_RE = /^[1-9][0-9]{0,5}$/;
+const DIAL_PERMISSIONS: readonly DialPermission[] = ["US_ONLY", "US_CANADA", "COUNTRIES", "INTERNATIONAL"];
+const CID_POLICIES: readonly CallerIdPolicy[] = ["FORCED", "OWN_DIDS"];
+/** usr_preferences.value is VARCHAR(128). */
+const MAX_VALUE_LENGTH = 128;
+
+export class RegistrarValidationError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "RegistrarValidationError";
+  }
+}
+
+type AttributeRow = { attribute: string; value: string };
+
+/** The usr_preferences rows for one set of attributes (same rows for every realm). */
+export function attributeRows(attributes: SubscriberAttributes): AttributeRow[] {
+  const rows: AttributeRow[] = [
+    { attribute: "call_limit", value: String(attributes.callLimit) },
+    { attribute: "dial_permission", value: attributes.dialPermission },
+    { attribute: "cid_policy", value: attributes.callerIdPolicy },
+  ];
+  if (attributes.allowedPrefixes.length > 0) {
+    rows.push({ attribute: "allowed_prefixes", value: attributes.allowedPrefixes.join(",") });
+  }
+  if (attributes.forcedCallerId) rows.push({ attribute: "forced_cid", value: attributes.forcedCallerId });
+  if (attributes.forcedCallerIdName) rows.push({ attribute: "forced_cid_name", value: attributes.forcedCallerIdName });
+  for (const did of attributes.dids) rows.push({ attribute: "did", value: did });
+  return rows;
+}
+
+/** Validates before anything is written: a bad value would otherwise silently change call routing. */
+function validate(subscriber: Subscriber): Subscriber {
+  const fail = (message: string): never => {
+    throw new RegistrarValidationError(`subscriber ${JSON.stringify(subscriber.username)}: ${message}`);
+  };
+  if (!USERNAME_RE.test(subscriber.username)) fail("username must be 1-64 characters of [A-Za-z0-9._~+-]");
+
+  const realms = new Set<string>();
+  const credentials = subscriber.credentials.map((c) => {
+    if (!REALM_RE.test(c.realm)) fail(`invalid realm ${JSON.stringify(c.realm)}`);
+    if (realms.has(c.realm)) fail(`realm ${c.realm} listed twice`);
+    realms.add(c.realm);
+    const ha1 = c.ha1.toLowerCase();
+    const ha1b = c.ha1b.toLowerCase();
+    if (!HASH_RE.test(ha1) || !HASH_RE.test(ha1b)) fail(`ha1/ha1b for realm ${c.realm} must be hex digests`);
+    return { realm: c.realm, ha1, ha1b };
+  });
+
+  const a = subscriber.attributes;
+  if (!Number.isInteger(a.callLimit) || a.callLimit < 1 || a.callLimit > 1000) fail("callLimit must be 1..1000");
+  if (!DIAL_PERMISSIONS.includes(a.dialPermission)) fail(`unknown dialPermission ${String(a.dialPermission)}`);
+  if (!CID_POLICIES.includes(a.callerIdPolicy)) fail(`unknown callerIdPolicy ${String(a.callerIdPolicy)}`);
+  const allowedPrefixes = [...new Set(a.allowedPrefixes)];
+  for (const p of allowedPrefixes) if (!PREFIX_RE.test(p)) fail(`invalid country code ${JSON.stringify(p)}`);
+  if (allowedPrefixes.join(",").length > MAX_VALUE_LENGTH) fail("allowedPrefixes too long");
+  const forcedCallerId = a.forcedCallerId || null;
+  if (forcedCallerId !== null && !E164_RE.test(forcedCallerId)) fail("forcedCallerId must be E.164 (+CC…)");
+  if (a.callerIdPolicy === "FORCED" && forcedCallerId === null) fail("callerIdPolicy FORCED needs forcedCallerId");
+  const forcedCallerIdName = a.forcedCallerIdName || null;
+  if (forcedCallerIdName !== null) {
+    // Becomes a SIP display name: no control characters (header injection), and it must fit the column.
+    // biome-ignore lint/suspicious/noControlCharactersInRegex: rejecting control characters is the point.
+    if (/[\u0000-\u001f\u007f]/.test(forcedCallerIdName)) fail("forcedCallerIdName contains control characters");
+    if (forcedCallerIdName.length > MAX_VALUE_LENGTH) fail("forcedCallerIdName too long");
+  }
+  const dids = [...new Set(a.dids)];
+  for (const d of dids) if (!E164_RE.test(d)) fail(`DID ${JSON.stringify(d)} must be E.164 (+CC…)`);
+
+  return {
+    username: subscriber.username,
+    enabled: subscriber.enabled,
+    credentials,
+    attributes: { ...a, allowedPrefixes, forcedCallerId, forcedCallerIdName, dids },
+  };
+}
+
+/** Parses stored attribute rows back; values outside the contract are passed through so a comparison shows them. */
+function parseAttributes(rows: AttributeRow[]): SubscriberAttributes {
+  const first = (name: string) => rows.find((r) => r.attribute === name)?.value ?? null;
+  const prefixes = first("allowed_prefixes");
+  return {
+    callLimit: Number.parseInt(first("call_limit") ?? "0", 10) || 0,
+    dialPermission: (first("dial_permission") ?? "") as DialPermission,
+    allowedPrefixes: prefixes ? prefixes.split(",").filter((p) => p !== "") : [],
+    callerIdPolicy: (first("cid_policy") ?? "") as CallerIdPolicy,
+    forcedCallerId: first("forced_cid"),
+    forcedCallerIdName: first("forced_cid_name"),
+    dids: rows.filter((r) => r.attribute === "did").map((r) => r.value),
+  };
+}
+
+/** "sip:user@1.2.3.4:5070;transport=udp" → "1.2.3.4:5070" (5060 when the URI has no port). */
+export function hostPortOf(uri: string | null): string | null {
+  if (!uri) return null;
+  const m = /^sips?:(?:[^@;>]*@)?(\[[^\]]+\]|[^:;>?]+)(?::(\d+))?/i.exec(uri.trim());
+  if (!m) return null;
+  return `${m[1]}:${m[2] ?? (uri.toLowerCase().startsWith("sips:") ? "5061" : "5060")}`;
+}
+
+async function inTransaction<T>(pool: pg.Pool, username: string, work: (c: pg.PoolClient) => Promise<T>): Promise<T> {
+  const client = await pool.connect();
+  try {
+    await client.query("BEGIN");
+    // Serialises concurrent put/remove for the same username (the diff below reads, then writes).
+    await client.query("SELECT pg_advisory_xact_lock($1, hashtext($2))", [LOCK_NAMESPACE, username]);
+    const result = await work(client);
+    await client.query("COMMIT");
+    return result;
+  } catch (error) {
+    await client.query("ROLLBACK").catch(() => {});
+    throw error;
+  } finally {
+    client.release();
+  }
+}
+
+async function deleteEverything(client: pg.PoolClient, username: string): Promise<void> {
+  await client.query("DELETE FROM subscriber WHERE username = $1", [username]);
+  await client.query("DELETE FROM usr_preferences WHERE uuid = $1 OR username = $1", [username]);
+  await client.query("DELETE FROM location_attrs WHERE username = $1", [username]);
+  await client.query("DELETE FROM location WHERE username = $1", [username]);
+}
+
+export function createKamailioSqlRegistrar(databaseUrl: string): Registrar {
+  const pool = new pg.Pool({ connectionString: databaseUrl, max: 4, idleTimeoutMillis: 10_000 });
+  // An idle client losing its connection must not crash the process; the next query reports the problem.
+  pool.on("error", () => {});
+
+  return {
+    async put(input) {
+      const subscriber = validate(input);
+      const { username } = subscriber;
+      await inTransaction(pool, username, async (client) => {
+        if (!subscriber.enabled) {
+          await deleteEverything(client, username);
+          return;
+        }
+        const realms = subscriber.credentials.map((c) => c.realm);
+
+        // Credentials: drop realms no longer listed (and what was registered there), upsert the others.
+        await client.query("DELETE FROM subscriber WHERE username = $1 AND NOT (domain = ANY($2::text[]))", [
+          username,
+          realms,
+        ]);
+        await client.query("DELETE FROM location WHERE username = $1 AND NOT (domain = ANY($2::text[]))", [
+          username,
+          realms,
+        ]);
+        for (const c of subscriber.credentials) {
+          await client.query(
+            `INSERT INTO subscriber (username, domain, password, ha1, ha1b) VALUES ($1, $2, '', $3, $4)
+             ON CONFLICT (username, domain) DO UPDATE SET password = '', ha1 = EXCLUDED.ha1, ha1b = EXCLUDED.ha1b
+             WHERE (subscriber.password, subscriber.ha1, subscriber.ha1b) IS DISTINCT FROM ('', EXCLUDED.ha1, EXCLUDED.ha1b)`,
+            [username, c.realm, c.ha1, c.ha1b],
+          );
+        }
+
+        // Attributes: the same rows in every realm. Diff instead of delete-all + insert, so unchanged rows keep
+        // their id and last_modified (DID ownership is resolved by lowest id, see kamailio.cfg route[INBOUND]).
+        const rows = attributeRows(subscriber.attributes);
+        const domains: string[] = [];
+        const names: string[] = [];
+        const values: string[] = [];
+        for (const realm of realms) {
+          for (const r of rows) {
+            domains.push(realm);
+            names.push(r.attribute);
+            values.push(r.value);
+          }
+        }
+        const desired = "SELECT * FROM unnest($2::text[], $3::text[], $4::text[]) AS d(domain, attribute, value)";
+        // Keep exactly one well-formed row per desired (domain, attribute, value); delete everything else we own.
+        await client.query(
+          `DELETE FROM usr_preferences p
+           WHERE (p.uuid = $1::text OR p.username = $1::text)
+             AND p.id NOT IN (
+               SELECT min(k.id) FROM usr_preferences k JOIN (${desired}) d
+                 ON k.domain = d.domain AND k.attribute = d.attribute AND k.value = d.value
+               WHERE k.uuid = $1 AND k.username = $1 AND k.type = 0
+               GROUP BY k.domain, k.attribute, k.value)`,
+          [username, domains, names, values],
+        );
+        await client.query(
+          `INSERT INTO usr_preferences (uuid, username, domain, attribute, type, value, last_modified)
+           SELECT $1::text, $1::text, d.domain, d.attribute, 0, d.value, now() FROM (${desired}) d
+           WHERE NOT EXISTS (
+             SELECT 1 FROM usr_preferences k
+             WHERE k.uuid = $1 AND k.username = $1 AND k.type = 0
+               AND k.domain = d.domain AND k.attribute = d.attribute AND k.value = d.value)`,
+          [username, domains, names, values],
+        );
+      });
+    },
+
+    async remove(username) {
+      await inTransaction(pool, username, (client) => deleteEverything(client, username));
+    },
+
+    async list() {
+      const subscribers = await pool.query<{ username: string; domain: string; ha1: string; ha1b: string }>(
+        "SELECT username, domain, ha1, ha1b FROM subscriber ORDER BY username, domain",
+      );
+      const prefs = await pool.query<{ username: string; domain: string; attribute: string; value: string }>(
+        "SELECT uuid AS username, domain, attribute, value FROM usr_preferences WHERE type = 0 ORDER BY id",
+      );
+      const byAccount = new Map<string, AttributeRow[]>();
+      for (const p of prefs.rows) {
+        const key = `${p.username}\n${p.domain}`;
+        const list = byAccount.get(key) ?? [];
+        list.push({ attribute: p.attribute, value: p.value });
+        byAccount.set(key, list);
+      }
+      return subscribers.rows.map(
+        (s): RegistrarSnapshot => ({
+          username: s.username,
+          realm: s.domain,
+          ha1: s.ha1,
+          ha1b: s.ha1b,
+          attributes: parseAttributes(byAccount.get(`${s.username}\n${s.domain}`) ?? []),
+        }),
+      );
+    },
+
+    async registrations(username) {
+      // location.expires is a TIMESTAMP WITHOUT TIME ZONE written by Kamailio in its local time; pg parses such
+      // values in this process's local time, so both must run with the same TZ (see README). Expired rows linger
+      // until Kamailio's usrloc timer removes them, hence the filter.
+      const result = await pool.query<{
+        username: string;
+        domain: string | null;
+        contact: string;
+        received: string | null;
+        user_agent: string;
+        expires: Date;
+      }>(
+        `SELECT username, domain, contact, received, user_agent, expires FROM location
+         WHERE username = $1 ORDER BY expires DESC, id`,
+        [username],
+      );
+      const now = Date.now();
+      return result.rows
+        .filter((r) => r.expires.getTime() > now)
+        .map(
+          (r): Registration => ({
+            username: r.username,
+            realm: r.domain ?? "",
+            contact: r.contact,
+            received: r.received || null,
+            source: hostPortOf(r.received || null) ?? hostPortOf(r.contact),
+            userAgent: r.user_agent || null,
+            expiresAt: r.expires,
+          }),
+        );
+    },
+
+    async close() {
+      await pool.end();
+    },
+  };
+}

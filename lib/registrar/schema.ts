@@ -1,0 +1,56 @@
+import { existsSync } from "node:fs";
+import { readFile } from "node:fs/promises";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import pg from "pg";
+
+const SCHEMA_RELATIVE_PATH = "registrar/kamailio/schema/kamailio.sql";
+
+/** Lock id for pg_advisory_xact_lock: two processes starting together must not both create the tables. */
+const SCHEMA_LOCK_ID = 0x4b414d01;
+
+/**
+ * Finds registrar/kamailio/schema/kamailio.sql: next to this module in the source tree, else under the working
+ * directory (bundlers may move this module away from the repository layout).
+ */
+export function registrarSchemaPath(): string {
+  const candidates = [path.resolve(process.cwd(), SCHEMA_RELATIVE_PATH)];
+  try {
+    const here = path.dirname(fileURLToPath(import.meta.url));
+    candidates.unshift(path.resolve(here, "../..", SCHEMA_RELATIVE_PATH));
+  } catch {
+    // import.meta.url is not a file: URL (bundled); the working directory candidate remains.
+  }
+  const found = candidates.find((p) => existsSync(p));
+  if (!found) throw new Error(`registrar schema not found (looked in ${candidates.join(", ")})`);
+  return found;
+}
+
+/**
+ * Creates the Kamailio registrar tables (subscriber, usr_preferences, location, version…) from
+ * registrar/kamailio/schema/kamailio.sql when `subscriber` does not exist yet. Idempotent and safe to call from
+ * several processes at once. Returns true when it created the schema.
+ */
+export async function ensureRegistrarSchema(databaseUrl: string): Promise<boolean> {
+  const sql = await readFile(registrarSchemaPath(), "utf8");
+  const client = new pg.Client({ connectionString: databaseUrl });
+  await client.connect();
+  try {
+    await client.query("BEGIN");
+    await client.query("SELECT pg_advisory_xact_lock($1)", [SCHEMA_LOCK_ID]);
+    const exists = await client.query<{ t: string | null }>("SELECT to_regclass('subscriber')::text AS t");
+    if (exists.rows[0]?.t) {
+      await client.query("COMMIT");
+      return false;
+    }
+    // The file is plain DDL + INSERTs without parameters: one simple-protocol query runs all statements.
+    await client.query(sql);
+    await client.query("COMMIT");
+    return true;
+  } catch (error) {
+    await client.query("ROLLBACK").catch(() => {});
+    throw error;
+  } finally {
+    await client.end();
+  }
+}

@@ -1,0 +1,62 @@
+/**
+ * Contract between the portal and the SIP registrar (Kamailio). The portal is the source of truth; the registrar
+ * adapter makes the registrar database match it. See registrar/kamailio/README.md for how each field is enforced.
+ */
+
+export type DialPermission = "US_ONLY" | "US_CANADA" | "COUNTRIES" | "INTERNATIONAL";
+
+export type CallerIdPolicy = "FORCED" | "OWN_DIDS";
+
+export type SubscriberAttributes = {
+  callLimit: number; // 1..1000
+  dialPermission: DialPermission;
+  allowedPrefixes: string[]; // E.164 country calling codes without '+', e.g. ["44","49"]; used for COUNTRIES
+  callerIdPolicy: CallerIdPolicy;
+  forcedCallerId: string | null; // E.164 with '+', e.g. "+19195550100"
+  forcedCallerIdName: string | null;
+  dids: string[]; // E.164 with '+'
+};
+
+/** One per SIP server realm. ha1 = md5(username:realm:password), ha1b = md5(username@realm:realm:password). */
+export type SubscriberCredential = { realm: string; ha1: string; ha1b: string };
+
+export type Subscriber = {
+  username: string;
+  enabled: boolean;
+  credentials: SubscriberCredential[];
+  attributes: SubscriberAttributes;
+};
+
+export type Registration = {
+  username: string;
+  realm: string;
+  contact: string;
+  received: string | null;
+  source: string | null /* "ip:port" */;
+  userAgent: string | null;
+  expiresAt: Date;
+};
+
+export type RegistrarSnapshot = {
+  username: string;
+  realm: string;
+  ha1: string;
+  ha1b: string;
+  attributes: SubscriberAttributes;
+};
+
+export interface Registrar {
+  /**
+   * Idempotent: makes the registrar match `subscriber` (in one DB transaction). A disabled subscriber must not be
+   * able to authenticate (remove its subscriber rows; keep or remove attributes — document). Realms no longer listed
+   * are removed.
+   */
+  put(subscriber: Subscriber): Promise<void>;
+  /** Removes the subscriber, its attributes and its registrations. Idempotent. */
+  remove(username: string): Promise<void>;
+  /** Everything the registrar has, for reconciliation. */
+  list(): Promise<RegistrarSnapshot[]>;
+  /** Live registrations (non-expired) for one username. */
+  registrations(username: string): Promise<Registration[]>;
+  close(): Promise<void>;
+}

@@ -1,0 +1,62 @@
+import { z } from "zod";
+import { recordAudit } from "../audit/log";
+import { defineCommand } from "../commands";
+import type { Db } from "../db";
+import { ConflictError, NotFoundError } from "../errors";
+import { checkbox, hostname, id, requiredText } from "../validation";
+
+export async function listServers(db: Db, { activeOnly = false } = {}) {
+  return db.sipServer.findMany({
+    where: activeOnly ? { active: true } : {},
+    orderBy: [{ active: "desc" }, { createdAt: "asc" }],
+    include: { _count: { select: { trunks: true } } },
+  });
+}
+
+const serverFields = {
+  hostname,
+  realm: hostname.optional().or(z.literal("").transform(() => undefined)),
+  label: requiredText("a label", 80),
+  active: checkbox,
+};
+
+export const createServer = defineCommand({
+  name: "server.create",
+  permission: "servers:manage",
+  input: z.object(serverFields),
+  async run(ctx, input) {
+    return ctx.db.$transaction(async (tx) => {
+      if (await tx.sipServer.findUnique({ where: { hostname: input.hostname } })) {
+        throw new ConflictError("This hostname is already configured.", "hostname");
+      }
+      // The realm defaults to the hostname as typed; it is part of every HA1, so it is fixed per server.
+      const server = await tx.sipServer.create({ data: { ...input, realm: input.realm ?? input.hostname } });
+      await recordAudit(tx, ctx, {
+        action: "server.create",
+        targetType: "server",
+        targetId: server.id,
+        details: { hostname: server.hostname, realm: server.realm },
+      });
+      return server;
+    });
+  },
+});
+
+export const updateServer = defineCommand({
+  name: "server.update",
+  permission: "servers:manage",
+  input: z.object({ serverId: id, label: serverFields.label, active: checkbox }),
+  async run(ctx, { serverId, label, active }) {
+    return ctx.db.$transaction(async (tx) => {
+      if (!(await tx.sipServer.findUnique({ where: { id: serverId } }))) throw new NotFoundError("SIP server");
+      const server = await tx.sipServer.update({ where: { id: serverId }, data: { label, active } });
+      await recordAudit(tx, ctx, {
+        action: "server.update",
+        targetType: "server",
+        targetId: serverId,
+        details: { hostname: server.hostname, label, active },
+      });
+      return server;
+    });
+  },
+});

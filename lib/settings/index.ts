@@ -1,0 +1,51 @@
+import { z } from "zod";
+import { recordAudit } from "../audit/log";
+import { defineCommand } from "../commands";
+import type { Db, Tx } from "../db";
+import { callLimit, dialPermission, email, optionalText, phoneNumber, requiredText } from "../validation";
+
+export const DEFAULT_SETTINGS = {
+  providerName: "Trunk Portal",
+  supportEmail: "support@example.com",
+  supportPhone: "+1 202 555 0100",
+  forcedCallerId: "+12025550100",
+  forcedCallerIdName: null,
+  demoCallLimit: 5,
+  demoDialPermission: "US_ONLY",
+  demoDurationDays: 14,
+} as const;
+
+/** The provider-wide settings row, created with defaults the first time it is read. */
+export async function getProviderSettings(db: Db | Tx) {
+  return db.providerSettings.upsert({ where: { id: 1 }, create: { id: 1, ...DEFAULT_SETTINGS }, update: {} });
+}
+
+export const updateProviderSettings = defineCommand({
+  name: "settings.update",
+  permission: "settings:manage",
+  input: z.object({
+    providerName: requiredText("the provider name", 100),
+    supportEmail: email,
+    supportPhone: requiredText("a support phone number", 40),
+    forcedCallerId: phoneNumber,
+    forcedCallerIdName: optionalText(40),
+    demoCallLimit: callLimit,
+    demoDialPermission: dialPermission,
+    demoDurationDays: z.coerce
+      .number({ error: "Enter a number of days." })
+      .int("Enter a whole number of days.")
+      .min(1, "A demo lasts at least 1 day.")
+      .max(365, "A demo lasts at most 365 days."),
+  }),
+  async run(ctx, input) {
+    return ctx.db.$transaction(async (tx) => {
+      const before = await getProviderSettings(tx);
+      const after = await tx.providerSettings.update({ where: { id: 1 }, data: input });
+      const changed = Object.keys(input).filter(
+        (key) => String(before[key as keyof typeof before]) !== String(after[key as keyof typeof after]),
+      );
+      await recordAudit(tx, ctx, { action: "settings.update", targetType: "settings", details: { changed } });
+      return after;
+    });
+  },
+});

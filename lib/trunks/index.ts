@@ -1,0 +1,171 @@
+import { z } from "zod";
+import { recordAudit } from "../audit/log";
+import { type AuthorizedContext, defineCommand } from "../commands";
+import { open } from "../credentials/encryption";
+import { credentialKeyring } from "../credentials/keyring";
+import type { Db, Tx } from "../db";
+import { NotFoundError } from "../errors";
+import { id, optionalText } from "../validation";
+import {
+  applyTrunkSettings,
+  insertTrunk,
+  replaceTrunkPassword,
+  requestTrunkSync,
+  withFreshUsername,
+} from "./provision";
+import { trunkSettings } from "./schema";
+
+const trunkInclude = {
+  customer: true,
+  dids: { orderBy: { number: "asc" } },
+  servers: { include: { server: true }, orderBy: { server: { hostname: "asc" } } },
+} as const;
+
+export async function getTrunk(db: Db | Tx, trunkId: string) {
+  const trunk = await db.trunk.findUnique({ where: { id: trunkId }, include: trunkInclude });
+  if (!trunk) throw new NotFoundError("Trunk");
+  return trunk;
+}
+
+export type TrunkDetails = Awaited<ReturnType<typeof getTrunk>>;
+
+function decryptPassword(trunk: { username: string; passwordCiphertext: string; passwordKeyId: string }) {
+  return open(
+    credentialKeyring(),
+    { ciphertext: trunk.passwordCiphertext, keyId: trunk.passwordKeyId },
+    trunk.username,
+  );
+}
+
+export const createTrunk = defineCommand({
+  name: "trunk.create",
+  permission: "trunks:create",
+  input: z.intersection(z.object({ customerId: id }), trunkSettings),
+  async run(ctx, { customerId, ...settings }) {
+    return withFreshUsername(() =>
+      ctx.db.$transaction(async (tx) => {
+        const customer = await tx.customer.findUnique({ where: { id: customerId } });
+        if (!customer) throw new NotFoundError("Customer");
+        return insertTrunk(tx, ctx, customer, settings);
+      }),
+    );
+  },
+});
+
+export const updateTrunk = defineCommand({
+  name: "trunk.update",
+  permission: "trunks:edit",
+  input: z.intersection(z.object({ trunkId: id }), trunkSettings),
+  async run(ctx, { trunkId, ...settings }) {
+    return ctx.db.$transaction(async (tx) => {
+      const before = await getTrunk(tx, trunkId);
+      const trunk = await applyTrunkSettings(tx, before, decryptPassword(before), settings);
+      await requestTrunkSync(tx, trunkId);
+      await recordAudit(tx, ctx, {
+        action: "trunk.update",
+        targetType: "trunk",
+        targetId: trunkId,
+        customerId: before.customerId,
+        details: {
+          callLimit: settings.callLimit,
+          dialPermission: settings.dialPermission,
+          allowedCountries: settings.allowedCountries,
+          callerIdPolicy: settings.callerIdPolicy,
+          dids: settings.dids,
+          servers: settings.serverIds,
+        },
+      });
+      return trunk;
+    });
+  },
+});
+
+export const setTrunkStatus = defineCommand({
+  name: "trunk.set-status",
+  permission: "trunks:set-status",
+  input: z.object({
+    trunkId: id,
+    status: z.enum(["ACTIVE", "DISABLED"], { error: "Choose enable or disable." }),
+    reason: optionalText(500),
+  }),
+  async run(ctx, { trunkId, status, reason }) {
+    return ctx.db.$transaction(async (tx) => {
+      const before = await getTrunk(tx, trunkId);
+      const trunk = await tx.trunk.update({ where: { id: trunkId }, data: { status, statusReason: reason } });
+      await requestTrunkSync(tx, trunkId);
+      await recordAudit(tx, ctx, {
+        action: status === "DISABLED" ? "trunk.disable" : "trunk.enable",
+        targetType: "trunk",
+        targetId: trunkId,
+        customerId: before.customerId,
+        details: { username: before.username, reason },
+      });
+      return trunk;
+    });
+  },
+});
+
+export const resetTrunkPassword = defineCommand({
+  name: "trunk.reset-password",
+  permission: "trunks:reset-password",
+  input: z.object({ trunkId: id }),
+  async run(ctx, { trunkId }) {
+    return ctx.db.$transaction(async (tx) => {
+      const before = await getTrunk(tx, trunkId);
+      const trunk = await replaceTrunkPassword(tx, before);
+      await requestTrunkSync(tx, trunkId);
+      await recordAudit(tx, ctx, {
+        action: "trunk.reset-password",
+        targetType: "trunk",
+        targetId: trunkId,
+        customerId: before.customerId,
+        details: { username: before.username },
+      });
+      return trunk;
+    });
+  },
+});
+
+/** Shows the SIP password to someone allowed to see it; every reveal is written to the audit log first. */
+export async function revealPassword(
+  ctx: AuthorizedContext,
+  trunk: Parameters<typeof decryptPassword>[0] & { id: string; customerId: string },
+) {
+  await recordAudit(ctx.db, ctx, {
+    action: "trunk.reveal-password",
+    targetType: "trunk",
+    targetId: trunk.id,
+    customerId: trunk.customerId,
+    details: { username: trunk.username },
+  });
+  return decryptPassword(trunk);
+}
+
+export const revealTrunkPassword = defineCommand({
+  name: "trunk.reveal-password",
+  permission: "trunks:reveal-password",
+  input: z.object({ trunkId: id }),
+  async run(ctx, { trunkId }) {
+    const trunk = await getTrunk(ctx.db, trunkId);
+    return { password: await revealPassword(ctx, trunk) };
+  },
+});
+
+export const requestResync = defineCommand({
+  name: "trunk.resync",
+  permission: "trunks:resync",
+  input: z.object({ trunkId: id }),
+  async run(ctx, { trunkId }) {
+    return ctx.db.$transaction(async (tx) => {
+      const trunk = await getTrunk(tx, trunkId);
+      await requestTrunkSync(tx, trunkId);
+      await recordAudit(tx, ctx, {
+        action: "trunk.resync",
+        targetType: "trunk",
+        targetId: trunkId,
+        customerId: trunk.customerId,
+        details: { username: trunk.username },
+      });
+    });
+  },
+});
