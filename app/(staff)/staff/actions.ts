@@ -1,0 +1,38 @@
+"use server";
+
+import { serverAction } from "@/lib/actions";
+import { createCustomer, createDemoAccount, updateCustomer } from "@/lib/customers";
+import { createServer, updateServer } from "@/lib/servers";
+import { updateProviderSettings } from "@/lib/settings";
+import { createStaffUser, updateStaffUser } from "@/lib/staff";
+import {
+  createTrunk,
+  requestResync,
+  resetTrunkPassword,
+  revealTrunkPassword,
+  setTrunkStatus,
+  updateTrunk,
+} from "@/lib/trunks";
+
+export const createCustomerAction = serverAction(createCustomer, {
+  redirectTo: (customer) => `/staff/customers/${customer.id}`,
+});
+export const updateCustomerAction = serverAction(updateCustomer, {
+  redirectTo: (customer) => `/staff/customers/${customer.id}`,
+});
+export const createDemoAccountAction = serverAction(createDemoAccount, {
+  redirectTo: ({ trunk }) => `/staff/trunks/${trunk.id}`,
+});
+export const createTrunkAction = serverAction(createTrunk, { redirectTo: (trunk) => `/staff/trunks/${trunk.id}` });
+export const updateTrunkAction = serverAction(updateTrunk, { redirectTo: (trunk) => `/staff/trunks/${trunk.id}` });
+export const setTrunkStatusAction = serverAction(setTrunkStatus, { message: "Trunk status updated." });
+export const resetTrunkPasswordAction = serverAction(resetTrunkPassword, {
+  message: "A new SIP password was generated. The old one no longer works.",
+});
+export const revealTrunkPasswordAction = serverAction(revealTrunkPassword, { data: ({ password }) => ({ password }) });
+export const resyncTrunkAction = serverAction(requestResync, { message: "Registrar sync requested." });
+export const createStaffUserAction = serverAction(createStaffUser, { message: "Staff user created." });
+export const updateStaffUserAction = serverAction(updateStaffUser, { message: "Staff user updated." });
+export const createServerAction = serverAction(createServer, { message: "SIP server added." });
+export const updateServerAction = serverAction(updateServer, { message: "SIP server updated." });
+export const updateSettingsAction = serverAction(updateProviderSettings, { message: "Settings saved." });

@@ -1,0 +1,86 @@
+import type { Metadata } from "next";
+import Link from "next/link";
+import { Badge, ButtonLink, formatDateTime, PageHeader, Pagination, Table } from "@/components/ui";
+import { requirePermission } from "@/lib/auth/guards";
+import { can } from "@/lib/auth/policy";
+import { searchCustomers } from "@/lib/customers";
+import { getDb } from "@/lib/db";
+import { page as pageSchema } from "@/lib/validation";
+
+export const metadata: Metadata = { title: "Customers" };
+
+export default async function CustomersPage({
+  searchParams,
+}: {
+  searchParams: Promise<{ q?: string; page?: string }>;
+}) {
+  const actor = await requirePermission("customers:view");
+  const { q = "", page: rawPage } = await searchParams;
+  const page = pageSchema.parse(rawPage);
+  const { customers, total, pages } = await searchCustomers(getDb(), q, page);
+  return (
+    <>
+      <PageHeader
+        title="Customers"
+        actions={
+          can(actor, "customers:create") ? (
+            <>
+              <ButtonLink href="/staff/demo/new">New demo account</ButtonLink>
+              <ButtonLink href="/staff/customers/new" variant="secondary">
+                New customer
+              </ButtonLink>
+            </>
+          ) : null
+        }
+      />
+      <search>
+        <form className="mb-4 flex flex-wrap items-end gap-2" action="/staff/customers">
+          <div className="grow">
+            <label htmlFor="q" className="block text-sm font-medium">
+              Search company, contact, email, SIP username or DID
+            </label>
+            <input
+              id="q"
+              name="q"
+              type="search"
+              defaultValue={q}
+              className="mt-1 block w-full rounded border border-slate-300 px-3 py-2"
+            />
+          </div>
+          <button type="submit" className="rounded bg-slate-800 px-4 py-2 text-sm font-semibold text-white">
+            Search
+          </button>
+        </form>
+      </search>
+      <p className="mb-2 text-sm text-slate-600" aria-live="polite">
+        {total} {total === 1 ? "customer" : "customers"}
+        {q ? ` matching “${q}”` : ""}
+      </p>
+      <Table headers={["Company", "Contact", "Trunks", "Status", "Created"]} caption="Customers">
+        {customers.map((customer) => (
+          <tr key={customer.id}>
+            <td className="px-2 py-2">
+              <Link href={`/staff/customers/${customer.id}`}>{customer.company}</Link>{" "}
+              {customer.isDemo ? <Badge color="blue">Demo</Badge> : null}
+            </td>
+            <td className="px-2 py-2">
+              {customer.contactName}
+              <br />
+              <span className="text-slate-600">{customer.contactEmail}</span>
+            </td>
+            <td className="px-2 py-2">{customer._count.trunks}</td>
+            <td className="px-2 py-2">
+              <Badge color={customer.status === "ACTIVE" ? "green" : "amber"}>{customer.status.toLowerCase()}</Badge>
+            </td>
+            <td className="px-2 py-2">{formatDateTime(customer.createdAt)}</td>
+          </tr>
+        ))}
+      </Table>
+      <Pagination
+        page={page}
+        pages={pages}
+        href={(n) => `/staff/customers?${new URLSearchParams({ ...(q ? { q } : {}), page: String(n) })}`}
+      />
+    </>
+  );
+}

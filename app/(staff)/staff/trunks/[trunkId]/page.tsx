@@ -1,0 +1,145 @@
+import type { Metadata } from "next";
+import Link from "next/link";
+import { ActionForm, SubmitButton, TextField } from "@/components/forms";
+import { RevealPassword } from "@/components/reveal-password";
+import { SyncStatus } from "@/components/sync-status";
+import {
+  Badge,
+  ButtonLink,
+  Card,
+  CopyableValue,
+  DefinitionList,
+  formatDateTime,
+  PageHeader,
+  SipServerList,
+} from "@/components/ui";
+import { requirePermission } from "@/lib/auth/guards";
+import { can } from "@/lib/auth/policy";
+import { getDb } from "@/lib/db";
+import { orNotFound } from "@/lib/pages";
+import { getTrunk } from "@/lib/trunks";
+import { describeCallerId, describeCallLimit, describeDialPermission } from "@/lib/trunks/describe";
+import {
+  resetTrunkPasswordAction,
+  resyncTrunkAction,
+  revealTrunkPasswordAction,
+  setTrunkStatusAction,
+} from "../../actions";
+
+export const metadata: Metadata = { title: "Trunk" };
+
+export default async function TrunkPage({ params }: { params: Promise<{ trunkId: string }> }) {
+  const actor = await requirePermission("trunks:view");
+  const { trunkId } = await params;
+  const trunk = await orNotFound(getTrunk(getDb(), trunkId));
+  const disabled = trunk.status === "DISABLED";
+  return (
+    <>
+      <PageHeader
+        title={`Trunk ${trunk.username}`}
+        actions={
+          can(actor, "trunks:edit") ? (
+            <ButtonLink href={`/staff/trunks/${trunk.id}/edit`} variant="secondary">
+              Edit settings
+            </ButtonLink>
+          ) : null
+        }
+      >
+        <Link href={`/staff/customers/${trunk.customerId}`}>{trunk.customer.company}</Link>{" "}
+        <Badge color={disabled ? "red" : "green"}>{disabled ? "disabled" : "active"}</Badge>
+        {disabled && trunk.statusReason ? <span className="ml-2 text-sm">Reason: {trunk.statusReason}</span> : null}
+      </PageHeader>
+
+      <Card title="Credentials">
+        <DefinitionList
+          items={[
+            ["SIP server", <SipServerList key="servers" hostnames={trunk.servers.map((s) => s.server.hostname)} />],
+            [
+              "SIP username",
+              <CopyableValue key="user" value={trunk.username} label="SIP username" testId="sip-username" />,
+            ],
+            [
+              "SIP password",
+              can(actor, "trunks:reveal-password") ? (
+                <RevealPassword key="password" action={revealTrunkPasswordAction} trunkId={trunk.id} />
+              ) : (
+                "Hidden"
+              ),
+            ],
+            ["Password set", formatDateTime(trunk.passwordChangedAt)],
+          ]}
+        />
+      </Card>
+
+      <Card title="Settings">
+        <DefinitionList
+          items={[
+            ["Call limit", describeCallLimit(trunk.callLimit)],
+            ["Dial permission", describeDialPermission(trunk.dialPermission, trunk.allowedCountries)],
+            ["Outbound caller ID", describeCallerId(trunk.callerIdPolicy, trunk.forcedCallerId)],
+            [
+              "DIDs",
+              trunk.dids.length ? (
+                <ul key="dids" className="font-mono">
+                  {trunk.dids.map((did) => (
+                    <li key={did.id}>{did.number}</li>
+                  ))}
+                </ul>
+              ) : (
+                "None"
+              ),
+            ],
+          ]}
+        />
+      </Card>
+
+      <Card
+        title="Registrar"
+        actions={
+          can(actor, "trunks:resync") ? (
+            <ActionForm action={resyncTrunkAction} className="flex items-center gap-2" aria-label="Resync">
+              <input type="hidden" name="trunkId" value={trunk.id} />
+              <SubmitButton variant="secondary">Resync now</SubmitButton>
+            </ActionForm>
+          ) : null
+        }
+      >
+        <SyncStatus trunk={trunk} />
+      </Card>
+
+      {can(actor, "trunks:reset-password") || can(actor, "trunks:set-status") ? (
+        <Card title="Support actions">
+          <div className="grid gap-6 sm:grid-cols-2">
+            {can(actor, "trunks:reset-password") ? (
+              <ActionForm
+                action={resetTrunkPasswordAction}
+                confirm="Generate a new SIP password? The current password stops working immediately."
+                aria-label="Reset SIP password"
+              >
+                <input type="hidden" name="trunkId" value={trunk.id} />
+                <p className="text-sm text-slate-700">
+                  Generates a new password. The old one stops working as soon as the registrar is updated.
+                </p>
+                <SubmitButton variant="danger">Reset SIP password</SubmitButton>
+              </ActionForm>
+            ) : null}
+            {can(actor, "trunks:set-status") ? (
+              <ActionForm
+                action={setTrunkStatusAction}
+                confirm={disabled ? undefined : "Disable this trunk? Its PBX will not be able to register or call."}
+                aria-label={disabled ? "Enable trunk" : "Disable trunk"}
+              >
+                <input type="hidden" name="trunkId" value={trunk.id} />
+                <input type="hidden" name="status" value={disabled ? "ACTIVE" : "DISABLED"} />
+                <TextField name="reason" label={disabled ? "Reason for enabling" : "Reason for disabling"} />
+                <SubmitButton variant={disabled ? "primary" : "danger"}>
+                  {disabled ? "Enable trunk" : "Disable trunk"}
+                </SubmitButton>
+              </ActionForm>
+            ) : null}
+          </div>
+        </Card>
+      ) : null}
+    </>
+  );
+}

@@ -1,0 +1,84 @@
+import { CheckboxGroup, SelectField, TextAreaField, TextField } from "@/components/forms";
+import { CALLER_ID_POLICY_LABELS, DIAL_PERMISSION_LABELS } from "@/lib/trunks/describe";
+
+type Defaults = {
+  serverIds: string[];
+  callLimit: number;
+  dialPermission: string;
+  allowedCountries: string[];
+  callerIdPolicy: string;
+  forcedCallerId: string | null;
+  forcedCallerIdName: string | null;
+  dids: string[];
+};
+
+/** The trunk settings shared by the create and edit forms. */
+export function TrunkSettingsFields({
+  servers,
+  defaults,
+}: {
+  servers: { id: string; hostname: string; label: string }[];
+  defaults: Defaults;
+}) {
+  return (
+    <>
+      <CheckboxGroup
+        name="serverIds"
+        legend="SIP server(s)"
+        defaultValues={defaults.serverIds}
+        options={servers.map((server) => ({
+          value: server.id,
+          label: (
+            <span>
+              <code className="font-mono">{server.hostname}</code> — {server.label}
+            </span>
+          ),
+        }))}
+      />
+      <TextField
+        name="callLimit"
+        label="Concurrent call limit"
+        type="number"
+        inputMode="numeric"
+        defaultValue={String(defaults.callLimit)}
+        hint="1 to 1000 simultaneous calls."
+      />
+      <SelectField
+        name="dialPermission"
+        label="Dial permission"
+        defaultValue={defaults.dialPermission}
+        options={Object.entries(DIAL_PERMISSION_LABELS).map(([value, label]) => ({ value, label }))}
+      />
+      <TextField
+        name="allowedCountries"
+        label="Allowed countries"
+        defaultValue={defaults.allowedCountries.join(", ")}
+        hint="Only for “Selected countries”: two-letter codes, e.g. US, CA, GB."
+      />
+      <SelectField
+        name="callerIdPolicy"
+        label="Outbound caller ID"
+        defaultValue={defaults.callerIdPolicy}
+        options={Object.entries(CALLER_ID_POLICY_LABELS).map(([value, label]) => ({ value, label }))}
+      />
+      <TextField
+        name="forcedCallerId"
+        label="Forced caller ID number"
+        type="tel"
+        defaultValue={defaults.forcedCallerId}
+        hint="Leave empty to use the provider's number from the settings."
+      />
+      <TextField
+        name="forcedCallerIdName"
+        label="Forced caller ID name (optional)"
+        defaultValue={defaults.forcedCallerIdName}
+      />
+      <TextAreaField
+        name="dids"
+        label="DIDs (inbound numbers)"
+        defaultValue={defaults.dids.join("\n")}
+        hint="One per line, e.g. +19193333333."
+      />
+    </>
+  );
+}

@@ -1,0 +1,67 @@
+import type { Metadata } from "next";
+import { ActionForm, Checkbox, SelectField, SubmitButton, TextField } from "@/components/forms";
+import { Badge, Card, formatDateTime, PageHeader } from "@/components/ui";
+import { requirePermission } from "@/lib/auth/guards";
+import { getDb } from "@/lib/db";
+import { listStaff } from "@/lib/staff";
+import { createStaffUserAction, updateStaffUserAction } from "../actions";
+
+export const metadata: Metadata = { title: "Staff" };
+
+const ROLE_OPTIONS = [
+  { value: "SALES", label: "Sales — creates customers, trunks and demo accounts" },
+  { value: "SUPPORT", label: "Support — views everything, resets passwords, disables trunks" },
+  { value: "ADMIN", label: "Admin — everything, including staff, servers and settings" },
+];
+
+export default async function StaffUsersPage() {
+  await requirePermission("staff:manage");
+  const staff = await listStaff(getDb());
+  return (
+    <>
+      <PageHeader title="Staff" />
+      <Card title="Add a staff member">
+        <ActionForm action={createStaffUserAction} aria-label="Add staff member">
+          <TextField name="name" label="Name" autoComplete="off" />
+          <TextField name="email" label="Email" type="email" autoComplete="off" />
+          <SelectField name="role" label="Role" options={ROLE_OPTIONS} defaultValue="SALES" />
+          <TextField
+            name="password"
+            label="Initial password"
+            type="password"
+            autoComplete="new-password"
+            hint="At least 12 characters. Share it with them privately."
+          />
+          <SubmitButton>Add staff member</SubmitButton>
+        </ActionForm>
+      </Card>
+      <Card title="Staff members">
+        <ul className="divide-y divide-slate-100">
+          {staff.map((user) => (
+            <li key={user.id} className="py-4">
+              <p className="font-medium">
+                {user.name} — {user.email} {user.active ? null : <Badge color="red">inactive</Badge>}
+              </p>
+              <p className="text-sm text-slate-600">Last sign-in: {formatDateTime(user.lastSignInAt)}</p>
+              <details className="mt-2">
+                <summary className="cursor-pointer text-sm text-blue-800">Change role, access or password</summary>
+                <ActionForm action={updateStaffUserAction} className="mt-2 space-y-3" aria-label={`Edit ${user.email}`}>
+                  <input type="hidden" name="userId" value={user.id} />
+                  <SelectField name="role" label="Role" options={ROLE_OPTIONS} defaultValue={user.role} />
+                  <Checkbox name="active" label="Can sign in" defaultChecked={user.active} />
+                  <TextField
+                    name="password"
+                    label="New password (optional)"
+                    type="password"
+                    autoComplete="new-password"
+                  />
+                  <SubmitButton variant="secondary">Save</SubmitButton>
+                </ActionForm>
+              </details>
+            </li>
+          ))}
+        </ul>
+      </Card>
+    </>
+  );
+}

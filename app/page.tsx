@@ -1,0 +1,8 @@
+import { redirect } from "next/navigation";
+import { currentActor } from "@/lib/auth/guards";
+import { isStaff } from "@/lib/auth/policy";
+
+export default async function Home() {
+  const actor = await currentActor();
+  redirect(isStaff(actor) ? "/staff/customers" : "/sign-in");
+}

@@ -1,0 +1,47 @@
+"use client";
+
+import { useActionState } from "react";
+import type { FormState } from "@/lib/actions";
+import { CopyButton } from "./copy-button";
+
+/** The SIP password stays hidden until asked for; each reveal is a server action that writes the audit log. */
+export function RevealPassword({
+  action,
+  trunkId,
+}: {
+  action: (state: FormState, formData: FormData) => Promise<FormState>;
+  trunkId: string;
+}) {
+  const [state, formAction, pending] = useActionState(action, {});
+  const password = state.data?.password;
+  if (password) {
+    return (
+      <span className="inline-flex flex-wrap items-center gap-2">
+        <code className="break-all rounded bg-slate-100 px-2 py-1 font-mono text-sm" data-testid="sip-password">
+          {password}
+        </code>
+        <CopyButton value={password} label="SIP password" />
+      </span>
+    );
+  }
+  return (
+    <form action={formAction} className="inline-flex items-center gap-2">
+      <input type="hidden" name="trunkId" value={trunkId} />
+      <span aria-hidden="true" className="font-mono tracking-widest">
+        ••••••••••••
+      </span>
+      <button
+        type="submit"
+        disabled={pending}
+        className="rounded border border-slate-300 bg-white px-2 py-1 text-xs font-semibold"
+      >
+        {pending ? "Revealing…" : "Reveal password"}
+      </button>
+      {state.formError ? (
+        <span role="alert" className="text-sm text-red-700">
+          {state.formError}
+        </span>
+      ) : null}
+    </form>
+  );
+}
