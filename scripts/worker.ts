@@ -1,0 +1,23 @@
+/**
+ * `npm run worker`: the background worker on its own, for deployments that run it apart from the web server.
+ * Needs DATABASE_URL (and the same secrets as the web server); `npm start` runs this worker itself.
+ */
+import path from "node:path";
+import { parseEnv } from "../lib/env";
+import { jobTasks } from "../lib/jobs/tasks";
+import { migrateJobQueue, startWorker } from "../lib/jobs/worker";
+import { ROOT } from "../lib/paths";
+import { loadOrCreateSecrets } from "../lib/runtime-secrets";
+
+const secrets = loadOrCreateSecrets(path.resolve(ROOT, process.env.DATA_DIR ?? ".data"), process.env);
+Object.assign(process.env, secrets);
+const env = parseEnv(process.env);
+await migrateJobQueue(env.DATABASE_URL);
+const worker = await startWorker({ connectionString: env.DATABASE_URL, taskList: jobTasks() });
+console.info("[worker] running; Ctrl-C to stop");
+const stop = async () => {
+  await worker.stop();
+  process.exit(0);
+};
+process.on("SIGINT", () => void stop());
+process.on("SIGTERM", () => void stop());

@@ -1,0 +1,5 @@
+import { CHROMIUM, ensureDebianPackages } from "../support/debian";
+
+export default function globalSetup() {
+  ensureDebianPackages([CHROMIUM]);
+}

@@ -1,0 +1,108 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { executeCommand } from "../../lib/commands";
+import { createDemoAccount } from "../../lib/customers";
+import type { Db } from "../../lib/db";
+import { getProviderSettings } from "../../lib/settings";
+import { contextFor, createActor, createPortalDatabase } from "../support/portal";
+
+let db: Db;
+
+beforeAll(async () => {
+  ({ db } = await createPortalDatabase("demo"));
+  await getProviderSettings(db);
+  await db.sipServer.create({ data: { hostname: "Sip1.Example.net", realm: "sip1.example.net", label: "US East" } });
+});
+afterAll(() => db?.$disconnect());
+
+describe("creating a demo account", () => {
+  it("stores the customer, their user and a trunk with exactly the seed's demo defaults", async () => {
+    const sales = await createActor(db, "SALES");
+    const before = Date.now();
+    const result = await executeCommand(createDemoAccount, contextFor(db, sales), {
+      company: "Acme Widgets",
+      contactName: "Wile E. Coyote",
+      contactEmail: "Wile@Acme.example",
+    });
+    expect(result.ok).toBe(true);
+    if (!result.ok) return;
+
+    const customer = await db.customer.findUniqueOrThrow({
+      where: { id: result.value.customer.id },
+      include: { users: true, trunks: { include: { servers: { include: { server: true } }, dids: true } } },
+    });
+    expect(customer.isDemo).toBe(true);
+    const days = ((customer.demoExpiresAt?.getTime() ?? 0) - before) / 86_400_000;
+    expect(days).toBeGreaterThan(13.99);
+    expect(days).toBeLessThan(14.01);
+    expect(customer.users).toMatchObject([{ email: "wile@acme.example", role: "CUSTOMER", name: "Wile E. Coyote" }]);
+
+    expect(customer.trunks).toHaveLength(1);
+    const [trunk] = customer.trunks;
+    expect(trunk).toMatchObject({
+      callLimit: 5,
+      dialPermission: "US_ONLY",
+      allowedCountries: [],
+      callerIdPolicy: "FORCED",
+      forcedCallerId: "+12025550100",
+      status: "ACTIVE",
+      syncState: "PENDING",
+    });
+    expect(trunk?.username).toMatch(/^acmewidg\d{6}$/);
+    expect(trunk?.servers.map((row) => row.server.hostname)).toEqual(["Sip1.Example.net"]);
+
+    const jobs = await db.$queryRaw<{ task_identifier: string; key: string }[]>`
+      SELECT task_identifier, key FROM graphile_worker.jobs`;
+    expect(jobs).toContainEqual({ task_identifier: "registrar.sync-trunk", key: `sync-trunk:${trunk?.id}` });
+
+    const audit = await db.auditLog.findMany({ where: { customerId: customer.id }, orderBy: { id: "asc" } });
+    expect(audit.map((entry) => entry.action)).toEqual(["demo.create", "trunk.create"]);
+    expect(audit.every((entry) => entry.actorEmail === sales.email && entry.ip === "127.0.0.1")).toBe(true);
+  });
+
+  it("uses the provider's current demo settings", async () => {
+    await db.providerSettings.update({
+      where: { id: 1 },
+      data: { demoCallLimit: 3, demoDurationDays: 30, forcedCallerId: "+19195550123" },
+    });
+    const sales = await createActor(db, "SALES");
+    const result = await executeCommand(createDemoAccount, contextFor(db, sales), {
+      company: "Road Runner Inc",
+      contactName: "R. Runner",
+      contactEmail: "beep@roadrunner.example",
+    });
+    expect(result.ok && result.value.trunk).toMatchObject({ callLimit: 3, forcedCallerId: "+19195550123" });
+    await db.providerSettings.update({
+      where: { id: 1 },
+      data: { demoCallLimit: 5, demoDurationDays: 14, forcedCallerId: "+12025550100" },
+    });
+  });
+
+  it("rejects a contact email that already has a user, and writes nothing", async () => {
+    const sales = await createActor(db, "SALES");
+    const counts = async () => [await db.customer.count(), await db.trunk.count(), await db.auditLog.count()];
+    const before = await counts();
+    const result = await executeCommand(createDemoAccount, contextFor(db, sales), {
+      company: "Duplicate Co",
+      contactName: "Again",
+      contactEmail: "wile@acme.example",
+    });
+    expect(result).toMatchObject({
+      ok: false,
+      reason: "conflict",
+      fieldErrors: { contactEmail: [expect.any(String)] },
+    });
+    expect(await counts()).toEqual(before);
+  });
+
+  it("names every invalid field", async () => {
+    const sales = await createActor(db, "SALES");
+    const result = await executeCommand(createDemoAccount, contextFor(db, sales), {
+      company: " ",
+      contactName: "",
+      contactEmail: "not-an-email",
+    });
+    expect(result.ok).toBe(false);
+    if (result.ok) return;
+    expect(Object.keys(result.fieldErrors ?? {}).sort()).toEqual(["company", "contactEmail", "contactName"]);
+  });
+});

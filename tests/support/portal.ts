@@ -1,0 +1,50 @@
+import { spawnSync } from "node:child_process";
+import { randomBytes } from "node:crypto";
+import path from "node:path";
+import { hashPassword } from "../../lib/auth/passwords";
+import type { Actor } from "../../lib/auth/policy";
+import type { CommandContext } from "../../lib/commands";
+import { createDb, type Db } from "../../lib/db";
+import type { Role } from "../../lib/generated/prisma/enums";
+import { migrateJobQueue } from "../../lib/jobs/worker";
+import { ROOT } from "../../lib/paths";
+import { createTestDatabase } from "./database";
+
+/** A migrated, empty portal database on the test cluster, with the job queue's schema. */
+export async function createPortalDatabase(prefix = "portal"): Promise<{ db: Db; url: string }> {
+  const url = await createTestDatabase(prefix);
+  const result = spawnSync(process.execPath, [path.join(ROOT, "scripts", "prisma.mjs"), "migrate", "deploy"], {
+    cwd: ROOT,
+    env: { ...process.env, DATABASE_URL: url },
+    encoding: "utf8",
+  });
+  if (result.status !== 0) throw new Error(`migrate deploy failed:\n${result.stdout}\n${result.stderr}`);
+  await migrateJobQueue(url);
+  return { db: createDb(url), url };
+}
+
+/** A user of the given role; customers get a customer account of their own unless one is given. */
+export async function createActor(db: Db, role: Role, customerId?: string): Promise<Actor> {
+  const suffix = randomBytes(4).toString("hex");
+  let ownCustomerId = customerId ?? null;
+  if (role === "CUSTOMER" && !ownCustomerId) {
+    const customer = await db.customer.create({
+      data: { company: `Customer ${suffix}`, contactName: "C", contactEmail: `c-${suffix}@example.com` },
+    });
+    ownCustomerId = customer.id;
+  }
+  const user = await db.user.create({
+    data: {
+      email: `${role.toLowerCase()}-${suffix}@example.com`,
+      name: `${role} ${suffix}`,
+      role,
+      customerId: ownCustomerId,
+      passwordHash: role === "CUSTOMER" ? null : await hashPassword("correct horse battery staple"),
+    },
+  });
+  return { id: user.id, email: user.email, name: user.name, role: user.role, customerId: user.customerId };
+}
+
+export function contextFor(db: Db, actor: Actor | null): CommandContext {
+  return { db, actor, meta: { ip: "127.0.0.1", userAgent: "vitest" } };
+}
