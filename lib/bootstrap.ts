@@ -15,7 +15,7 @@ export async function bootstrap(
   await getProviderSettings(db);
   if ((await db.sipServer.count()) === 0) {
     await db.sipServer.create({
-      data: { hostname: options.defaultSipServer, realm: options.defaultSipServer, label: "Default" },
+      data: { hostname: options.defaultSipServer, realm: options.defaultSipServer.toLowerCase(), label: "Default" },
     });
   }
   if ((await db.user.count({ where: { role: "ADMIN" } })) > 0) return null;

@@ -6,7 +6,13 @@ import { ConflictError, ForbiddenError, NotFoundError, UnauthenticatedError } fr
 import { Prisma } from "./generated/prisma/client";
 
 export type RequestMeta = { ip: string | null; userAgent: string | null };
-export type CommandContext = { db: Db; actor: Actor | null; meta: RequestMeta };
+export type CommandContext = {
+  db: Db;
+  actor: Actor | null;
+  meta: RequestMeta;
+  /** When the actor last signed in (proved who they are), for actions that need a recent sign-in. */
+  authenticatedAt?: Date | null;
+};
 export type AuthorizedContext = CommandContext & { actor: Actor };
 
 /**

@@ -15,6 +15,8 @@ const schema = z.object({
     .pipe(z.array(base64Key)),
   PORTAL_URL: z.url().default("http://localhost:3000"),
   REGISTRAR_DATABASE_URL: z.url({ protocol: /^postgres(ql)?$/ }).optional(),
+  SMTP_URL: z.url({ protocol: /^smtps?$/, error: "must be an smtp:// or smtps:// URL" }).optional(),
+  MAIL_FROM: z.string().min(3).default("Trunk Portal <no-reply@localhost>"),
 });
 
 export type Env = z.infer<typeof schema>;

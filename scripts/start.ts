@@ -10,7 +10,8 @@ import { bootstrap } from "../lib/bootstrap";
 import { createDb } from "../lib/db";
 import { type EmbeddedDatabase, startEmbeddedPostgres } from "../lib/embedded-postgres";
 import { parseEnv } from "../lib/env";
-import { jobTasks } from "../lib/jobs/tasks";
+import { workerDependencies } from "../lib/jobs/dependencies";
+import { CRONTAB, jobTasks } from "../lib/jobs/tasks";
 import { migrateJobQueue, startWorker } from "../lib/jobs/worker";
 import { ROOT } from "../lib/paths";
 import { ensureRegistrarSchema } from "../lib/registrar/schema";
@@ -117,7 +118,11 @@ async function main() {
     log(`created the first admin: ${admin.adminEmail} (password from ADMIN_PASSWORD)`);
   }
 
-  const worker = await startWorker({ connectionString: env.DATABASE_URL, taskList: jobTasks() });
+  const worker = await startWorker({
+    connectionString: env.DATABASE_URL,
+    taskList: jobTasks(workerDependencies(env)),
+    crontab: CRONTAB,
+  });
   cleanups.push(() => worker.stop());
 
   if (!dev) buildIfNeeded();

@@ -4,7 +4,8 @@
  */
 import path from "node:path";
 import { parseEnv } from "../lib/env";
-import { jobTasks } from "../lib/jobs/tasks";
+import { workerDependencies } from "../lib/jobs/dependencies";
+import { CRONTAB, jobTasks } from "../lib/jobs/tasks";
 import { migrateJobQueue, startWorker } from "../lib/jobs/worker";
 import { ROOT } from "../lib/paths";
 import { loadOrCreateSecrets } from "../lib/runtime-secrets";
@@ -13,7 +14,7 @@ const secrets = loadOrCreateSecrets(path.resolve(ROOT, process.env.DATA_DIR ?? "
 Object.assign(process.env, secrets);
 const env = parseEnv(process.env);
 await migrateJobQueue(env.DATABASE_URL);
-const worker = await startWorker({ connectionString: env.DATABASE_URL, taskList: jobTasks() });
+const worker = await startWorker({ connectionString: env.DATABASE_URL, taskList: jobTasks(workerDependencies(env)) });
 console.info("[worker] running; Ctrl-C to stop");
 const stop = async () => {
   await worker.stop();

@@ -8,12 +8,17 @@ import { auth } from "./next-auth";
 import { type Actor, can, isStaff, type Permission } from "./policy";
 import { loadActor } from "./sign-in";
 
-/** The signed-in user for this request, re-read from the database (once per request). */
-export const currentActor = cache(async (): Promise<Actor | null> => {
+/** The signed-in user for this request, re-read from the database (once per request), and when they signed in. */
+const currentSession = cache(async (): Promise<{ actor: Actor | null; authenticatedAt: Date | null }> => {
   const session = await auth();
   const userId = session?.user?.id;
-  return userId ? loadActor(getDb(), userId) : null;
+  return {
+    actor: userId ? await loadActor(getDb(), userId) : null,
+    authenticatedAt: session?.authTime ? new Date(session.authTime) : null,
+  };
 });
+
+export const currentActor = async () => (await currentSession()).actor;
 
 export async function requestMeta(): Promise<RequestMeta> {
   const h = await headers();
@@ -24,13 +29,14 @@ export async function requestMeta(): Promise<RequestMeta> {
 }
 
 export async function commandContext(): Promise<CommandContext> {
-  return { db: getDb(), actor: await currentActor(), meta: await requestMeta() };
+  const { actor, authenticatedAt } = await currentSession();
+  return { db: getDb(), actor, authenticatedAt, meta: await requestMeta() };
 }
 
 /** For pages and route handlers: signed-out visitors go to sign-in; signed-in users without the permission get 403. */
 export async function requirePermission(permission: Permission): Promise<Actor> {
   const actor = await currentActor();
-  if (!actor) redirect("/sign-in");
+  if (!actor) redirect(permission === "portal:use" ? "/portal/sign-in" : "/sign-in");
   if (!can(actor, permission)) forbidden();
   return actor;
 }

@@ -15,6 +15,9 @@ const EXPECTED: Record<Permission, Role[]> = {
   "trunks:reset-password": ["ADMIN", "SUPPORT"],
   "trunks:set-status": ["ADMIN", "SUPPORT"],
   "trunks:resync": ["ADMIN", "SUPPORT"],
+  "trunks:send-credentials": ["ADMIN", "SALES", "SUPPORT"],
+  "mail:view": ["ADMIN", "SUPPORT"],
+  "portal:use": ["CUSTOMER"],
   "staff:manage": ["ADMIN"],
   "servers:manage": ["ADMIN"],
   "settings:manage": ["ADMIN"],
@@ -40,9 +43,9 @@ describe("authorization policy", () => {
     });
   }
 
-  it("gives customers no staff permission at all", () => {
+  it("gives customers the customer portal and nothing else", () => {
     expect(
       Object.keys(PERMISSIONS).filter((permission) => can({ role: "CUSTOMER" }, permission as Permission)),
-    ).toEqual([]);
+    ).toEqual(["portal:use"]);
   });
 });

@@ -1,21 +1,59 @@
-import { Logger, type Runner, run, runMigrations, type TaskList } from "graphile-worker";
+import { EventEmitter } from "node:events";
+import { Logger, type Runner, run, runMigrations, type TaskList, type WorkerEvents } from "graphile-worker";
+import pg from "pg";
 
 /** Creates or upgrades graphile-worker's own schema (its job table is the outbox). */
 export async function migrateJobQueue(connectionString: string) {
   await runMigrations({ connectionString, logger: quietLogger() });
 }
 
+const HEARTBEAT_MS = 5_000;
+/** A worker silent this long is taken for dead and its jobs are released to the others. */
+export const DEFAULT_STALE_AFTER_MS = 30_000;
+
 /**
  * Runs the background worker: jobs are picked up through LISTEN/NOTIFY as soon as their transaction commits, and
  * failures are retried with exponential backoff by graphile-worker.
+ *
+ * graphile-worker only frees jobs held by a crashed worker after 4 hours. To make a crash cost seconds instead, each
+ * worker beats into WorkerHeartbeat, and every worker releases jobs locked by workers whose beat has stopped.
  */
 export async function startWorker(options: {
   connectionString: string;
   taskList: TaskList;
   crontab?: string;
   concurrency?: number;
+  staleAfterMs?: number;
 }): Promise<Runner> {
-  return run({
+  const staleAfterMs = options.staleAfterMs ?? DEFAULT_STALE_AFTER_MS;
+  const pool = new pg.Pool({ connectionString: options.connectionString, max: 2 });
+  const workerIds = new Set<string>();
+  const events: WorkerEvents = new EventEmitter();
+  events.on("worker:create", ({ worker }) => {
+    workerIds.add(worker.workerId);
+    void beat();
+  });
+
+  async function beat() {
+    await pool.query(
+      `INSERT INTO "WorkerHeartbeat" ("workerId", "beatAt") SELECT unnest($1::text[]), now()
+       ON CONFLICT ("workerId") DO UPDATE SET "beatAt" = now()`,
+      [[...workerIds]],
+    );
+  }
+  async function releaseJobsOfDeadWorkers() {
+    await pool.query(
+      `SELECT graphile_worker.force_unlock_workers(ARRAY(
+         SELECT DISTINCT j.locked_by FROM graphile_worker.jobs j
+         WHERE j.locked_by IS NOT NULL AND j.locked_at < now() - $1 * interval '1 millisecond'
+           AND NOT EXISTS (SELECT 1 FROM "WorkerHeartbeat" h
+                           WHERE h."workerId" = j.locked_by AND h."beatAt" > now() - $1 * interval '1 millisecond')))`,
+      [staleAfterMs],
+    );
+    await pool.query(`DELETE FROM "WorkerHeartbeat" WHERE "beatAt" < now() - interval '1 day'`);
+  }
+
+  const runner = await run({
     connectionString: options.connectionString,
     taskList: options.taskList,
     crontab: options.crontab ?? "",
@@ -23,7 +61,26 @@ export async function startWorker(options: {
     noHandleSignals: true,
     pollInterval: 1000,
     logger: quietLogger(),
+    events,
   });
+  const timer = setInterval(
+    () => {
+      beat()
+        .then(releaseJobsOfDeadWorkers)
+        .catch((error) => console.error(`[worker] heartbeat: ${error instanceof Error ? error.message : error}`));
+    },
+    Math.min(HEARTBEAT_MS, staleAfterMs / 3),
+  );
+  await beat();
+
+  const stop = runner.stop;
+  runner.stop = async () => {
+    clearInterval(timer);
+    await stop();
+    await pool.query(`DELETE FROM "WorkerHeartbeat" WHERE "workerId" = ANY($1::text[])`, [[...workerIds]]);
+    await pool.end();
+  };
+  return runner;
 }
 
 /** graphile-worker logs every job at info level; keep warnings and errors only. */

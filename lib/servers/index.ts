@@ -29,8 +29,10 @@ export const createServer = defineCommand({
       if (await tx.sipServer.findUnique({ where: { hostname: input.hostname } })) {
         throw new ConflictError("This hostname is already configured.", "hostname");
       }
-      // The realm defaults to the hostname as typed; it is part of every HA1, so it is fixed per server.
-      const server = await tx.sipServer.create({ data: { ...input, realm: input.realm ?? input.hostname } });
+      // The realm defaults to the lowercased hostname; it is part of every HA1, so it is fixed per server.
+      const server = await tx.sipServer.create({
+        data: { ...input, realm: input.realm ?? input.hostname.toLowerCase() },
+      });
       await recordAudit(tx, ctx, {
         action: "server.create",
         targetType: "server",

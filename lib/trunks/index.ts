@@ -1,11 +1,11 @@
 import { z } from "zod";
 import { recordAudit } from "../audit/log";
-import { type AuthorizedContext, defineCommand } from "../commands";
-import { open } from "../credentials/encryption";
-import { credentialKeyring } from "../credentials/keyring";
+import { type CommandContext, defineCommand } from "../commands";
 import type { Db, Tx } from "../db";
 import { NotFoundError } from "../errors";
 import { id, optionalText } from "../validation";
+import { queueCredentialsMail, queueTrunkStatusMail } from "./notify";
+import { decryptTrunkPassword } from "./password";
 import {
   applyTrunkSettings,
   insertTrunk,
@@ -29,14 +29,6 @@ export async function getTrunk(db: Db | Tx, trunkId: string) {
 
 export type TrunkDetails = Awaited<ReturnType<typeof getTrunk>>;
 
-function decryptPassword(trunk: { username: string; passwordCiphertext: string; passwordKeyId: string }) {
-  return open(
-    credentialKeyring(),
-    { ciphertext: trunk.passwordCiphertext, keyId: trunk.passwordKeyId },
-    trunk.username,
-  );
-}
-
 export const createTrunk = defineCommand({
   name: "trunk.create",
   permission: "trunks:create",
@@ -59,7 +51,7 @@ export const updateTrunk = defineCommand({
   async run(ctx, { trunkId, ...settings }) {
     return ctx.db.$transaction(async (tx) => {
       const before = await getTrunk(tx, trunkId);
-      const trunk = await applyTrunkSettings(tx, before, decryptPassword(before), settings);
+      const trunk = await applyTrunkSettings(tx, before, decryptTrunkPassword(before), settings);
       await requestTrunkSync(tx, trunkId);
       await recordAudit(tx, ctx, {
         action: "trunk.update",
@@ -93,6 +85,7 @@ export const setTrunkStatus = defineCommand({
       const before = await getTrunk(tx, trunkId);
       const trunk = await tx.trunk.update({ where: { id: trunkId }, data: { status, statusReason: reason } });
       await requestTrunkSync(tx, trunkId);
+      if (before.status !== status) await queueTrunkStatusMail(tx, trunkId, reason);
       await recordAudit(tx, ctx, {
         action: status === "DISABLED" ? "trunk.disable" : "trunk.enable",
         targetType: "trunk",
@@ -114,6 +107,7 @@ export const resetTrunkPassword = defineCommand({
       const before = await getTrunk(tx, trunkId);
       const trunk = await replaceTrunkPassword(tx, before);
       await requestTrunkSync(tx, trunkId);
+      await queueCredentialsMail(tx, trunkId, "reset");
       await recordAudit(tx, ctx, {
         action: "trunk.reset-password",
         targetType: "trunk",
@@ -128,17 +122,19 @@ export const resetTrunkPassword = defineCommand({
 
 /** Shows the SIP password to someone allowed to see it; every reveal is written to the audit log first. */
 export async function revealPassword(
-  ctx: AuthorizedContext,
-  trunk: Parameters<typeof decryptPassword>[0] & { id: string; customerId: string },
+  db: Db | Tx,
+  ctx: Pick<CommandContext, "actor" | "meta">,
+  trunk: Parameters<typeof decryptTrunkPassword>[0] & { id: string; customerId: string },
+  via: "staff" | "customer" | "link",
 ) {
-  await recordAudit(ctx.db, ctx, {
+  await recordAudit(db, ctx, {
     action: "trunk.reveal-password",
     targetType: "trunk",
     targetId: trunk.id,
     customerId: trunk.customerId,
-    details: { username: trunk.username },
+    details: { username: trunk.username, via },
   });
-  return decryptPassword(trunk);
+  return decryptTrunkPassword(trunk);
 }
 
 export const revealTrunkPassword = defineCommand({
@@ -147,7 +143,27 @@ export const revealTrunkPassword = defineCommand({
   input: z.object({ trunkId: id }),
   async run(ctx, { trunkId }) {
     const trunk = await getTrunk(ctx.db, trunkId);
-    return { password: await revealPassword(ctx, trunk) };
+    return { password: await revealPassword(ctx.db, ctx, trunk, "staff") };
+  },
+});
+
+export const resendCredentials = defineCommand({
+  name: "trunk.resend-credentials",
+  permission: "trunks:send-credentials",
+  input: z.object({ trunkId: id }),
+  async run(ctx, { trunkId }) {
+    return ctx.db.$transaction(async (tx) => {
+      const trunk = await getTrunk(tx, trunkId);
+      const mail = await queueCredentialsMail(tx, trunkId, "resend");
+      await recordAudit(tx, ctx, {
+        action: "trunk.resend-credentials",
+        targetType: "trunk",
+        targetId: trunkId,
+        customerId: trunk.customerId,
+        details: { username: trunk.username, to: mail.to },
+      });
+      return mail;
+    });
   },
 });
 

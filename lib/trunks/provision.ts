@@ -10,6 +10,7 @@ import { ConflictError } from "../errors";
 import { Prisma } from "../generated/prisma/client";
 import { enqueueJob } from "../jobs/queue";
 import { getProviderSettings } from "../settings";
+import { queueCredentialsMail } from "./notify";
 import type { TrunkSettings } from "./schema";
 
 export const SYNC_TRUNK_TASK = "registrar.sync-trunk";
@@ -87,6 +88,7 @@ export async function insertTrunk(
     },
   });
   await requestTrunkSync(tx, trunk.id);
+  await queueCredentialsMail(tx, trunk.id, "new");
   await recordAudit(tx, ctx, {
     action: "trunk.create",
     targetType: "trunk",

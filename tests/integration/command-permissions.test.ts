@@ -4,6 +4,8 @@ import { type Command, executeCommand } from "../../lib/commands";
 import * as customers from "../../lib/customers";
 import type { Db } from "../../lib/db";
 import type { Role } from "../../lib/generated/prisma/enums";
+import * as mail from "../../lib/mail/queries";
+import * as portal from "../../lib/portal";
 import * as servers from "../../lib/servers";
 import * as settings from "../../lib/settings";
 import * as staff from "../../lib/staff";
@@ -11,7 +13,7 @@ import * as trunks from "../../lib/trunks";
 import { contextFor, createActor, createPortalDatabase } from "../support/portal";
 
 /** Every command exported by the domain modules: adding one without listing it below fails this test. */
-const commands = [customers, servers, settings, staff, trunks]
+const commands = [customers, mail, portal, servers, settings, staff, trunks]
   .flatMap((module) => Object.values(module))
   .filter(
     (value): value is Command<never, unknown> =>
@@ -34,6 +36,9 @@ const ALLOWED: Record<string, Role[]> = {
   "trunk.reset-password": ["ADMIN", "SUPPORT"],
   "trunk.reveal-password": ["ADMIN", "SALES", "SUPPORT"],
   "trunk.resync": ["ADMIN", "SUPPORT"],
+  "trunk.resend-credentials": ["ADMIN", "SALES", "SUPPORT"],
+  "mail.read-secrets": ["ADMIN", "SUPPORT"],
+  "portal.reveal-password": ["CUSTOMER"],
 };
 
 let db: Db;

@@ -37,7 +37,9 @@ describe("creating trunks concurrently", () => {
     const usernames = (await db.trunk.findMany({ select: { username: true } })).map((trunk) => trunk.username);
     expect(usernames).toHaveLength(50);
     expect(new Set(usernames).size).toBe(50);
-    const jobs = await db.$queryRaw<{ count: bigint }[]>`SELECT count(*) FROM graphile_worker.jobs`;
+    const jobs = await db.$queryRaw<{ count: bigint }[]>`
+      SELECT count(*) FROM graphile_worker.jobs WHERE task_identifier = 'registrar.sync-trunk'`;
     expect(Number(jobs[0]?.count)).toBe(50);
+    expect(await db.mail.count({ where: { kind: "credentials.new" } })).toBe(50);
   });
 });

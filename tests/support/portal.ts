@@ -6,8 +6,12 @@ import type { Actor } from "../../lib/auth/policy";
 import type { CommandContext } from "../../lib/commands";
 import { createDb, type Db } from "../../lib/db";
 import type { Role } from "../../lib/generated/prisma/enums";
-import { migrateJobQueue } from "../../lib/jobs/worker";
+import { jobTasks } from "../../lib/jobs/tasks";
+import { migrateJobQueue, startWorker } from "../../lib/jobs/worker";
+import { createMailTransport } from "../../lib/mail/transport";
 import { ROOT } from "../../lib/paths";
+import { createKamailioSqlRegistrar } from "../../lib/registrar/kamailio-sql";
+import { ensureRegistrarSchema } from "../../lib/registrar/schema";
 import { createTestDatabase } from "./database";
 
 /** A migrated, empty portal database on the test cluster, with the job queue's schema. */
@@ -47,4 +51,29 @@ export async function createActor(db: Db, role: Role, customerId?: string): Prom
 
 export function contextFor(db: Db, actor: Actor | null): CommandContext {
   return { db, actor, meta: { ip: "127.0.0.1", userAgent: "vitest" } };
+}
+
+/** Runs the real worker (all tasks) against this test's database, a fresh registrar database and an SMTP URL. */
+export async function startTestWorker(options: { db: Db; url: string; smtpUrl?: string; staleAfterMs?: number }) {
+  const registrarUrl = await createTestDatabase("registrar");
+  await ensureRegistrarSchema(registrarUrl);
+  const registrar = createKamailioSqlRegistrar(registrarUrl);
+  const runner = await startWorker({
+    connectionString: options.url,
+    staleAfterMs: options.staleAfterMs,
+    taskList: jobTasks({
+      db: options.db,
+      registrar,
+      transport: createMailTransport(options.smtpUrl),
+      mailFrom: "Trunk Portal Tests <portal@test.example>",
+    }),
+  });
+  return {
+    registrar,
+    registrarUrl,
+    async stop() {
+      await runner.stop();
+      await registrar.close();
+    },
+  };
 }

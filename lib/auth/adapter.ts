@@ -1,0 +1,42 @@
+import type { Adapter, AdapterUser } from "next-auth/adapters";
+import type { Db } from "../db";
+
+function toAdapterUser(user: { id: string; email: string; name: string; emailVerified: Date | null }): AdapterUser {
+  return { id: user.id, email: user.email, name: user.name, emailVerified: user.emailVerified };
+}
+
+/**
+ * The little of an Auth.js adapter the email (magic link) sign-in needs. Only existing, active customer users can
+ * sign in this way; it never creates users (accounts are made by staff).
+ */
+export function portalAuthAdapter(db: Db): Adapter {
+  return {
+    async getUserByEmail(email) {
+      const user = await db.user.findUnique({ where: { email: email.toLowerCase() } });
+      return user?.active && user.role === "CUSTOMER" ? toAdapterUser(user) : null;
+    },
+    async getUser(id) {
+      const user = await db.user.findUnique({ where: { id } });
+      return user?.active ? toAdapterUser(user) : null;
+    },
+    async createUser() {
+      throw new Error("Customer users are created by staff, not by signing in.");
+    },
+    async updateUser({ id, emailVerified }) {
+      const user = await db.user.update({ where: { id }, data: { emailVerified, lastSignInAt: new Date() } });
+      return toAdapterUser(user);
+    },
+    async createVerificationToken(token) {
+      await db.verificationToken.create({ data: token });
+      return token;
+    },
+    async useVerificationToken({ identifier, token }) {
+      // Deleting it is what makes the link single-use.
+      try {
+        return await db.verificationToken.delete({ where: { identifier_token: { identifier, token } } });
+      } catch {
+        return null;
+      }
+    },
+  };
+}

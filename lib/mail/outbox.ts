@@ -1,0 +1,47 @@
+import { randomUUID } from "node:crypto";
+import { seal } from "../credentials/encryption";
+import { credentialKeyring } from "../credentials/keyring";
+import type { Tx } from "../db";
+import { enqueueJob } from "../jobs/queue";
+import type { MailSecrets } from "./secrets";
+import type { RenderedMail } from "./templates";
+
+export const SEND_MAIL_TASK = "mail.send";
+/** Retries with exponential backoff (about 2.7 s, 7 s, 20 s, … capped at 6 h) for roughly three days. */
+export const MAIL_MAX_ATTEMPTS = 25;
+
+/**
+ * The one way to send an email: stores it and queues its delivery in the caller's transaction, so it is sent if and
+ * only if the change that caused it commits. Secrets are sealed, never stored in plaintext.
+ */
+export async function queueMail(
+  tx: Tx,
+  mail: RenderedMail & {
+    kind: string;
+    to: string;
+    customerId?: string | null;
+    trunkId?: string | null;
+    secrets?: MailSecrets;
+  },
+) {
+  const id = randomUUID();
+  const sealed = mail.secrets ? seal(credentialKeyring(), JSON.stringify(mail.secrets), `mail:${id}`) : null;
+  const domain = mail.to.split("@")[1] ?? "localhost";
+  const row = await tx.mail.create({
+    data: {
+      id,
+      messageId: `<${id}@trunk-portal.${domain}>`,
+      kind: mail.kind,
+      to: mail.to,
+      subject: mail.subject,
+      text: mail.text,
+      html: mail.html,
+      secretsSealed: sealed?.ciphertext ?? null,
+      secretsKeyId: sealed?.keyId ?? null,
+      customerId: mail.customerId ?? null,
+      trunkId: mail.trunkId ?? null,
+    },
+  });
+  await enqueueJob(tx, SEND_MAIL_TASK, { mailId: id }, { jobKey: `mail:${id}`, maxAttempts: MAIL_MAX_ATTEMPTS });
+  return row;
+}

@@ -1,0 +1,66 @@
+import { z } from "zod";
+import { recordAudit } from "../audit/log";
+import { defineCommand } from "../commands";
+import { open } from "../credentials/encryption";
+import { credentialKeyring } from "../credentials/keyring";
+import type { Db } from "../db";
+import { env } from "../env";
+import { ConflictError, NotFoundError } from "../errors";
+import { id } from "../validation";
+import { mergeSecrets } from "./secrets";
+
+export async function listMail(db: Db, { take = 100 } = {}) {
+  return db.mail.findMany({
+    orderBy: { createdAt: "desc" },
+    take,
+    select: {
+      id: true,
+      kind: true,
+      to: true,
+      subject: true,
+      status: true,
+      attempts: true,
+      lastError: true,
+      nextAttemptAt: true,
+      sentAt: true,
+      createdAt: true,
+      customerId: true,
+    },
+  });
+}
+
+export async function getMail(db: Db, mailId: string) {
+  const mail = await db.mail.findUnique({ where: { id: mailId } });
+  if (!mail) throw new NotFoundError("Message");
+  return mail;
+}
+
+/** True when mail stays in the portal's own mailbox (no SMTP_URL): the quick start's stand-in for a mail server. */
+export const usesLocalMailbox = () => !env().SMTP_URL;
+
+/**
+ * In the local mailbox only, staff can read a message with its links filled in (e.g. to sign in as a demo customer
+ * without a mail server). Audited like a password reveal.
+ */
+export const readMailboxMessage = defineCommand({
+  name: "mail.read-secrets",
+  permission: "mail:view",
+  input: z.object({ mailId: id }),
+  async run(ctx, { mailId }) {
+    const mail = await getMail(ctx.db, mailId);
+    if (!usesLocalMailbox() || !mail.secretsSealed || !mail.secretsKeyId) {
+      throw new ConflictError("This message's links and passwords were delivered to the recipient only.");
+    }
+    await recordAudit(ctx.db, ctx, {
+      action: "mail.read-secrets",
+      targetType: "mail",
+      targetId: mailId,
+      customerId: mail.customerId,
+      details: { kind: mail.kind, to: mail.to },
+    });
+    const secrets = JSON.parse(
+      open(credentialKeyring(), { ciphertext: mail.secretsSealed, keyId: mail.secretsKeyId }, `mail:${mail.id}`),
+    );
+    return { text: mergeSecrets(mail.text, secrets) };
+  },
+});

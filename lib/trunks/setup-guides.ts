@@ -1,0 +1,167 @@
+/**
+ * PBX configuration and the expected SIP packets, filled with one trunk's own values. The server hostname is used
+ * exactly as stored: its casing matters to the provider. The password is never included — a placeholder stands in.
+ */
+export type GuideTrunk = {
+  username: string;
+  hostnames: string[];
+  realms: string[];
+  dids: string[];
+  callerIdPolicy: "FORCED" | "OWN_DIDS";
+  forcedCallerId: string | null;
+};
+
+export type Guide = { id: string; title: string; intro: string; snippet: string };
+
+export const PASSWORD_PLACEHOLDER = "<your SIP password>";
+const PBX_IP = "<your PBX public IP>";
+
+const digits = (e164: string) => e164.replace(/^\+/, "");
+/** A section name for config files: letters and digits of the username. */
+const section = (username: string) => `trunk-${username}`;
+
+export function setupGuides(trunk: GuideTrunk): Guide[] {
+  const host = trunk.hostnames[0] ?? "";
+  const realm = trunk.realms[0] ?? host;
+  const name = section(trunk.username);
+  return [
+    {
+      id: "asterisk",
+      title: "Asterisk (PJSIP)",
+      intro: "Add to pjsip.conf, then run `pjsip reload`. Incoming calls arrive in the context from-trunk.",
+      snippet: `[${name}-auth]
+type=auth
+auth_type=userpass
+username=${trunk.username}
+password=${PASSWORD_PLACEHOLDER}
+
+[${name}-aor]
+type=aor
+contact=sip:${host}:5060
+
+[${name}-registration]
+type=registration
+outbound_auth=${name}-auth
+server_uri=sip:${host}
+client_uri=sip:${trunk.username}@${host}
+contact_user=${trunk.username}
+retry_interval=60
+expiration=3600
+
+[${name}]
+type=endpoint
+context=from-trunk
+disallow=all
+allow=ulaw,alaw
+outbound_auth=${name}-auth
+aors=${name}-aor
+from_user=${trunk.username}
+from_domain=${host}
+direct_media=no
+
+[${name}-identify]
+type=identify
+endpoint=${name}
+match=${host}`,
+    },
+    {
+      id: "freepbx",
+      title: "FreePBX",
+      intro: "Connectivity → Trunks → Add Trunk → Add SIP (chan_pjsip) Trunk, and fill in:",
+      snippet: `General → Trunk Name:             ${name}
+pjsip Settings → General:
+  Username:                        ${trunk.username}
+  Auth username:                   ${trunk.username}
+  Secret:                          ${PASSWORD_PLACEHOLDER}
+  Authentication:                  Outbound
+  Registration:                    Send
+  SIP Server:                      ${host}
+  SIP Server Port:                 5060
+  Context:                         from-pstn
+pjsip Settings → Advanced:
+  From Domain:                     ${host}
+  From User:                       ${trunk.username}
+  Client URI:                      sip:${trunk.username}@${host}
+  Server URI:                      sip:${host}`,
+    },
+    {
+      id: "freeswitch",
+      title: "FreeSWITCH",
+      intro: "Save as conf/sip_profiles/external/" + name + ".xml, then `sofia profile external rescan`.",
+      snippet: `<include>
+  <gateway name="${name}">
+    <param name="username" value="${trunk.username}"/>
+    <param name="auth-username" value="${trunk.username}"/>
+    <param name="password" value="${PASSWORD_PLACEHOLDER}"/>
+    <param name="realm" value="${realm}"/>
+    <param name="proxy" value="${host}"/>
+    <param name="from-user" value="${trunk.username}"/>
+    <param name="from-domain" value="${host}"/>
+    <param name="register" value="true"/>
+    <param name="expire-seconds" value="3600"/>
+    <param name="caller-id-in-from" value="true"/>
+  </gateway>
+</include>`,
+    },
+    {
+      id: "generic",
+      title: "Any SIP device",
+      intro: "The values every SIP phone, gateway or PBX asks for:",
+      snippet: `SIP server / registrar / proxy: ${host}
+Port / transport:               5060 / UDP
+Username (auth ID, from user):  ${trunk.username}
+Password:                       ${PASSWORD_PLACEHOLDER}
+Domain / realm:                 ${realm}
+Registration:                   enabled, expiry 3600 s`,
+    },
+  ];
+}
+
+/** The seed's "Expected SIP packets": REGISTER, outbound INVITE and inbound INVITE for this trunk. */
+export function expectedPackets(trunk: GuideTrunk): Guide[] {
+  const host = trunk.hostnames[0] ?? "";
+  const realm = trunk.realms[0] ?? host;
+  const yourDid = digits(trunk.dids[0] ?? "+19193333333");
+  const outside = "19194444444";
+  const shownCallerId =
+    trunk.callerIdPolicy === "FORCED" && trunk.forcedCallerId ? digits(trunk.forcedCallerId) : yourDid;
+  return [
+    {
+      id: "register",
+      title: "REGISTER (from your PBX)",
+      intro:
+        "Your PBX registers every hour; the first attempt is answered 401 with a challenge, the second carries it.",
+      snippet: `REGISTER sip:${host} SIP/2.0
+Via: SIP/2.0/UDP ${PBX_IP}:5060;branch=z9hG4bK…
+From: <sip:${trunk.username}@${host}>;tag=…
+To: <sip:${trunk.username}@${host}>
+Contact: <sip:${trunk.username}@${PBX_IP}:5060>
+Expires: 3600
+Authorization: Digest username="${trunk.username}", realm="${realm}", uri="sip:${host}", nonce="…", response="…"`,
+    },
+    {
+      id: "invite-out",
+      title: "INVITE (outbound, from your PBX)",
+      intro:
+        trunk.callerIdPolicy === "FORCED"
+          ? `Whatever caller ID you send, the call leaves with +${shownCallerId}: your trunk's caller ID is fixed to a provider number (911 calls included).`
+          : "The From number must be one of your DIDs, or the call is refused (403).",
+      snippet: `INVITE sip:${outside}@${host} SIP/2.0
+Via: SIP/2.0/UDP ${PBX_IP}:5060;branch=z9hG4bK…
+From: "Caller ID Name" <sip:${yourDid}@${host}>;tag=…
+To: <sip:${outside}@${host}>
+Contact: <sip:${trunk.username}@${PBX_IP}:5060>
+Proxy-Authorization: Digest username="${trunk.username}", realm="${realm}", uri="sip:${outside}@${host}", nonce="…", response="…"`,
+    },
+    {
+      id: "invite-in",
+      title: "INVITE (inbound, to your PBX)",
+      intro: `A call to your number +${yourDid} reaches the address your PBX registered from.`,
+      snippet: `INVITE sip:${trunk.username}@${PBX_IP}:5060 SIP/2.0
+Via: SIP/2.0/UDP ${host};branch=z9hG4bK…
+From: "Caller ID Name" <sip:${outside.slice(1)}@${host}>;tag=…
+To: <sip:+${yourDid}@${host}>
+Contact: <sip:${host}>`,
+    },
+  ];
+}
