@@ -6,6 +6,10 @@ const port = Number(process.env.E2E_PORT ?? 3210);
 /** A throwaway data folder: each run starts from an empty embedded database. */
 const dataDir = path.join(os.tmpdir(), "trunk-portal-e2e");
 
+export const E2E_SMTP_PORT = Number(process.env.E2E_SMTP_PORT ?? 2526);
+/** Where the test SMTP server files each message it receives (see tests/e2e/global-setup.ts). */
+export const E2E_MAIL_DIR = path.join(os.tmpdir(), "trunk-portal-e2e-mail");
+
 export const E2E_ADMIN = { email: "admin@e2e.example", password: "e2e-admin-password" };
 /** Mixed case on purpose: the pages must show it exactly as configured. */
 export const E2E_SIP_SERVER = "Sip1.CelitoVoice.example";
@@ -50,6 +54,8 @@ export default defineConfig({
       ADMIN_EMAIL: E2E_ADMIN.email,
       ADMIN_PASSWORD: E2E_ADMIN.password,
       DEFAULT_SIP_SERVER: E2E_SIP_SERVER,
+      SMTP_URL: `smtp://127.0.0.1:${E2E_SMTP_PORT}`,
+      PORTAL_URL: `http://localhost:${port}`,
     },
   },
 });

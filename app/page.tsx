@@ -4,5 +4,6 @@ import { isStaff } from "@/lib/auth/policy";
 
 export default async function Home() {
   const actor = await currentActor();
-  redirect(isStaff(actor) ? "/staff/customers" : "/sign-in");
+  if (isStaff(actor)) redirect("/staff/customers");
+  redirect(actor?.role === "CUSTOMER" ? "/portal" : "/sign-in");
 }

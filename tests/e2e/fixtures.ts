@@ -1,5 +1,7 @@
+import { readdirSync, readFileSync } from "node:fs";
+import path from "node:path";
 import { type Browser, expect, type Page } from "@playwright/test";
-import { E2E_ADMIN } from "../../playwright.config";
+import { E2E_ADMIN, E2E_MAIL_DIR } from "../../playwright.config";
 
 export { E2E_ADMIN };
 
@@ -32,4 +34,52 @@ export async function addStaffMember(browser: Browser, role: "ADMIN" | "SALES" |
   await expect(page.getByRole("status")).toHaveText("Staff user created.");
   await context.close();
   return user;
+}
+
+export type ReceivedMail = { messageId: string; to: string; subject: string; text: string; html: string };
+
+function receivedMail(): ReceivedMail[] {
+  return readdirSync(E2E_MAIL_DIR)
+    .sort()
+    .map((file) => JSON.parse(readFileSync(path.join(E2E_MAIL_DIR, file), "utf8")) as ReceivedMail);
+}
+
+export const countMail = (predicate: (mail: ReceivedMail) => boolean) => receivedMail().filter(predicate).length;
+
+/**
+ * Waits for a message that the test SMTP server received (tests/e2e/global-setup.ts): the newest match, once more
+ * than `seen` messages match.
+ */
+export async function waitForMail(
+  predicate: (mail: ReceivedMail) => boolean,
+  { seen = 0, timeoutMs = 30_000 } = {},
+): Promise<ReceivedMail> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const mails = receivedMail();
+    const matches = mails.filter(predicate);
+    const found = matches.length > seen ? matches.at(-1) : undefined;
+    if (found) return found;
+    if (Date.now() > deadline)
+      throw new Error(`no matching mail; received: ${mails.map((m) => `${m.to}: ${m.subject}`)}`);
+    await new Promise((resolve) => setTimeout(resolve, 250));
+  }
+}
+
+export const linkIn = (mail: ReceivedMail, pattern: RegExp) => {
+  const match = mail.text.match(pattern);
+  if (!match) throw new Error(`no link matching ${pattern} in:\n${mail.text}`);
+  return match[0];
+};
+
+/** Creates a demo account through the sales form, as the given staff member; returns the trunk page URL. */
+export async function createDemoAccountAs(page: Page, company: string, contactEmail: string) {
+  await page.goto("/staff/demo/new");
+  const form = page.getByRole("form", { name: "New demo account" });
+  await form.getByLabel("Company").fill(company);
+  await form.getByLabel("Contact name").fill(`${company} Contact`);
+  await form.getByLabel("Contact email").fill(contactEmail);
+  await form.getByRole("button", { name: "Create demo account" }).click();
+  await expect(page).toHaveURL(/\/staff\/trunks\//);
+  return page.url();
 }

@@ -2,12 +2,14 @@
 
 import { serverAction } from "@/lib/actions";
 import { createCustomer, createDemoAccount, updateCustomer } from "@/lib/customers";
+import { readMailboxMessage } from "@/lib/mail/queries";
 import { createServer, updateServer } from "@/lib/servers";
 import { updateProviderSettings } from "@/lib/settings";
 import { createStaffUser, updateStaffUser } from "@/lib/staff";
 import {
   createTrunk,
   requestResync,
+  resendCredentials,
   resetTrunkPassword,
   revealTrunkPassword,
   setTrunkStatus,
@@ -30,9 +32,13 @@ export const resetTrunkPasswordAction = serverAction(resetTrunkPassword, {
   message: "A new SIP password was generated. The old one no longer works.",
 });
 export const revealTrunkPasswordAction = serverAction(revealTrunkPassword, { data: ({ password }) => ({ password }) });
+export const resendCredentialsAction = serverAction(resendCredentials, {
+  message: "Credentials email queued with a new one-time password link.",
+});
 export const resyncTrunkAction = serverAction(requestResync, { message: "Registrar sync requested." });
 export const createStaffUserAction = serverAction(createStaffUser, { message: "Staff user created." });
 export const updateStaffUserAction = serverAction(updateStaffUser, { message: "Staff user updated." });
 export const createServerAction = serverAction(createServer, { message: "SIP server added." });
 export const updateServerAction = serverAction(updateServer, { message: "SIP server updated." });
 export const updateSettingsAction = serverAction(updateProviderSettings, { message: "Settings saved." });
+export const readMailboxMessageAction = serverAction(readMailboxMessage, { data: ({ text }) => ({ text }) });

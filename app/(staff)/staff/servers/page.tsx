@@ -20,7 +20,7 @@ export default async function ServersPage() {
           <TextField
             name="realm"
             label="Digest realm (optional)"
-            hint="Defaults to the hostname. It cannot change later."
+            hint="Defaults to the hostname in lowercase; the registrar must use the same realm. It cannot change later."
           />
           <TextField name="label" label="Label" hint="e.g. US East" />
           <Checkbox name="active" label="Offer for new trunks" defaultChecked />

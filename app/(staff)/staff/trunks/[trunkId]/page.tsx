@@ -1,25 +1,16 @@
 import type { Metadata } from "next";
 import Link from "next/link";
 import { ActionForm, SubmitButton, TextField } from "@/components/forms";
-import { RevealPassword } from "@/components/reveal-password";
 import { SyncStatus } from "@/components/sync-status";
-import {
-  Badge,
-  ButtonLink,
-  Card,
-  CopyableValue,
-  DefinitionList,
-  formatDateTime,
-  PageHeader,
-  SipServerList,
-} from "@/components/ui";
+import { TrunkCredentials } from "@/components/trunk-credentials";
+import { Badge, ButtonLink, Card, PageHeader } from "@/components/ui";
 import { requirePermission } from "@/lib/auth/guards";
 import { can } from "@/lib/auth/policy";
 import { getDb } from "@/lib/db";
 import { orNotFound } from "@/lib/pages";
 import { getTrunk } from "@/lib/trunks";
-import { describeCallerId, describeCallLimit, describeDialPermission } from "@/lib/trunks/describe";
 import {
+  resendCredentialsAction,
   resetTrunkPasswordAction,
   resyncTrunkAction,
   revealTrunkPasswordAction,
@@ -50,48 +41,10 @@ export default async function TrunkPage({ params }: { params: Promise<{ trunkId:
         {disabled && trunk.statusReason ? <span className="ml-2 text-sm">Reason: {trunk.statusReason}</span> : null}
       </PageHeader>
 
-      <Card title="Credentials">
-        <DefinitionList
-          items={[
-            ["SIP server", <SipServerList key="servers" hostnames={trunk.servers.map((s) => s.server.hostname)} />],
-            [
-              "SIP username",
-              <CopyableValue key="user" value={trunk.username} label="SIP username" testId="sip-username" />,
-            ],
-            [
-              "SIP password",
-              can(actor, "trunks:reveal-password") ? (
-                <RevealPassword key="password" action={revealTrunkPasswordAction} trunkId={trunk.id} />
-              ) : (
-                "Hidden"
-              ),
-            ],
-            ["Password set", formatDateTime(trunk.passwordChangedAt)],
-          ]}
-        />
-      </Card>
-
-      <Card title="Settings">
-        <DefinitionList
-          items={[
-            ["Call limit", describeCallLimit(trunk.callLimit)],
-            ["Dial permission", describeDialPermission(trunk.dialPermission, trunk.allowedCountries)],
-            ["Outbound caller ID", describeCallerId(trunk.callerIdPolicy, trunk.forcedCallerId)],
-            [
-              "DIDs",
-              trunk.dids.length ? (
-                <ul key="dids" className="font-mono">
-                  {trunk.dids.map((did) => (
-                    <li key={did.id}>{did.number}</li>
-                  ))}
-                </ul>
-              ) : (
-                "None"
-              ),
-            ],
-          ]}
-        />
-      </Card>
+      <TrunkCredentials
+        trunk={trunk}
+        revealAction={can(actor, "trunks:reveal-password") ? revealTrunkPasswordAction : undefined}
+      />
 
       <Card
         title="Registrar"
@@ -106,6 +59,19 @@ export default async function TrunkPage({ params }: { params: Promise<{ trunkId:
       >
         <SyncStatus trunk={trunk} />
       </Card>
+
+      {can(actor, "trunks:send-credentials") ? (
+        <Card title="Customer email">
+          <ActionForm action={resendCredentialsAction} aria-label="Resend credentials">
+            <input type="hidden" name="trunkId" value={trunk.id} />
+            <p className="text-sm text-slate-700">
+              Emails {trunk.customer.contactEmail} the trunk's credentials again, with a new one-time password link
+              (earlier links stop working).
+            </p>
+            <SubmitButton variant="secondary">Resend credentials</SubmitButton>
+          </ActionForm>
+        </Card>
+      ) : null}
 
       {can(actor, "trunks:reset-password") || can(actor, "trunks:set-status") ? (
         <Card title="Support actions">

@@ -1,0 +1,66 @@
+import type { Metadata } from "next";
+import { CopyButton } from "@/components/copy-button";
+import { TrunkCredentials } from "@/components/trunk-credentials";
+import { Badge, Card, PageHeader } from "@/components/ui";
+import { requirePermission } from "@/lib/auth/guards";
+import { getDb } from "@/lib/db";
+import { orNotFound } from "@/lib/pages";
+import { getOwnTrunk } from "@/lib/portal";
+import { expectedPackets, type Guide, type GuideTrunk, setupGuides } from "@/lib/trunks/setup-guides";
+import { revealOwnPasswordAction } from "../../actions";
+
+export const metadata: Metadata = { title: "Trunk" };
+
+function GuideBlock({ guide }: { guide: Guide }) {
+  return (
+    <section className="mb-6" aria-labelledby={`guide-${guide.id}`}>
+      <div className="flex flex-wrap items-center justify-between gap-2">
+        <h3 id={`guide-${guide.id}`} className="font-semibold">
+          {guide.title}
+        </h3>
+        <CopyButton value={guide.snippet} label={`${guide.title} settings`} />
+      </div>
+      <p className="mt-1 text-sm text-slate-700">{guide.intro}</p>
+      <pre className="mt-2 overflow-x-auto rounded bg-slate-900 p-3 font-mono text-sm text-slate-100">
+        {guide.snippet}
+      </pre>
+    </section>
+  );
+}
+
+export default async function PortalTrunkPage({ params }: { params: Promise<{ trunkId: string }> }) {
+  const actor = await requirePermission("portal:use");
+  const { trunkId } = await params;
+  const trunk = await orNotFound(getOwnTrunk(getDb(), actor, trunkId));
+  const guideTrunk: GuideTrunk = {
+    ...trunk,
+    hostnames: trunk.servers.map((s) => s.server.hostname),
+    realms: trunk.servers.map((s) => s.server.realm),
+    dids: trunk.dids.map((d) => d.number),
+  };
+  return (
+    <>
+      <PageHeader title={`Trunk ${trunk.username}`}>
+        <Badge color={trunk.status === "ACTIVE" ? "green" : "red"}>{trunk.status.toLowerCase()}</Badge>
+      </PageHeader>
+      <TrunkCredentials trunk={trunk} revealAction={revealOwnPasswordAction} />
+      <Card title="Setup help">
+        <p className="mb-4 text-sm text-slate-700">
+          Settings for common PBXs, filled in with this trunk's values. Replace {"<your SIP password>"} with the
+          password above.
+        </p>
+        {setupGuides(guideTrunk).map((guide) => (
+          <GuideBlock key={guide.id} guide={guide} />
+        ))}
+      </Card>
+      <Card title="Expected SIP packets">
+        <p className="mb-4 text-sm text-slate-700">
+          If registering or calling fails, capture your PBX's SIP traffic and compare it with these examples.
+        </p>
+        {expectedPackets(guideTrunk).map((guide) => (
+          <GuideBlock key={guide.id} guide={guide} />
+        ))}
+      </Card>
+    </>
+  );
+}

@@ -1,0 +1,20 @@
+"use client";
+
+import { SubmitButton, useFormState } from "@/components/forms";
+
+/** In the local mailbox, the message with its links filled in, after an audited request. */
+export function MailboxText() {
+  const state = useFormState();
+  if (state.data?.text) {
+    return <pre className="whitespace-pre-wrap rounded bg-amber-50 p-3 font-mono text-sm">{state.data.text}</pre>;
+  }
+  return (
+    <>
+      <p className="text-sm text-slate-700">
+        Local mailbox: nothing was really sent. You can show this message with its links and passwords (recorded in the
+        audit log).
+      </p>
+      <SubmitButton variant="secondary">Show links and passwords</SubmitButton>
+    </>
+  );
+}

@@ -1,0 +1,58 @@
+import type { Metadata } from "next";
+import { ActionForm, SubmitButton } from "@/components/forms";
+import { Card, DefinitionList, formatDateTime, PageHeader } from "@/components/ui";
+import { requirePermission } from "@/lib/auth/guards";
+import { getDb } from "@/lib/db";
+import { getMail, usesLocalMailbox } from "@/lib/mail/queries";
+import { maskSecrets } from "@/lib/mail/secrets";
+import { orNotFound } from "@/lib/pages";
+import { readMailboxMessageAction } from "../../actions";
+import { MailboxText } from "./mailbox-text";
+
+export const metadata: Metadata = { title: "Message" };
+
+export default async function MailMessagePage({ params }: { params: Promise<{ mailId: string }> }) {
+  await requirePermission("mail:view");
+  const { mailId } = await params;
+  const mail = await orNotFound(getMail(getDb(), mailId));
+  const canReadSecrets = usesLocalMailbox() && Boolean(mail.secretsSealed);
+  return (
+    <>
+      <PageHeader title={mail.subject} />
+      <Card title="Delivery">
+        <DefinitionList
+          items={[
+            ["To", mail.to],
+            [
+              "Message-ID",
+              <code key="id" className="font-mono text-sm">
+                {mail.messageId}
+              </code>,
+            ],
+            ["Status", mail.status.toLowerCase()],
+            ["Attempts", String(mail.attempts)],
+            ["Sent", formatDateTime(mail.sentAt)],
+            ["Last error", mail.lastError ?? "—"],
+          ]}
+        />
+      </Card>
+      <Card title="Plain text">
+        <pre className="whitespace-pre-wrap font-mono text-sm">{maskSecrets(mail.text)}</pre>
+        {canReadSecrets ? (
+          <ActionForm action={readMailboxMessageAction} aria-label="Show links" className="mt-4 space-y-2">
+            <input type="hidden" name="mailId" value={mail.id} />
+            <MailboxText />
+          </ActionForm>
+        ) : null}
+      </Card>
+      <Card title="HTML">
+        <iframe
+          title="HTML version"
+          sandbox=""
+          srcDoc={maskSecrets(mail.html)}
+          className="h-[600px] w-full rounded border border-slate-200 bg-white"
+        />
+      </Card>
+    </>
+  );
+}

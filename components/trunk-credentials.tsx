@@ -1,0 +1,68 @@
+import type { FormState } from "@/lib/actions";
+import { describeCallerId, describeCallLimit, describeDialPermission } from "@/lib/trunks/describe";
+import { RevealPassword } from "./reveal-password";
+import { Card, CopyableValue, DefinitionList, formatDateTime, SipServerList } from "./ui";
+
+type TrunkView = {
+  id: string;
+  username: string;
+  passwordChangedAt: Date;
+  callLimit: number;
+  dialPermission: "US_ONLY" | "US_CANADA" | "COUNTRIES" | "INTERNATIONAL";
+  allowedCountries: string[];
+  callerIdPolicy: "FORCED" | "OWN_DIDS";
+  forcedCallerId: string | null;
+  servers: { server: { hostname: string } }[];
+  dids: { id: string; number: string }[];
+};
+
+/** The credentials and settings of a trunk, as staff and the customer both see them. */
+export function TrunkCredentials({
+  trunk,
+  revealAction,
+}: {
+  trunk: TrunkView;
+  revealAction?: (state: FormState, formData: FormData) => Promise<FormState>;
+}) {
+  return (
+    <>
+      <Card title="Credentials">
+        <DefinitionList
+          items={[
+            ["SIP server", <SipServerList key="servers" hostnames={trunk.servers.map((s) => s.server.hostname)} />],
+            [
+              "SIP username",
+              <CopyableValue key="user" value={trunk.username} label="SIP username" testId="sip-username" />,
+            ],
+            [
+              "SIP password",
+              revealAction ? <RevealPassword key="password" action={revealAction} trunkId={trunk.id} /> : "Hidden",
+            ],
+            ["Password set", formatDateTime(trunk.passwordChangedAt)],
+          ]}
+        />
+      </Card>
+      <Card title="Settings">
+        <DefinitionList
+          items={[
+            ["Call limit", describeCallLimit(trunk.callLimit)],
+            ["Dial permission", describeDialPermission(trunk.dialPermission, trunk.allowedCountries)],
+            ["Outbound caller ID", describeCallerId(trunk.callerIdPolicy, trunk.forcedCallerId)],
+            [
+              "DIDs",
+              trunk.dids.length ? (
+                <ul key="dids" className="font-mono">
+                  {trunk.dids.map((did) => (
+                    <li key={did.id}>{did.number}</li>
+                  ))}
+                </ul>
+              ) : (
+                "None"
+              ),
+            ],
+          ]}
+        />
+      </Card>
+    </>
+  );
+}
