@@ -5,7 +5,7 @@
 import path from "node:path";
 import { parseEnv } from "../lib/env";
 import { workerDependencies } from "../lib/jobs/dependencies";
-import { CRONTAB, jobTasks } from "../lib/jobs/tasks";
+import { jobTasks } from "../lib/jobs/tasks";
 import { migrateJobQueue, startWorker } from "../lib/jobs/worker";
 import { ROOT } from "../lib/paths";
 import { loadOrCreateSecrets } from "../lib/runtime-secrets";
