@@ -159,7 +159,16 @@ async function deleteEverything(client: pg.PoolClient, username: string): Promis
   await client.query("DELETE FROM location WHERE username = $1", [username]);
 }
 
-export function createKamailioSqlRegistrar(databaseUrl: string): Registrar {
+export type KamailioSqlRegistrarOptions = {
+  /**
+   * Time zone Kamailio runs in (an IANA name). Kamailio writes location.expires as a TIMESTAMP WITHOUT TIME ZONE in
+   * its local time; the reference setup runs Kamailio with TZ=UTC, hence the default.
+   */
+  kamailioTimeZone?: string;
+};
+
+export function createKamailioSqlRegistrar(databaseUrl: string, options: KamailioSqlRegistrarOptions = {}): Registrar {
+  const kamailioTimeZone = options.kamailioTimeZone ?? "UTC";
   const pool = new pg.Pool({ connectionString: databaseUrl, max: 4, idleTimeoutMillis: 10_000 });
   // An idle client losing its connection must not crash the process; the next query reports the problem.
   pool.on("error", () => {});
@@ -260,9 +269,9 @@ export function createKamailioSqlRegistrar(databaseUrl: string): Registrar {
     },
 
     async registrations(username) {
-      // location.expires is a TIMESTAMP WITHOUT TIME ZONE written by Kamailio in its local time; pg parses such
-      // values in this process's local time, so both must run with the same TZ (see README). Expired rows linger
-      // until Kamailio's usrloc timer removes them, hence the filter.
+      // location.expires is a TIMESTAMP WITHOUT TIME ZONE in Kamailio's local time: convert it with Kamailio's
+      // time zone, not this process's. Expired rows linger until Kamailio's usrloc timer removes them, hence the
+      // filter.
       const result = await pool.query<{
         username: string;
         domain: string | null;
@@ -271,9 +280,9 @@ export function createKamailioSqlRegistrar(databaseUrl: string): Registrar {
         user_agent: string;
         expires: Date;
       }>(
-        `SELECT username, domain, contact, received, user_agent, expires FROM location
+        `SELECT username, domain, contact, received, user_agent, expires AT TIME ZONE $2 AS expires FROM location
          WHERE username = $1 ORDER BY expires DESC, id`,
-        [username],
+        [username, kamailioTimeZone],
       );
       const now = Date.now();
       return result.rows

@@ -1,0 +1,591 @@
+/**
+ * SIPp helpers for the registrar tests. Every helper writes its scenario XML to a fresh temp directory and runs
+ * `sipp` bound to 127.0.0.1 (all SIP traffic stays on loopback). Results come from `<log>` actions written with
+ * -trace_logs, one line per call: "RESULT <call_number> <status>" — so a caller gets each call's final status, not
+ * just SIPp's all-or-nothing exit code.
+ *
+ * Credentials go to SIPp with -au/-ap (SIPp does not expand keywords inside [authentication …]); they are never
+ * logged.
+ */
+import { spawn } from "node:child_process";
+import { createSocket } from "node:dgram";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import os from "node:os";
+import path from "node:path";
+
+export const LOOPBACK = "127.0.0.1";
+
+/** Final responses a scenario recognises; anything else counts as "unexpected" (status null). */
+const FINAL_CODES = [
+  200, 400, 401, 403, 404, 405, 407, 408, 420, 480, 481, 483, 484, 486, 487, 488, 500, 501, 502, 503, 504, 600, 603,
+  604, 606,
+];
+
+/** A free UDP port on 127.0.0.1 (bind to 0, read, close). */
+export async function freeUdpPort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const socket = createSocket("udp4");
+    socket.on("error", reject);
+    socket.bind(0, LOOPBACK, () => {
+      const { port } = socket.address();
+      socket.close(() => resolve(port));
+    });
+  });
+}
+
+/** Set KEEP_TEST_ARTIFACTS=1 to keep scenarios, SIPp message traces and Kamailio logs after the run. */
+export const KEEP_ARTIFACTS = process.env.KEEP_TEST_ARTIFACTS === "1";
+
+/** All SIPp work directories of this process live under one directory, removed by removeSippArtifacts(). */
+const ARTIFACTS_ROOT = path.join(os.tmpdir(), `registrar-sipp-${process.pid}`);
+
+function workDir(prefix: string): string {
+  mkdirSync(ARTIFACTS_ROOT, { recursive: true, mode: 0o700 });
+  return mkdtempSync(path.join(ARTIFACTS_ROOT, `${prefix}-`));
+}
+
+/** Removes this process's SIPp work directories (unless KEEP_TEST_ARTIFACTS=1). Call it from afterAll. */
+export function removeSippArtifacts(): void {
+  if (KEEP_ARTIFACTS) {
+    process.stderr.write(`[sipp] artifacts kept in ${ARTIFACTS_ROOT}\n`);
+    return;
+  }
+  rmSync(ARTIFACTS_ROOT, { recursive: true, force: true });
+}
+
+/** XML-escapes a value put into a scenario (display names, header values). */
+function xml(value: string): string {
+  return value.replaceAll("&", "&amp;").replaceAll("<", "&lt;").replaceAll(">", "&gt;");
+}
+
+export type SippRun = {
+  /** SIPp's exit code (0 = every call succeeded). */
+  exitCode: number | null;
+  /** Lines written by <log> actions. */
+  logLines: string[];
+  /** Directory with the scenario, -trace_logs / -trace_err / -trace_msg files (kept for debugging). */
+  dir: string;
+};
+
+type RunOptions = {
+  dir: string;
+  scenario: string;
+  args: string[];
+  /** Hard stop: SIPp is killed after this long (its own -timeout should normally end it first). */
+  killAfterMs: number;
+};
+
+/** Starts SIPp; resolves when it exits. */
+function startSipp(opts: RunOptions): { done: Promise<SippRun>; pid: number | undefined; kill: () => void } {
+  const scenarioFile = path.join(opts.dir, "scenario.xml");
+  writeFileSync(scenarioFile, opts.scenario, { mode: 0o600 });
+  const logFile = path.join(opts.dir, "logs.log");
+  const args = [
+    "-sf",
+    scenarioFile,
+    "-i",
+    LOOPBACK,
+    "-nostdin",
+    "-trace_logs",
+    "-log_file",
+    logFile,
+    "-trace_err",
+    "-error_file",
+    path.join(opts.dir, "errors.log"),
+    "-trace_msg",
+    "-message_file",
+    path.join(opts.dir, "messages.log"),
+    ...opts.args,
+  ];
+  const child = spawn("sipp", args, { cwd: opts.dir, stdio: ["ignore", "ignore", "pipe"] });
+  let stderr = "";
+  child.stderr?.on("data", (chunk: Buffer) => {
+    stderr += chunk.toString();
+  });
+  const timer = setTimeout(() => child.kill("SIGKILL"), opts.killAfterMs);
+  const done = new Promise<SippRun>((resolve, reject) => {
+    child.on("error", reject);
+    child.on("exit", (code) => {
+      clearTimeout(timer);
+      if (stderr.trim()) writeFileSync(path.join(opts.dir, "stderr.log"), stderr);
+      const logLines = existsSync(logFile)
+        ? readFileSync(logFile, "utf8")
+            .split("\n")
+            .map((l) => l.trim())
+            .filter(Boolean)
+        : [];
+      resolve({ exitCode: code, logLines, dir: opts.dir });
+    });
+  });
+  return { done, pid: child.pid, kill: () => child.kill("SIGKILL") };
+}
+
+/** Optional <recv> for every known final response, each logging the code and jumping to `next`. */
+function finalResponses(opts: { except: number[]; next: string; mandatory?: number }): string {
+  const codes = FINAL_CODES.filter((c) => !opts.except.includes(c) && c !== opts.mandatory);
+  const lines = codes.map(
+    (c) =>
+      `  <recv response="${c}" optional="true" next="${opts.next}"><action><log message="RESULT [call_number] ${c}"/></action></recv>`,
+  );
+  if (opts.mandatory !== undefined) {
+    lines.push(
+      `  <recv response="${opts.mandatory}" next="${opts.next}"><action><log message="RESULT [call_number] ${opts.mandatory}"/></action></recv>`,
+    );
+  }
+  return lines.join("\n");
+}
+
+const TIMEOUT_LABEL = `
+  <label id="timeout"/>
+  <nop><action><log message="RESULT [call_number] timeout"/></action></nop>
+`;
+
+/** "CHALLENGE <call_number> <401|407>" lines: which calls were challenged before their final response. */
+function parseChallenges(lines: string[]): Map<number, number> {
+  const challenges = new Map<number, number>();
+  for (const line of lines) {
+    const m = /CHALLENGE (\d+) (\d{3})/.exec(line);
+    if (m) challenges.set(Number(m[1]), Number(m[2]));
+  }
+  return challenges;
+}
+
+function parseResults(lines: string[]): Map<number, number | "timeout"> {
+  const results = new Map<number, number | "timeout">();
+  for (const line of lines) {
+    const m = /RESULT (\d+) (\d{3}|timeout)/.exec(line);
+    if (m) results.set(Number(m[1]), m[2] === "timeout" ? "timeout" : Number(m[2]));
+  }
+  return results;
+}
+
+// ---------------------------------------------------------------------------------------------------- REGISTER
+
+export type RegisterOptions = {
+  proxyPort: number;
+  username: string;
+  password: string;
+  /** Domain in the R-URI / From / To (the server name the customer typed). */
+  domain: string;
+  /** Local SIP port (default: a free one). */
+  localPort?: number;
+  expires?: number;
+  userAgent?: string;
+  /** How long to wait for each response before reporting "timeout". */
+  responseTimeoutMs?: number;
+};
+
+export type RegisterResult = {
+  /** Final response to the (authenticated) REGISTER, "timeout" when none came, null for an unexpected message. */
+  status: number | "timeout" | null;
+  /** The challenge (401) answered before the final response, null when there was none. */
+  challenge: number | null;
+  localPort: number;
+  run: SippRun;
+};
+
+function registerScenario(o: Required<Omit<RegisterOptions, "password" | "proxyPort">>): string {
+  const request = (auth: boolean) => `<![CDATA[
+REGISTER sip:${o.domain} SIP/2.0
+Via: SIP/2.0/[transport] [local_ip]:[local_port];branch=[branch]
+Max-Forwards: 70
+From: <sip:${o.username}@${o.domain}>;tag=[pid]SIPpTag00[call_number]
+To: <sip:${o.username}@${o.domain}>
+Call-ID: [call_id]
+CSeq: [cseq] REGISTER
+Contact: <sip:${o.username}@[local_ip]:[local_port];transport=[transport]>
+Expires: ${o.expires}
+User-Agent: ${xml(o.userAgent)}
+${auth ? "[authentication]\n" : ""}Content-Length: 0
+
+]]>`;
+  // SIPp waits at the FIRST recv of a group of optional recvs: that is where the response timeout must be.
+  const wait = ` timeout="${o.responseTimeoutMs}" ontimeout="timeout"`;
+  return `<?xml version="1.0" encoding="ISO-8859-1" ?>
+<!DOCTYPE scenario SYSTEM "sipp.dtd">
+<scenario name="register">
+  <send retrans="500">${request(false)}</send>
+  <recv response="100" optional="true"${wait}/>
+${finalResponses({ except: [401, 407], next: "done" })}
+  <recv response="401" auth="true" next="auth"><action><log message="CHALLENGE [call_number] 401"/></action></recv>
+  <label id="auth"/>
+  <send retrans="500">${request(true)}</send>
+  <recv response="100" optional="true"${wait}/>
+${finalResponses({ except: [], next: "done", mandatory: 200 })}
+${TIMEOUT_LABEL}
+  <label id="done"/>
+</scenario>
+`;
+}
+
+/** One REGISTER with digest authentication; returns the final status. */
+export async function sippRegister(options: RegisterOptions): Promise<RegisterResult> {
+  const localPort = options.localPort ?? (await freeUdpPort());
+  const o = {
+    username: options.username,
+    domain: options.domain,
+    localPort,
+    expires: options.expires ?? 300,
+    userAgent: options.userAgent ?? "SIPp registrar test",
+    responseTimeoutMs: options.responseTimeoutMs ?? 5000,
+  };
+  const dir = workDir("register");
+  const { done } = startSipp({
+    dir,
+    scenario: registerScenario(o),
+    args: [
+      `${LOOPBACK}:${options.proxyPort}`,
+      "-p",
+      String(localPort),
+      "-au",
+      options.username,
+      "-ap",
+      options.password,
+      "-m",
+      "1",
+      "-timeout",
+      `${Math.ceil((2 * o.responseTimeoutMs) / 1000) + 5}s`,
+    ],
+    killAfterMs: 2 * o.responseTimeoutMs + 15_000,
+  });
+  const run = await done;
+  const status = parseResults(run.logLines).get(1) ?? null;
+  return { status, challenge: parseChallenges(run.logLines).get(1) ?? null, localPort, run };
+}
+
+// ---------------------------------------------------------------------------------------------------- calls (UAC)
+
+export type CallsOptions = {
+  proxyPort: number;
+  /** Destination (R-URI user), e.g. "+442071234567" or "9195551234". */
+  to: string;
+  /** From user (caller ID the PBX sends). */
+  from: string;
+  fromDisplay?: string;
+  domain: string;
+  /** Digest credentials; omit for a peer that is not challenged (the carrier). */
+  username?: string;
+  password?: string;
+  /** Number of calls. */
+  calls?: number;
+  /** New calls per second (they overlap when holdMs is long enough). */
+  rate?: number;
+  /** How long an answered call stays up before BYE. */
+  holdMs?: number;
+  localPort?: number;
+  responseTimeoutMs?: number;
+  /** Extra header lines added to the INVITE (e.g. a P-Asserted-Identity the proxy must strip). */
+  extraHeaders?: string[];
+};
+
+export type CallsResult = {
+  /** Final INVITE status of each call, in call order ("timeout" when none came, null when unexpected). */
+  statuses: (number | "timeout" | null)[];
+  /** Per call: the challenge (401/407) answered before the final response, null when there was none. */
+  challenges: (number | null)[];
+  run: SippRun;
+};
+
+function uacScenario(o: {
+  to: string;
+  from: string;
+  fromDisplay?: string;
+  domain: string;
+  holdMs: number;
+  responseTimeoutMs: number;
+  extraHeaders: string[];
+}): string {
+  const display = o.fromDisplay ? `"${xml(o.fromDisplay)}" ` : "";
+  const invite = (auth: boolean) => `<![CDATA[
+INVITE sip:${o.to}@${o.domain} SIP/2.0
+Via: SIP/2.0/[transport] [local_ip]:[local_port];branch=[branch]
+Max-Forwards: 70
+From: ${display}<sip:${o.from}@${o.domain}>;tag=[pid]SIPpTag00[call_number]
+To: <sip:${o.to}@${o.domain}>
+Call-ID: [call_id]
+CSeq: [cseq] INVITE
+Contact: <sip:${o.from}@[local_ip]:[local_port];transport=[transport]>
+${o.extraHeaders.map((h) => `${h}\n`).join("")}${auth ? "[authentication]\n" : ""}Content-Type: application/sdp
+Content-Length: [len]
+
+v=0
+o=user1 53655765 2353687637 IN IP[local_ip_type] [local_ip]
+s=-
+c=IN IP[media_ip_type] [media_ip]
+t=0 0
+m=audio [media_port] RTP/AVP 0
+a=rtpmap:0 PCMU/8000
+]]>`;
+  // ACK for a non-2xx final response: same transaction (Via branch) as the INVITE, hence [last_Via:].
+  const ackNon2xx = `<![CDATA[
+ACK sip:${o.to}@${o.domain} SIP/2.0
+[last_Via:]
+Max-Forwards: 70
+[last_From:]
+[last_To:]
+[last_Call-ID:]
+CSeq: [cseq] ACK
+Content-Length: 0
+
+]]>`;
+  // SIPp waits at the first recv of a group of optional recvs (and after each provisional response at the next
+  // one): the response timeout goes on those.
+  const wait = ` timeout="${o.responseTimeoutMs}" ontimeout="timeout"`;
+  return `<?xml version="1.0" encoding="ISO-8859-1" ?>
+<!DOCTYPE scenario SYSTEM "sipp.dtd">
+<scenario name="uac">
+  <send retrans="500">${invite(false)}</send>
+  <recv response="100" optional="true"${wait}/>
+  <recv response="180" optional="true"${wait}/>
+  <recv response="183" optional="true"${wait}/>
+${finalResponses({ except: [200, 401, 407], next: "rejected" })}
+  <recv response="200" optional="true" rrs="true" next="answered"><action><log message="RESULT [call_number] 200"/></action></recv>
+  <recv response="401" optional="true" auth="true" next="challenged"><action><log message="CHALLENGE [call_number] 401"/></action></recv>
+  <recv response="407" auth="true" next="challenged"><action><log message="CHALLENGE [call_number] 407"/></action></recv>
+
+  <label id="challenged"/>
+  <send>${ackNon2xx}</send>
+  <send retrans="500">${invite(true)}</send>
+  <recv response="100" optional="true"${wait}/>
+  <recv response="180" optional="true"${wait}/>
+  <recv response="183" optional="true"${wait}/>
+${finalResponses({ except: [200], next: "rejected" })}
+  <recv response="200" rrs="true" next="answered"><action><log message="RESULT [call_number] 200"/></action></recv>
+
+  <label id="answered"/>
+  <send><![CDATA[
+ACK [next_url] SIP/2.0
+Via: SIP/2.0/[transport] [local_ip]:[local_port];branch=[branch]
+[routes]
+Max-Forwards: 70
+[last_From:]
+[last_To:]
+[last_Call-ID:]
+CSeq: [cseq] ACK
+Content-Length: 0
+
+]]></send>
+  <pause milliseconds="${o.holdMs}"/>
+  <send retrans="500"><![CDATA[
+BYE [next_url] SIP/2.0
+Via: SIP/2.0/[transport] [local_ip]:[local_port];branch=[branch]
+[routes]
+Max-Forwards: 70
+[last_From:]
+[last_To:]
+[last_Call-ID:]
+CSeq: [cseq] BYE
+Content-Length: 0
+
+]]></send>
+  <recv response="200" timeout="${o.responseTimeoutMs}" ontimeout="byefailed"/>
+  <nop next="done"/>
+
+  <label id="byefailed"/>
+  <nop next="done"><action><log message="BYEFAILED [call_number]"/></action></nop>
+
+  <label id="rejected"/>
+  <send>${ackNon2xx}</send>
+  <nop next="done"/>
+${TIMEOUT_LABEL}
+  <label id="done"/>
+</scenario>
+`;
+}
+
+/** Places `calls` calls (overlapping when holdMs > 1000/rate) and reports each call's final INVITE status. */
+export async function sippCalls(options: CallsOptions): Promise<CallsResult> {
+  const calls = options.calls ?? 1;
+  const rate = options.rate ?? 10;
+  const holdMs = options.holdMs ?? 200;
+  const responseTimeoutMs = options.responseTimeoutMs ?? 5000;
+  const localPort = options.localPort ?? (await freeUdpPort());
+  const dir = workDir("uac");
+  const args = [
+    `${LOOPBACK}:${options.proxyPort}`,
+    "-p",
+    String(localPort),
+    "-m",
+    String(calls),
+    "-l",
+    String(calls),
+    "-r",
+    String(rate),
+    // Do not send BYE for calls that ended on an unexpected response.
+    "-default_behaviors",
+    "all,-bye",
+  ];
+  if (options.username) args.push("-au", options.username, "-ap", options.password ?? "");
+  const budgetMs = (calls / rate) * 1000 + holdMs + 3 * responseTimeoutMs;
+  args.push("-timeout", `${Math.ceil(budgetMs / 1000) + 5}s`);
+  const { done } = startSipp({
+    dir,
+    scenario: uacScenario({
+      to: options.to,
+      from: options.from,
+      fromDisplay: options.fromDisplay,
+      domain: options.domain,
+      holdMs,
+      responseTimeoutMs,
+      extraHeaders: options.extraHeaders ?? [],
+    }),
+    args,
+    killAfterMs: budgetMs + 15_000,
+  });
+  const run = await done;
+  const results = parseResults(run.logLines);
+  const challenges = parseChallenges(run.logLines);
+  const statuses = Array.from({ length: calls }, (_, i) => results.get(i + 1) ?? null);
+  return { statuses, challenges: statuses.map((_, i) => challenges.get(i + 1) ?? null), run };
+}
+
+// ---------------------------------------------------------------------------------------------------- UAS
+
+export type ReceivedInvite = {
+  callId: string;
+  requestUri: string;
+  from: string;
+  pAssertedIdentity: string | null;
+};
+
+export type Uas = {
+  port: number;
+  /** Resolves when the UAS has handled `calls` calls (or was stopped / timed out). */
+  done: Promise<{ invites: ReceivedInvite[]; run: SippRun }>;
+  stop(): void;
+};
+
+function uasScenario(o: { answerCode: number }) {
+  const reply = (code: number, reason: string, o2: { sdp: boolean; addTag: boolean }) => `<![CDATA[
+SIP/2.0 ${code} ${reason}
+[last_Via:]
+[last_From:]
+[last_To:]${o2.addTag ? ";tag=[pid]SIPpTag01[call_number]" : ""}
+[last_Call-ID:]
+[last_CSeq:]
+[last_Record-Route:]
+Contact: <sip:[local_ip]:[local_port];transport=[transport]>
+${
+  o2.sdp
+    ? `Content-Type: application/sdp
+Content-Length: [len]
+
+v=0
+o=user1 53655765 2353687637 IN IP[local_ip_type] [local_ip]
+s=-
+c=IN IP[media_ip_type] [media_ip]
+t=0 0
+m=audio [media_port] RTP/AVP 0
+a=rtpmap:0 PCMU/8000`
+    : "Content-Length: 0\n"
+}
+]]>`;
+  const answer =
+    o.answerCode === 200
+      ? `  <send>${reply(200, "OK", { sdp: true, addTag: true })}</send>
+  <recv request="ACK"/>
+  <recv request="BYE"/>
+  <send>${reply(200, "OK", { sdp: false, addTag: false })}</send>`
+      : `  <send>${reply(o.answerCode, "Rejected", { sdp: false, addTag: true })}</send>
+  <recv request="ACK"/>`;
+  return `<?xml version="1.0" encoding="ISO-8859-1" ?>
+<!DOCTYPE scenario SYSTEM "sipp.dtd">
+<scenario name="uas">
+  <recv request="INVITE" crlf="true">
+    <action>
+      <ereg regexp="^INVITE [^ ]+" search_in="msg" assign_to="ruri"/>
+      <ereg regexp=".*" search_in="hdr" header="From:" assign_to="from"/>
+      <ereg regexp=".*" search_in="hdr" header="P-Asserted-Identity:" check_it="false" assign_to="pai"/>
+      <log message="INVITE|[call_id]|[$ruri]|[$from]|[$pai]"/>
+    </action>
+  </recv>
+${answer}
+</scenario>
+`;
+}
+
+function parseInvites(lines: string[]): ReceivedInvite[] {
+  return lines
+    .filter((l) => l.startsWith("INVITE|"))
+    .map((l) => {
+      const [, callId = "", requestUri = "", from = "", pai = ""] = l.split("|");
+      // The R-URI capture is the whole "INVITE <uri>" match (SIPp rejects capture variables that are never used).
+      return {
+        callId,
+        requestUri: requestUri.replace(/^INVITE /, ""),
+        from,
+        pAssertedIdentity: pai.trim() === "" ? null : pai,
+      };
+    });
+}
+
+/**
+ * A UAS that answers `calls` INVITEs (200 by default, echoing Record-Route so ACK/BYE come back through the proxy)
+ * and records the R-URI, From and P-Asserted-Identity of each. Used as the carrier (bind it to the CARRIER port)
+ * and as a registered trunk PBX (see startRegisteredUas).
+ */
+export async function startUas(options: {
+  port?: number;
+  calls: number;
+  timeoutMs?: number;
+  answerCode?: number;
+}): Promise<Uas> {
+  const port = options.port ?? (await freeUdpPort());
+  const timeoutMs = options.timeoutMs ?? 20_000;
+  const dir = workDir("uas");
+  const proc = startSipp({
+    dir,
+    scenario: uasScenario({ answerCode: options.answerCode ?? 200 }),
+    args: ["-p", String(port), "-m", String(options.calls), "-timeout", `${Math.ceil(timeoutMs / 1000)}s`],
+    killAfterMs: timeoutMs + 5000,
+  });
+  const done = proc.done.then((run) => ({ invites: parseInvites(run.logLines), run }));
+  // SIPp needs a moment to bind its socket before the first INVITE arrives.
+  await waitForUdpBound(port);
+  return { port, done, stop: proc.kill };
+}
+
+/**
+ * A trunk PBX that receives inbound calls: REGISTERs from `port` (the proxy stores that source address), then
+ * answers INVITEs on the same port. SIPp matches messages to calls by Call-ID, so one UAC-mode process cannot
+ * register and then accept a new incoming call: the two steps are two processes on the same port, one after the
+ * other.
+ */
+export async function startRegisteredUas(options: {
+  proxyPort: number;
+  username: string;
+  password: string;
+  domain: string;
+  calls: number;
+  timeoutMs?: number;
+  answerCode?: number;
+}): Promise<Uas & { registerStatus: RegisterResult["status"] }> {
+  const registration = await sippRegister({
+    proxyPort: options.proxyPort,
+    username: options.username,
+    password: options.password,
+    domain: options.domain,
+  });
+  const uas = await startUas({
+    port: registration.localPort,
+    calls: options.calls,
+    timeoutMs: options.timeoutMs,
+    answerCode: options.answerCode,
+  });
+  return { ...uas, registerStatus: registration.status };
+}
+
+/** Polls until something is bound to 127.0.0.1:port over UDP (binding fails with EADDRINUSE). */
+async function waitForUdpBound(port: number, timeoutMs = 5000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const inUse = await new Promise<boolean>((resolve) => {
+      const socket = createSocket("udp4");
+      socket.once("error", () => resolve(true));
+      socket.bind(port, LOOPBACK, () => socket.close(() => resolve(false)));
+    });
+    if (inUse) return;
+    if (Date.now() > deadline) throw new Error(`SIPp did not bind UDP ${LOOPBACK}:${port}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
