@@ -15,6 +15,10 @@ const schema = z.object({
     .pipe(z.array(base64Key)),
   PORTAL_URL: z.url().default("http://localhost:3000"),
   REGISTRAR_DATABASE_URL: z.url({ protocol: /^postgres(ql)?$/ }).optional(),
+  REGISTRAR_RECONCILE_REMOVE_UNKNOWN: z
+    .enum(["true", "false", "1", "0", ""])
+    .optional()
+    .transform((value) => value === "true" || value === "1"),
   SMTP_URL: z.url({ protocol: /^smtps?$/, error: "must be an smtp:// or smtps:// URL" }).optional(),
   MAIL_FROM: z.string().min(3).default("Trunk Portal <no-reply@localhost>"),
 });

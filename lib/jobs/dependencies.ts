@@ -11,5 +11,6 @@ export function workerDependencies(env: Env): WorkerDependencies {
     registrar: registrarFromEnv(),
     transport: createMailTransport(env.SMTP_URL),
     mailFrom: env.MAIL_FROM,
+    removeUnknownSubscribers: env.REGISTRAR_RECONCILE_REMOVE_UNKNOWN,
   };
 }

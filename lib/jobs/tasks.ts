@@ -4,19 +4,35 @@ import type { Db } from "../db";
 import { deliverMail } from "../mail/deliver";
 import { SEND_MAIL_TASK } from "../mail/outbox";
 import type { MailTransport } from "../mail/transport";
+import { queueReconciliation, RECONCILE_TASK } from "../registrar/commands";
+import { runReconciliation } from "../registrar/reconcile";
 import { syncTrunk } from "../registrar/sync";
 import type { Registrar } from "../registrar/types";
 import { SYNC_TRUNK_TASK } from "../trunks/provision";
 
 export const DEMO_EXPIRY_TASK = "customers_demo_expiry_notices";
+const SCHEDULED_RECONCILE_TASK = "registrar_reconcile_scheduled";
 
 /** Recurring jobs, in graphile-worker's crontab format. */
-export const CRONTAB = `0 * * * * ${DEMO_EXPIRY_TASK}`;
+export const CRONTAB = [`0 * * * * ${DEMO_EXPIRY_TASK}`, `*/15 * * * * ${SCHEDULED_RECONCILE_TASK}`].join("\n");
 
-export type WorkerDependencies = { db: Db; registrar: Registrar; transport: MailTransport; mailFrom: string };
+export type WorkerDependencies = {
+  db: Db;
+  registrar: Registrar;
+  transport: MailTransport;
+  mailFrom: string;
+  /** Remove registrar subscribers the portal does not know (REGISTRAR_RECONCILE_REMOVE_UNKNOWN). */
+  removeUnknownSubscribers: boolean;
+};
 
 /** Every background job the worker knows, by task name. */
-export function jobTasks({ db, registrar, transport, mailFrom }: WorkerDependencies): TaskList {
+export function jobTasks({
+  db,
+  registrar,
+  transport,
+  mailFrom,
+  removeUnknownSubscribers,
+}: WorkerDependencies): TaskList {
   return {
     [SYNC_TRUNK_TASK]: async (payload, helpers) => {
       const { trunkId } = payload as { trunkId: string };
@@ -28,6 +44,13 @@ export function jobTasks({ db, registrar, transport, mailFrom }: WorkerDependenc
     },
     [DEMO_EXPIRY_TASK]: async () => {
       await queueDemoExpiryNotices(db);
+    },
+    [RECONCILE_TASK]: async (payload) => {
+      const { runId } = payload as { runId: string };
+      await runReconciliation(db, registrar, runId, { removeUnknown: removeUnknownSubscribers });
+    },
+    [SCHEDULED_RECONCILE_TASK]: async () => {
+      await queueReconciliation(db, "schedule", null);
     },
   };
 }

@@ -3,13 +3,16 @@ import { nextRetryAt } from "../jobs/queue";
 import { callingCodesFor } from "../trunks/countries";
 import type { Registrar, Subscriber } from "./types";
 
-type TrunkForSync = NonNullable<Awaited<ReturnType<typeof loadTrunkForSync>>>;
+const syncInclude = { customer: true, dids: true, servers: { include: { server: true } } } as const;
+export type TrunkForSync = NonNullable<Awaited<ReturnType<typeof loadTrunkForSync>>>;
 
 function loadTrunkForSync(db: Db, trunkId: string) {
-  return db.trunk.findUnique({
-    where: { id: trunkId },
-    include: { customer: true, dids: true, servers: { include: { server: true } } },
-  });
+  return db.trunk.findUnique({ where: { id: trunkId }, include: syncInclude });
+}
+
+/** Every trunk as the registrar should see it, for reconciliation. */
+export function loadAllTrunksForSync(db: Db) {
+  return db.trunk.findMany({ include: syncInclude, orderBy: { username: "asc" } });
 }
 
 /** What the registrar must hold for a trunk. A trunk of a suspended or closed customer cannot authenticate either. */
@@ -39,7 +42,8 @@ export async function syncTrunk(db: Db, registrar: Registrar, trunkId: string, a
   const trunk = await loadTrunkForSync(db, trunkId);
   if (!trunk) return;
   try {
-    await registrar.put(subscriberFor(trunk));
+    if (trunk.status === "DELETED") await registrar.remove(trunk.username);
+    else await registrar.put(subscriberFor(trunk));
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error);
     await db.trunk.update({

@@ -1,8 +1,9 @@
 import { z } from "zod";
 import { recordAudit } from "../audit/log";
 import { type CommandContext, defineCommand } from "../commands";
+import { supersedeRevealLinks } from "../credentials/reveal-links";
 import type { Db, Tx } from "../db";
-import { NotFoundError } from "../errors";
+import { ConflictError, NotFoundError } from "../errors";
 import { id, optionalText } from "../validation";
 import { queueCredentialsMail, queueTrunkStatusMail } from "./notify";
 import { decryptTrunkPassword } from "./password";
@@ -29,6 +30,13 @@ export async function getTrunk(db: Db | Tx, trunkId: string) {
 
 export type TrunkDetails = Awaited<ReturnType<typeof getTrunk>>;
 
+/** A trunk that can still be changed: deleted trunks are kept only for their history. */
+async function getLiveTrunk(tx: Db | Tx, trunkId: string) {
+  const trunk = await getTrunk(tx, trunkId);
+  if (trunk.status === "DELETED") throw new ConflictError("This trunk was deleted; it can no longer be changed.");
+  return trunk;
+}
+
 export const createTrunk = defineCommand({
   name: "trunk.create",
   permission: "trunks:create",
@@ -50,7 +58,7 @@ export const updateTrunk = defineCommand({
   input: z.intersection(z.object({ trunkId: id }), trunkSettings),
   async run(ctx, { trunkId, ...settings }) {
     return ctx.db.$transaction(async (tx) => {
-      const before = await getTrunk(tx, trunkId);
+      const before = await getLiveTrunk(tx, trunkId);
       const trunk = await applyTrunkSettings(tx, before, decryptTrunkPassword(before), settings);
       await requestTrunkSync(tx, trunkId);
       await recordAudit(tx, ctx, {
@@ -82,7 +90,7 @@ export const setTrunkStatus = defineCommand({
   }),
   async run(ctx, { trunkId, status, reason }) {
     return ctx.db.$transaction(async (tx) => {
-      const before = await getTrunk(tx, trunkId);
+      const before = await getLiveTrunk(tx, trunkId);
       const trunk = await tx.trunk.update({ where: { id: trunkId }, data: { status, statusReason: reason } });
       await requestTrunkSync(tx, trunkId);
       if (before.status !== status) await queueTrunkStatusMail(tx, trunkId, reason);
@@ -104,7 +112,7 @@ export const resetTrunkPassword = defineCommand({
   input: z.object({ trunkId: id }),
   async run(ctx, { trunkId }) {
     return ctx.db.$transaction(async (tx) => {
-      const before = await getTrunk(tx, trunkId);
+      const before = await getLiveTrunk(tx, trunkId);
       const trunk = await replaceTrunkPassword(tx, before);
       await requestTrunkSync(tx, trunkId);
       await queueCredentialsMail(tx, trunkId, "reset");
@@ -153,7 +161,7 @@ export const resendCredentials = defineCommand({
   input: z.object({ trunkId: id }),
   async run(ctx, { trunkId }) {
     return ctx.db.$transaction(async (tx) => {
-      const trunk = await getTrunk(tx, trunkId);
+      const trunk = await getLiveTrunk(tx, trunkId);
       const mail = await queueCredentialsMail(tx, trunkId, "resend");
       await recordAudit(tx, ctx, {
         action: "trunk.resend-credentials",
@@ -169,7 +177,7 @@ export const resendCredentials = defineCommand({
 
 export const requestResync = defineCommand({
   name: "trunk.resync",
-  permission: "trunks:resync",
+  permission: "registrar:sync",
   input: z.object({ trunkId: id }),
   async run(ctx, { trunkId }) {
     return ctx.db.$transaction(async (tx) => {
@@ -182,6 +190,33 @@ export const requestResync = defineCommand({
         customerId: trunk.customerId,
         details: { username: trunk.username },
       });
+    });
+  },
+});
+
+export const deleteTrunk = defineCommand({
+  name: "trunk.delete",
+  permission: "trunks:delete",
+  input: z.object({ trunkId: id, reason: optionalText(500) }),
+  async run(ctx, { trunkId, reason }) {
+    return ctx.db.$transaction(async (tx) => {
+      const before = await getLiveTrunk(tx, trunkId);
+      // The row stays so its username is never issued again; its DIDs are freed for other trunks.
+      await tx.did.deleteMany({ where: { trunkId } });
+      await supersedeRevealLinks(tx, trunkId);
+      const trunk = await tx.trunk.update({
+        where: { id: trunkId },
+        data: { status: "DELETED", statusReason: reason },
+      });
+      await requestTrunkSync(tx, trunkId);
+      await recordAudit(tx, ctx, {
+        action: "trunk.delete",
+        targetType: "trunk",
+        targetId: trunkId,
+        customerId: before.customerId,
+        details: { username: before.username, reason, dids: before.dids.map((did) => did.number) },
+      });
+      return trunk;
     });
   },
 });

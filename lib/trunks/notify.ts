@@ -61,7 +61,7 @@ export async function queueTrunkStatusMail(tx: Tx, trunkId: string, reason: stri
     provider,
     username: trunk.username,
     contactName: trunk.customer.contactName,
-    status: trunk.status,
+    status: trunk.status === "ACTIVE" ? "ACTIVE" : "DISABLED",
     reason,
   });
   return queueMail(tx, {

@@ -6,6 +6,7 @@ import type { Db } from "../../lib/db";
 import type { Role } from "../../lib/generated/prisma/enums";
 import * as mail from "../../lib/mail/queries";
 import * as portal from "../../lib/portal";
+import * as registrar from "../../lib/registrar/commands";
 import * as servers from "../../lib/servers";
 import * as settings from "../../lib/settings";
 import * as staff from "../../lib/staff";
@@ -13,7 +14,7 @@ import * as trunks from "../../lib/trunks";
 import { contextFor, createActor, createPortalDatabase } from "../support/portal";
 
 /** Every command exported by the domain modules: adding one without listing it below fails this test. */
-const commands = [customers, mail, portal, servers, settings, staff, trunks]
+const commands = [customers, mail, portal, registrar, servers, settings, staff, trunks]
   .flatMap((module) => Object.values(module))
   .filter(
     (value): value is Command<never, unknown> =>
@@ -36,6 +37,8 @@ const ALLOWED: Record<string, Role[]> = {
   "trunk.reset-password": ["ADMIN", "SUPPORT"],
   "trunk.reveal-password": ["ADMIN", "SALES", "SUPPORT"],
   "trunk.resync": ["ADMIN", "SUPPORT"],
+  "trunk.delete": ["ADMIN"],
+  "registrar.reconcile": ["ADMIN", "SUPPORT"],
   "trunk.resend-credentials": ["ADMIN", "SALES", "SUPPORT"],
   "mail.read-secrets": ["ADMIN", "SUPPORT"],
   "portal.reveal-password": ["CUSTOMER"],

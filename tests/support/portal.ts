@@ -66,12 +66,16 @@ export async function startTestWorker(options: { db: Db; url: string; smtpUrl?: 
       registrar,
       transport: createMailTransport(options.smtpUrl),
       mailFrom: "Trunk Portal Tests <portal@test.example>",
+      removeUnknownSubscribers: false,
     }),
   });
+  let stopped = false;
   return {
     registrar,
     registrarUrl,
     async stop() {
+      if (stopped) return;
+      stopped = true;
       await runner.stop();
       await registrar.close();
     },

@@ -49,7 +49,7 @@ export default async function TrunkPage({ params }: { params: Promise<{ trunkId:
       <Card
         title="Registrar"
         actions={
-          can(actor, "trunks:resync") ? (
+          can(actor, "registrar:sync") ? (
             <ActionForm action={resyncTrunkAction} className="flex items-center gap-2" aria-label="Resync">
               <input type="hidden" name="trunkId" value={trunk.id} />
               <SubmitButton variant="secondary">Resync now</SubmitButton>

@@ -1,0 +1,114 @@
+import pg from "pg";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { executeCommand } from "../../lib/commands";
+import { createDemoAccount } from "../../lib/customers";
+import type { Db } from "../../lib/db";
+import { createKamailioSqlRegistrar } from "../../lib/registrar/kamailio-sql";
+import { reconcile } from "../../lib/registrar/reconcile";
+import type { Registrar } from "../../lib/registrar/types";
+import { deleteTrunk, setTrunkStatus } from "../../lib/trunks";
+import { contextFor, createActor, createPortalDatabase, startTestWorker } from "../support/portal";
+
+let db: Db;
+let worker: Awaited<ReturnType<typeof startTestWorker>>;
+let registrarDb: pg.Client;
+/** The test's own connection to the worker's registrar, usable after the worker stops. */
+let registrar: Registrar;
+
+beforeAll(async () => {
+  let url: string;
+  ({ db, url } = await createPortalDatabase("reconcile"));
+  await db.sipServer.create({
+    data: { hostname: "Sip.Reconcile.example", realm: "sip.reconcile.example", label: "x" },
+  });
+  worker = await startTestWorker({ db, url });
+  registrar = createKamailioSqlRegistrar(worker.registrarUrl);
+  registrarDb = new pg.Client(worker.registrarUrl);
+  await registrarDb.connect();
+});
+afterAll(async () => {
+  await registrarDb?.end();
+  await registrar?.close();
+  await worker?.stop();
+  await db?.$disconnect();
+});
+
+async function syncedDemo(company: string) {
+  const sales = await createActor(db, "SALES");
+  const created = await executeCommand(createDemoAccount, contextFor(db, sales), {
+    company,
+    contactName: "C",
+    contactEmail: `${company.toLowerCase().replace(/\W/g, "")}@reconcile.example`,
+  });
+  if (!created.ok) throw new Error(created.formError);
+  await expect
+    .poll(async () => (await db.trunk.findUniqueOrThrow({ where: { id: created.value.trunk.id } })).syncState, {
+      timeout: 15_000,
+    })
+    .toBe("SYNCED");
+  return created.value.trunk;
+}
+
+describe("reconciliation", () => {
+  it("finds nothing to do when the registrar matches", async () => {
+    await syncedDemo("Clean Co");
+    const report = await reconcile(db, registrar);
+    expect(report.findings).toEqual([]);
+  });
+
+  it("repairs a subscriber deleted by hand and an attribute changed by hand, and reports strangers", async () => {
+    const deleted = await syncedDemo("Deleted By Hand");
+    const tampered = await syncedDemo("Tampered Limit");
+    await registrarDb.query("DELETE FROM subscriber WHERE username = $1", [deleted.username]);
+    await registrarDb.query(
+      "UPDATE usr_preferences SET value = '500' WHERE username = $1 AND attribute = 'call_limit'",
+      [tampered.username],
+    );
+    await registrarDb.query(
+      "INSERT INTO subscriber (username, domain, password, ha1, ha1b) VALUES ('stranger1', 'sip.reconcile.example', '', $1, $1)",
+      ["0".repeat(32)],
+    );
+
+    const report = await reconcile(db, registrar);
+    expect(report.findings).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({ username: deleted.username, problem: "missing", action: "repaired" }),
+        expect.objectContaining({ username: tampered.username, problem: "wrong-attributes", action: "repaired" }),
+        expect.objectContaining({ username: "stranger1", problem: "unknown", action: "reported" }),
+      ]),
+    );
+    const rows = await registrarDb.query("SELECT username FROM subscriber WHERE username = $1", [deleted.username]);
+    expect(rows.rowCount).toBe(1);
+    const limit = await registrarDb.query(
+      "SELECT value FROM usr_preferences WHERE username = $1 AND attribute = 'call_limit'",
+      [tampered.username],
+    );
+    expect(limit.rows).toEqual([{ value: "5" }]);
+
+    // A second pass finds only the stranger, which is removed when configured.
+    const again = await reconcile(db, registrar, { removeUnknown: true });
+    expect(again.findings).toEqual([expect.objectContaining({ username: "stranger1", action: "removed" })]);
+    expect((await reconcile(db, registrar)).findings).toEqual([]);
+  });
+
+  it("removes disabled and deleted trunks that can still authenticate", async () => {
+    const disabled = await syncedDemo("Disabled Leftover");
+    const removed = await syncedDemo("Deleted Leftover");
+    const admin = await createActor(db, "ADMIN");
+    await worker.stop();
+    await executeCommand(setTrunkStatus, contextFor(db, admin), { trunkId: disabled.id, status: "DISABLED" });
+    await executeCommand(deleteTrunk, contextFor(db, admin), { trunkId: removed.id });
+    // The worker is down, so the registrar still has both; reconciliation catches it.
+    const report = await reconcile(db, registrar);
+    expect(report.findings.map((finding) => [finding.username, finding.problem])).toEqual(
+      expect.arrayContaining([
+        [disabled.username, "should-be-absent"],
+        [removed.username, "should-be-absent"],
+      ]),
+    );
+    const left = await registrarDb.query("SELECT username FROM subscriber WHERE username = ANY($1)", [
+      [disabled.username, removed.username],
+    ]);
+    expect(left.rowCount).toBe(0);
+  });
+});
