@@ -4,24 +4,31 @@ const base64Key = z
   .string()
   .refine((value) => Buffer.from(value, "base64").length === 32, "must be 32 bytes encoded as base64");
 
-const schema = z.object({
-  DATABASE_URL: z.url({ protocol: /^postgres(ql)?$/, error: "must be a postgresql:// URL" }),
-  AUTH_SECRET: z.string().min(32, "must be at least 32 characters (generate one with `openssl rand -base64 32`)"),
-  CREDENTIAL_ENCRYPTION_KEY: base64Key,
-  CREDENTIAL_PREVIOUS_KEYS: z
-    .string()
-    .optional()
-    .transform((value) => (value ? value.split(",").map((key) => key.trim()) : []))
-    .pipe(z.array(base64Key)),
-  PORTAL_URL: z.url().default("http://localhost:3000"),
-  REGISTRAR_DATABASE_URL: z.url({ protocol: /^postgres(ql)?$/ }).optional(),
-  REGISTRAR_RECONCILE_REMOVE_UNKNOWN: z
-    .enum(["true", "false", "1", "0", ""])
-    .optional()
-    .transform((value) => value === "true" || value === "1"),
-  SMTP_URL: z.url({ protocol: /^smtps?$/, error: "must be an smtp:// or smtps:// URL" }).optional(),
-  MAIL_FROM: z.string().min(3).default("Trunk Portal <no-reply@localhost>"),
-});
+const schema = z
+  .object({
+    DATABASE_URL: z.url({ protocol: /^postgres(ql)?$/, error: "must be a postgresql:// URL" }),
+    AUTH_SECRET: z.string().min(32, "must be at least 32 characters (generate one with `openssl rand -base64 32`)"),
+    CREDENTIAL_ENCRYPTION_KEY: base64Key,
+    CREDENTIAL_PREVIOUS_KEYS: z
+      .string()
+      .optional()
+      .transform((value) => (value ? value.split(",").map((key) => key.trim()) : []))
+      .pipe(z.array(base64Key)),
+    PORTAL_URL: z.url().default("http://localhost:3000"),
+    REGISTRAR_DATABASE_URL: z.url({ protocol: /^postgres(ql)?$/ }).optional(),
+    REGISTRAR_HTTP_URL: z.url({ protocol: /^https?$/ }).optional(),
+    REGISTRAR_HTTP_SECRET: z.string().min(32, "must be at least 32 characters").optional(),
+    REGISTRAR_RECONCILE_REMOVE_UNKNOWN: z
+      .enum(["true", "false", "1", "0", ""])
+      .optional()
+      .transform((value) => value === "true" || value === "1"),
+    SMTP_URL: z.url({ protocol: /^smtps?$/, error: "must be an smtp:// or smtps:// URL" }).optional(),
+    MAIL_FROM: z.string().min(3).default("Trunk Portal <no-reply@localhost>"),
+  })
+  .refine((value) => Boolean(value.REGISTRAR_HTTP_URL) === Boolean(value.REGISTRAR_HTTP_SECRET), {
+    path: ["REGISTRAR_HTTP_SECRET"],
+    message: "REGISTRAR_HTTP_URL and REGISTRAR_HTTP_SECRET go together",
+  });
 
 export type Env = z.infer<typeof schema>;
 

@@ -1,12 +1,27 @@
 import { env } from "../env";
+import { createHttpRegistrar } from "./http";
 import { createKamailioSqlRegistrar } from "./kamailio-sql";
 import type { Registrar } from "./types";
 
-/** The registrar the worker provisions, chosen by configuration (see the README's registrar section). */
+/**
+ * The registrar the portal provisions, chosen by configuration: Kamailio's database directly
+ * (REGISTRAR_DATABASE_URL), or the signed HTTP API (REGISTRAR_HTTP_URL + REGISTRAR_HTTP_SECRET).
+ */
 export function registrarFromEnv(): Registrar {
-  const { REGISTRAR_DATABASE_URL } = env();
-  if (!REGISTRAR_DATABASE_URL) {
-    throw new Error("No registrar is configured: set REGISTRAR_DATABASE_URL (Kamailio's PostgreSQL database).");
+  const config = env();
+  if (config.REGISTRAR_HTTP_URL && config.REGISTRAR_HTTP_SECRET) {
+    return createHttpRegistrar({ baseUrl: config.REGISTRAR_HTTP_URL, secret: config.REGISTRAR_HTTP_SECRET });
   }
-  return createKamailioSqlRegistrar(REGISTRAR_DATABASE_URL);
+  if (config.REGISTRAR_DATABASE_URL) return createKamailioSqlRegistrar(config.REGISTRAR_DATABASE_URL);
+  throw new Error(
+    "No registrar is configured: set REGISTRAR_DATABASE_URL (Kamailio's database) or REGISTRAR_HTTP_URL and REGISTRAR_HTTP_SECRET.",
+  );
+}
+
+const globalForRegistrar = globalThis as unknown as { registrar?: Registrar };
+
+/** One registrar client per web process, for reading live registrations. */
+export function getRegistrar(): Registrar {
+  globalForRegistrar.registrar ??= registrarFromEnv();
+  return globalForRegistrar.registrar;
 }

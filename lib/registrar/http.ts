@@ -1,0 +1,120 @@
+import { createHmac, timingSafeEqual } from "node:crypto";
+import type { Registrar, RegistrarSnapshot, Registration, Subscriber } from "./types";
+
+/**
+ * Registrar adapter for registrars the portal does not write directly: a small JSON API (docs/registrar-http-api.md).
+ * Every request is signed with HMAC-SHA256 over the timestamp, method, path and body, and retried on network errors,
+ * timeouts and 5xx answers.
+ */
+
+export const SIGNATURE_HEADER = "x-trunkportal-signature";
+/** Receivers reject signatures older or newer than this, so a captured request cannot be replayed later. */
+export const MAX_CLOCK_SKEW_S = 300;
+
+export function sign(secret: string, timestamp: number, method: string, path: string, body: string): string {
+  const mac = createHmac("sha256", secret).update(`${timestamp}.${method.toUpperCase()}.${path}.${body}`).digest("hex");
+  return `t=${timestamp},v1=${mac}`;
+}
+
+/** For receivers: true when `header` is a valid, fresh signature of this request. */
+export function verifySignature(
+  secret: string,
+  header: string | undefined,
+  request: { method: string; path: string; body: string },
+  now = Date.now(),
+): boolean {
+  const match = header?.match(/^t=(\d+),v1=([0-9a-f]{64})$/);
+  if (!match) return false;
+  const timestamp = Number(match[1]);
+  if (Math.abs(now / 1000 - timestamp) > MAX_CLOCK_SKEW_S) return false;
+  const expected = Buffer.from(sign(secret, timestamp, request.method, request.path, request.body));
+  const given = Buffer.from(header ?? "");
+  return expected.length === given.length && timingSafeEqual(expected, given);
+}
+
+export class RegistrarHttpError extends Error {
+  constructor(
+    message: string,
+    readonly status: number | null,
+  ) {
+    super(message);
+    this.name = "RegistrarHttpError";
+  }
+}
+
+export type HttpRegistrarOptions = {
+  baseUrl: string;
+  secret: string;
+  timeoutMs?: number;
+  attempts?: number;
+  /** Delay before retry n (1-based). */
+  backoffMs?: (attempt: number) => number;
+};
+
+export function createHttpRegistrar(options: HttpRegistrarOptions): Registrar {
+  const base = new URL(options.baseUrl.endsWith("/") ? options.baseUrl : `${options.baseUrl}/`);
+  const attempts = options.attempts ?? 3;
+  const backoff = options.backoffMs ?? ((attempt) => 250 * 4 ** (attempt - 1));
+
+  async function request<T>(method: string, relative: string, payload?: unknown): Promise<T | null> {
+    const url = new URL(relative, base);
+    const body = payload === undefined ? "" : JSON.stringify(payload);
+    for (let attempt = 1; ; attempt++) {
+      const headers: Record<string, string> = {
+        [SIGNATURE_HEADER]: sign(options.secret, Math.floor(Date.now() / 1000), method, url.pathname, body),
+        accept: "application/json",
+      };
+      if (body) headers["content-type"] = "application/json";
+      let retryable: RegistrarHttpError;
+      try {
+        const response = await fetch(url, {
+          method,
+          headers,
+          body: body || undefined,
+          signal: AbortSignal.timeout(options.timeoutMs ?? 10_000),
+        });
+        if (response.ok) return response.status === 204 ? null : ((await response.json()) as T);
+        const text = (await response.text()).slice(0, 300);
+        const error = new RegistrarHttpError(
+          `${method} ${url.pathname} answered ${response.status}: ${text}`,
+          response.status,
+        );
+        if (response.status < 500) throw error;
+        retryable = error;
+      } catch (error) {
+        if (error instanceof RegistrarHttpError && error.status !== null && error.status < 500) throw error;
+        retryable =
+          error instanceof RegistrarHttpError
+            ? error
+            : new RegistrarHttpError(
+                `${method} ${url.pathname} failed: ${error instanceof Error ? error.message : error}`,
+                null,
+              );
+      }
+      if (attempt >= attempts) throw retryable;
+      await new Promise((resolve) => setTimeout(resolve, backoff(attempt)));
+    }
+  }
+
+  const subscriberPath = (username: string) => `subscribers/${encodeURIComponent(username)}`;
+  return {
+    async put(subscriber: Subscriber) {
+      await request("PUT", subscriberPath(subscriber.username), subscriber);
+    },
+    async remove(username: string) {
+      await request("DELETE", subscriberPath(username));
+    },
+    async list() {
+      return (await request<RegistrarSnapshot[]>("GET", "subscribers")) ?? [];
+    },
+    async registrations(username: string) {
+      const rows =
+        (await request<(Omit<Registration, "expiresAt"> & { expiresAt: string })[]>(
+          "GET",
+          `${subscriberPath(username)}/registrations`,
+        )) ?? [];
+      return rows.map((row) => ({ ...row, expiresAt: new Date(row.expiresAt) }));
+    },
+    async close() {},
+  };
+}

@@ -1,0 +1,71 @@
+import { createServer, type Server } from "node:http";
+import type { AddressInfo } from "node:net";
+import { verifySignature } from "../../lib/registrar/http";
+import type { Subscriber } from "../../lib/registrar/types";
+
+/**
+ * A reference receiver of the HTTP provisioning API (docs/registrar-http-api.md): verifies signatures, keeps
+ * subscribers in memory, and can be told to fail the next requests with 503 to exercise retries.
+ */
+export class TestHttpRegistrar {
+  readonly subscribers = new Map<string, Subscriber>();
+  readonly requests: { method: string; path: string; status: number }[] = [];
+  failNext = 0;
+  private server: Server | null = null;
+
+  constructor(private readonly secret: string) {}
+
+  async start() {
+    this.server = createServer((req, res) => {
+      let body = "";
+      req.on("data", (chunk) => {
+        body += chunk;
+      });
+      req.on("end", () => {
+        const path = new URL(req.url ?? "/", "http://localhost").pathname;
+        const method = req.method ?? "GET";
+        const reply = (status: number, payload?: unknown) => {
+          this.requests.push({ method, path, status });
+          res.writeHead(status, { "content-type": "application/json" });
+          res.end(payload === undefined ? undefined : JSON.stringify(payload));
+        };
+        if (!verifySignature(this.secret, req.headers["x-trunkportal-signature"] as string, { method, path, body })) {
+          return reply(401, { error: "bad signature" });
+        }
+        if (this.failNext > 0) {
+          this.failNext--;
+          return reply(503, { error: "try again" });
+        }
+        const match = path.match(/^\/api\/subscribers(?:\/([^/]+))?(\/registrations)?$/);
+        const username = match?.[1] ? decodeURIComponent(match[1]) : undefined;
+        if (!match) return reply(404, { error: "no such route" });
+        if (method === "GET" && !username) {
+          const rows = [...this.subscribers.values()].flatMap((s) =>
+            s.enabled ? s.credentials.map((c) => ({ username: s.username, ...c, attributes: s.attributes })) : [],
+          );
+          return reply(200, rows);
+        }
+        if (method === "GET" && match[2]) return reply(200, []);
+        if (method === "PUT" && username) {
+          this.subscribers.set(username, JSON.parse(body));
+          return reply(204);
+        }
+        if (method === "DELETE" && username) {
+          this.subscribers.delete(username);
+          return reply(204);
+        }
+        return reply(405, { error: "method not allowed" });
+      });
+    });
+    await new Promise<void>((resolve) => this.server?.listen(0, "127.0.0.1", resolve));
+    return this;
+  }
+
+  get url() {
+    return `http://127.0.0.1:${(this.server?.address() as AddressInfo).port}/api`;
+  }
+
+  async stop() {
+    await new Promise<void>((resolve) => this.server?.close(() => resolve()));
+  }
+}
