@@ -139,9 +139,7 @@ export function Pagination({ page, pages, href }: { page: number; pages: number;
 
 export function formatDateTime(date: Date | null | undefined): string {
   if (!date) return "—";
-  return (
-    new Intl.DateTimeFormat("en-US", { dateStyle: "medium", timeStyle: "short", timeZone: "UTC" }).format(date) + " UTC"
-  );
+  return `${new Intl.DateTimeFormat("en-US", { dateStyle: "medium", timeStyle: "short", timeZone: "UTC" }).format(date)} UTC`;
 }
 
 export function Table({ headers, children, caption }: { headers: string[]; children: ReactNode; caption?: string }) {

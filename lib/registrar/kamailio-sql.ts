@@ -18,6 +18,8 @@ import type {
  *   allowed_prefixes (comma list), cid_policy, forced_cid, forced_cid_name, did (one row per DID). Rows whose value
  *   would be null / empty are omitted.
  * - `location`: written by Kamailio (usrloc db_mode 1); read here for live registrations.
+ * - `location_attrs`: per-contact attributes written by Kamailio with each `location` row (same ruid); kamailio.cfg
+ *   records `requested_host`, the server name as the PBX spelled it.
  *
  * Kamailio reads `subscriber` and `usr_preferences` on every request, so a committed put() applies to the next
  * REGISTER or INVITE without any reload.
@@ -193,6 +195,10 @@ export function createKamailioSqlRegistrar(databaseUrl: string, options: Kamaili
           username,
           realms,
         ]);
+        await client.query("DELETE FROM location_attrs WHERE username = $1 AND NOT (domain = ANY($2::text[]))", [
+          username,
+          realms,
+        ]);
         for (const c of subscriber.credentials) {
           await client.query(
             `INSERT INTO subscriber (username, domain, password, ha1, ha1b) VALUES ($1, $2, '', $3, $4)
@@ -278,10 +284,16 @@ export function createKamailioSqlRegistrar(databaseUrl: string, options: Kamaili
         contact: string;
         received: string | null;
         user_agent: string;
+        requested_host: string | null;
         expires: Date;
       }>(
-        `SELECT username, domain, contact, received, user_agent, expires AT TIME ZONE $2 AS expires FROM location
-         WHERE username = $1 ORDER BY expires DESC, id`,
+        // kamailio.cfg stores the server name the PBX used as a per-contact usrloc attribute (xavp_contact), which
+        // usrloc writes to location_attrs keyed by the contact's ruid. A row from an older configuration has none.
+        `SELECT l.username, l.domain, l.contact, l.received, l.user_agent, l.expires AT TIME ZONE $2 AS expires,
+                (SELECT a.avalue FROM location_attrs a
+                 WHERE a.ruid = l.ruid AND a.aname = 'requested_host' ORDER BY a.id DESC LIMIT 1) AS requested_host
+         FROM location l
+         WHERE l.username = $1 ORDER BY l.expires DESC, l.id`,
         [username, kamailioTimeZone],
       );
       const now = Date.now();
@@ -295,6 +307,7 @@ export function createKamailioSqlRegistrar(databaseUrl: string, options: Kamaili
             received: r.received || null,
             source: hostPortOf(r.received || null) ?? hostPortOf(r.contact),
             userAgent: r.user_agent || null,
+            requestedHost: r.requested_host || null,
             expiresAt: r.expires,
           }),
         );

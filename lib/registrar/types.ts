@@ -34,6 +34,11 @@ export type Registration = {
   received: string | null;
   source: string | null /* "ip:port" */;
   userAgent: string | null;
+  /**
+   * The SIP server name exactly as the PBX sent it (host of its REGISTER's Request-URI, case preserved), or null when
+   * the registrar did not record it. The hostname is case-sensitive for calls: compare with SipServer.hostname.
+   */
+  requestedHost: string | null;
   expiresAt: Date;
 };
 

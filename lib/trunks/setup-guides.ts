@@ -87,7 +87,7 @@ pjsip Settings → Advanced:
     {
       id: "freeswitch",
       title: "FreeSWITCH",
-      intro: "Save as conf/sip_profiles/external/" + name + ".xml, then `sofia profile external rescan`.",
+      intro: `Save as conf/sip_profiles/external/${name}.xml, then \`sofia profile external rescan\`.`,
       snippet: `<include>
   <gateway name="${name}">
     <param name="username" value="${trunk.username}"/>

@@ -62,7 +62,9 @@ export class TestHttpRegistrar {
   }
 
   get url() {
-    return `http://127.0.0.1:${(this.server?.address() as AddressInfo).port}/api`;
+    const address = this.server?.address() as AddressInfo | null;
+    if (!address) throw new Error("the test registrar is not listening");
+    return `http://127.0.0.1:${address.port}/api`;
   }
 
   async stop() {

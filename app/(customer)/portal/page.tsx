@@ -1,5 +1,6 @@
 import type { Metadata } from "next";
 import Link from "next/link";
+import { RegistrationStatus } from "@/components/registration-status";
 import { Badge, Card, formatDateTime, PageHeader, SipServerList } from "@/components/ui";
 import { requirePermission } from "@/lib/auth/guards";
 import { getDb } from "@/lib/db";
@@ -27,6 +28,9 @@ export default async function PortalHome() {
             {describeCallLimit(trunk.callLimit)} ·{" "}
             <Badge color={trunk.status === "ACTIVE" ? "green" : "red"}>{trunk.status.toLowerCase()}</Badge>
           </p>
+          <div className="mt-3">
+            <RegistrationStatus username={trunk.username} hostnames={trunk.servers.map((s) => s.server.hostname)} />
+          </div>
           <p className="mt-3">
             <Link href={`/portal/trunks/${trunk.id}`}>Credentials, settings and setup help</Link>
           </p>

@@ -3,11 +3,13 @@
 import { serverAction } from "@/lib/actions";
 import { createCustomer, createDemoAccount, updateCustomer } from "@/lib/customers";
 import { readMailboxMessage } from "@/lib/mail/queries";
+import { requestReconciliation } from "@/lib/registrar/commands";
 import { createServer, updateServer } from "@/lib/servers";
 import { updateProviderSettings } from "@/lib/settings";
 import { createStaffUser, updateStaffUser } from "@/lib/staff";
 import {
   createTrunk,
+  deleteTrunk,
   requestResync,
   resendCredentials,
   resetTrunkPassword,
@@ -42,3 +44,9 @@ export const createServerAction = serverAction(createServer, { message: "SIP ser
 export const updateServerAction = serverAction(updateServer, { message: "SIP server updated." });
 export const updateSettingsAction = serverAction(updateProviderSettings, { message: "Settings saved." });
 export const readMailboxMessageAction = serverAction(readMailboxMessage, { data: ({ text }) => ({ text }) });
+export const requestReconciliationAction = serverAction(requestReconciliation, {
+  message: "Reconciliation queued; refresh in a moment for its report.",
+});
+export const deleteTrunkAction = serverAction(deleteTrunk, {
+  redirectTo: (trunk) => `/staff/customers/${trunk.customerId}`,
+});

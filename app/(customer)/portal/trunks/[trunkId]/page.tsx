@@ -1,5 +1,6 @@
 import type { Metadata } from "next";
 import { CopyButton } from "@/components/copy-button";
+import { RegistrationStatus } from "@/components/registration-status";
 import { TrunkCredentials } from "@/components/trunk-credentials";
 import { Badge, Card, PageHeader } from "@/components/ui";
 import { requirePermission } from "@/lib/auth/guards";
@@ -43,6 +44,9 @@ export default async function PortalTrunkPage({ params }: { params: Promise<{ tr
       <PageHeader title={`Trunk ${trunk.username}`}>
         <Badge color={trunk.status === "ACTIVE" ? "green" : "red"}>{trunk.status.toLowerCase()}</Badge>
       </PageHeader>
+      <Card title="Is my PBX connected?">
+        <RegistrationStatus username={trunk.username} hostnames={guideTrunk.hostnames} />
+      </Card>
       <TrunkCredentials trunk={trunk} revealAction={revealOwnPasswordAction} />
       <Card title="Setup help">
         <p className="mb-4 text-sm text-slate-700">

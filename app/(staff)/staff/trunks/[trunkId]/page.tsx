@@ -1,6 +1,7 @@
 import type { Metadata } from "next";
 import Link from "next/link";
 import { ActionForm, SubmitButton, TextField } from "@/components/forms";
+import { RegistrationStatus } from "@/components/registration-status";
 import { SyncStatus } from "@/components/sync-status";
 import { TrunkCredentials } from "@/components/trunk-credentials";
 import { Badge, ButtonLink, Card, PageHeader } from "@/components/ui";
@@ -10,6 +11,7 @@ import { getDb } from "@/lib/db";
 import { orNotFound } from "@/lib/pages";
 import { getTrunk } from "@/lib/trunks";
 import {
+  deleteTrunkAction,
   resendCredentialsAction,
   resetTrunkPasswordAction,
   resyncTrunkAction,
@@ -24,12 +26,13 @@ export default async function TrunkPage({ params }: { params: Promise<{ trunkId:
   const { trunkId } = await params;
   const trunk = await orNotFound(getTrunk(getDb(), trunkId));
   const disabled = trunk.status === "DISABLED";
+  const deleted = trunk.status === "DELETED";
   return (
     <>
       <PageHeader
         title={`Trunk ${trunk.username}`}
         actions={
-          can(actor, "trunks:edit") ? (
+          can(actor, "trunks:edit") && !deleted ? (
             <ButtonLink href={`/staff/trunks/${trunk.id}/edit`} variant="secondary">
               Edit settings
             </ButtonLink>
@@ -37,7 +40,7 @@ export default async function TrunkPage({ params }: { params: Promise<{ trunkId:
         }
       >
         <Link href={`/staff/customers/${trunk.customerId}`}>{trunk.customer.company}</Link>{" "}
-        <Badge color={disabled ? "red" : "green"}>{disabled ? "disabled" : "active"}</Badge>
+        <Badge color={trunk.status === "ACTIVE" ? "green" : "red"}>{trunk.status.toLowerCase()}</Badge>
         {disabled && trunk.statusReason ? <span className="ml-2 text-sm">Reason: {trunk.statusReason}</span> : null}
       </PageHeader>
 
@@ -58,9 +61,11 @@ export default async function TrunkPage({ params }: { params: Promise<{ trunkId:
         }
       >
         <SyncStatus trunk={trunk} />
+        <h3 className="mt-4 mb-2 font-semibold">Live registration</h3>
+        <RegistrationStatus username={trunk.username} hostnames={trunk.servers.map((s) => s.server.hostname)} />
       </Card>
 
-      {can(actor, "trunks:send-credentials") ? (
+      {can(actor, "trunks:send-credentials") && !deleted ? (
         <Card title="Customer email">
           <ActionForm action={resendCredentialsAction} aria-label="Resend credentials">
             <input type="hidden" name="trunkId" value={trunk.id} />
@@ -73,7 +78,7 @@ export default async function TrunkPage({ params }: { params: Promise<{ trunkId:
         </Card>
       ) : null}
 
-      {can(actor, "trunks:reset-password") || can(actor, "trunks:set-status") ? (
+      {!deleted && (can(actor, "trunks:reset-password") || can(actor, "trunks:set-status")) ? (
         <Card title="Support actions">
           <div className="grid gap-6 sm:grid-cols-2">
             {can(actor, "trunks:reset-password") ? (
@@ -104,6 +109,23 @@ export default async function TrunkPage({ params }: { params: Promise<{ trunkId:
               </ActionForm>
             ) : null}
           </div>
+        </Card>
+      ) : null}
+
+      {can(actor, "trunks:delete") && !deleted ? (
+        <Card title="Delete trunk">
+          <ActionForm
+            action={deleteTrunkAction}
+            confirm="Delete this trunk? It is removed from the registrar and its DIDs are released. This cannot be undone."
+            aria-label="Delete trunk"
+          >
+            <input type="hidden" name="trunkId" value={trunk.id} />
+            <p className="text-sm text-slate-700">
+              The PBX stops working at once. The username stays reserved and the history is kept.
+            </p>
+            <TextField name="reason" label="Reason for deleting" />
+            <SubmitButton variant="danger">Delete trunk</SubmitButton>
+          </ActionForm>
         </Card>
       ) : null}
     </>

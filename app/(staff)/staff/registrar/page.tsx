@@ -1,0 +1,94 @@
+import type { Metadata } from "next";
+import Link from "next/link";
+import { ActionForm, SubmitButton } from "@/components/forms";
+import { Badge, Card, formatDateTime, PageHeader, Table } from "@/components/ui";
+import { requirePermission } from "@/lib/auth/guards";
+import { getDb } from "@/lib/db";
+import { listReconciliationRuns } from "@/lib/registrar/commands";
+import type { Finding } from "@/lib/registrar/reconcile";
+import { requestReconciliationAction } from "../actions";
+
+export const metadata: Metadata = { title: "Registrar" };
+
+export default async function RegistrarPage() {
+  await requirePermission("registrar:sync");
+  const db = getDb();
+  const [runs, failed, pending] = await Promise.all([
+    listReconciliationRuns(db),
+    db.trunk.findMany({ where: { syncState: "FAILED" }, select: { id: true, username: true, syncError: true } }),
+    db.trunk.count({ where: { syncState: "PENDING" } }),
+  ]);
+  return (
+    <>
+      <PageHeader title="Registrar">
+        Every 15 minutes, and on demand, the portal compares each trunk with the registrar and repairs any drift.
+      </PageHeader>
+      <Card
+        title="Sync"
+        actions={
+          <ActionForm
+            action={requestReconciliationAction}
+            aria-label="Reconcile now"
+            className="flex items-center gap-2"
+          >
+            <SubmitButton variant="secondary">Reconcile now</SubmitButton>
+          </ActionForm>
+        }
+      >
+        <p>
+          {pending} {pending === 1 ? "trunk" : "trunks"} waiting to sync; {failed.length} failed.
+        </p>
+        {failed.length ? (
+          <ul className="mt-2 space-y-1 text-sm">
+            {failed.map((trunk) => (
+              <li key={trunk.id}>
+                <Link href={`/staff/trunks/${trunk.id}`} className="font-mono">
+                  {trunk.username}
+                </Link>{" "}
+                <span className="font-mono text-red-800">{trunk.syncError}</span>
+              </li>
+            ))}
+          </ul>
+        ) : null}
+      </Card>
+      <Card title="Reconciliation runs">
+        {runs.length === 0 ? <p className="text-slate-600">No run yet.</p> : null}
+        {runs.map((run) => {
+          const findings = run.findings as unknown as Finding[];
+          return (
+            <section key={run.id} className="mb-6" aria-label={`Run ${formatDateTime(run.createdAt)}`}>
+              <h3 className="font-semibold">
+                {formatDateTime(run.createdAt)} · {run.trigger}
+                {run.requestedBy ? ` by ${run.requestedBy}` : ""}{" "}
+                {run.error ? (
+                  <Badge color="red">failed</Badge>
+                ) : run.finishedAt ? (
+                  <Badge color={findings.length ? "amber" : "green"}>
+                    {findings.length ? `${findings.length} findings, ${run.repaired} trunks repaired` : "no drift"}
+                  </Badge>
+                ) : (
+                  <Badge color="blue">running</Badge>
+                )}
+              </h3>
+              <p className="text-sm text-slate-600">{run.checked} trunks checked.</p>
+              {run.error ? <p className="font-mono text-sm text-red-800">{run.error}</p> : null}
+              {findings.length ? (
+                <Table headers={["SIP username", "Realm", "Problem", "Detail", "Action"]} caption="Findings">
+                  {findings.map((finding) => (
+                    <tr key={`${finding.username}-${finding.realm}-${finding.problem}`}>
+                      <td className="px-2 py-1 font-mono">{finding.username}</td>
+                      <td className="px-2 py-1 font-mono">{finding.realm ?? "—"}</td>
+                      <td className="px-2 py-1">{finding.problem}</td>
+                      <td className="px-2 py-1 text-xs">{finding.detail}</td>
+                      <td className="px-2 py-1">{finding.action}</td>
+                    </tr>
+                  ))}
+                </Table>
+              ) : null}
+            </section>
+          );
+        })}
+      </Card>
+    </>
+  );
+}

@@ -1,0 +1,58 @@
+import { describe, expect, it } from "vitest";
+import { registrationStatus } from "./status";
+import type { Registrar, Registration } from "./types";
+
+const registration = (requestedHost: string | null): Registration & { requestedHost: string | null } => ({
+  username: "acme123456",
+  realm: "sip1.celitovoice.example",
+  contact: "sip:acme123456@203.0.113.5:5060",
+  received: null,
+  source: "203.0.113.5:5060",
+  userAgent: "Asterisk PBX 20",
+  expiresAt: new Date("2026-11-26T18:00:00Z"),
+  requestedHost,
+});
+
+/** A registrar that answers registrations() with fixed rows; this test is about the case comparison only. */
+const registrarWith = (rows: Registration[] | Error): Registrar => ({
+  put: async () => {},
+  remove: async () => {},
+  list: async () => [],
+  registrations: async () => {
+    if (rows instanceof Error) throw rows;
+    return rows;
+  },
+  close: async () => {},
+});
+
+describe("registrationStatus", () => {
+  const hostnames = ["Sip1.CelitoVoice.example"];
+
+  it("flags a registration that used another casing of the server name, with the exact fix", async () => {
+    const status = await registrationStatus(
+      registrarWith([registration("sip1.celitovoice.example")]),
+      "acme123456",
+      hostnames,
+    );
+    expect(status).toMatchObject({
+      state: "ok",
+      registrations: [{ caseMismatch: { used: "sip1.celitovoice.example", expected: "Sip1.CelitoVoice.example" } }],
+    });
+  });
+
+  it("does not flag the exact name, an IP address, or an unknown host", async () => {
+    const status = await registrationStatus(
+      registrarWith([registration("Sip1.CelitoVoice.example"), registration("192.0.2.10"), registration(null)]),
+      "acme123456",
+      hostnames,
+    );
+    expect(status.state === "ok" && status.registrations.map((r) => r.caseMismatch)).toEqual([null, null, null]);
+  });
+
+  it("reports an unreachable registrar instead of failing the page", async () => {
+    expect(await registrationStatus(registrarWith(new Error("connect ECONNREFUSED")), "u", hostnames)).toEqual({
+      state: "unavailable",
+      error: "connect ECONNREFUSED",
+    });
+  });
+});
