@@ -16,7 +16,7 @@ const customerFields = {
   contactEmail: email,
 };
 
-/** Search by company, contact, customer user email, SIP username or DID, newest first. */
+/** One search box for support: company, contact, any customer user's email, SIP username or DID; newest first. */
 export async function searchCustomers(db: Db, query: string, page: number) {
   const q = query.trim();
   const digits = q.replace(/\D/g, "");
@@ -39,7 +39,13 @@ export async function searchCustomers(db: Db, query: string, page: number) {
       orderBy: { createdAt: "desc" },
       skip: (page - 1) * PAGE_SIZE,
       take: PAGE_SIZE,
-      include: { _count: { select: { trunks: true, users: true } } },
+      include: {
+        trunks: {
+          where: { status: { not: "DELETED" } },
+          select: { id: true, username: true, dids: { select: { number: true } } },
+          orderBy: { createdAt: "asc" },
+        },
+      },
     }),
   ]);
   return { total, customers, pages: Math.max(1, Math.ceil(total / PAGE_SIZE)) };

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { executeCommand } from "../../lib/commands";
-import { createDemoAccount } from "../../lib/customers";
+import { createDemoAccount, searchCustomers } from "../../lib/customers";
 import type { Db } from "../../lib/db";
 import { getProviderSettings } from "../../lib/settings";
 import { contextFor, createActor, createPortalDatabase } from "../support/portal";
@@ -104,5 +104,25 @@ describe("creating a demo account", () => {
     expect(result.ok).toBe(false);
     if (result.ok) return;
     expect(Object.keys(result.fieldErrors ?? {}).sort()).toEqual(["company", "contactEmail", "contactName"]);
+  });
+});
+
+describe("support's search box", () => {
+  it("finds a customer by company, contact email, SIP username or DID", async () => {
+    const customer = await db.customer.findFirstOrThrow({
+      where: { company: "Acme Widgets" },
+      include: { trunks: true },
+    });
+    const trunk = customer.trunks[0];
+    if (!trunk) throw new Error("no trunk");
+    await db.did.create({ data: { number: "+19193333333", trunkId: trunk.id } });
+    for (const query of ["acme wid", "wile@acme", trunk.username, "919-333-3333", "9193333333"]) {
+      const { customers } = await searchCustomers(db, query, 1);
+      expect(
+        customers.map((c) => c.id),
+        query,
+      ).toEqual([customer.id]);
+    }
+    expect((await searchCustomers(db, "no such thing", 1)).total).toBe(0);
   });
 });

@@ -68,7 +68,22 @@ export default async function CustomersPage({
               <br />
               <span className="text-slate-600">{customer.contactEmail}</span>
             </td>
-            <td className="px-2 py-2">{customer._count.trunks}</td>
+            <td className="px-2 py-2">
+              <ul>
+                {customer.trunks.map((trunk) => (
+                  <li key={trunk.id}>
+                    <Link href={`/staff/trunks/${trunk.id}`} className="font-mono">
+                      {trunk.username}
+                    </Link>
+                    {trunk.dids.length ? (
+                      <span className="ml-2 font-mono text-xs text-slate-600">
+                        {trunk.dids.map((did) => did.number).join(", ")}
+                      </span>
+                    ) : null}
+                  </li>
+                ))}
+              </ul>
+            </td>
             <td className="px-2 py-2">
               <Badge color={customer.status === "ACTIVE" ? "green" : "amber"}>{customer.status.toLowerCase()}</Badge>
             </td>
