@@ -33,7 +33,7 @@ const schema = z
 export type Env = z.infer<typeof schema>;
 
 /** Reads and checks the environment, naming every bad variable; start-up fails fast with this message. */
-export function parseEnv(source: NodeJS.ProcessEnv = process.env): Env {
+export function parseEnv(source: Record<string, string | undefined> = process.env): Env {
   const result = schema.safeParse(source);
   if (!result.success) {
     const problems = result.error.issues.map((issue) => `  ${issue.path.join(".")}: ${issue.message}`);

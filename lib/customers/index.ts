@@ -64,9 +64,9 @@ export async function getCustomer(db: Db, customerId: string) {
 }
 
 /** Creates the customer's sign-in user; the email must not belong to anyone else. */
-async function insertCustomerUser(tx: Tx, customerId: string, name: string, userEmail: string) {
+async function insertCustomerUser(tx: Tx, customerId: string, name: string, userEmail: string, field = "contactEmail") {
   const existing = await tx.user.findUnique({ where: { email: userEmail } });
-  if (existing) throw new ConflictError("A user with this email already exists.", "contactEmail");
+  if (existing) throw new ConflictError("A user with this email already exists.", field);
   return tx.user.create({ data: { email: userEmail, name, role: "CUSTOMER", customerId } });
 }
 
@@ -160,5 +160,25 @@ export const createDemoAccount = defineCommand({
         return { customer, trunk };
       }),
     );
+  },
+});
+
+export const addCustomerUser = defineCommand({
+  name: "customer.add-user",
+  permission: "customers:edit",
+  input: z.object({ customerId: id, name: requiredText("a name", 120), email }),
+  async run(ctx, { customerId, name, email: userEmail }) {
+    return ctx.db.$transaction(async (tx) => {
+      if (!(await tx.customer.findUnique({ where: { id: customerId } }))) throw new NotFoundError("Customer");
+      const user = await insertCustomerUser(tx, customerId, name, userEmail, "email");
+      await recordAudit(tx, ctx, {
+        action: "customer.add-user",
+        targetType: "user",
+        targetId: user.id,
+        customerId,
+        details: { email: userEmail },
+      });
+      return user;
+    });
   },
 });

@@ -36,6 +36,7 @@ export const updateProviderSettings = defineCommand({
       .int("Enter a whole number of days.")
       .min(1, "A demo lasts at least 1 day.")
       .max(365, "A demo lasts at most 365 days."),
+    passwordDelivery: z.enum(["LINK", "INLINE"], { error: "Choose how passwords are delivered." }),
   }),
   async run(ctx, input) {
     return ctx.db.$transaction(async (tx) => {

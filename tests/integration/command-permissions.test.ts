@@ -25,6 +25,7 @@ const commands = [customers, mail, portal, registrar, servers, settings, staff, 
 const ALLOWED: Record<string, Role[]> = {
   "customer.create": ["ADMIN", "SALES"],
   "customer.update": ["ADMIN", "SALES"],
+  "customer.add-user": ["ADMIN", "SALES"],
   "demo.create": ["ADMIN", "SALES"],
   "server.create": ["ADMIN"],
   "server.update": ["ADMIN"],

@@ -1,7 +1,7 @@
 "use server";
 
 import { serverAction } from "@/lib/actions";
-import { createCustomer, createDemoAccount, updateCustomer } from "@/lib/customers";
+import { addCustomerUser, createCustomer, createDemoAccount, updateCustomer } from "@/lib/customers";
 import { readMailboxMessage } from "@/lib/mail/queries";
 import { requestReconciliation } from "@/lib/registrar/commands";
 import { createServer, updateServer } from "@/lib/servers";
@@ -49,4 +49,7 @@ export const requestReconciliationAction = serverAction(requestReconciliation, {
 });
 export const deleteTrunkAction = serverAction(deleteTrunk, {
   redirectTo: (trunk) => `/staff/customers/${trunk.customerId}`,
+});
+export const addCustomerUserAction = serverAction(addCustomerUser, {
+  message: "User added. They can sign in to the customer portal with their email.",
 });

@@ -32,6 +32,16 @@ export default async function SettingsPage() {
             label="Provider caller ID name (optional)"
             defaultValue={settings.forcedCallerIdName}
           />
+          <SelectField
+            name="passwordDelivery"
+            label="SIP password delivery"
+            defaultValue={settings.passwordDelivery}
+            options={[
+              { value: "LINK", label: "One-time link in the email (recommended)" },
+              { value: "INLINE", label: "In the email body" },
+            ]}
+            hint="How credential emails give the customer their SIP password."
+          />
           <h2 className="pt-2 text-lg font-semibold">Demo accounts</h2>
           <TextField
             name="demoCallLimit"

@@ -1,6 +1,7 @@
 import type { Metadata } from "next";
 import Link from "next/link";
 import { AuditTable } from "@/components/audit-table";
+import { ActionForm, SubmitButton, TextField } from "@/components/forms";
 import { Badge, ButtonLink, Card, DefinitionList, formatDateTime, PageHeader, Table } from "@/components/ui";
 import { listAudit } from "@/lib/audit/query";
 import { requirePermission } from "@/lib/auth/guards";
@@ -9,6 +10,7 @@ import { getCustomer } from "@/lib/customers";
 import { getDb } from "@/lib/db";
 import { orNotFound } from "@/lib/pages";
 import { DIAL_PERMISSION_LABELS } from "@/lib/trunks/describe";
+import { addCustomerUserAction } from "../../actions";
 
 export const metadata: Metadata = { title: "Customer" };
 
@@ -76,6 +78,17 @@ export default async function CustomerPage({ params }: { params: Promise<{ custo
             </li>
           ))}
         </ul>
+        {can(actor, "customers:edit") ? (
+          <details className="mt-4">
+            <summary className="cursor-pointer text-sm text-blue-800">Add a user who can sign in</summary>
+            <ActionForm action={addCustomerUserAction} aria-label="Add customer user" className="mt-2 space-y-3">
+              <input type="hidden" name="customerId" value={customer.id} />
+              <TextField name="name" label="Name" />
+              <TextField name="email" label="Email" type="email" />
+              <SubmitButton variant="secondary">Add user</SubmitButton>
+            </ActionForm>
+          </details>
+        ) : null}
       </Card>
       <Card title="History">
         <AuditTable entries={history.entries} />
