@@ -2,7 +2,7 @@
 
 import { useActionState } from "react";
 import type { FormState } from "@/lib/actions";
-import { CopyButton } from "./copy-button";
+import { CopyableValue } from "./ui";
 
 /** The SIP password stays hidden until asked for; each reveal is a server action that writes the audit log. */
 export function RevealPassword({
@@ -14,16 +14,7 @@ export function RevealPassword({
 }) {
   const [state, formAction, pending] = useActionState(action, {});
   const password = state.data?.password;
-  if (password) {
-    return (
-      <span className="inline-flex flex-wrap items-center gap-2">
-        <code className="break-all rounded bg-slate-100 px-2 py-1 font-mono text-sm" data-testid="sip-password">
-          {password}
-        </code>
-        <CopyButton value={password} label="SIP password" />
-      </span>
-    );
-  }
+  if (password) return <CopyableValue value={password} label="SIP password" testId="sip-password" />;
   return (
     <form action={formAction} className="inline-flex items-center gap-2">
       <input type="hidden" name="trunkId" value={trunkId} />

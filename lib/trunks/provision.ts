@@ -40,14 +40,15 @@ async function assertDidsFree(tx: Tx, dids: string[], trunkId: string | null) {
   }
 }
 
-/** Encrypted password and per-realm digest hashes for a new password. */
-function credentialRows(username: string, password: string, servers: { id: string; realm: string }[]) {
+/** The password as stored: encrypted, bound to the username, with the key's id. */
+function sealPassword(username: string, password: string) {
   const sealed = seal(credentialKeyring(), password, username);
-  return {
-    passwordCiphertext: sealed.ciphertext,
-    passwordKeyId: sealed.keyId,
-    serverRows: servers.map((server) => ({ serverId: server.id, ...digestHashes(username, server.realm, password) })),
-  };
+  return { passwordCiphertext: sealed.ciphertext, passwordKeyId: sealed.keyId };
+}
+
+/** The digest hashes the registrar needs, one row per assigned server's realm. */
+function serverRows(username: string, password: string, servers: { id: string; realm: string }[]) {
+  return servers.map((server) => ({ serverId: server.id, ...digestHashes(username, server.realm, password) }));
 }
 
 async function resolveForcedCallerId(tx: Tx, settings: TrunkSettings) {
@@ -57,6 +58,25 @@ async function resolveForcedCallerId(tx: Tx, settings: TrunkSettings) {
   }
   const provider = await getProviderSettings(tx);
   return { forcedCallerId: provider.forcedCallerId, forcedCallerIdName: provider.forcedCallerIdName };
+}
+
+/** What a trunk's settings become in the database; shared by creating and editing a trunk. */
+async function settingsData(
+  tx: Tx,
+  settings: TrunkSettings,
+  username: string,
+  password: string,
+  servers: { id: string; realm: string }[],
+) {
+  return {
+    callLimit: settings.callLimit,
+    dialPermission: settings.dialPermission,
+    allowedCountries: settings.dialPermission === "COUNTRIES" ? settings.allowedCountries : [],
+    callerIdPolicy: settings.callerIdPolicy,
+    ...(await resolveForcedCallerId(tx, settings)),
+    servers: { create: serverRows(username, password, servers) },
+    dids: { create: settings.dids.map((number) => ({ number })) },
+  };
 }
 
 /**
@@ -72,19 +92,13 @@ export async function insertTrunk(
   const servers = await activeServers(tx, settings.serverIds);
   await assertDidsFree(tx, settings.dids, null);
   const username = generateSipUsername(customer.company);
-  const { serverRows, ...password } = credentialRows(username, generateSipPassword(), servers);
+  const password = generateSipPassword();
   const trunk = await tx.trunk.create({
     data: {
       customerId: customer.id,
       username,
-      ...password,
-      callLimit: settings.callLimit,
-      dialPermission: settings.dialPermission,
-      allowedCountries: settings.dialPermission === "COUNTRIES" ? settings.allowedCountries : [],
-      callerIdPolicy: settings.callerIdPolicy,
-      ...(await resolveForcedCallerId(tx, settings)),
-      servers: { create: serverRows },
-      dids: { create: settings.dids.map((number) => ({ number })) },
+      ...sealPassword(username, password),
+      ...(await settingsData(tx, settings, username, password, servers)),
     },
   });
   await requestTrunkSync(tx, trunk.id);
@@ -102,44 +116,38 @@ export async function insertTrunk(
 /** Applies new settings (servers, limits, dial plan, caller ID, DIDs) to an existing trunk. */
 export async function applyTrunkSettings(
   tx: Tx,
-  trunk: { id: string; username: string; passwordCiphertext: string; passwordKeyId: string },
+  trunk: { id: string; username: string },
   password: string,
   settings: TrunkSettings,
 ) {
   const servers = await activeServers(tx, settings.serverIds);
   await assertDidsFree(tx, settings.dids, trunk.id);
-  const { serverRows } = credentialRows(trunk.username, password, servers);
   await tx.trunkServer.deleteMany({ where: { trunkId: trunk.id } });
   await tx.did.deleteMany({ where: { trunkId: trunk.id } });
   return tx.trunk.update({
     where: { id: trunk.id },
-    data: {
-      callLimit: settings.callLimit,
-      dialPermission: settings.dialPermission,
-      allowedCountries: settings.dialPermission === "COUNTRIES" ? settings.allowedCountries : [],
-      callerIdPolicy: settings.callerIdPolicy,
-      ...(await resolveForcedCallerId(tx, settings)),
-      servers: { create: serverRows },
-      dids: { create: settings.dids.map((number) => ({ number })) },
-    },
+    data: await settingsData(tx, settings, trunk.username, password, servers),
   });
 }
 
 /** Replaces the trunk's password: new ciphertext and new hashes for every assigned realm. */
 export async function replaceTrunkPassword(tx: Tx, trunk: { id: string; username: string }) {
   const assigned = await tx.trunkServer.findMany({ where: { trunkId: trunk.id }, include: { server: true } });
-  const { serverRows, ...password } = credentialRows(
+  const password = generateSipPassword();
+  for (const row of serverRows(
     trunk.username,
-    generateSipPassword(),
+    password,
     assigned.map((row) => row.server),
-  );
-  for (const row of serverRows) {
+  )) {
     await tx.trunkServer.update({
       where: { trunkId_serverId: { trunkId: trunk.id, serverId: row.serverId } },
       data: { ha1: row.ha1, ha1b: row.ha1b },
     });
   }
-  return tx.trunk.update({ where: { id: trunk.id }, data: { ...password, passwordChangedAt: new Date() } });
+  return tx.trunk.update({
+    where: { id: trunk.id },
+    data: { ...sealPassword(trunk.username, password), passwordChangedAt: new Date() },
+  });
 }
 
 const USERNAME_ATTEMPTS = 8;

@@ -1,7 +1,7 @@
 "use client";
 
 import { useActionState } from "react";
-import { CopyButton } from "@/components/copy-button";
+import { CopyableValue } from "@/components/ui";
 import type { FormState } from "@/lib/actions";
 import { LinkProblem } from "./link-problem";
 
@@ -20,12 +20,7 @@ export function RevealLinkForm({
         <p className="mb-2">
           The SIP password of trunk <code className="font-mono">{state.data?.username}</code>:
         </p>
-        <p className="flex flex-wrap items-center gap-2">
-          <code className="break-all rounded bg-slate-100 px-2 py-1 font-mono text-lg" data-testid="revealed-password">
-            {password}
-          </code>
-          <CopyButton value={password} label="SIP password" />
-        </p>
+        <CopyableValue value={password} label="SIP password" testId="revealed-password" />
         <p className="mt-4 text-sm text-slate-700">
           This link has now been used and will not show the password again. Store it in your PBX now; you can also see
           it later by signing in to the customer portal.
