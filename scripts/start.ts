@@ -3,7 +3,7 @@
  * DATABASE_URL is set, applies migrations, creates the first admin, builds the app if needed, and runs the web
  * server and the background worker. Ctrl-C stops all of it, the embedded database included.
  */
-import { type ChildProcess, spawn, spawnSync } from "node:child_process";
+import { type ChildProcess, spawn } from "node:child_process";
 import { existsSync, readdirSync, statSync } from "node:fs";
 import path from "node:path";
 import { bootstrap } from "../lib/bootstrap";
@@ -28,6 +28,8 @@ let stopping = false;
 async function stop(code: number) {
   if (stopping) return;
   stopping = true;
+  // Synchronously first: the web server and any build are told to stop even if the process exits right after.
+  for (const child of children) child.kill("SIGTERM");
   for (const cleanup of cleanups.reverse()) {
     try {
       await cleanup();
@@ -40,14 +42,27 @@ async function stop(code: number) {
 process.on("SIGINT", () => void stop(0));
 process.on("SIGTERM", () => void stop(0));
 
-function runPrisma(args: string[], databaseUrl: string) {
-  const result = spawnSync(process.execPath, [path.join(ROOT, "scripts", "prisma.mjs"), ...args], {
-    cwd: ROOT,
-    env: { ...process.env, DATABASE_URL: databaseUrl },
-    stdio: ["ignore", "ignore", "inherit"],
+const children = new Set<ChildProcess>();
+
+/** Runs a child process to completion; it is killed if the portal is stopped meanwhile (Ctrl-C during a build). */
+function runChild(args: string[], env: NodeJS.ProcessEnv, quiet = false): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, args, {
+      cwd: ROOT,
+      env,
+      stdio: quiet ? ["ignore", "ignore", "inherit"] : "inherit",
+    });
+    children.add(child);
+    child.once("exit", (code) => {
+      children.delete(child);
+      if (code === 0) resolve();
+      else reject(new Error(`${path.basename(args[0] ?? "")} ${args.slice(1).join(" ")} failed (exit ${code})`));
+    });
   });
-  if (result.status !== 0) throw new Error(`prisma ${args.join(" ")} failed`);
 }
+
+const runPrisma = (args: string[], databaseUrl: string) =>
+  runChild([path.join(ROOT, "scripts", "prisma.mjs"), ...args], { ...process.env, DATABASE_URL: databaseUrl }, true);
 
 /** The newest modification time under the app's source folders, to tell whether .next is stale. */
 function newestSource(): number {
@@ -67,16 +82,11 @@ function newestSource(): number {
   return newest;
 }
 
-function buildIfNeeded() {
+async function buildIfNeeded() {
   const buildId = path.join(ROOT, ".next", "BUILD_ID");
   if (existsSync(buildId) && statSync(buildId).mtimeMs >= newestSource()) return;
   log("building the web app (first start or changed sources)…");
-  const result = spawnSync(process.execPath, [NEXT_BIN, "build"], {
-    cwd: ROOT,
-    env: { ...process.env, NEXT_TELEMETRY_DISABLED: "1" },
-    stdio: "inherit",
-  });
-  if (result.status !== 0) throw new Error("next build failed");
+  await runChild([NEXT_BIN, "build"], { ...process.env, NEXT_TELEMETRY_DISABLED: "1" });
 }
 
 async function main() {
@@ -100,7 +110,7 @@ async function main() {
   const env = parseEnv(environment);
   Object.assign(process.env, environment);
 
-  runPrisma(["migrate", "deploy"], env.DATABASE_URL);
+  await runPrisma(["migrate", "deploy"], env.DATABASE_URL);
   await migrateJobQueue(env.DATABASE_URL);
   if (embedded && env.REGISTRAR_DATABASE_URL) await ensureRegistrarSchema(env.REGISTRAR_DATABASE_URL);
 
@@ -125,21 +135,17 @@ async function main() {
   });
   cleanups.push(() => worker.stop());
 
-  if (!dev) buildIfNeeded();
+  if (!dev) await buildIfNeeded();
   const next: ChildProcess = spawn(process.execPath, [NEXT_BIN, dev ? "dev" : "start", "-p", String(port)], {
     cwd: ROOT,
     env: { ...environment, NEXT_TELEMETRY_DISABLED: "1", AUTH_TRUST_HOST: "true" },
     stdio: "inherit",
   });
-  cleanups.push(
-    () =>
-      new Promise<void>((resolve) => {
-        if (next.exitCode !== null) return resolve();
-        next.once("exit", () => resolve());
-        next.kill("SIGTERM");
-      }),
-  );
-  next.on("exit", (code) => void stop(code ?? 0));
+  children.add(next);
+  next.on("exit", (code) => {
+    children.delete(next);
+    void stop(code ?? 0);
+  });
   log(`portal on http://localhost:${port}`);
 }
 

@@ -26,7 +26,11 @@ export async function startWorker(options: {
   staleAfterMs?: number;
 }): Promise<Runner> {
   const staleAfterMs = options.staleAfterMs ?? DEFAULT_STALE_AFTER_MS;
-  const pool = new pg.Pool({ connectionString: options.connectionString, max: 2 });
+  const concurrency = options.concurrency ?? 5;
+  // One pool for the queue and the heartbeats, owned here so it always has an error listener: a connection dropped
+  // by the server (restart, or shutdown racing ours on Ctrl-C) is replaced on the next query, not a crash.
+  const pool = new pg.Pool({ connectionString: options.connectionString, max: concurrency + 3 });
+  pool.on("error", (error) => console.error(`[worker] database connection: ${error.message}`));
   const workerIds = new Set<string>();
   const events: WorkerEvents = new EventEmitter();
   events.on("worker:create", ({ worker }) => {
@@ -54,10 +58,10 @@ export async function startWorker(options: {
   }
 
   const runner = await run({
-    connectionString: options.connectionString,
+    pgPool: pool,
     taskList: options.taskList,
     crontab: options.crontab ?? "",
-    concurrency: options.concurrency ?? 5,
+    concurrency,
     noHandleSignals: true,
     pollInterval: 1000,
     logger: quietLogger(),
