@@ -7,6 +7,7 @@ type Role = "ADMIN" | "SALES" | "SUPPORT";
 const users = new Map<Role, Credentials>();
 let customerId = "";
 let trunkId = "";
+let mailId = "";
 
 /** Every staff page and who may open it (the product brief's roles). */
 const ROUTES: { path: () => string; allowed: Role[] }[] = [
@@ -22,6 +23,9 @@ const ROUTES: { path: () => string; allowed: Role[] }[] = [
   { path: () => "/staff/servers", allowed: ["ADMIN"] },
   { path: () => "/staff/settings", allowed: ["ADMIN"] },
   { path: () => "/staff/audit", allowed: ["ADMIN", "SUPPORT"] },
+  { path: () => "/staff/mail", allowed: ["ADMIN", "SUPPORT"] },
+  { path: () => `/staff/mail/${mailId}`, allowed: ["ADMIN", "SUPPORT"] },
+  { path: () => "/staff/registrar", allowed: ["ADMIN", "SUPPORT"] },
 ];
 
 test.beforeAll(async ({ browser }) => {
@@ -39,6 +43,11 @@ test.beforeAll(async ({ browser }) => {
   await expect(page).toHaveURL(/\/staff\/trunks\//);
   trunkId = page.url().split("/").pop() ?? "";
   customerId = (await page.getByRole("link", { name: "Matrix Test Co" }).getAttribute("href"))?.split("/").pop() ?? "";
+  await page.goto("/staff/mail");
+  mailId =
+    (await page.getByRole("link", { name: "Your SIP trunk is ready" }).first().getAttribute("href"))
+      ?.split("/")
+      .pop() ?? "";
   await page.context().close();
 });
 
