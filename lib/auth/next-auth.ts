@@ -1,13 +1,15 @@
+import { headers } from "next/headers";
 import NextAuth, { CredentialsSignin } from "next-auth";
 import Credentials from "next-auth/providers/credentials";
 import Nodemailer from "next-auth/providers/nodemailer";
+import { recordAudit } from "../audit/log";
 import { getDb } from "../db";
 import { env } from "../env";
 import { queueMail } from "../mail/outbox";
 import { signInMail } from "../mail/templates";
 import { getProviderSettings } from "../settings";
 import { portalAuthAdapter } from "./adapter";
-import { verifyStaffSignIn } from "./sign-in";
+import { loadActor, verifyStaffSignIn } from "./sign-in";
 
 class ThrottledSignIn extends CredentialsSignin {
   code = "throttled";
@@ -53,6 +55,26 @@ export const { handlers, auth, signIn, signOut } = NextAuth(() => ({
       if (token.sub) session.user.id = token.sub;
       if (typeof token.authTime === "number") session.authTime = token.authTime;
       return session;
+    },
+  },
+  events: {
+    // Staff sign-ins are audited where the password is checked (./sign-in); this covers customers' email links.
+    async signIn({ user, account }) {
+      if (account?.provider !== "email" || !user.id) return;
+      const db = getDb();
+      const actor = await loadActor(db, user.id);
+      const h = await headers();
+      await recordAudit(
+        db,
+        { actor, meta: { ip: clientIp(h), userAgent: h.get("user-agent") } },
+        {
+          action: "auth.sign-in",
+          targetType: "user",
+          targetId: user.id,
+          customerId: actor?.customerId,
+          details: { via: "email-link" },
+        },
+      );
     },
   },
   providers: [

@@ -111,6 +111,12 @@ test("support resets the password; the customer is emailed and the old password 
   await staff.getByRole("button", { name: "Reset SIP password" }).click();
   await expect(staff.getByText("A new SIP password was generated.")).toBeVisible();
 
+  // The customer's sign-in and password reveal are in the audit log, with where they came from.
+  await staff.goto(`/staff/audit?actor=${encodeURIComponent(customerEmail)}`);
+  const log = staff.getByRole("table", { name: "Audit log" });
+  await expect(log.getByRole("row").filter({ hasText: "auth.sign-in" })).toContainText("via: email-link");
+  await expect(log.getByRole("row").filter({ hasText: "trunk.reveal-password" })).toContainText("via: customer");
+
   const mail = await waitForMail(
     (m) => m.to === customerEmail && m.subject === `Your SIP password was reset (${username})`,
   );
