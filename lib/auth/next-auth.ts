@@ -17,6 +17,7 @@ class ThrottledSignIn extends CredentialsSignin {
 
 export const SESSION_MAX_AGE_S = 8 * 60 * 60;
 export const MAGIC_LINK_MAX_AGE_S = 30 * 60;
+const SIGN_IN_LINKS_PER_WINDOW = 5;
 
 function clientIp(headers: Headers): string | null {
   return headers.get("x-forwarded-for")?.split(",")[0]?.trim() || headers.get("x-real-ip") || null;
@@ -100,6 +101,15 @@ export const { handlers, auth, signIn, signOut } = NextAuth(() => ({
       async sendVerificationRequest({ identifier, url }) {
         const db = getDb();
         await db.$transaction(async (tx) => {
+          // At most a few links per address per window, so the form cannot be used to flood someone's inbox.
+          const recent = await tx.mail.count({
+            where: {
+              kind: "auth.sign-in-link",
+              to: identifier,
+              createdAt: { gte: new Date(Date.now() - MAGIC_LINK_MAX_AGE_S * 1000) },
+            },
+          });
+          if (recent >= SIGN_IN_LINKS_PER_WINDOW) return;
           const provider = await getProviderSettings(tx);
           const user = await tx.user.findUnique({ where: { email: identifier } });
           await queueMail(tx, {
