@@ -139,19 +139,22 @@ export function hostPortOf(uri: string | null): string | null {
 
 async function inTransaction<T>(pool: pg.Pool, username: string, work: (c: pg.PoolClient) => Promise<T>): Promise<T> {
   const client = await pool.connect();
+  let result: T;
   try {
     await client.query("BEGIN");
     // Serialises concurrent put/remove for the same username (the diff below reads, then writes).
     await client.query("SELECT pg_advisory_xact_lock($1, hashtext($2))", [LOCK_NAMESPACE, username]);
-    const result = await work(client);
+    result = await work(client);
     await client.query("COMMIT");
-    return result;
   } catch (error) {
-    await client.query("ROLLBACK").catch(() => {});
+    // Discard the connection instead of sending ROLLBACK: after a timeout or a network error it is unusable (a
+    // ROLLBACK would queue behind the unanswered query and wait for its own timeout), and PostgreSQL rolls back an
+    // open transaction when its session ends. Any other error costs one reconnect.
+    client.release(error instanceof Error ? error : true);
     throw error;
-  } finally {
-    client.release();
   }
+  client.release();
+  return result;
 }
 
 async function deleteEverything(client: pg.PoolClient, username: string): Promise<void> {
@@ -167,11 +170,26 @@ export type KamailioSqlRegistrarOptions = {
    * its local time; the reference setup runs Kamailio with TZ=UTC, hence the default.
    */
   kamailioTimeZone?: string;
+  /** Give up opening a connection after this long (default 10 s). */
+  connectTimeoutMs?: number;
+  /** Give up on a query without an answer after this long (default 30 s). */
+  queryTimeoutMs?: number;
 };
 
 export function createKamailioSqlRegistrar(databaseUrl: string, options: KamailioSqlRegistrarOptions = {}): Registrar {
   const kamailioTimeZone = options.kamailioTimeZone ?? "UTC";
-  const pool = new pg.Pool({ connectionString: databaseUrl, max: 4, idleTimeoutMillis: 10_000 });
+  // Timeouts on the client side: a registrar database that stops answering (a network partition, packets dropped
+  // rather than refused) would otherwise leave a sync job waiting forever, and with it one of the worker's few job
+  // slots. A timed-out job fails and graphile-worker retries it like any other failure. keepAlive lets the OS notice
+  // a peer that vanished while a connection sat idle in the pool.
+  const pool = new pg.Pool({
+    connectionString: databaseUrl,
+    max: 4,
+    idleTimeoutMillis: 10_000,
+    connectionTimeoutMillis: options.connectTimeoutMs ?? 10_000,
+    query_timeout: options.queryTimeoutMs ?? 30_000,
+    keepAlive: true,
+  });
   // An idle client losing its connection must not crash the process; the next query reports the problem.
   pool.on("error", () => {});
 
@@ -291,7 +309,8 @@ export function createKamailioSqlRegistrar(databaseUrl: string, options: Kamaili
         // usrloc writes to location_attrs keyed by the contact's ruid. A row from an older configuration has none.
         `SELECT l.username, l.domain, l.contact, l.received, l.user_agent, l.expires AT TIME ZONE $2 AS expires,
                 (SELECT a.avalue FROM location_attrs a
-                 WHERE a.ruid = l.ruid AND a.aname = 'requested_host' ORDER BY a.id DESC LIMIT 1) AS requested_host
+                 WHERE a.username = l.username AND a.ruid = l.ruid AND a.aname = 'requested_host'
+                 ORDER BY a.id DESC LIMIT 1) AS requested_host
          FROM location l
          WHERE l.username = $1 ORDER BY l.expires DESC, l.id`,
         [username, kamailioTimeZone],

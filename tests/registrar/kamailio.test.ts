@@ -155,6 +155,7 @@ describe("REGISTER", () => {
       source: `127.0.0.1:${result.localPort}`,
       received: `sip:127.0.0.1:${result.localPort}`,
       userAgent: "FreePBX 16.0.40",
+      requestedHost: REALM,
     });
     expect(r?.contact).toContain(`@127.0.0.1:${result.localPort}`);
     // Expires: 300 requested (within the registrar's 30..3600 bounds); timestamps have 1 s resolution.
@@ -163,6 +164,46 @@ describe("REGISTER", () => {
 
     const dump = JSON.stringify(await kamailio.rpc("ul.dump"));
     expect(dump).toContain(`reg_live@${REALM}`);
+  });
+
+  it("records the server name exactly as the PBX spelled it, so the portal can spot a case mismatch", async () => {
+    await registrar.put(trunk("reg_case", "secret-case"));
+    // The realm is fixed, so a PBX using another casing of the server name still authenticates and registers…
+    const misspelled = "SIP.Trunks.Test";
+    const first = await sippRegister({
+      proxyPort: kamailio.sipPort,
+      username: "reg_case",
+      password: "secret-case",
+      domain: misspelled,
+    });
+    expect(first.status).toBe(200);
+    // …but the registration remembers the casing it used (the AOR itself is always username@REALM).
+    expect(await registrar.registrations("reg_case")).toEqual([
+      expect.objectContaining({ realm: REALM, requestedHost: misspelled, source: `127.0.0.1:${first.localPort}` }),
+    ]);
+
+    // Fixing the PBX: the refresh from the same contact replaces the recorded name instead of adding one.
+    const fixed = await sippRegister({
+      proxyPort: kamailio.sipPort,
+      username: "reg_case",
+      password: "secret-case",
+      domain: REALM,
+      localPort: first.localPort,
+    });
+    expect(fixed.status).toBe(200);
+    expect(await registrar.registrations("reg_case")).toEqual([expect.objectContaining({ requestedHost: REALM })]);
+    const client = new pg.Client({ connectionString: databaseUrl });
+    await client.connect();
+    try {
+      const { rows } = await client.query("SELECT aname, avalue FROM location_attrs WHERE username = 'reg_case'");
+      expect(rows).toEqual([{ aname: "requested_host", avalue: REALM }]);
+    } finally {
+      await client.end();
+    }
+
+    // A wrong password records nothing.
+    expect((await register("reg_case", "not-the-password")).status).toBe(403);
+    expect((await registrar.registrations("reg_case")).map((r) => r.requestedHost)).toEqual([REALM]);
   });
 
   it("removes everything on remove()", async () => {

@@ -1,0 +1,306 @@
+/**
+ * The acceptance tests for registrar sync, end to end through the portal's own code paths: staff commands
+ * (lib/customers, lib/trunks) → the outbox (graphile-worker jobs committed with the change) → the real worker →
+ * the Kamailio SQL adapter → a real Kamailio reading that same registrar database → SIPp as the customer's PBX and as
+ * the carrier. Registrar tables are written by hand only in the drift (reconciliation) tests.
+ */
+import pg from "pg";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { Actor } from "@/lib/auth/policy";
+import { executeCommand } from "@/lib/commands";
+import { createDemoAccount } from "@/lib/customers";
+import type { Db } from "@/lib/db";
+import { reconcile } from "@/lib/registrar/reconcile";
+import { registrationStatus } from "@/lib/registrar/status";
+import { getProviderSettings } from "@/lib/settings";
+import { deleteTrunk, resetTrunkPassword, revealTrunkPassword, setTrunkStatus, updateTrunk } from "@/lib/trunks";
+import { type KamailioInstance, startKamailio } from "../support/kamailio";
+import { contextFor, createActor, createPortalDatabase, startTestWorker } from "../support/portal";
+import { type CallsOptions, removeSippArtifacts, sippCalls, sippRegister, startUas } from "../support/sipp";
+
+/** The SIP server as the provider spells it (case-sensitive, shown to customers) and its digest realm. */
+const HOSTNAME = "Sip1.PortalSync.test";
+/** Kamailio's REALM must equal SipServer.realm: the portal computes every HA1 with it. */
+const REALM = "sip1.portalsync.test";
+
+let db: Db;
+let worker: Awaited<ReturnType<typeof startTestWorker>>;
+let kamailio: KamailioInstance;
+let registrarDb: pg.Client;
+let sales: Actor;
+let support: Actor;
+let admin: Actor;
+let serverId: string;
+
+beforeAll(async () => {
+  let url: string;
+  ({ db, url } = await createPortalDatabase("portal_sync"));
+  serverId = (await db.sipServer.create({ data: { hostname: HOSTNAME, realm: REALM, label: "Primary" } })).id;
+  sales = await createActor(db, "SALES");
+  support = await createActor(db, "SUPPORT");
+  admin = await createActor(db, "ADMIN");
+  worker = await startTestWorker({ db, url });
+  // Every PBX here is 127.0.0.1 and many attempts fail on purpose: keep the ban and flood limits out of the way.
+  kamailio = await startKamailio({
+    databaseUrl: worker.registrarUrl,
+    realm: REALM,
+    defines: { BAN_FAILS: 10_000, PIKE_DENSITY: 100_000 },
+  });
+  registrarDb = new pg.Client({ connectionString: worker.registrarUrl });
+  await registrarDb.connect();
+});
+
+afterAll(async () => {
+  await registrarDb?.end();
+  await kamailio?.stop();
+  await worker?.stop();
+  await db?.$disconnect();
+  removeSippArtifacts();
+});
+
+let demoCount = 0;
+
+/** Sales' one-step demo account; returns its trunk once the worker has provisioned it. */
+async function syncedDemo(company: string) {
+  demoCount++;
+  const created = await executeCommand(createDemoAccount, contextFor(db, sales), {
+    company,
+    contactName: "Pat Demo",
+    contactEmail: `demo${demoCount}@portal-sync.example`,
+  });
+  if (!created.ok) throw new Error(created.formError);
+  await waitUntilSynced(created.value.trunk.id);
+  return created.value.trunk;
+}
+
+/**
+ * Waits for the worker to record the sync of the latest change. Every command sets PENDING in its own transaction,
+ * so after it returns, SYNCED can only mean "the registrar has this change".
+ */
+async function waitUntilSynced(trunkId: string) {
+  await expect
+    .poll(async () => (await db.trunk.findUniqueOrThrow({ where: { id: trunkId } })).syncState, { timeout: 15_000 })
+    .toBe("SYNCED");
+}
+
+/** The SIP password as staff see it (an audited reveal). */
+async function passwordOf(trunkId: string) {
+  const revealed = await executeCommand(revealTrunkPassword, contextFor(db, admin), { trunkId });
+  if (!revealed.ok) throw new Error(revealed.formError);
+  return revealed.value.password;
+}
+
+/** A PBX registering with the server name exactly as the portal shows it, unless told otherwise. */
+async function register(username: string, password: string, domain = HOSTNAME) {
+  return (await sippRegister({ proxyPort: kamailio.sipPort, username, password, domain })).status;
+}
+
+/** Calls from a trunk through Kamailio; a carrier UAS on CARRIER answers the ones that get through. */
+async function callThroughCarrier(options: Omit<CallsOptions, "proxyPort" | "domain">, expectedAtCarrier: number) {
+  const carrier =
+    expectedAtCarrier > 0 ? await startUas({ port: kamailio.carrierPort, calls: expectedAtCarrier }) : null;
+  try {
+    const result = await sippCalls({ proxyPort: kamailio.sipPort, domain: HOSTNAME, ...options });
+    const received = carrier ? await carrier.done : null;
+    // The carrier UAS only succeeds when ACK and BYE reached it too, i.e. the whole call went through the proxy.
+    if (received) expect(received.run.exitCode, `carrier UAS failed, see ${received.run.dir}`).toBe(0);
+    return { statuses: result.statuses, invites: received?.invites ?? [] };
+  } finally {
+    carrier?.stop();
+  }
+}
+
+/** updateTrunk takes the whole settings form; this is the demo trunk's form with some fields changed. */
+function demoSettings(trunkId: string, changes: Record<string, unknown>) {
+  return {
+    trunkId,
+    serverIds: [serverId],
+    callLimit: "5",
+    dialPermission: "US_ONLY",
+    allowedCountries: "",
+    callerIdPolicy: "FORCED",
+    forcedCallerId: "",
+    forcedCallerIdName: "",
+    dids: "",
+    ...changes,
+  };
+}
+
+describe("registration follows the portal", () => {
+  it("a new demo trunk registers right after its sync; a wrong password, then disabling, get 403", async () => {
+    const trunk = await syncedDemo("Fresh Demo Inc");
+    const password = await passwordOf(trunk.id);
+    expect(await register(trunk.username, password)).toBe(200);
+    expect(await register(trunk.username, `${password}x`)).toBe(403);
+
+    // Support disables and re-enables trunks.
+    const disabled = await executeCommand(setTrunkStatus, contextFor(db, support), {
+      trunkId: trunk.id,
+      status: "DISABLED",
+      reason: "unpaid invoice",
+    });
+    expect(disabled.ok).toBe(true);
+    await waitUntilSynced(trunk.id);
+    expect(await register(trunk.username, password)).toBe(403);
+
+    const enabled = await executeCommand(setTrunkStatus, contextFor(db, support), {
+      trunkId: trunk.id,
+      status: "ACTIVE",
+    });
+    expect(enabled.ok).toBe(true);
+    await waitUntilSynced(trunk.id);
+    expect(await register(trunk.username, password)).toBe(200);
+  });
+
+  it("after a password reset the old password gets 403 and the new one 200", async () => {
+    const trunk = await syncedDemo("Reset Ltd");
+    const oldPassword = await passwordOf(trunk.id);
+    expect(await register(trunk.username, oldPassword)).toBe(200);
+
+    const reset = await executeCommand(resetTrunkPassword, contextFor(db, support), { trunkId: trunk.id });
+    expect(reset.ok).toBe(true);
+    await waitUntilSynced(trunk.id);
+    const newPassword = await passwordOf(trunk.id);
+    expect(newPassword).not.toBe(oldPassword);
+    expect(await register(trunk.username, oldPassword)).toBe(403);
+    expect(await register(trunk.username, newPassword)).toBe(200);
+  });
+
+  it("a deleted trunk can no longer register", async () => {
+    const trunk = await syncedDemo("Deleted Corp");
+    const password = await passwordOf(trunk.id);
+    expect(await register(trunk.username, password)).toBe(200);
+
+    const deleted = await executeCommand(deleteTrunk, contextFor(db, admin), {
+      trunkId: trunk.id,
+      reason: "customer left",
+    });
+    expect(deleted.ok).toBe(true);
+    await waitUntilSynced(trunk.id);
+    expect(await register(trunk.username, password)).toBe(403);
+    expect(await worker.registrar.registrations(trunk.username)).toEqual([]);
+  });
+
+  it("records the server name as the PBX spelled it, so a case mismatch with the hostname shows", async () => {
+    const trunk = await syncedDemo("Casing Co");
+    const password = await passwordOf(trunk.id);
+    const pbx = (domain: string, localPort?: number) =>
+      sippRegister({ proxyPort: kamailio.sipPort, username: trunk.username, password, domain, localPort });
+
+    // A PBX configured with the lower-cased name registers (the realm is fixed)…
+    const lowered = HOSTNAME.toLowerCase();
+    const first = await pbx(lowered);
+    expect(first.status).toBe(200);
+    // …and its registration says exactly which spelling it used; the portal's registration status turns that into
+    // the warning staff and the customer see.
+    expect(await registrationStatus(worker.registrar, trunk.username, [HOSTNAME])).toMatchObject({
+      state: "ok",
+      registrations: [{ requestedHost: lowered, caseMismatch: { used: lowered, expected: HOSTNAME } }],
+    });
+
+    // Once the PBX is fixed, its next REGISTER (same contact) clears the warning.
+    expect((await pbx(HOSTNAME, first.localPort)).status).toBe(200);
+    expect(await registrationStatus(worker.registrar, trunk.username, [HOSTNAME])).toMatchObject({
+      state: "ok",
+      registrations: [{ requestedHost: HOSTNAME, caseMismatch: null }],
+    });
+  });
+});
+
+describe("calls follow the portal's settings", () => {
+  it("demo trunk: five concurrent calls connect and the sixth gets 486", async () => {
+    const trunk = await syncedDemo("Busy Demo LLC");
+    const password = await passwordOf(trunk.id);
+    // One new call every 200 ms, each held 2.5 s: all six overlap.
+    const { statuses, invites } = await callThroughCarrier(
+      { username: trunk.username, password, to: "9195551234", from: "100", calls: 6, rate: 5, holdMs: 2500 },
+      5,
+    );
+    expect(statuses).toEqual([200, 200, 200, 200, 200, 486]);
+    expect(invites).toHaveLength(5);
+  });
+
+  it("demo trunk is US-only: a UK number gets 403, a US number reaches the carrier with the forced caller ID", async () => {
+    const trunk = await syncedDemo("Dial Plan Demo");
+    const password = await passwordOf(trunk.id);
+    const { forcedCallerId } = await getProviderSettings(db);
+    expect(forcedCallerId).toBe("+12025550100");
+
+    const uk = await callThroughCarrier({ username: trunk.username, password, to: "+442071234567", from: "100" }, 0);
+    expect(uk.statuses).toEqual([403]);
+
+    const us = await callThroughCarrier(
+      { username: trunk.username, password, to: "9193334444", from: "9193333333", fromDisplay: "Front Desk" },
+      1,
+    );
+    expect(us.statuses).toEqual([200]);
+    const [invite] = us.invites;
+    expect(invite?.requestUri).toBe("sip:+19193334444@127.0.0.1");
+    // The provider has no caller ID name: the PBX's display name is dropped along with its number.
+    expect(invite?.from).toMatch(new RegExp(`^\\s*<sip:\\${forcedCallerId}@${REALM.replaceAll(".", "\\.")}>;tag=`));
+    expect(invite?.pAssertedIdentity?.trim()).toBe(`<sip:${forcedCallerId}@${REALM}>`);
+  });
+
+  it("a lower call limit from updateTrunk applies to the next calls, without reloading Kamailio", async () => {
+    const trunk = await syncedDemo("Shrinking Demo");
+    const password = await passwordOf(trunk.id);
+    const updated = await executeCommand(
+      updateTrunk,
+      contextFor(db, sales),
+      demoSettings(trunk.id, { callLimit: "2" }),
+    );
+    expect(updated.ok).toBe(true);
+    await waitUntilSynced(trunk.id);
+
+    const { statuses } = await callThroughCarrier(
+      { username: trunk.username, password, to: "9195551234", from: "100", calls: 3, rate: 5, holdMs: 1500 },
+      2,
+    );
+    expect(statuses).toEqual([200, 200, 486]);
+  });
+});
+
+describe("reconciliation repairs drift", () => {
+  it("a subscriber deleted by hand cannot register until reconciliation puts it back", async () => {
+    const trunk = await syncedDemo("Vanished Subscriber");
+    const password = await passwordOf(trunk.id);
+    await registrarDb.query("DELETE FROM subscriber WHERE username = $1", [trunk.username]);
+    expect(await register(trunk.username, password)).toBe(403);
+
+    const report = await reconcile(db, worker.registrar);
+    expect(report.findings).toEqual([
+      expect.objectContaining({ username: trunk.username, problem: "missing", action: "repaired" }),
+    ]);
+    expect(await register(trunk.username, password)).toBe(200);
+  });
+
+  it("a call limit changed by hand is restored", async () => {
+    const trunk = await syncedDemo("Tampered Limit");
+    const password = await passwordOf(trunk.id);
+    await registrarDb.query("UPDATE usr_preferences SET value = '1' WHERE username = $1 AND attribute = 'call_limit'", [
+      trunk.username,
+    ]);
+    /** Two overlapping calls; `connecting` of them are expected at the carrier. */
+    const twoCalls = async (connecting: number) =>
+      (
+        await callThroughCarrier(
+          { username: trunk.username, password, to: "9195551234", from: "100", calls: 2, rate: 5, holdMs: 1000 },
+          connecting,
+        )
+      ).statuses;
+    // Kamailio applies the tampered value at once: the second concurrent call is refused…
+    expect(await twoCalls(1)).toEqual([200, 486]);
+
+    const report = await reconcile(db, worker.registrar);
+    expect(report.findings).toEqual([
+      expect.objectContaining({ username: trunk.username, problem: "wrong-attributes", action: "repaired" }),
+    ]);
+    const { rows } = await registrarDb.query(
+      "SELECT value FROM usr_preferences WHERE username = $1 AND attribute = 'call_limit'",
+      [trunk.username],
+    );
+    expect(rows).toEqual([{ value: "5" }]);
+    // …and after the repair both connect again.
+    expect(await twoCalls(2)).toEqual([200, 200]);
+  });
+});
