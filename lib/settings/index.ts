@@ -17,7 +17,9 @@ export const DEFAULT_SETTINGS = {
 
 /** The provider-wide settings row, created with defaults the first time it is read. */
 export async function getProviderSettings(db: Db | Tx) {
-  return db.providerSettings.upsert({ where: { id: 1 }, create: { id: 1, ...DEFAULT_SETTINGS }, update: {} });
+  // Insert-if-missing without a unique violation, so concurrent first reads cannot fail each other.
+  await db.providerSettings.createMany({ data: [{ id: 1, ...DEFAULT_SETTINGS }], skipDuplicates: true });
+  return db.providerSettings.findUniqueOrThrow({ where: { id: 1 } });
 }
 
 export const updateProviderSettings = defineCommand({
