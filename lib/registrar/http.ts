@@ -113,7 +113,12 @@ export function createHttpRegistrar(options: HttpRegistrarOptions): Registrar {
           "GET",
           `${subscriberPath(username)}/registrations`,
         )) ?? [];
-      return rows.map((row) => ({ ...row, expiresAt: new Date(row.expiresAt) }));
+      // Older receivers may omit requestedHost.
+      return rows.map((row) => ({
+        ...row,
+        requestedHost: row.requestedHost ?? null,
+        expiresAt: new Date(row.expiresAt),
+      }));
     },
     async close() {},
   };

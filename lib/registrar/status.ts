@@ -23,7 +23,7 @@ export async function registrationStatus(
     return {
       state: "ok",
       registrations: registrations.map((registration) => {
-        const used = (registration as { requestedHost?: string | null }).requestedHost ?? null;
+        const used = registration.requestedHost;
         const expected = used ? hostnames.find((host) => host.toLowerCase() === used.toLowerCase()) : undefined;
         return {
           ...registration,
