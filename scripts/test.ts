@@ -1,12 +1,22 @@
 /**
  * `npm test`: the whole suite — unit, integration on a real PostgreSQL, registrar tests on a real Kamailio + SIPp,
- * then Playwright end-to-end tests in Debian's Chromium against the built app. Prints one closing tally.
+ * then Playwright end-to-end tests in Debian's Chromium against the built app. Prints one closing tally and exits
+ * non-zero on any failed, skipped or missing test, whatever the runners' own exit statuses say (scripts/test-report.ts).
+ *
+ * For checking this runner itself (tests/integration/test-runner.test.ts): `--vitest-config=FILE` runs vitest with
+ * another config, `--no-e2e` leaves Playwright out.
  */
 import { spawnSync } from "node:child_process";
-import { existsSync, mkdtempSync, readFileSync } from "node:fs";
+import { mkdtempSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { ROOT } from "../lib/paths";
+import { playwrightOutcome, type SuiteOutcome, verdict, vitestOutcome } from "./test-report";
+
+const option = (name: string) =>
+  process.argv.find((arg) => arg.startsWith(`--${name}=`))?.slice(name.length + 3) ?? null;
+const vitestConfig = option("vitest-config");
+const withE2e = !process.argv.includes("--no-e2e");
 
 // Outside test-results/, which Playwright empties when it starts.
 const resultsDir = mkdtempSync(path.join(os.tmpdir(), "trunk-portal-results-"));
@@ -15,29 +25,26 @@ const playwrightJson = path.join(resultsDir, "playwright.json");
 const bin = (name: string) => path.join(ROOT, "node_modules", ".bin", name);
 
 function run(command: string, args: string[], env: Record<string, string> = {}) {
-  return spawnSync(command, args, { cwd: ROOT, stdio: "inherit", env: { ...process.env, ...env } }).status ?? 1;
+  return spawnSync(command, args, { cwd: ROOT, stdio: "inherit", env: { ...process.env, ...env } }).status;
 }
 
-const vitestStatus = run(bin("vitest"), ["run", "--reporter=default", "--reporter=json", `--outputFile=${vitestJson}`]);
-console.info(`vitest exited with ${vitestStatus}`);
-const playwrightStatus = run(bin("playwright"), ["test", "--reporter=list,json"], {
-  PLAYWRIGHT_JSON_OUTPUT_NAME: playwrightJson,
-});
-
-function tally(file: string, read: (report: Record<string, unknown>) => [number, number]): [number, number] {
-  if (!existsSync(file)) return [0, 0];
-  return read(JSON.parse(readFileSync(file, "utf8")));
-}
-const [vitestPassed, vitestFailed] = tally(vitestJson, (report) => [
-  Number(report.numPassedTests ?? 0),
-  Number(report.numFailedTests ?? 0),
+const suites: SuiteOutcome[] = [];
+const vitestStatus = run(bin("vitest"), [
+  "run",
+  ...(vitestConfig ? [`--config=${vitestConfig}`] : []),
+  "--reporter=default",
+  "--reporter=json",
+  `--outputFile=${vitestJson}`,
 ]);
-const [playwrightPassed, playwrightFailed] = tally(playwrightJson, (report) => {
-  const stats = (report.stats ?? {}) as Record<string, number>;
-  return [stats.expected ?? 0, (stats.unexpected ?? 0) + (stats.flaky ?? 0)];
-});
+suites.push(vitestOutcome(vitestStatus, vitestJson));
 
-const passed = vitestPassed + playwrightPassed;
-const failed = vitestFailed + playwrightFailed;
-console.info(`\ntests: ${passed} passed, ${failed} failed`);
-process.exit(vitestStatus || playwrightStatus || (passed === 0 ? 1 : 0));
+if (withE2e) {
+  const playwrightStatus = run(bin("playwright"), ["test", "--reporter=list,json"], {
+    PLAYWRIGHT_JSON_OUTPUT_NAME: playwrightJson,
+  });
+  suites.push(playwrightOutcome(playwrightStatus, playwrightJson));
+}
+
+const { lines, exitCode } = verdict(suites);
+console.info(`\n${lines.join("\n")}`);
+process.exit(exitCode);

@@ -1,0 +1,73 @@
+import { mkdtempSync, writeFileSync } from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { describe, expect, test } from "vitest";
+import { playwrightOutcome, verdict, vitestOutcome } from "./test-report";
+
+const dir = mkdtempSync(path.join(os.tmpdir(), "test-report-"));
+function report(name: string, content: unknown) {
+  const file = path.join(dir, name);
+  writeFileSync(file, JSON.stringify(content));
+  return file;
+}
+const vitestReport = (fields: Record<string, number>) =>
+  report(`v-${Math.random()}.json`, {
+    numPassedTests: 0,
+    numFailedTests: 0,
+    numPendingTests: 0,
+    numTodoTests: 0,
+    numFailedTestSuites: 0,
+    ...fields,
+  });
+
+describe("the verdict of npm test", () => {
+  test("passes only when every suite ran tests and none failed", () => {
+    const suites = [
+      vitestOutcome(0, vitestReport({ numPassedTests: 10 })),
+      playwrightOutcome(
+        0,
+        report("p-ok.json", { stats: { expected: 3, unexpected: 0, flaky: 0, skipped: 0 }, errors: [] }),
+      ),
+    ];
+    expect(verdict(suites)).toEqual({ lines: ["tests: 13 passed, 0 failed"], exitCode: 0 });
+  });
+
+  test("fails on a failed test even when the runner exited 0", () => {
+    const result = verdict([vitestOutcome(0, vitestReport({ numPassedTests: 312, numFailedTests: 1 }))]);
+    expect(result.exitCode).toBe(1);
+    expect(result.lines[0]).toBe("tests: 312 passed, 1 failed");
+  });
+
+  test("fails when a runner exits non-zero with a clean report", () => {
+    expect(verdict([vitestOutcome(1, vitestReport({ numPassedTests: 5 }))]).exitCode).toBe(1);
+    expect(verdict([vitestOutcome(null, vitestReport({ numPassedTests: 5 }))]).exitCode).toBe(1);
+  });
+
+  test("fails on a missing or unreadable report", () => {
+    expect(verdict([vitestOutcome(0, path.join(dir, "absent.json"))]).lines).toContain(
+      "FAILED: vitest wrote no report",
+    );
+    const broken = path.join(dir, "broken.json");
+    writeFileSync(broken, "{");
+    expect(verdict([playwrightOutcome(0, broken)]).exitCode).toBe(1);
+  });
+
+  test("fails on a file that did not load, a skipped test, a flaky test or an error outside tests", () => {
+    expect(verdict([vitestOutcome(0, vitestReport({ numPassedTests: 5, numFailedTestSuites: 1 }))]).exitCode).toBe(1);
+    expect(verdict([vitestOutcome(0, vitestReport({ numPassedTests: 5, numPendingTests: 1 }))]).exitCode).toBe(1);
+    const flaky = report("p-flaky.json", { stats: { expected: 3, unexpected: 0, flaky: 1, skipped: 0 }, errors: [] });
+    expect(verdict([playwrightOutcome(0, flaky)]).exitCode).toBe(1);
+    const setupError = report("p-err.json", {
+      stats: { expected: 0, unexpected: 0, flaky: 0, skipped: 0 },
+      errors: [{}],
+    });
+    expect(verdict([playwrightOutcome(0, setupError)]).lines).toContain(
+      "FAILED: playwright: 1 error(s) outside tests (setup or web server)",
+    );
+  });
+
+  test("fails when nothing ran at all", () => {
+    expect(verdict([]).exitCode).toBe(1);
+    expect(verdict([vitestOutcome(0, vitestReport({}))]).lines).toContain("FAILED: vitest ran no tests");
+  });
+});
