@@ -1,7 +1,7 @@
 import type { z } from "zod";
 import type { Actor, Permission } from "./auth/policy";
 import { can } from "./auth/policy";
-import type { Db } from "./db";
+import { type Db, isTransactionConflict } from "./db";
 import { ConflictError, ForbiddenError, NotFoundError, UnauthenticatedError } from "./errors";
 import { Prisma } from "./generated/prisma/client";
 
@@ -33,7 +33,8 @@ export function defineCommand<Schema extends z.ZodType, Result>(command: Command
 export type FieldErrors = Record<string, string[]>;
 export type CommandFailure = {
   ok: false;
-  reason: "invalid" | "conflict" | "forbidden" | "unauthenticated" | "not-found";
+  /** "busy": the database could not take the change in time (an overload); trying again later can succeed. */
+  reason: "invalid" | "conflict" | "forbidden" | "unauthenticated" | "not-found" | "busy";
   formError?: string;
   fieldErrors?: FieldErrors;
 };
@@ -89,6 +90,23 @@ function expectedFailure(error: unknown): CommandFailure | null {
   if (error instanceof UnauthenticatedError) return { ok: false, reason: "unauthenticated", formError: error.message };
   if (error instanceof Prisma.PrismaClientKnownRequestError && error.code === "P2002") {
     return { ok: false, reason: "conflict", formError: "That value is already in use." };
+  }
+  return transientFailure(error);
+}
+
+/** Failures caused by concurrent work or load rather than by the input: the user can simply try again. */
+function transientFailure(error: unknown): CommandFailure | null {
+  if (isTransactionConflict(error)) {
+    return { ok: false, reason: "conflict", formError: "Someone changed this at the same moment. Please try again." };
+  }
+  if (!(error instanceof Prisma.PrismaClientKnownRequestError)) return null;
+  // A record the change relied on was changed or removed between reading and writing it.
+  if (error.code === "P2025") {
+    return { ok: false, reason: "conflict", formError: "This changed while you were working. Reload and try again." };
+  }
+  // No connection became free in time, or the transaction ran past its time limit.
+  if (error.code === "P2028") {
+    return { ok: false, reason: "busy", formError: "The portal is very busy right now. Please try again in a minute." };
   }
   return null;
 }

@@ -1,13 +1,31 @@
 import { PrismaPg } from "@prisma/adapter-pg";
-import { env } from "./env";
-import { PrismaClient } from "./generated/prisma/client";
+import { DEFAULT_POOL_SIZE, env } from "./env";
+import { Prisma, PrismaClient } from "./generated/prisma/client";
 
 export type Db = PrismaClient;
 /** A client inside an interactive transaction. */
 export type Tx = Omit<PrismaClient, "$connect" | "$disconnect" | "$on" | "$transaction" | "$extends">;
 
-export function createDb(connectionString: string): PrismaClient {
-  return new PrismaClient({ adapter: new PrismaPg({ connectionString }) });
+/**
+ * How long a transaction waits for a free connection. A burst (staff or the API creating hundreds of trunks at once)
+ * queues for the pool in arrival order; on a busy two-core machine the last of 200 creations waits tens of seconds.
+ * Waiting is the right answer to a burst, so this is generous; a request still waiting after it gets a clear
+ * "busy, try again" (see `transientFailure` in ./commands), never a 500.
+ */
+export const TRANSACTION_MAX_WAIT_MS = 60_000;
+
+/**
+ * How long one transaction may run once it has its connection. Transactions here are a few dozen milliseconds of
+ * work, but a starved CPU can stretch them many times over: this only catches a transaction that is truly stuck,
+ * while it still holds row locks other changes wait for.
+ */
+export const TRANSACTION_TIMEOUT_MS = 30_000;
+
+export function createDb(connectionString: string, poolSize = DEFAULT_POOL_SIZE): PrismaClient {
+  return new PrismaClient({
+    adapter: new PrismaPg({ connectionString, max: poolSize }),
+    transactionOptions: { maxWait: TRANSACTION_MAX_WAIT_MS, timeout: TRANSACTION_TIMEOUT_MS },
+  });
 }
 
 const globalForDb = globalThis as unknown as { db?: PrismaClient };
@@ -17,6 +35,40 @@ const globalForDb = globalThis as unknown as { db?: PrismaClient };
  * database; kept on globalThis so dev-mode reloads reuse one pool.
  */
 export function getDb(): PrismaClient {
-  globalForDb.db ??= createDb(env().DATABASE_URL);
+  const config = env();
+  globalForDb.db ??= createDb(config.DATABASE_URL, config.DATABASE_POOL_SIZE);
   return globalForDb.db;
+}
+
+/** The PostgreSQL error code (SQLSTATE) behind a Prisma or driver-adapter error, if there is one. */
+export function sqlStateOf(error: unknown): string | null {
+  const candidate = error as {
+    cause?: { originalCode?: unknown };
+    meta?: { driverAdapterError?: { cause?: { originalCode?: unknown } } };
+  } | null;
+  const code = candidate?.meta?.driverAdapterError?.cause?.originalCode ?? candidate?.cause?.originalCode;
+  return typeof code === "string" ? code : null;
+}
+
+/** A deadlock or serialization failure: PostgreSQL rolled the transaction back, and running it again is safe. */
+export function isTransactionConflict(error: unknown): boolean {
+  if (error instanceof Prisma.PrismaClientKnownRequestError && error.code === "P2034") return true;
+  const state = sqlStateOf(error);
+  return state === "40001" || state === "40P01";
+}
+
+const CONFLICT_ATTEMPTS = 3;
+
+/**
+ * An interactive transaction that is run again when PostgreSQL aborts it for a deadlock or a serialization failure.
+ * `work` must only touch the database (it may run more than once).
+ */
+export async function transaction<T>(db: Db, work: (tx: Tx) => Promise<T>): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await db.$transaction(work);
+    } catch (error) {
+      if (!isTransactionConflict(error) || attempt >= CONFLICT_ATTEMPTS) throw error;
+    }
+  }
 }

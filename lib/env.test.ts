@@ -14,6 +14,14 @@ describe("start-up configuration", () => {
     expect(env.PORTAL_URL).toBe("http://localhost:3000");
     expect(env.CREDENTIAL_PREVIOUS_KEYS).toEqual([]);
     expect(env.REGISTRAR_RECONCILE_REMOVE_UNKNOWN).toBe(false);
+    expect(env.DATABASE_POOL_SIZE).toBe(10);
+  });
+
+  it("takes a database pool size within bounds", () => {
+    expect(parseEnv({ ...valid, DATABASE_POOL_SIZE: "25" }).DATABASE_POOL_SIZE).toBe(25);
+    for (const bad of ["1", "500", "ten", "2.5"]) {
+      expect(() => parseEnv({ ...valid, DATABASE_POOL_SIZE: bad }), bad).toThrow(/DATABASE_POOL_SIZE/);
+    }
   });
 
   it("names every malformed variable in one message", () => {

@@ -1,5 +1,11 @@
 import { z } from "zod";
 
+/**
+ * Database connections per process. Every query's JavaScript runs on Node's one thread, so past ~10 connections a
+ * process gains little throughput while PostgreSQL pays a backend process for each. See README "Configuration".
+ */
+export const DEFAULT_POOL_SIZE = 10;
+
 const base64Key = z
   .string()
   .refine((value) => Buffer.from(value, "base64").length === 32, "must be 32 bytes encoded as base64");
@@ -7,6 +13,12 @@ const base64Key = z
 const schema = z
   .object({
     DATABASE_URL: z.url({ protocol: /^postgres(ql)?$/, error: "must be a postgresql:// URL" }),
+    DATABASE_POOL_SIZE: z.coerce
+      .number({ error: "must be a number" })
+      .int("must be a whole number")
+      .min(2, "must be at least 2")
+      .max(100, "must be at most 100")
+      .default(DEFAULT_POOL_SIZE),
     AUTH_SECRET: z.string().min(32, "must be at least 32 characters (generate one with `openssl rand -base64 32`)"),
     CREDENTIAL_ENCRYPTION_KEY: base64Key,
     CREDENTIAL_PREVIOUS_KEYS: z

@@ -6,14 +6,17 @@ function toAdapterUser(user: { id: string; email: string; name: string; emailVer
 }
 
 /**
- * The little of an Auth.js adapter the email (magic link) sign-in needs. Only existing, active customer users can
- * sign in this way; it never creates users (accounts are made by staff).
+ * The little of an Auth.js adapter the email (magic link) sign-in needs. Only existing, active users of active
+ * customer accounts can sign in this way; it never creates users (accounts are made by staff).
  */
 export function portalAuthAdapter(db: Db): Adapter {
   return {
     async getUserByEmail(email) {
-      const user = await db.user.findUnique({ where: { email: email.toLowerCase() } });
-      return user?.active && user.role === "CUSTOMER" ? toAdapterUser(user) : null;
+      const user = await db.user.findUnique({ where: { email: email.toLowerCase() }, include: { customer: true } });
+      // A suspended or closed customer's users get no sign-in link.
+      return user?.active && user.role === "CUSTOMER" && user.customer?.status === "ACTIVE"
+        ? toAdapterUser(user)
+        : null;
     },
     async getUser(id) {
       const user = await db.user.findUnique({ where: { id } });

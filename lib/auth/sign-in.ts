@@ -50,9 +50,13 @@ export async function verifyStaffSignIn(
   };
 }
 
-/** The signed-in user as the database has them now: a deactivated user loses access at their next request. */
+/**
+ * The signed-in user as the database has them now: a deactivated user, or a user of a customer account that was
+ * suspended or closed, loses access at their next request.
+ */
 export async function loadActor(db: Db, userId: string): Promise<Actor | null> {
-  const user = await db.user.findUnique({ where: { id: userId } });
+  const user = await db.user.findUnique({ where: { id: userId }, include: { customer: true } });
   if (!user?.active) return null;
+  if (user.customer && user.customer.status !== "ACTIVE") return null;
   return { id: user.id, email: user.email, name: user.name, role: user.role, customerId: user.customerId };
 }

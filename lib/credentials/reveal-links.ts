@@ -1,5 +1,5 @@
 import { createHash, randomBytes } from "node:crypto";
-import type { Tx } from "../db";
+import type { Db, Tx } from "../db";
 
 export const REVEAL_LINK_HOURS = 72;
 
@@ -34,7 +34,7 @@ export type RevealLinkState =
   | { state: "superseded"; at: Date }
   | { state: "unknown" };
 
-export async function inspectRevealLink(tx: Tx, token: string, now = new Date()): Promise<RevealLinkState> {
+export async function inspectRevealLink(tx: Db | Tx, token: string, now = new Date()): Promise<RevealLinkState> {
   const link = await tx.revealLink.findUnique({ where: { tokenHash: hashToken(token) } });
   if (!link) return { state: "unknown" };
   if (link.usedAt) return { state: "used", at: link.usedAt };

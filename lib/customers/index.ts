@@ -1,11 +1,11 @@
 import { z } from "zod";
 import { recordAudit } from "../audit/log";
 import { defineCommand } from "../commands";
-import type { Db, Tx } from "../db";
+import { type Db, type Tx, transaction } from "../db";
 import { ConflictError, NotFoundError } from "../errors";
 import type { Prisma } from "../generated/prisma/client";
 import { getProviderSettings } from "../settings";
-import { insertTrunk, withFreshUsername } from "../trunks/provision";
+import { insertTrunk, requestCustomerTrunksSync, withFreshUsername } from "../trunks/provision";
 import { email, id, requiredText } from "../validation";
 
 export const PAGE_SIZE = 20;
@@ -49,6 +49,17 @@ export async function searchCustomers(db: Db, query: string, page: number) {
     }),
   ]);
   return { total, customers, pages: Math.max(1, Math.ceil(total / PAGE_SIZE)) };
+}
+
+/**
+ * Locks the customer's row until the transaction ends, then reads it. Changes to a customer's status or demo run one
+ * after another this way, and always before any of its trunks are locked (so they cannot deadlock trunk changes).
+ */
+export async function lockCustomer(tx: Tx, customerId: string) {
+  await tx.$queryRaw`SELECT 1 FROM "Customer" WHERE "id" = ${customerId} FOR UPDATE`;
+  const customer = await tx.customer.findUnique({ where: { id: customerId } });
+  if (!customer) throw new NotFoundError("Customer");
+  return customer;
 }
 
 export async function getCustomer(db: Db, customerId: string) {
@@ -99,10 +110,11 @@ export const updateCustomer = defineCommand({
     status: z.enum(["ACTIVE", "SUSPENDED", "CLOSED"], { error: "Choose a status." }),
   }),
   async run(ctx, { customerId, ...data }) {
-    return ctx.db.$transaction(async (tx) => {
-      const before = await tx.customer.findUnique({ where: { id: customerId } });
-      if (!before) throw new NotFoundError("Customer");
+    return transaction(ctx.db, async (tx) => {
+      const before = await lockCustomer(tx, customerId);
       const customer = await tx.customer.update({ where: { id: customerId }, data });
+      // Suspending or closing takes every trunk off the registrar now, not at the next reconciliation.
+      if (before.status !== customer.status) await requestCustomerTrunksSync(tx, customerId);
       const changed = (Object.keys(data) as (keyof typeof data)[]).filter((key) => before[key] !== customer[key]);
       await recordAudit(tx, ctx, {
         action: "customer.update",
@@ -125,8 +137,8 @@ export const createDemoAccount = defineCommand({
   permission: "demo:create",
   input: z.object(customerFields),
   async run(ctx, input) {
-    return withFreshUsername(() =>
-      ctx.db.$transaction(async (tx) => {
+    return withFreshUsername(ctx.db, input.company, (username) =>
+      transaction(ctx.db, async (tx) => {
         const settings = await getProviderSettings(tx);
         const servers = await tx.sipServer.findMany({ where: { active: true }, orderBy: { createdAt: "asc" } });
         if (servers.length === 0)
@@ -147,16 +159,22 @@ export const createDemoAccount = defineCommand({
             demoExpiresAt: demoExpiresAt.toISOString(),
           },
         });
-        const trunk = await insertTrunk(tx, ctx, customer, {
-          serverIds: servers.map((server) => server.id),
-          callLimit: settings.demoCallLimit,
-          dialPermission: settings.demoDialPermission,
-          allowedCountries: [],
-          callerIdPolicy: "FORCED",
-          forcedCallerId: settings.forcedCallerId,
-          forcedCallerIdName: settings.forcedCallerIdName,
-          dids: [],
-        });
+        const trunk = await insertTrunk(
+          tx,
+          ctx,
+          customer,
+          {
+            serverIds: servers.map((server) => server.id),
+            callLimit: settings.demoCallLimit,
+            dialPermission: settings.demoDialPermission,
+            allowedCountries: [],
+            callerIdPolicy: "FORCED",
+            forcedCallerId: settings.forcedCallerId,
+            forcedCallerIdName: settings.forcedCallerIdName,
+            dids: [],
+          },
+          username,
+        );
         return { customer, trunk };
       }),
     );

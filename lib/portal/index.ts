@@ -2,7 +2,7 @@ import { z } from "zod";
 import type { Actor } from "../auth/policy";
 import { type CommandContext, defineCommand } from "../commands";
 import { consumeRevealLink, inspectRevealLink, type RevealLinkState } from "../credentials/reveal-links";
-import type { Db } from "../db";
+import type { Db, Tx } from "../db";
 import { ConflictError, NotFoundError } from "../errors";
 import { getProviderSettings } from "../settings";
 import { revealPassword } from "../trunks";
@@ -18,23 +18,37 @@ const ownTrunkInclude = {
   servers: { include: { server: true }, orderBy: { server: { hostname: "asc" } } },
 } as const;
 
-/** The signed-in customer's own trunks; nothing of any other customer is ever selected. */
+/** The signed-in customer's own trunks, deleted ones left out; nothing of any other customer is ever selected. */
 export async function listOwnTrunks(db: Db, actor: Actor) {
   if (!actor.customerId) return [];
   return db.trunk.findMany({
-    where: { customerId: actor.customerId },
+    where: { customerId: actor.customerId, status: { not: "DELETED" } },
     include: ownTrunkInclude,
     orderBy: { createdAt: "asc" },
   });
 }
 
-/** One of the customer's own trunks; another customer's id is indistinguishable from a missing one (404). */
+/**
+ * One of the customer's own trunks; another customer's id, or a deleted trunk, is indistinguishable from a missing
+ * one (404).
+ */
 export async function getOwnTrunk(db: Db, actor: Actor, trunkId: string) {
   const trunk = actor.customerId
-    ? await db.trunk.findFirst({ where: { id: trunkId, customerId: actor.customerId }, include: ownTrunkInclude })
+    ? await db.trunk.findFirst({
+        where: { id: trunkId, customerId: actor.customerId, status: { not: "DELETED" } },
+        include: ownTrunkInclude,
+      })
     : null;
   if (!trunk) throw new NotFoundError("Trunk");
   return trunk;
+}
+
+/**
+ * A customer sees a SIP password only for a trunk that can be used: enabled, of an account that is active. (Staff
+ * can still reveal any trunk's password from the staff pages.)
+ */
+function passwordShown(trunk: { status: string }, customer: { status: string }): boolean {
+  return trunk.status === "ACTIVE" && customer.status === "ACTIVE";
 }
 
 export async function getOwnAccount(db: Db, actor: Actor) {
@@ -52,6 +66,10 @@ export const revealOwnTrunkPassword = defineCommand({
   input: z.object({ trunkId: id }),
   async run(ctx, { trunkId }) {
     const trunk = await getOwnTrunk(ctx.db, ctx.actor, trunkId);
+    const { customer } = await getOwnAccount(ctx.db, ctx.actor);
+    if (!passwordShown(trunk, customer)) {
+      throw new ConflictError("This trunk is not active, so its password is not shown. Contact support.");
+    }
     if (!ctx.authenticatedAt || Date.now() - ctx.authenticatedAt.getTime() > REVEAL_RECENT_SIGN_IN_MS) {
       throw new ConflictError("For your security, sign in again to see your password (a fresh email link).");
     }
@@ -71,20 +89,37 @@ export const revealOwnTrunkPassword = defineCommand({
   },
 });
 
-export type RevealLinkOutcome =
-  | Exclude<RevealLinkState, { state: "valid" }>
-  | { state: "revealed"; password: string; username: string };
+/** Why a link that is itself valid cannot show the password: the trunk or the account is not active. */
+export type RevealLinkProblem = Exclude<RevealLinkState, { state: "valid" }> | { state: "unavailable" };
+export type RevealLinkOutcome = RevealLinkProblem | { state: "revealed"; password: string; username: string };
 
-/** Opens a one-time link: the password exactly once, or why the link no longer works. */
+/** The link's trunk when the link works and the trunk's password may be shown; otherwise why not. */
+async function usableRevealLink(db: Db | Tx, token: string) {
+  const link = await inspectRevealLink(db, token);
+  if (link.state !== "valid") return link;
+  const trunk = await db.trunk.findUniqueOrThrow({ where: { id: link.trunkId }, include: { customer: true } });
+  if (!passwordShown(trunk, trunk.customer)) return { state: "unavailable" as const };
+  return { state: "valid" as const, linkId: link.linkId, trunk };
+}
+
+/** What opening the link would do, without using it (the page shows this before the button is pressed). */
+export async function checkRevealLink(db: Db, token: string): Promise<RevealLinkProblem | { state: "valid" }> {
+  const link = await usableRevealLink(db, token);
+  return link.state === "valid" ? { state: "valid" } : link;
+}
+
+/**
+ * Opens a one-time link: the password exactly once, or why the link does not work. A link of a trunk that is
+ * disabled or deleted, or of an account that is not active, shows nothing and stays unused.
+ */
 export async function openRevealLink(db: Db, token: string, meta: CommandContext["meta"]): Promise<RevealLinkOutcome> {
   return db.$transaction(async (tx) => {
-    const link = await inspectRevealLink(tx, token);
+    const link = await usableRevealLink(tx, token);
     if (link.state !== "valid") return link;
     if (!(await consumeRevealLink(tx, link.linkId, meta.ip))) {
       return inspectRevealLink(tx, token) as Promise<Exclude<RevealLinkState, { state: "valid" }>>;
     }
-    const trunk = await tx.trunk.findUniqueOrThrow({ where: { id: link.trunkId } });
-    const password = await revealPassword(tx, { actor: null, meta }, trunk, "link");
-    return { state: "revealed", password, username: trunk.username };
+    const password = await revealPassword(tx, { actor: null, meta }, link.trunk, "link");
+    return { state: "revealed", password, username: link.trunk.username };
   });
 }

@@ -1,12 +1,22 @@
+import { digestHashes } from "../credentials/digest";
 import type { Db } from "../db";
 import type { Prisma } from "../generated/prisma/client";
-import { loadAllTrunksForSync, subscriberFor } from "./sync";
+import { rehashTrunk } from "../trunks";
+import { decryptTrunkPassword } from "../trunks/password";
+import { loadAllTrunksForSync, subscriberFor, syncTrunk, type TrunkForSync } from "./sync";
 import type { Registrar, RegistrarSnapshot, Subscriber, SubscriberAttributes } from "./types";
 
 export type Finding = {
   username: string;
   realm?: string;
-  problem: "missing" | "wrong-hash" | "wrong-attributes" | "extra-realm" | "should-be-absent" | "unknown";
+  problem:
+    | "missing"
+    | "wrong-hash"
+    | "stale-portal-hash"
+    | "wrong-attributes"
+    | "extra-realm"
+    | "should-be-absent"
+    | "unknown";
   detail: string;
   action: "repaired" | "removed" | "reported";
 };
@@ -38,7 +48,12 @@ function compare(desired: Subscriber | null, actual: RegistrarSnapshot[], userna
       continue;
     }
     if (row.ha1 !== credential.ha1 || row.ha1b !== credential.ha1b) {
-      findings.push({ username, realm: row.realm, problem: "wrong-hash", detail: "HA1/HA1b differ from the portal's" });
+      findings.push({
+        username,
+        realm: row.realm,
+        problem: "wrong-hash",
+        detail: "HA1/HA1b are not those of the customer's current password",
+      });
     }
     if (normalise(row.attributes) !== normalise(desired.attributes)) {
       findings.push({
@@ -58,7 +73,39 @@ function compare(desired: Subscriber | null, actual: RegistrarSnapshot[], userna
 }
 
 /**
- * Compares every trunk with the registrar and repairs drift by re-provisioning the trunk. Subscribers the portal
+ * What the registrar must hold, with the digests computed from the password the customer holds (the sealed one), not
+ * copied from the portal's stored digests: a wrong HA1 is found even when the portal's own copy is wrong too.
+ */
+function fromSealedPassword(trunk: TrunkForSync): Subscriber {
+  const password = decryptTrunkPassword(trunk);
+  return {
+    ...subscriberFor(trunk),
+    credentials: trunk.servers.map((row) => ({
+      realm: row.server.realm,
+      ...digestHashes(trunk.username, row.server.realm, password),
+    })),
+  };
+}
+
+/** Realms whose stored digests (what syncs send) are not those of the sealed password. */
+function stalePortalHashes(trunk: TrunkForSync, desired: Subscriber): Omit<Finding, "action">[] {
+  return desired.credentials
+    .filter((credential) =>
+      trunk.servers.some(
+        (row) => row.server.realm === credential.realm && (row.ha1 !== credential.ha1 || row.ha1b !== credential.ha1b),
+      ),
+    )
+    .map((credential) => ({
+      username: trunk.username,
+      realm: credential.realm,
+      problem: "stale-portal-hash" as const,
+      detail: "the portal's stored HA1/HA1b are not those of the customer's current password",
+    }));
+}
+
+/**
+ * Compares every trunk with the registrar and repairs drift: the portal's stored digests are rewritten from the
+ * sealed password where they are stale, then the trunk is synced the way the worker syncs it. Subscribers the portal
  * does not know are reported, and removed only when `removeUnknown` is set (another system may own them).
  */
 export async function reconcile(db: Db, registrar: Registrar, { removeUnknown = false } = {}) {
@@ -68,12 +115,13 @@ export async function reconcile(db: Db, registrar: Registrar, { removeUnknown = 
 
   const findings: Finding[] = [];
   for (const trunk of trunks) {
-    const desired = trunk.status === "DELETED" ? null : subscriberFor(trunk);
-    const problems = compare(desired, byUsername.get(trunk.username) ?? [], trunk.username);
+    const desired = trunk.status === "DELETED" ? null : fromSealedPassword(trunk);
+    const stale = desired ? stalePortalHashes(trunk, desired) : [];
+    const problems = [...stale, ...compare(desired, byUsername.get(trunk.username) ?? [], trunk.username)];
     byUsername.delete(trunk.username);
     if (problems.length === 0) continue;
-    if (desired) await registrar.put(desired);
-    else await registrar.remove(trunk.username);
+    if (stale.length > 0) await rehashTrunk(db, trunk.id);
+    await syncTrunk(db, registrar, trunk.id, 0);
     findings.push(...problems.map((problem) => ({ ...problem, action: "repaired" as const })));
   }
   for (const [username, unknownRows] of byUsername) {

@@ -13,10 +13,13 @@ export const DEFAULT_SETTINGS = {
   demoCallLimit: 5,
   demoDialPermission: "US_ONLY",
   demoDurationDays: 14,
+  demoReminderDays: 3,
 } as const;
 
 /** The provider-wide settings row, created with defaults the first time it is read. */
 export async function getProviderSettings(db: Db | Tx) {
+  const existing = await db.providerSettings.findUnique({ where: { id: 1 } });
+  if (existing) return existing;
   // Insert-if-missing without a unique violation, so concurrent first reads cannot fail each other.
   await db.providerSettings.createMany({ data: [{ id: 1, ...DEFAULT_SETTINGS }], skipDuplicates: true });
   return db.providerSettings.findUniqueOrThrow({ where: { id: 1 } });

@@ -2,7 +2,7 @@ import { z } from "zod";
 import { recordAudit } from "../audit/log";
 import { type CommandContext, defineCommand } from "../commands";
 import { supersedeRevealLinks } from "../credentials/reveal-links";
-import type { Db, Tx } from "../db";
+import { type Db, type Tx, transaction } from "../db";
 import { ConflictError, NotFoundError } from "../errors";
 import { id, optionalText } from "../validation";
 import { queueCredentialsMail, queueTrunkStatusMail } from "./notify";
@@ -13,6 +13,7 @@ import {
   replaceTrunkPassword,
   requestTrunkSync,
   withFreshUsername,
+  writeDigestHashes,
 } from "./provision";
 import { trunkSettings } from "./schema";
 
@@ -30,11 +31,29 @@ export async function getTrunk(db: Db | Tx, trunkId: string) {
 
 export type TrunkDetails = Awaited<ReturnType<typeof getTrunk>>;
 
-/** A trunk that can still be changed: deleted trunks are kept only for their history. */
-async function getLiveTrunk(tx: Db | Tx, trunkId: string) {
-  const trunk = await getTrunk(tx, trunkId);
+/**
+ * Locks the trunk's row until the transaction ends, then reads it. Every change to a trunk starts here, so changes
+ * to one trunk run one after another and each one works from what the previous one committed (a password reset and
+ * a settings edit at the same moment can no longer mix two passwords).
+ */
+async function lockTrunk(tx: Tx, trunkId: string) {
+  await tx.$queryRaw`SELECT 1 FROM "Trunk" WHERE "id" = ${trunkId} FOR UPDATE`;
+  return getTrunk(tx, trunkId);
+}
+
+/** Locks a trunk that can still be changed: deleted trunks are kept only for their history. */
+async function lockLiveTrunk(tx: Tx, trunkId: string) {
+  const trunk = await lockTrunk(tx, trunkId);
   if (trunk.status === "DELETED") throw new ConflictError("This trunk was deleted; it can no longer be changed.");
   return trunk;
+}
+
+/** Rewrites the trunk's stored digests from its sealed password (reconciliation's repair of a stale copy). */
+export async function rehashTrunk(db: Db, trunkId: string) {
+  await transaction(db, async (tx) => {
+    const trunk = await lockTrunk(tx, trunkId);
+    await writeDigestHashes(tx, trunk, decryptTrunkPassword(trunk));
+  });
 }
 
 export const createTrunk = defineCommand({
@@ -42,12 +61,10 @@ export const createTrunk = defineCommand({
   permission: "trunks:create",
   input: z.intersection(z.object({ customerId: id }), trunkSettings),
   async run(ctx, { customerId, ...settings }) {
-    return withFreshUsername(() =>
-      ctx.db.$transaction(async (tx) => {
-        const customer = await tx.customer.findUnique({ where: { id: customerId } });
-        if (!customer) throw new NotFoundError("Customer");
-        return insertTrunk(tx, ctx, customer, settings);
-      }),
+    const customer = await ctx.db.customer.findUnique({ where: { id: customerId } });
+    if (!customer) throw new NotFoundError("Customer");
+    return withFreshUsername(ctx.db, customer.company, (username) =>
+      transaction(ctx.db, (tx) => insertTrunk(tx, ctx, customer, settings, username)),
     );
   },
 });
@@ -57,8 +74,8 @@ export const updateTrunk = defineCommand({
   permission: "trunks:edit",
   input: z.intersection(z.object({ trunkId: id }), trunkSettings),
   async run(ctx, { trunkId, ...settings }) {
-    return ctx.db.$transaction(async (tx) => {
-      const before = await getLiveTrunk(tx, trunkId);
+    return transaction(ctx.db, async (tx) => {
+      const before = await lockLiveTrunk(tx, trunkId);
       const trunk = await applyTrunkSettings(tx, before, decryptTrunkPassword(before), settings);
       await requestTrunkSync(tx, trunkId);
       await recordAudit(tx, ctx, {
@@ -89,9 +106,13 @@ export const setTrunkStatus = defineCommand({
     reason: optionalText(500),
   }),
   async run(ctx, { trunkId, status, reason }) {
-    return ctx.db.$transaction(async (tx) => {
-      const before = await getLiveTrunk(tx, trunkId);
-      const trunk = await tx.trunk.update({ where: { id: trunkId }, data: { status, statusReason: reason } });
+    return transaction(ctx.db, async (tx) => {
+      const before = await lockLiveTrunk(tx, trunkId);
+      // A decision by staff replaces one made by the demo expiry job: extending the demo will not undo it.
+      const trunk = await tx.trunk.update({
+        where: { id: trunkId },
+        data: { status, statusReason: reason, disabledByDemoExpiry: false },
+      });
       await requestTrunkSync(tx, trunkId);
       if (before.status !== status) await queueTrunkStatusMail(tx, trunkId, reason);
       await recordAudit(tx, ctx, {
@@ -111,8 +132,8 @@ export const resetTrunkPassword = defineCommand({
   permission: "trunks:reset-password",
   input: z.object({ trunkId: id }),
   async run(ctx, { trunkId }) {
-    return ctx.db.$transaction(async (tx) => {
-      const before = await getLiveTrunk(tx, trunkId);
+    return transaction(ctx.db, async (tx) => {
+      const before = await lockLiveTrunk(tx, trunkId);
       const trunk = await replaceTrunkPassword(tx, before);
       await requestTrunkSync(tx, trunkId);
       await queueCredentialsMail(tx, trunkId, "reset");
@@ -160,8 +181,8 @@ export const resendCredentials = defineCommand({
   permission: "trunks:send-credentials",
   input: z.object({ trunkId: id }),
   async run(ctx, { trunkId }) {
-    return ctx.db.$transaction(async (tx) => {
-      const trunk = await getLiveTrunk(tx, trunkId);
+    return transaction(ctx.db, async (tx) => {
+      const trunk = await lockLiveTrunk(tx, trunkId);
       const mail = await queueCredentialsMail(tx, trunkId, "resend");
       await recordAudit(tx, ctx, {
         action: "trunk.resend-credentials",
@@ -180,8 +201,8 @@ export const requestResync = defineCommand({
   permission: "registrar:sync",
   input: z.object({ trunkId: id }),
   async run(ctx, { trunkId }) {
-    return ctx.db.$transaction(async (tx) => {
-      const trunk = await getTrunk(tx, trunkId);
+    return transaction(ctx.db, async (tx) => {
+      const trunk = await lockTrunk(tx, trunkId);
       await requestTrunkSync(tx, trunkId);
       await recordAudit(tx, ctx, {
         action: "trunk.resync",
@@ -199,14 +220,14 @@ export const deleteTrunk = defineCommand({
   permission: "trunks:delete",
   input: z.object({ trunkId: id, reason: optionalText(500) }),
   async run(ctx, { trunkId, reason }) {
-    return ctx.db.$transaction(async (tx) => {
-      const before = await getLiveTrunk(tx, trunkId);
+    return transaction(ctx.db, async (tx) => {
+      const before = await lockLiveTrunk(tx, trunkId);
       // The row stays so its username is never issued again; its DIDs are freed for other trunks.
       await tx.did.deleteMany({ where: { trunkId } });
       await supersedeRevealLinks(tx, trunkId);
       const trunk = await tx.trunk.update({
         where: { id: trunkId },
-        data: { status: "DELETED", statusReason: reason },
+        data: { status: "DELETED", statusReason: reason, disabledByDemoExpiry: false },
       });
       await requestTrunkSync(tx, trunkId);
       await recordAudit(tx, ctx, {

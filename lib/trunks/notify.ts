@@ -1,8 +1,9 @@
 import { createRevealLink, REVEAL_LINK_HOURS, supersedeRevealLinks } from "../credentials/reveal-links";
 import type { Tx } from "../db";
 import { env } from "../env";
+import type { ProviderSettings } from "../generated/prisma/client";
 import { queueMail } from "../mail/outbox";
-import { credentialsMail, trunkStatusMail } from "../mail/templates";
+import { credentialsMail, type TrunkSummary, trunkStatusMail } from "../mail/templates";
 import { getProviderSettings } from "../settings";
 import { decryptTrunkPassword } from "./password";
 
@@ -17,12 +18,34 @@ async function loadTrunk(tx: Tx, trunkId: string) {
   });
 }
 
+/** What the credentials email is written from. */
+export type CredentialsMailTrunk = Omit<TrunkSummary, "hostnames" | "dids"> & {
+  id: string;
+  customerId: string;
+  passwordCiphertext: string;
+  passwordKeyId: string;
+  customer: { contactName: string; contactEmail: string };
+  servers: { server: { hostname: string } }[];
+  dids: { number: string }[];
+};
+
 /**
  * Emails the customer their trunk's credentials (new trunk, resend, or after a reset), in the caller's transaction.
  * The password travels behind a fresh one-time link, or inline when the provider chose that; any older link dies.
  */
 export async function queueCredentialsMail(tx: Tx, trunkId: string, reason: "new" | "resend" | "reset") {
   const [trunk, provider] = await Promise.all([loadTrunk(tx, trunkId), getProviderSettings(tx)]);
+  return queueCredentialsMailFor(tx, trunk, provider, reason);
+}
+
+/** queueCredentialsMail for a trunk the caller has just written, so nothing needs reading back. */
+export async function queueCredentialsMailFor(
+  tx: Tx,
+  trunk: CredentialsMailTrunk,
+  provider: ProviderSettings,
+  reason: "new" | "resend" | "reset",
+) {
+  const trunkId = trunk.id;
   const portalUrl = env().PORTAL_URL.replace(/\/$/, "");
   const delivery = provider.passwordDelivery === "INLINE" ? "inline" : "link";
   let secrets: Record<string, string>;

@@ -5,19 +5,50 @@ import { seal } from "../credentials/encryption";
 import { credentialKeyring } from "../credentials/keyring";
 import { generateSipPassword } from "../credentials/password";
 import { generateSipUsername } from "../credentials/username";
-import type { Tx } from "../db";
+import type { Db, Tx } from "../db";
 import { ConflictError } from "../errors";
 import { Prisma } from "../generated/prisma/client";
 import { enqueueJob } from "../jobs/queue";
 import { getProviderSettings } from "../settings";
-import { queueCredentialsMail } from "./notify";
-import type { TrunkSettings } from "./schema";
+import { queueCredentialsMailFor } from "./notify";
+import type { TrunkPolicy, TrunkSettings } from "./schema";
 
 export const SYNC_TRUNK_TASK = "registrar.sync-trunk";
 
-/** Asks the worker to make the registrar match this trunk; pending requests for the same trunk coalesce. */
+/**
+ * Asks the worker to make the registrar match this trunk; pending requests for the same trunk coalesce. The version
+ * bump lets a sync that read the trunk before this change know that it must not mark the trunk SYNCED.
+ */
 export async function requestTrunkSync(tx: Tx, trunkId: string) {
-  await tx.trunk.update({ where: { id: trunkId }, data: { syncState: "PENDING", syncRequestedAt: new Date() } });
+  await tx.trunk.update({
+    where: { id: trunkId },
+    data: { syncState: "PENDING", syncRequestedAt: new Date(), syncVersion: { increment: 1 } },
+  });
+  await queueTrunkSync(tx, trunkId);
+}
+
+/**
+ * Locks every trunk of the customer (in id order, after the caller locked the customer), then returns those that
+ * match `where` as they are once locked. Account-wide changes (demo expiry, extension, conversion) use this.
+ */
+export async function lockCustomerTrunks(tx: Tx, customerId: string, where: Prisma.TrunkWhereInput = {}) {
+  await tx.$queryRaw`SELECT 1 FROM "Trunk" WHERE "customerId" = ${customerId} ORDER BY "id" FOR UPDATE`;
+  return tx.trunk.findMany({ where: { ...where, customerId }, include: { dids: true }, orderBy: { id: "asc" } });
+}
+
+/** Queues a sync of every trunk of the customer that the registrar knows (after a change to the whole account). */
+export async function requestCustomerTrunksSync(tx: Tx, customerId: string) {
+  const trunks = await tx.trunk.findMany({
+    where: { customerId, status: { not: "DELETED" } },
+    select: { id: true },
+    orderBy: { id: "asc" },
+  });
+  for (const trunk of trunks) await requestTrunkSync(tx, trunk.id);
+  return trunks.length;
+}
+
+/** The sync job alone, for a trunk whose row already says PENDING (a new trunk). */
+async function queueTrunkSync(tx: Tx, trunkId: string) {
   await enqueueJob(tx, SYNC_TRUNK_TASK, { trunkId }, { jobKey: `sync-trunk:${trunkId}` });
 }
 
@@ -31,6 +62,7 @@ async function activeServers(tx: Tx, serverIds: string[]) {
 }
 
 async function assertDidsFree(tx: Tx, dids: string[], trunkId: string | null) {
+  if (dids.length === 0) return;
   const taken = await tx.did.findMany({
     where: { number: { in: dids }, ...(trunkId ? { trunkId: { not: trunkId } } : {}) },
     select: { number: true },
@@ -51,13 +83,24 @@ function serverRows(username: string, password: string, servers: { id: string; r
   return servers.map((server) => ({ serverId: server.id, ...digestHashes(username, server.realm, password) }));
 }
 
-async function resolveForcedCallerId(tx: Tx, settings: TrunkSettings) {
+async function resolveForcedCallerId(tx: Tx, settings: TrunkPolicy) {
   if (settings.callerIdPolicy !== "FORCED") return { forcedCallerId: null, forcedCallerIdName: null };
   if (settings.forcedCallerId) {
     return { forcedCallerId: settings.forcedCallerId, forcedCallerIdName: settings.forcedCallerIdName };
   }
   const provider = await getProviderSettings(tx);
   return { forcedCallerId: provider.forcedCallerId, forcedCallerIdName: provider.forcedCallerIdName };
+}
+
+/** What a trunk's calling policy becomes in the database; shared by trunk forms and a demo's conversion. */
+export async function trunkPolicyData(tx: Tx, policy: TrunkPolicy) {
+  return {
+    callLimit: policy.callLimit,
+    dialPermission: policy.dialPermission,
+    allowedCountries: policy.dialPermission === "COUNTRIES" ? policy.allowedCountries : [],
+    callerIdPolicy: policy.callerIdPolicy,
+    ...(await resolveForcedCallerId(tx, policy)),
+  };
 }
 
 /** What a trunk's settings become in the database; shared by creating and editing a trunk. */
@@ -69,11 +112,7 @@ async function settingsData(
   servers: { id: string; realm: string }[],
 ) {
   return {
-    callLimit: settings.callLimit,
-    dialPermission: settings.dialPermission,
-    allowedCountries: settings.dialPermission === "COUNTRIES" ? settings.allowedCountries : [],
-    callerIdPolicy: settings.callerIdPolicy,
-    ...(await resolveForcedCallerId(tx, settings)),
+    ...(await trunkPolicyData(tx, settings)),
     servers: { create: serverRows(username, password, servers) },
     dids: { create: settings.dids.map((number) => ({ number })) },
   };
@@ -86,12 +125,12 @@ async function settingsData(
 export async function insertTrunk(
   tx: Tx,
   ctx: AuthorizedContext,
-  customer: { id: string; company: string },
+  customer: { id: string; contactName: string; contactEmail: string },
   settings: TrunkSettings,
+  username: string,
 ) {
-  const servers = await activeServers(tx, settings.serverIds);
+  const [servers, provider] = await Promise.all([activeServers(tx, settings.serverIds), getProviderSettings(tx)]);
   await assertDidsFree(tx, settings.dids, null);
-  const username = generateSipUsername(customer.company);
   const password = generateSipPassword();
   const trunk = await tx.trunk.create({
     data: {
@@ -99,10 +138,19 @@ export async function insertTrunk(
       username,
       ...sealPassword(username, password),
       ...(await settingsData(tx, settings, username, password, servers)),
+      syncState: "PENDING",
+      syncRequestedAt: new Date(),
+      syncVersion: 1,
     },
   });
-  await requestTrunkSync(tx, trunk.id);
-  await queueCredentialsMail(tx, trunk.id, "new");
+  await queueTrunkSync(tx, trunk.id);
+  const mailTrunk = {
+    ...trunk,
+    customer,
+    servers: servers.map((server) => ({ server })),
+    dids: settings.dids.map((number) => ({ number })),
+  };
+  await queueCredentialsMailFor(tx, mailTrunk, provider, "new");
   await recordAudit(tx, ctx, {
     action: "trunk.create",
     targetType: "trunk",
@@ -130,10 +178,9 @@ export async function applyTrunkSettings(
   });
 }
 
-/** Replaces the trunk's password: new ciphertext and new hashes for every assigned realm. */
-export async function replaceTrunkPassword(tx: Tx, trunk: { id: string; username: string }) {
+/** Rewrites the stored digest hashes of every realm the trunk is assigned to from `password`. */
+export async function writeDigestHashes(tx: Tx, trunk: { id: string; username: string }, password: string) {
   const assigned = await tx.trunkServer.findMany({ where: { trunkId: trunk.id }, include: { server: true } });
-  const password = generateSipPassword();
   for (const row of serverRows(
     trunk.username,
     password,
@@ -144,6 +191,12 @@ export async function replaceTrunkPassword(tx: Tx, trunk: { id: string; username
       data: { ha1: row.ha1, ha1b: row.ha1b },
     });
   }
+}
+
+/** Replaces the trunk's password: new ciphertext and new hashes for every assigned realm. */
+export async function replaceTrunkPassword(tx: Tx, trunk: { id: string; username: string }) {
+  const password = generateSipPassword();
+  await writeDigestHashes(tx, trunk, password);
   return tx.trunk.update({
     where: { id: trunk.id },
     data: { ...sealPassword(trunk.username, password), passwordChangedAt: new Date() },
@@ -151,21 +204,40 @@ export async function replaceTrunkPassword(tx: Tx, trunk: { id: string; username
 }
 
 const USERNAME_ATTEMPTS = 8;
+const CANDIDATES_PER_CHECK = 4;
+
+const isUsernameTaken = (error: unknown) =>
+  error instanceof Prisma.PrismaClientKnownRequestError &&
+  error.code === "P2002" &&
+  JSON.stringify(error.meta ?? {}).includes("username");
+
+/** A username never issued before, checked with one short query before any transaction opens. */
+async function unusedUsername(db: Db, company: string): Promise<string> {
+  for (let check = 1; check <= USERNAME_ATTEMPTS; check++) {
+    const candidates = Array.from({ length: CANDIDATES_PER_CHECK }, () => generateSipUsername(company));
+    const taken = await db.trunk.findMany({ where: { username: { in: candidates } }, select: { username: true } });
+    const free = candidates.find((candidate) => !taken.some((trunk) => trunk.username === candidate));
+    if (free) return free;
+  }
+  throw new ConflictError("No free SIP username is left for this company name; use a shorter or different one.");
+}
 
 /**
- * Runs a transaction that creates a trunk, again with a new random username if a concurrent transaction took the
- * same one (a unique violation aborts a PostgreSQL transaction, so the retry must be of the whole transaction).
+ * Runs `create` (a transaction that inserts a trunk) with a username not yet issued. Allocation happens outside the
+ * transaction, so no connection is held while looking for one; if a concurrent creation took the same name in the
+ * meantime (the unique index catches it and aborts the transaction), the whole transaction runs again with another.
  */
-export async function withFreshUsername<T>(attempt: () => Promise<T>): Promise<T> {
+export async function withFreshUsername<T>(
+  db: Db,
+  company: string,
+  create: (username: string) => Promise<T>,
+): Promise<T> {
   for (let tries = 1; ; tries++) {
+    const username = await unusedUsername(db, company);
     try {
-      return await attempt();
+      return await create(username);
     } catch (error) {
-      const usernameTaken =
-        error instanceof Prisma.PrismaClientKnownRequestError &&
-        error.code === "P2002" &&
-        JSON.stringify(error.meta ?? {}).includes("username");
-      if (!usernameTaken || tries >= USERNAME_ATTEMPTS) throw error;
+      if (!isUsernameTaken(error) || tries >= USERNAME_ATTEMPTS) throw error;
     }
   }
 }

@@ -29,22 +29,30 @@ const optionalPhone = z
     return e164;
   });
 
+/** A trunk's calling policy: limits, dial plan and caller ID. Converting a demo sets these on its trunks. */
+const trunkPolicyFields = {
+  callLimit,
+  dialPermission,
+  allowedCountries: countryList,
+  callerIdPolicy,
+  forcedCallerId: optionalPhone,
+  forcedCallerIdName: optionalText(40),
+};
+
+function requireCountries(value: { dialPermission: string; allowedCountries: string[] }, ctx: z.RefinementCtx) {
+  if (value.dialPermission === "COUNTRIES" && value.allowedCountries.length === 0) {
+    ctx.addIssue({ code: "custom", path: ["allowedCountries"], message: "List at least one country, e.g. US, GB." });
+  }
+}
+
+export const trunkPolicy = z.object(trunkPolicyFields).superRefine(requireCountries);
+export type TrunkPolicy = z.output<typeof trunkPolicy>;
+
 /** The settings staff choose for a trunk, shared by the create and edit forms. */
 export const trunkSettings = z
-  .object({
-    serverIds,
-    callLimit,
-    dialPermission,
-    allowedCountries: countryList,
-    callerIdPolicy,
-    forcedCallerId: optionalPhone,
-    forcedCallerIdName: optionalText(40),
-    dids: phoneNumberList,
-  })
+  .object({ serverIds, ...trunkPolicyFields, dids: phoneNumberList })
   .superRefine((value, ctx) => {
-    if (value.dialPermission === "COUNTRIES" && value.allowedCountries.length === 0) {
-      ctx.addIssue({ code: "custom", path: ["allowedCountries"], message: "List at least one country, e.g. US, GB." });
-    }
+    requireCountries(value, ctx);
     if (value.callerIdPolicy === "OWN_DIDS" && value.dids.length === 0) {
       ctx.addIssue({
         code: "custom",

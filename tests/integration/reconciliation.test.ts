@@ -1,13 +1,14 @@
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { executeCommand } from "../../lib/commands";
+import { digestHashes } from "../../lib/credentials/digest";
 import { createDemoAccount } from "../../lib/customers";
 import type { Db } from "../../lib/db";
 import { createKamailioSqlRegistrar } from "../../lib/registrar/kamailio-sql";
 import { reconcile } from "../../lib/registrar/reconcile";
 import type { Registrar } from "../../lib/registrar/types";
-import { deleteTrunk, setTrunkStatus } from "../../lib/trunks";
-import { contextFor, createActor, createPortalDatabase, startTestWorker } from "../support/portal";
+import { deleteTrunk, revealTrunkPassword, setTrunkStatus } from "../../lib/trunks";
+import { contextFor, createActor, createPortalDatabase, plantStaleDigests, startTestWorker } from "../support/portal";
 
 let db: Db;
 let worker: Awaited<ReturnType<typeof startTestWorker>>;
@@ -88,6 +89,26 @@ describe("reconciliation", () => {
     // A second pass finds only the stranger, which is removed when configured.
     const again = await reconcile(db, registrar, { removeUnknown: true });
     expect(again.findings).toEqual([expect.objectContaining({ username: "stranger1", action: "removed" })]);
+    expect((await reconcile(db, registrar)).findings).toEqual([]);
+  });
+
+  it("checks the registrar against the password the customer holds, even when the portal's stored HA1 is stale", async () => {
+    const trunk = await syncedDemo("Stale Hash");
+    const realm = "sip.reconcile.example";
+    await plantStaleDigests(db, registrarDb, trunk, realm);
+
+    const report = await reconcile(db, registrar);
+    expect(report.findings.map((finding) => [finding.username, finding.problem, finding.action])).toEqual([
+      [trunk.username, "stale-portal-hash", "repaired"],
+      [trunk.username, "wrong-hash", "repaired"],
+    ]);
+    const admin = await createActor(db, "ADMIN");
+    const revealed = await executeCommand(revealTrunkPassword, contextFor(db, admin), { trunkId: trunk.id });
+    if (!revealed.ok) throw new Error("reveal failed");
+    const expected = digestHashes(trunk.username, realm, revealed.value.password);
+    const { rows } = await registrarDb.query("SELECT ha1, ha1b FROM subscriber WHERE username = $1", [trunk.username]);
+    expect(rows).toEqual([expected]);
+    expect(await db.trunkServer.findFirstOrThrow({ where: { trunkId: trunk.id } })).toMatchObject(expected);
     expect((await reconcile(db, registrar)).findings).toEqual([]);
   });
 

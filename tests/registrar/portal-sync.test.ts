@@ -8,14 +8,15 @@ import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Actor } from "@/lib/auth/policy";
 import { executeCommand } from "@/lib/commands";
-import { createDemoAccount } from "@/lib/customers";
+import { digestHashes } from "@/lib/credentials/digest";
+import { createDemoAccount, updateCustomer } from "@/lib/customers";
 import type { Db } from "@/lib/db";
 import { reconcile } from "@/lib/registrar/reconcile";
 import { registrationStatus } from "@/lib/registrar/status";
 import { getProviderSettings } from "@/lib/settings";
 import { deleteTrunk, resetTrunkPassword, revealTrunkPassword, setTrunkStatus, updateTrunk } from "@/lib/trunks";
 import { type KamailioInstance, startKamailio } from "../support/kamailio";
-import { contextFor, createActor, createPortalDatabase, startTestWorker } from "../support/portal";
+import { contextFor, createActor, createPortalDatabase, plantStaleDigests, startTestWorker } from "../support/portal";
 import { type CallsOptions, removeSippArtifacts, sippCalls, sippRegister, startUas } from "../support/sipp";
 
 /** The SIP server as the provider spells it (case-sensitive, shown to customers) and its digest realm. */
@@ -302,5 +303,67 @@ describe("reconciliation repairs drift", () => {
     expect(rows).toEqual([{ value: "5" }]);
     // …and after the repair both connect again.
     expect(await twoCalls(2)).toEqual([200, 200]);
+  });
+});
+
+describe("changes racing each other on one trunk", () => {
+  it("10 password resets and 10 settings edits at once: every one answers, and the final password registers", async () => {
+    const trunk = await syncedDemo("Racing Resets");
+    const changes = Array.from({ length: 20 }, (_, i) =>
+      i % 2 === 0
+        ? executeCommand(resetTrunkPassword, contextFor(db, support), { trunkId: trunk.id })
+        : executeCommand(
+            updateTrunk,
+            contextFor(db, sales),
+            demoSettings(trunk.id, { callLimit: String(2 + (i % 4)) }),
+          ),
+    );
+    // allSettled: a change that threw (a 500 for the user) must show up as a failure here, not abort the test.
+    const outcomes = await Promise.allSettled(changes);
+    expect(
+      outcomes.map((outcome) => (outcome.status === "fulfilled" ? outcome.value.ok : String(outcome.reason))),
+    ).toEqual(Array(20).fill(true));
+    await waitUntilSynced(trunk.id);
+
+    const password = await passwordOf(trunk.id);
+    expect(await register(trunk.username, password)).toBe(200);
+    const { rows } = await registrarDb.query("SELECT ha1 FROM subscriber WHERE username = $1", [trunk.username]);
+    expect(rows).toEqual([{ ha1: digestHashes(trunk.username, REALM, password).ha1 }]);
+  });
+
+  it("reconciliation puts back the HA1 of the customer's password when the portal's own copy is stale too", async () => {
+    const trunk = await syncedDemo("Stale Copy");
+    const password = await passwordOf(trunk.id);
+    await plantStaleDigests(db, registrarDb, trunk, REALM);
+    expect(await register(trunk.username, password)).toBe(403);
+
+    const report = await reconcile(db, worker.registrar);
+    expect(report.findings.map((finding) => finding.problem)).toEqual(["stale-portal-hash", "wrong-hash"]);
+    expect(await register(trunk.username, password)).toBe(200);
+  });
+});
+
+describe("the account's lifecycle reaches the registrar", () => {
+  it("suspending the customer refuses every trunk within the sync lag; re-activating restores them", async () => {
+    const trunk = await syncedDemo("Suspended Co");
+    const customer = await db.customer.findUniqueOrThrow({ where: { id: trunk.customerId } });
+    const password = await passwordOf(trunk.id);
+    expect(await register(trunk.username, password)).toBe(200);
+    const setStatus = (status: string) =>
+      executeCommand(updateCustomer, contextFor(db, sales), {
+        customerId: customer.id,
+        company: customer.company,
+        contactName: customer.contactName,
+        contactEmail: customer.contactEmail,
+        status,
+      });
+
+    expect((await setStatus("SUSPENDED")).ok).toBe(true);
+    await waitUntilSynced(trunk.id);
+    expect(await register(trunk.username, password)).toBe(403);
+
+    expect((await setStatus("ACTIVE")).ok).toBe(true);
+    await waitUntilSynced(trunk.id);
+    expect(await register(trunk.username, password)).toBe(200);
   });
 });

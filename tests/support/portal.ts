@@ -1,9 +1,11 @@
 import { spawnSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import path from "node:path";
+import type pg from "pg";
 import { hashPassword } from "../../lib/auth/passwords";
 import type { Actor } from "../../lib/auth/policy";
 import type { CommandContext } from "../../lib/commands";
+import { digestHashes } from "../../lib/credentials/digest";
 import { createDb, type Db } from "../../lib/db";
 import type { Role } from "../../lib/generated/prisma/enums";
 import { jobTasks } from "../../lib/jobs/tasks";
@@ -80,4 +82,23 @@ export async function startTestWorker(options: { db: Db; url: string; smtpUrl?: 
       await registrar.close();
     },
   };
+}
+
+/**
+ * What a lost race used to leave behind: the portal's stored digests of a trunk, and the registrar's rows, both hold
+ * the HA1/HA1b of a password the customer does not have.
+ */
+export async function plantStaleDigests(
+  db: Db,
+  registrarDb: pg.Client,
+  trunk: { id: string; username: string },
+  realm: string,
+) {
+  const stale = digestHashes(trunk.username, realm, "a password nobody holds");
+  await db.trunkServer.updateMany({ where: { trunkId: trunk.id }, data: stale });
+  await registrarDb.query("UPDATE subscriber SET ha1 = $2, ha1b = $3 WHERE username = $1", [
+    trunk.username,
+    stale.ha1,
+    stale.ha1b,
+  ]);
 }

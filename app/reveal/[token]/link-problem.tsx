@@ -11,6 +11,10 @@ const MESSAGES: Record<string, { title: string; body: string }> = {
     title: "This link was replaced",
     body: "A newer email was sent (for example after a password reset), and it has the current link. Older links stop working.",
   },
+  unavailable: {
+    title: "This trunk is not active",
+    body: "The trunk was disabled or removed, or the account is not active, so its password is not shown. Contact support if you think this is a mistake.",
+  },
   unknown: {
     title: "This link is not valid",
     body: "Check that you copied the whole address from the email, or sign in to the customer portal.",

@@ -1,0 +1,2 @@
+-- AlterTable
+ALTER TABLE "Trunk" ADD COLUMN     "syncVersion" INTEGER NOT NULL DEFAULT 0;

@@ -1,0 +1,116 @@
+import pg from "pg";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { executeCommand } from "../../lib/commands";
+import { digestHashes } from "../../lib/credentials/digest";
+import { createDemoAccount } from "../../lib/customers";
+import type { Db } from "../../lib/db";
+import { createKamailioSqlRegistrar } from "../../lib/registrar/kamailio-sql";
+import { ensureRegistrarSchema } from "../../lib/registrar/schema";
+import { syncTrunk } from "../../lib/registrar/sync";
+import type { Registrar, Subscriber } from "../../lib/registrar/types";
+import { resetTrunkPassword, revealTrunkPassword } from "../../lib/trunks";
+import { createTestDatabase } from "../support/database";
+import { contextFor, createActor, createPortalDatabase } from "../support/portal";
+
+const REALM = "sip.order.example";
+let db: Db;
+let portalUrl: string;
+let registrar: Registrar;
+let registrarDb: pg.Client;
+
+beforeAll(async () => {
+  ({ db, url: portalUrl } = await createPortalDatabase("sync_order"));
+  await db.sipServer.create({ data: { hostname: "Sip.Order.example", realm: REALM, label: "x" } });
+  const registrarUrl = await createTestDatabase("registrar");
+  await ensureRegistrarSchema(registrarUrl);
+  registrar = createKamailioSqlRegistrar(registrarUrl);
+  registrarDb = new pg.Client(registrarUrl);
+  await registrarDb.connect();
+});
+afterAll(async () => {
+  await registrarDb?.end();
+  await registrar?.close();
+  await db?.$disconnect();
+});
+
+/** The real registrar, except that the first write waits until the test lets it through (a slow network, say). */
+function registrarWithHeldFirstPut() {
+  let release = () => {};
+  let started = () => {};
+  const held = new Promise<void>((resolve) => {
+    release = resolve;
+  });
+  const firstPutStarted = new Promise<void>((resolve) => {
+    started = resolve;
+  });
+  let puts = 0;
+  const slow: Registrar = {
+    ...registrar,
+    async put(subscriber: Subscriber) {
+      if (++puts === 1) {
+        started();
+        await held;
+      }
+      return registrar.put(subscriber);
+    },
+  };
+  return { slow, firstPutStarted, release };
+}
+
+/**
+ * Resolves once another session of the portal database waits for an advisory lock (a sync waiting its turn), or
+ * when `stop` says there is no need to look any more.
+ */
+async function someoneWaitsForAdvisoryLock(stop: { done: boolean }) {
+  const monitor = new pg.Client(portalUrl);
+  await monitor.connect();
+  try {
+    while (!stop.done) {
+      const { rowCount } = await monitor.query(
+        "SELECT 1 FROM pg_locks WHERE locktype = 'advisory' AND NOT granted AND database = (SELECT oid FROM pg_database WHERE datname = current_database())",
+      );
+      if (rowCount) return;
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+  } finally {
+    await monitor.end();
+  }
+}
+
+describe("two syncs of one trunk", () => {
+  it("never let an older sync's write land after a newer one's", async () => {
+    const sales = await createActor(db, "SALES");
+    const support = await createActor(db, "SUPPORT");
+    const created = await executeCommand(createDemoAccount, contextFor(db, sales), {
+      company: "Slow Network Inc",
+      contactName: "S",
+      contactEmail: "slow@order.example",
+    });
+    if (!created.ok) throw new Error(created.formError);
+    const trunkId = created.value.trunk.id;
+    await syncTrunk(db, registrar, trunkId, 1);
+
+    // Sync A reads the trunk, then its write to the registrar stalls.
+    const { slow, firstPutStarted, release } = registrarWithHeldFirstPut();
+    const older = syncTrunk(db, slow, trunkId, 1);
+    await firstPutStarted;
+    // Meanwhile support resets the password, and that change's sync (B) runs.
+    expect((await executeCommand(resetTrunkPassword, contextFor(db, support), { trunkId })).ok).toBe(true);
+    const newer = syncTrunk(db, registrar, trunkId, 1);
+    // B either finishes on its own, or waits for A's turn to end; only then does A's write go through.
+    const stop = { done: false };
+    await Promise.race([newer, someoneWaitsForAdvisoryLock(stop)]);
+    stop.done = true;
+    release();
+    await Promise.all([older, newer]);
+
+    const admin = await createActor(db, "ADMIN");
+    const revealed = await executeCommand(revealTrunkPassword, contextFor(db, admin), { trunkId });
+    if (!revealed.ok) throw new Error("reveal failed");
+    const { rows } = await registrarDb.query("SELECT ha1 FROM subscriber WHERE username = $1", [
+      created.value.trunk.username,
+    ]);
+    expect(rows).toEqual([{ ha1: digestHashes(created.value.trunk.username, REALM, revealed.value.password).ha1 }]);
+    expect((await db.trunk.findUniqueOrThrow({ where: { id: trunkId } })).syncState).toBe("SYNCED");
+  });
+});
