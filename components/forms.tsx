@@ -128,7 +128,7 @@ export function TextField({
   label: string;
   defaultValue?: string | null;
   hint?: ReactNode;
-  type?: "text" | "email" | "password" | "number" | "tel" | "search";
+  type?: "text" | "email" | "password" | "number" | "tel" | "search" | "date";
   required?: boolean;
   autoComplete?: string;
   inputMode?: "numeric" | "tel" | "email" | "text";

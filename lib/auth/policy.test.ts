@@ -8,6 +8,8 @@ const EXPECTED: Record<Permission, Role[]> = {
   "customers:create": ["ADMIN", "SALES"],
   "customers:edit": ["ADMIN", "SALES"],
   "demo:create": ["ADMIN", "SALES"],
+  "demo:extend": ["ADMIN", "SALES", "SUPPORT"],
+  "demo:convert": ["ADMIN", "SALES"],
   "trunks:view": ["ADMIN", "SALES", "SUPPORT"],
   "trunks:create": ["ADMIN", "SALES"],
   "trunks:edit": ["ADMIN", "SALES"],

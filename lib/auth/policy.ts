@@ -9,6 +9,10 @@ export const PERMISSIONS = {
   "customers:create": ["ADMIN", "SALES"],
   "customers:edit": ["ADMIN", "SALES"],
   "demo:create": ["ADMIN", "SALES"],
+  // Giving a demo more time is customer care (support re-enables trunks too); converting it to a paying account is a
+  // sale that also sets the trunks' calling policy, so it follows trunks:edit.
+  "demo:extend": ["ADMIN", "SALES", "SUPPORT"],
+  "demo:convert": ["ADMIN", "SALES"],
   "trunks:view": ["ADMIN", "SALES", "SUPPORT"],
   "trunks:create": ["ADMIN", "SALES"],
   "trunks:edit": ["ADMIN", "SALES"],

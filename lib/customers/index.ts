@@ -16,11 +16,30 @@ const customerFields = {
   contactEmail: email,
 };
 
-/** One search box for support: company, contact, any customer user's email, SIP username or DID; newest first. */
-export async function searchCustomers(db: Db, query: string, page: number) {
+/** The staff customers list's "ending soon" filter looks this far ahead. */
+export const DEMO_ENDING_SOON_DAYS = 7;
+/** Demos ending within DEMO_ENDING_SOON_DAYS ("ending"), or past their end and not converted ("ended"). */
+export const DEMO_FILTERS = ["ending", "ended"] as const;
+export type DemoFilter = (typeof DEMO_FILTERS)[number];
+
+function demoWhere(filter: DemoFilter | null, now: Date): Prisma.CustomerWhereInput | null {
+  if (filter === "ending") {
+    const soon = new Date(now.getTime() + DEMO_ENDING_SOON_DAYS * 24 * 60 * 60 * 1000);
+    return { isDemo: true, demoExpiresAt: { gt: now, lte: soon } };
+  }
+  if (filter === "ended") return { isDemo: true, demoExpiresAt: { lte: now } };
+  return null;
+}
+
+/**
+ * One search box for support: company, contact, any customer user's email, SIP username or DID; newest first. With
+ * a demo filter, only those demos, the soonest to end first.
+ */
+export async function searchCustomers(db: Db, query: string, page: number, demo: DemoFilter | null = null) {
   const q = query.trim();
   const digits = q.replace(/\D/g, "");
-  const where: Prisma.CustomerWhereInput = q
+  const demoFilter = demoWhere(demo, new Date());
+  const search: Prisma.CustomerWhereInput = q
     ? {
         OR: [
           { company: { contains: q, mode: "insensitive" } },
@@ -32,11 +51,12 @@ export async function searchCustomers(db: Db, query: string, page: number) {
         ],
       }
     : {};
+  const where: Prisma.CustomerWhereInput = demoFilter ? { AND: [search, demoFilter] } : search;
   const [total, customers] = await db.$transaction([
     db.customer.count({ where }),
     db.customer.findMany({
       where,
-      orderBy: { createdAt: "desc" },
+      orderBy: demoFilter ? [{ demoExpiresAt: "asc" }, { id: "asc" }] : { createdAt: "desc" },
       skip: (page - 1) * PAGE_SIZE,
       take: PAGE_SIZE,
       include: {

@@ -1,5 +1,5 @@
 import type { TaskList } from "graphile-worker";
-import { queueDemoExpiryNotices } from "../customers/demo-expiry";
+import { expireDemos, queueDemoReminders } from "../customers/demo-expiry";
 import type { Db } from "../db";
 import { deliverMail } from "../mail/deliver";
 import { SEND_MAIL_TASK } from "../mail/outbox";
@@ -10,11 +10,20 @@ import { syncTrunk } from "../registrar/sync";
 import type { Registrar } from "../registrar/types";
 import { SYNC_TRUNK_TASK } from "../trunks/provision";
 
-export const DEMO_EXPIRY_TASK = "customers_demo_expiry_notices";
-const SCHEDULED_RECONCILE_TASK = "registrar_reconcile_scheduled";
+export const DEMO_REMINDERS_TASK = "customers_demo_expiry_notices";
+export const DEMO_EXPIRY_TASK = "customers_demo_expiry";
+export const SCHEDULED_RECONCILE_TASK = "registrar_reconcile_scheduled";
 
-/** Recurring jobs, in graphile-worker's crontab format. */
-export const CRONTAB = [`0 * * * * ${DEMO_EXPIRY_TASK}`, `*/15 * * * * ${SCHEDULED_RECONCILE_TASK}`].join("\n");
+/**
+ * Recurring jobs, in graphile-worker's crontab format; every worker runs them (`startPortalWorker`), and
+ * graphile-worker makes sure each tick runs once however many workers there are.
+ */
+export const CRONTAB = [
+  `0 * * * * ${DEMO_REMINDERS_TASK}`,
+  // Every minute, so a demo stops working at the registrar within about a minute of its end.
+  `* * * * * ${DEMO_EXPIRY_TASK}`,
+  `*/15 * * * * ${SCHEDULED_RECONCILE_TASK}`,
+].join("\n");
 
 export type WorkerDependencies = {
   db: Db;
@@ -42,8 +51,11 @@ export function jobTasks({
       const { mailId } = payload as { mailId: string };
       await deliverMail(db, transport, mailFrom, mailId, helpers.job.attempts);
     },
+    [DEMO_REMINDERS_TASK]: async () => {
+      await queueDemoReminders(db);
+    },
     [DEMO_EXPIRY_TASK]: async () => {
-      await queueDemoExpiryNotices(db);
+      await expireDemos(db);
     },
     [RECONCILE_TASK]: async (payload) => {
       const { runId } = payload as { runId: string };

@@ -186,6 +186,62 @@ export function demoExpiringMail(args: {
   ]);
 }
 
+export function demoEndedMail(args: {
+  provider: Provider;
+  contactName: string;
+  company: string;
+  usernames: string[];
+}): RenderedMail {
+  return render(`Your ${args.provider.providerName} demo has ended`, args.provider, [
+    {
+      p: `Hello ${args.contactName}, the demo account for ${args.company} has ended and its SIP trunks were disabled: your PBX can no longer register or place calls on them. Contact your sales representative to extend the demo or to keep your service; your settings are kept.`,
+    },
+    ...(args.usernames.length ? [{ values: [["Disabled trunks", args.usernames.join(", ")]] } as Block] : []),
+  ]);
+}
+
+export function demoExtendedMail(args: {
+  provider: Provider;
+  contactName: string;
+  company: string;
+  expiresAt: Date;
+}): RenderedMail {
+  return render(`Your ${args.provider.providerName} demo was extended`, args.provider, [
+    {
+      p: `Hello ${args.contactName}, the demo account for ${args.company} now ends on ${args.expiresAt.toUTCString()}. Its SIP trunks work until then, with the same credentials and settings.`,
+    },
+  ]);
+}
+
+export function demoConvertedMail(args: {
+  provider: Provider;
+  contactName: string;
+  company: string;
+  usernames: string[];
+  policy: {
+    callLimit: number;
+    dialPermission: DialPermission;
+    allowedCountries: string[];
+    callerIdPolicy: CallerIdPolicy;
+    forcedCallerId: string | null;
+  };
+}): RenderedMail {
+  const { policy } = args;
+  return render(`Welcome to ${args.provider.providerName}: your account is active`, args.provider, [
+    {
+      p: `Hello ${args.contactName}, the demo account for ${args.company} is now a full account. Your SIP trunks keep their credentials and work with these settings.`,
+    },
+    {
+      values: [
+        ["Trunks", args.usernames.join(", ") || "none yet"],
+        ["Call limit", describeCallLimit(policy.callLimit)],
+        ["Dialing", describeDialPermission(policy.dialPermission, policy.allowedCountries)],
+        ["Outbound caller ID", describeCallerId(policy.callerIdPolicy, policy.forcedCallerId)],
+      ],
+    },
+  ]);
+}
+
 export function signInMail(args: { provider: Provider; expiresMinutes: number }): RenderedMail {
   return render(`Sign in to ${args.provider.providerName}`, args.provider, [
     { p: `Use the link below to sign in. It works once and expires in ${args.expiresMinutes} minutes.` },

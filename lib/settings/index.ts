@@ -41,6 +41,11 @@ export const updateProviderSettings = defineCommand({
       .int("Enter a whole number of days.")
       .min(1, "A demo lasts at least 1 day.")
       .max(365, "A demo lasts at most 365 days."),
+    demoReminderDays: z.coerce
+      .number({ error: "Enter a number of days." })
+      .int("Enter a whole number of days.")
+      .min(1, "Send the reminder at least 1 day before the demo ends.")
+      .max(30, "Send the reminder at most 30 days before the demo ends."),
     passwordDelivery: z.enum(["LINK", "INLINE"], { error: "Choose how passwords are delivered." }),
   }),
   async run(ctx, input) {

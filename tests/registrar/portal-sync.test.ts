@@ -10,7 +10,9 @@ import type { Actor } from "@/lib/auth/policy";
 import { executeCommand } from "@/lib/commands";
 import { digestHashes } from "@/lib/credentials/digest";
 import { createDemoAccount, updateCustomer } from "@/lib/customers";
+import { extendDemo } from "@/lib/customers/demo";
 import type { Db } from "@/lib/db";
+import { DEMO_EXPIRY_TASK } from "@/lib/jobs/tasks";
 import { reconcile } from "@/lib/registrar/reconcile";
 import { registrationStatus } from "@/lib/registrar/status";
 import { getProviderSettings } from "@/lib/settings";
@@ -363,6 +365,29 @@ describe("the account's lifecycle reaches the registrar", () => {
     expect(await register(trunk.username, password)).toBe(403);
 
     expect((await setStatus("ACTIVE")).ok).toBe(true);
+    await waitUntilSynced(trunk.id);
+    expect(await register(trunk.username, password)).toBe(200);
+  });
+
+  it("an ended demo is refused once the expiry job runs; extending it lets the same PBX register again", async () => {
+    const trunk = await syncedDemo("Expiring Demo");
+    const password = await passwordOf(trunk.id);
+    expect(await register(trunk.username, password)).toBe(200);
+
+    // The demo's end passes; the worker's scheduled expiry job (queued here rather than waiting for the minute).
+    await db.customer.update({ where: { id: trunk.customerId }, data: { demoExpiresAt: new Date(Date.now() - 1000) } });
+    await db.$executeRaw`SELECT graphile_worker.add_job(${DEMO_EXPIRY_TASK}::text)`;
+    await expect
+      .poll(async () => (await db.trunk.findUniqueOrThrow({ where: { id: trunk.id } })).status, { timeout: 15_000 })
+      .toBe("DISABLED");
+    await waitUntilSynced(trunk.id);
+    expect(await register(trunk.username, password)).toBe(403);
+
+    const extended = await executeCommand(extendDemo, contextFor(db, support), {
+      customerId: trunk.customerId,
+      demoExpiresAt: new Date(Date.now() + 7 * 86_400_000).toISOString().slice(0, 10),
+    });
+    expect(extended.ok).toBe(true);
     await waitUntilSynced(trunk.id);
     expect(await register(trunk.username, password)).toBe(200);
   });

@@ -1,13 +1,34 @@
 import type { Metadata } from "next";
 import Link from "next/link";
+import { DemoBadge } from "@/components/demo-badge";
 import { RegistrationStatus } from "@/components/registration-status";
 import { Badge, Card, formatDateTime, PageHeader, SipServerList } from "@/components/ui";
 import { requirePermission } from "@/lib/auth/guards";
+import { demoStatus } from "@/lib/customers/demo";
 import { getDb } from "@/lib/db";
 import { getOwnAccount, listOwnTrunks } from "@/lib/portal";
 import { describeCallLimit } from "@/lib/trunks/describe";
 
 export const metadata: Metadata = { title: "My trunks" };
+
+/** What a demo customer needs to know: how long the trunks keep working, or that they stopped. */
+function DemoNotice({
+  customer,
+  supportEmail,
+}: {
+  customer: { isDemo: boolean; demoExpiresAt: Date | null };
+  supportEmail: string;
+}) {
+  const demo = demoStatus(customer);
+  if (!demo) return null;
+  return (
+    <p className="mb-4 rounded border border-blue-200 bg-blue-50 px-3 py-2 text-sm" role="status">
+      {demo.ended
+        ? `Your demo ended on ${formatDateTime(demo.endsAt)} and its trunks were disabled. Contact ${supportEmail} or your sales representative to keep your service.`
+        : `This is a demo account: ${demo.daysLeft} ${demo.daysLeft === 1 ? "day" : "days"} left. Your trunks stop working on ${formatDateTime(demo.endsAt)} unless the demo is extended or becomes a paying account.`}
+    </p>
+  );
+}
 
 export default async function PortalHome() {
   const actor = await requirePermission("portal:use");
@@ -16,10 +37,9 @@ export default async function PortalHome() {
   return (
     <>
       <PageHeader title={customer.company}>
-        {customer.isDemo ? (
-          <Badge color="blue">Demo account until {formatDateTime(customer.demoExpiresAt)}</Badge>
-        ) : null}
+        <DemoBadge customer={customer} />
       </PageHeader>
+      <DemoNotice customer={customer} supportEmail={provider.supportEmail} />
       {trunks.length === 0 ? <p>No trunks yet. Contact {provider.supportEmail}.</p> : null}
       {trunks.map((trunk) => (
         <Card key={trunk.id} title={`Trunk ${trunk.username}`}>

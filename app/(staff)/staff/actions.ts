@@ -2,6 +2,7 @@
 
 import { serverAction } from "@/lib/actions";
 import { addCustomerUser, createCustomer, createDemoAccount, updateCustomer } from "@/lib/customers";
+import { convertDemo, extendDemo } from "@/lib/customers/demo";
 import { readMailboxMessage } from "@/lib/mail/queries";
 import { requestReconciliation } from "@/lib/registrar/commands";
 import { createServer, updateServer } from "@/lib/servers";
@@ -26,6 +27,13 @@ export const updateCustomerAction = serverAction(updateCustomer, {
 });
 export const createDemoAccountAction = serverAction(createDemoAccount, {
   redirectTo: ({ trunk }) => `/staff/trunks/${trunk.id}`,
+});
+export const extendDemoAction = serverAction(extendDemo, {
+  message: "Demo extended. Its trunks work until the new date; the customer was emailed.",
+});
+// The demo's forms leave the page with the demo, so the page itself says what happened.
+export const convertDemoAction = serverAction(convertDemo, {
+  redirectTo: (customer) => `/staff/customers/${customer.id}?converted=1`,
 });
 export const createTrunkAction = serverAction(createTrunk, { redirectTo: (trunk) => `/staff/trunks/${trunk.id}` });
 export const updateTrunkAction = serverAction(updateTrunk, { redirectTo: (trunk) => `/staff/trunks/${trunk.id}` });

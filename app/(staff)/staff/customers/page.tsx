@@ -1,23 +1,30 @@
 import type { Metadata } from "next";
 import Link from "next/link";
+import { DemoBadge } from "@/components/demo-badge";
 import { Badge, ButtonLink, formatDateTime, PageHeader, Pagination, Table } from "@/components/ui";
 import { requirePermission } from "@/lib/auth/guards";
 import { can } from "@/lib/auth/policy";
-import { searchCustomers } from "@/lib/customers";
+import { DEMO_ENDING_SOON_DAYS, DEMO_FILTERS, type DemoFilter, searchCustomers } from "@/lib/customers";
 import { getDb } from "@/lib/db";
 import { page as pageSchema } from "@/lib/validation";
 
 export const metadata: Metadata = { title: "Customers" };
 
+const DEMO_FILTER_LABELS: Record<DemoFilter, string> = {
+  ending: `Demos ending within ${DEMO_ENDING_SOON_DAYS} days`,
+  ended: "Demos that have ended",
+};
+
 export default async function CustomersPage({
   searchParams,
 }: {
-  searchParams: Promise<{ q?: string; page?: string }>;
+  searchParams: Promise<{ q?: string; page?: string; demo?: string }>;
 }) {
   const actor = await requirePermission("customers:view");
-  const { q = "", page: rawPage } = await searchParams;
+  const { q = "", page: rawPage, demo: rawDemo } = await searchParams;
   const page = pageSchema.parse(rawPage);
-  const { customers, total, pages } = await searchCustomers(getDb(), q, page);
+  const demo = DEMO_FILTERS.find((filter) => filter === rawDemo) ?? null;
+  const { customers, total, pages } = await searchCustomers(getDb(), q, page, demo);
   return (
     <>
       <PageHeader
@@ -47,6 +54,24 @@ export default async function CustomersPage({
               className="mt-1 block w-full rounded border border-slate-300 px-3 py-2"
             />
           </div>
+          <div>
+            <label htmlFor="demo" className="block text-sm font-medium">
+              Show
+            </label>
+            <select
+              id="demo"
+              name="demo"
+              defaultValue={demo ?? ""}
+              className="mt-1 block rounded border border-slate-300 px-3 py-2"
+            >
+              <option value="">All customers</option>
+              {DEMO_FILTERS.map((filter) => (
+                <option key={filter} value={filter}>
+                  {DEMO_FILTER_LABELS[filter]}
+                </option>
+              ))}
+            </select>
+          </div>
           <button type="submit" className="rounded bg-slate-800 px-4 py-2 text-sm font-semibold text-white">
             Search
           </button>
@@ -55,13 +80,14 @@ export default async function CustomersPage({
       <p className="mb-2 text-sm text-slate-600" aria-live="polite">
         {total} {total === 1 ? "customer" : "customers"}
         {q ? ` matching “${q}”` : ""}
+        {demo ? ` · ${DEMO_FILTER_LABELS[demo].toLowerCase()}` : ""}
       </p>
       <Table headers={["Company", "Contact", "Trunks", "Status", "Created"]} caption="Customers">
         {customers.map((customer) => (
           <tr key={customer.id}>
             <td className="px-2 py-2">
               <Link href={`/staff/customers/${customer.id}`}>{customer.company}</Link>{" "}
-              {customer.isDemo ? <Badge color="blue">Demo</Badge> : null}
+              {customer.isDemo ? <DemoBadge customer={customer} /> : null}
             </td>
             <td className="px-2 py-2">
               {customer.contactName}
@@ -94,7 +120,9 @@ export default async function CustomersPage({
       <Pagination
         page={page}
         pages={pages}
-        href={(n) => `/staff/customers?${new URLSearchParams({ ...(q ? { q } : {}), page: String(n) })}`}
+        href={(n) =>
+          `/staff/customers?${new URLSearchParams({ ...(q ? { q } : {}), ...(demo ? { demo } : {}), page: String(n) })}`
+        }
       />
     </>
   );

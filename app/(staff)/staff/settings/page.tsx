@@ -63,6 +63,13 @@ export default async function SettingsPage() {
             type="number"
             defaultValue={String(settings.demoDurationDays)}
           />
+          <TextField
+            name="demoReminderDays"
+            label="Reminder before a demo ends, in days"
+            type="number"
+            defaultValue={String(settings.demoReminderDays)}
+            hint="The customer is emailed this many days before the demo ends (1 to 30). At the end its trunks are disabled."
+          />
           <SubmitButton>Save settings</SubmitButton>
         </ActionForm>
       </Card>

@@ -1,16 +1,15 @@
 import { CheckboxGroup, SelectField, TextAreaField, TextField } from "@/components/forms";
 import { CALLER_ID_POLICY_LABELS, DIAL_PERMISSION_LABELS } from "@/lib/trunks/describe";
 
-type Defaults = {
-  serverIds: string[];
+type PolicyDefaults = {
   callLimit: number;
   dialPermission: string;
   allowedCountries: string[];
   callerIdPolicy: string;
   forcedCallerId: string | null;
   forcedCallerIdName: string | null;
-  dids: string[];
 };
+type Defaults = PolicyDefaults & { serverIds: string[]; dids: string[] };
 
 /** The trunk settings shared by the create and edit forms. */
 export function TrunkSettingsFields({
@@ -35,6 +34,21 @@ export function TrunkSettingsFields({
           ),
         }))}
       />
+      <TrunkPolicyFields defaults={defaults} />
+      <TextAreaField
+        name="dids"
+        label="DIDs (inbound numbers)"
+        defaultValue={defaults.dids.join("\n")}
+        hint="One per line, e.g. +19193333333."
+      />
+    </>
+  );
+}
+
+/** A trunk's calling policy (limit, dialing, caller ID): part of the trunk forms, and all a demo's conversion sets. */
+export function TrunkPolicyFields({ defaults }: { defaults: PolicyDefaults }) {
+  return (
+    <>
       <TextField
         name="callLimit"
         label="Concurrent call limit"
@@ -72,12 +86,6 @@ export function TrunkSettingsFields({
         name="forcedCallerIdName"
         label="Forced caller ID name (optional)"
         defaultValue={defaults.forcedCallerIdName}
-      />
-      <TextAreaField
-        name="dids"
-        label="DIDs (inbound numbers)"
-        defaultValue={defaults.dids.join("\n")}
-        hint="One per line, e.g. +19193333333."
       />
     </>
   );

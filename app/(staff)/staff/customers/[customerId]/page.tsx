@@ -1,22 +1,89 @@
 import type { Metadata } from "next";
 import Link from "next/link";
 import { AuditTable } from "@/components/audit-table";
+import { DemoBadge } from "@/components/demo-badge";
 import { ActionForm, SubmitButton, TextField } from "@/components/forms";
 import { Badge, ButtonLink, Card, DefinitionList, formatDateTime, PageHeader, Table } from "@/components/ui";
 import { listAudit } from "@/lib/audit/query";
 import { requirePermission } from "@/lib/auth/guards";
-import { can } from "@/lib/auth/policy";
+import { type Actor, can } from "@/lib/auth/policy";
 import { getCustomer } from "@/lib/customers";
+import { demoStatus } from "@/lib/customers/demo";
 import { getDb } from "@/lib/db";
 import { orNotFound } from "@/lib/pages";
 import { DIAL_PERMISSION_LABELS } from "@/lib/trunks/describe";
-import { addCustomerUserAction } from "../../actions";
+import { addCustomerUserAction, convertDemoAction, extendDemoAction } from "../../actions";
+import { TrunkPolicyFields } from "../../trunks/trunk-settings-fields";
 
 export const metadata: Metadata = { title: "Customer" };
 
-export default async function CustomerPage({ params }: { params: Promise<{ customerId: string }> }) {
+type CustomerDetails = Awaited<ReturnType<typeof getCustomer>>;
+
+/** "YYYY-MM-DD" of a date, for a date field's default value. */
+const dateField = (date: Date) => date.toISOString().slice(0, 10);
+
+/** Extending or converting a demo, for the staff allowed to. */
+function DemoCard({ actor, customer }: { actor: Actor; customer: CustomerDetails }) {
+  const status = demoStatus(customer);
+  const trunk = customer.trunks.find((candidate) => candidate.status !== "DELETED");
+  const from = Math.max(Date.now(), customer.demoExpiresAt?.getTime() ?? 0);
+  return (
+    <Card title="Demo account">
+      <p className="text-sm">
+        {status?.ended
+          ? `The demo ended ${formatDateTime(status.endsAt)}; its trunks were disabled.`
+          : `The demo ends ${formatDateTime(customer.demoExpiresAt)}. Then its trunks are disabled at the registrar.`}
+      </p>
+      {can(actor, "demo:extend") ? (
+        <ActionForm action={extendDemoAction} aria-label="Extend the demo" className="mt-4 space-y-3">
+          <input type="hidden" name="customerId" value={customer.id} />
+          <TextField
+            name="demoExpiresAt"
+            label="New end date"
+            type="date"
+            defaultValue={dateField(new Date(from + 7 * 24 * 60 * 60 * 1000))}
+            hint="The demo runs to the end of this day (UTC). Trunks disabled because the demo ended work again."
+          />
+          <SubmitButton variant="secondary">Extend the demo</SubmitButton>
+        </ActionForm>
+      ) : null}
+      {can(actor, "demo:convert") ? (
+        <details className="mt-4">
+          <summary className="cursor-pointer text-sm text-blue-800">Convert to a paying account</summary>
+          <ActionForm action={convertDemoAction} aria-label="Convert to a paying account" className="mt-2 space-y-3">
+            <input type="hidden" name="customerId" value={customer.id} />
+            <p className="text-sm text-slate-700">
+              These settings apply to every trunk of the account, at once and at the registrar. The demo's end date and
+              reminder go away.
+            </p>
+            <TrunkPolicyFields
+              defaults={{
+                callLimit: trunk?.callLimit ?? 5,
+                dialPermission: trunk?.dialPermission ?? "US_ONLY",
+                allowedCountries: trunk?.allowedCountries ?? [],
+                callerIdPolicy: trunk?.callerIdPolicy ?? "FORCED",
+                forcedCallerId: null,
+                forcedCallerIdName: null,
+              }}
+            />
+            <SubmitButton>Convert to a paying account</SubmitButton>
+          </ActionForm>
+        </details>
+      ) : null}
+    </Card>
+  );
+}
+
+export default async function CustomerPage({
+  params,
+  searchParams,
+}: {
+  params: Promise<{ customerId: string }>;
+  searchParams: Promise<{ converted?: string }>;
+}) {
   const actor = await requirePermission("customers:view");
   const { customerId } = await params;
+  const { converted } = await searchParams;
   const customer = await orNotFound(getCustomer(getDb(), customerId));
   const history = await listAudit(getDb(), { customerId, take: 50 });
   return (
@@ -36,9 +103,15 @@ export default async function CustomerPage({ params }: { params: Promise<{ custo
           </>
         }
       >
-        {customer.isDemo ? <Badge color="blue">Demo until {formatDateTime(customer.demoExpiresAt)}</Badge> : null}{" "}
+        <DemoBadge customer={customer} />{" "}
         <Badge color={customer.status === "ACTIVE" ? "green" : "amber"}>{customer.status.toLowerCase()}</Badge>
       </PageHeader>
+      {converted && !customer.isDemo ? (
+        <p role="status" className="mb-4 rounded border border-green-300 bg-green-50 px-3 py-2 text-sm text-green-800">
+          Converted to a paying account. Every trunk has the new settings; the registrar is being updated.
+        </p>
+      ) : null}
+      {customer.isDemo ? <DemoCard actor={actor} customer={customer} /> : null}
       <Card title="Contact">
         <DefinitionList
           items={[
@@ -64,6 +137,9 @@ export default async function CustomerPage({ params }: { params: Promise<{ custo
                 <td className="px-2 py-2 font-mono">{trunk.dids.map((did) => did.number).join(", ") || "—"}</td>
                 <td className="px-2 py-2">
                   <Badge color={trunk.status === "ACTIVE" ? "green" : "red"}>{trunk.status.toLowerCase()}</Badge>
+                  {trunk.statusReason ? (
+                    <span className="ml-2 text-xs text-slate-600">{trunk.statusReason}</span>
+                  ) : null}
                 </td>
               </tr>
             ))}
