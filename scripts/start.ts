@@ -4,18 +4,17 @@
  * server and the background worker. Ctrl-C stops all of it, the embedded database included.
  */
 import { type ChildProcess, spawn } from "node:child_process";
-import { existsSync, readdirSync, statSync } from "node:fs";
 import path from "node:path";
 import { bootstrap } from "../lib/bootstrap";
 import { createDb } from "../lib/db";
 import { type EmbeddedDatabase, startEmbeddedPostgres, takeOverShutdownSignals } from "../lib/embedded-postgres";
 import { parseEnv } from "../lib/env";
-import { workerDependencies } from "../lib/jobs/dependencies";
-import { CRONTAB, jobTasks } from "../lib/jobs/tasks";
-import { migrateJobQueue, startWorker } from "../lib/jobs/worker";
+import { startPortalWorker } from "../lib/jobs/dependencies";
+import { migrateJobQueue } from "../lib/jobs/worker";
 import { ROOT } from "../lib/paths";
 import { ensureRegistrarSchema } from "../lib/registrar/schema";
 import { loadOrCreateSecrets } from "../lib/runtime-secrets";
+import { buildIsStale } from "./build-freshness";
 
 const dev = process.argv.includes("--dev");
 const dataDir = path.resolve(ROOT, process.env.DATA_DIR ?? ".data");
@@ -64,27 +63,8 @@ function runChild(args: string[], env: NodeJS.ProcessEnv, quiet = false): Promis
 const runPrisma = (args: string[], databaseUrl: string) =>
   runChild([path.join(ROOT, "scripts", "prisma.mjs"), ...args], { ...process.env, DATABASE_URL: databaseUrl }, true);
 
-/** The newest modification time under the app's source folders, to tell whether .next is stale. */
-function newestSource(): number {
-  let newest = 0;
-  const visit = (dir: string) => {
-    for (const entry of readdirSync(dir, { withFileTypes: true })) {
-      if (entry.name === "generated" || entry.name.startsWith(".")) continue;
-      const full = path.join(dir, entry.name);
-      if (entry.isDirectory()) visit(full);
-      else newest = Math.max(newest, statSync(full).mtimeMs);
-    }
-  };
-  for (const dir of ["app", "components", "lib"]) visit(path.join(ROOT, dir));
-  for (const file of ["next.config.ts", "package.json", "postcss.config.mjs"]) {
-    newest = Math.max(newest, statSync(path.join(ROOT, file)).mtimeMs);
-  }
-  return newest;
-}
-
 async function buildIfNeeded() {
-  const buildId = path.join(ROOT, ".next", "BUILD_ID");
-  if (existsSync(buildId) && statSync(buildId).mtimeMs >= newestSource()) return;
+  if (!buildIsStale(ROOT)) return;
   log("building the web app (first start or changed sources)…");
   await runChild([NEXT_BIN, "build"], { ...process.env, NEXT_TELEMETRY_DISABLED: "1" });
 }
@@ -128,11 +108,7 @@ async function main() {
     log(`created the first admin: ${admin.adminEmail} (password from ADMIN_PASSWORD)`);
   }
 
-  const worker = await startWorker({
-    connectionString: env.DATABASE_URL,
-    taskList: jobTasks(workerDependencies(env)),
-    crontab: CRONTAB,
-  });
+  const worker = await startPortalWorker(env);
   cleanups.push(() => worker.stop());
 
   if (!dev) await buildIfNeeded();

@@ -1,12 +1,12 @@
 /**
  * `npm run worker`: the background worker on its own, for deployments that run it apart from the web server.
- * Needs DATABASE_URL (and the same secrets as the web server); `npm start` runs this worker itself.
+ * Needs DATABASE_URL (and the same secrets as the web server); `npm start` runs this same worker (tasks and schedule)
+ * itself.
  */
 import path from "node:path";
 import { parseEnv } from "../lib/env";
-import { workerDependencies } from "../lib/jobs/dependencies";
-import { jobTasks } from "../lib/jobs/tasks";
-import { migrateJobQueue, startWorker } from "../lib/jobs/worker";
+import { startPortalWorker } from "../lib/jobs/dependencies";
+import { migrateJobQueue } from "../lib/jobs/worker";
 import { ROOT } from "../lib/paths";
 import { loadOrCreateSecrets } from "../lib/runtime-secrets";
 
@@ -14,7 +14,7 @@ const secrets = loadOrCreateSecrets(path.resolve(ROOT, process.env.DATA_DIR ?? "
 Object.assign(process.env, secrets);
 const env = parseEnv(process.env);
 await migrateJobQueue(env.DATABASE_URL);
-const worker = await startWorker({ connectionString: env.DATABASE_URL, taskList: jobTasks(workerDependencies(env)) });
+const worker = await startPortalWorker(env);
 console.info("[worker] running; Ctrl-C to stop");
 const stop = async () => {
   await worker.stop();

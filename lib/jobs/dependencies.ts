@@ -2,7 +2,8 @@ import { getDb } from "../db";
 import type { Env } from "../env";
 import { createMailTransport } from "../mail/transport";
 import { registrarFromEnv } from "../registrar";
-import type { WorkerDependencies } from "./tasks";
+import { CRONTAB, jobTasks, type WorkerDependencies } from "./tasks";
+import { startWorker } from "./worker";
 
 /** The worker's real collaborators, from the validated configuration. */
 export function workerDependencies(env: Env): WorkerDependencies {
@@ -13,4 +14,16 @@ export function workerDependencies(env: Env): WorkerDependencies {
     mailFrom: env.MAIL_FROM,
     removeUnknownSubscribers: env.REGISTRAR_RECONCILE_REMOVE_UNKNOWN,
   };
+}
+
+/**
+ * The portal's background worker: every task and the recurring schedule. `npm start` and `npm run worker` both start
+ * it through here, so a worker deployed on its own runs exactly the same jobs.
+ */
+export function startPortalWorker(env: Env) {
+  return startWorker({
+    connectionString: env.DATABASE_URL,
+    taskList: jobTasks(workerDependencies(env)),
+    crontab: CRONTAB,
+  });
 }
