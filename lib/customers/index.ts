@@ -76,7 +76,7 @@ export async function searchCustomers(db: Db, query: string, page: number, demo:
  * after another this way, and always before any of its trunks are locked (so they cannot deadlock trunk changes).
  */
 export async function lockCustomer(tx: Tx, customerId: string) {
-  await tx.$queryRaw`SELECT 1 FROM "Customer" WHERE "id" = ${customerId} FOR UPDATE`;
+  await tx.$queryRaw`SELECT 1 FROM "Customer" WHERE "id" = ${customerId} FOR NO KEY UPDATE`;
   const customer = await tx.customer.findUnique({ where: { id: customerId } });
   if (!customer) throw new NotFoundError("Customer");
   return customer;

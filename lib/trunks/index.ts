@@ -2,6 +2,7 @@ import { z } from "zod";
 import { recordAudit } from "../audit/log";
 import { type CommandContext, defineCommand } from "../commands";
 import { supersedeRevealLinks } from "../credentials/reveal-links";
+import { demoStatus } from "../customers/demo";
 import { type Db, type Tx, transaction } from "../db";
 import { ConflictError, NotFoundError } from "../errors";
 import { id, optionalText } from "../validation";
@@ -34,10 +35,11 @@ export type TrunkDetails = Awaited<ReturnType<typeof getTrunk>>;
 /**
  * Locks the trunk's row until the transaction ends, then reads it. Every change to a trunk starts here, so changes
  * to one trunk run one after another and each one works from what the previous one committed (a password reset and
- * a settings edit at the same moment can no longer mix two passwords).
+ * a settings edit at the same moment can no longer mix two passwords). NO KEY: rows that merely reference the trunk
+ * (reveal links, DIDs) can still be inserted meanwhile; only other changes to it wait.
  */
 async function lockTrunk(tx: Tx, trunkId: string) {
-  await tx.$queryRaw`SELECT 1 FROM "Trunk" WHERE "id" = ${trunkId} FOR UPDATE`;
+  await tx.$queryRaw`SELECT 1 FROM "Trunk" WHERE "id" = ${trunkId} FOR NO KEY UPDATE`;
   return getTrunk(tx, trunkId);
 }
 
@@ -108,6 +110,12 @@ export const setTrunkStatus = defineCommand({
   async run(ctx, { trunkId, status, reason }) {
     return transaction(ctx.db, async (tx) => {
       const before = await lockLiveTrunk(tx, trunkId);
+      // The registrar would refuse it anyway; say what would help instead of showing an enabled trunk that fails.
+      if (status === "ACTIVE" && demoStatus(before.customer)?.ended) {
+        throw new ConflictError(
+          "This demo has ended: extend it or convert it to a paying account to enable its trunks.",
+        );
+      }
       // A decision by staff replaces one made by the demo expiry job: extending the demo will not undo it.
       const trunk = await tx.trunk.update({
         where: { id: trunkId },

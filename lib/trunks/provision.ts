@@ -32,7 +32,7 @@ export async function requestTrunkSync(tx: Tx, trunkId: string) {
  * match `where` as they are once locked. Account-wide changes (demo expiry, extension, conversion) use this.
  */
 export async function lockCustomerTrunks(tx: Tx, customerId: string, where: Prisma.TrunkWhereInput = {}) {
-  await tx.$queryRaw`SELECT 1 FROM "Trunk" WHERE "customerId" = ${customerId} ORDER BY "id" FOR UPDATE`;
+  await tx.$queryRaw`SELECT 1 FROM "Trunk" WHERE "customerId" = ${customerId} ORDER BY "id" FOR NO KEY UPDATE`;
   return tx.trunk.findMany({ where: { ...where, customerId }, include: { dids: true }, orderBy: { id: "asc" } });
 }
 

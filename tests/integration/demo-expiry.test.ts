@@ -169,6 +169,11 @@ describe("extending a demo", () => {
     await db.customer.update({ where: { id: customer.id }, data: { demoNoticeAt: days(-3) } });
     expect(await expireDemos(db)).toBe(1);
 
+    // Enabling a trunk by hand would leave it refused by the registrar: staff are told what to do instead.
+    expect(
+      await executeCommand(setTrunkStatus, contextFor(db, support), { trunkId: trunk.id, status: "ACTIVE" }),
+    ).toMatchObject({ ok: false, reason: "conflict", formError: expect.stringMatching(/extend it or convert it/) });
+
     const extended = await executeCommand(extendDemo, contextFor(db, support), {
       customerId: customer.id,
       demoExpiresAt: dateField(30),
