@@ -1,5 +1,9 @@
 import { defineConfig } from "vitest/config";
 
+/** Integration tests run in a random order; the seed is printed so a failing order can be repeated. */
+const seed = Number(process.env.TEST_SEED) || Math.floor(Math.random() * 1_000_000);
+console.info(`integration test order: TEST_SEED=${seed}`);
+
 export default defineConfig({
   resolve: { alias: { "@": new URL("./", import.meta.url).pathname } },
   test: {
@@ -17,6 +21,8 @@ export default defineConfig({
           setupFiles: ["tests/support/test-env.ts"],
           testTimeout: 60_000,
           hookTimeout: 120_000,
+          // Files and tests run in a random order each time, so one that depends on another's leftovers fails.
+          sequence: { shuffle: { files: true, tests: true }, seed },
         },
       },
       {
