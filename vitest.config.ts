@@ -1,8 +1,11 @@
 import { defineConfig } from "vitest/config";
 
 /** Integration tests run in a random order; the seed is printed so a failing order can be repeated. */
-const seed = Number(process.env.TEST_SEED) || Math.floor(Math.random() * 1_000_000);
-console.info(`integration test order: TEST_SEED=${seed}`);
+if (!process.env.TEST_SEED) {
+  process.env.TEST_SEED = String(Math.floor(Math.random() * 1_000_000));
+  console.info(`integration test order: TEST_SEED=${process.env.TEST_SEED}`);
+}
+const seed = Number(process.env.TEST_SEED);
 
 export default defineConfig({
   resolve: { alias: { "@": new URL("./", import.meta.url).pathname } },
