@@ -36,6 +36,7 @@ export class TestHttpRegistrar {
           this.failNext--;
           return reply(503, { error: "try again" });
         }
+        if (method === "GET" && path === "/api/status") return reply(200, { liveRegistrations: 0 });
         const match = path.match(/^\/api\/subscribers(?:\/([^/]+))?(\/registrations)?$/);
         const username = match?.[1] ? decodeURIComponent(match[1]) : undefined;
         if (!match) return reply(404, { error: "no such route" });
