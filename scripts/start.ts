@@ -9,7 +9,7 @@ import { existsSync, readdirSync, statSync } from "node:fs";
 import path from "node:path";
 import { bootstrap } from "../lib/bootstrap";
 import { createDb, type Db } from "../lib/db";
-import { keptPort, startEmbeddedPostgres, takeOverShutdownSignals } from "../lib/embedded-postgres";
+import { startEmbeddedPostgres, takeOverShutdownSignals } from "../lib/embedded-postgres";
 import { type Env, parseEnv } from "../lib/env";
 import { workerDependencies } from "../lib/jobs/dependencies";
 import { CRONTAB, jobTasks } from "../lib/jobs/tasks";
@@ -108,17 +108,17 @@ async function buildIfNeeded() {
 async function startEmbeddedDatabase() {
   const passwords = loadOrCreateDatabaseSecrets(dataDir);
   const dir = path.join(dataDir, "postgres");
-  const port = await keptPort(path.join(dir, "port"), (message) => log(`embedded PostgreSQL: ${message}`));
-  log(`starting the embedded PostgreSQL in ${displayPath(dir)} on 127.0.0.1:${port}…`);
+  log(`starting the embedded PostgreSQL in ${displayPath(dir)}…`);
   const embedded = await startEmbeddedPostgres({
     dir,
-    port,
+    portFile: path.join(dir, "port"),
     password: passwords.EMBEDDED_POSTGRES_PASSWORD,
     // Folders from before the password was generated: their superuser is moved to the generated password.
     formerPasswords: ["postgres"],
     ownProcessGroup: true,
   });
   cleanups.push({ name: "the embedded PostgreSQL", run: () => embedded.stop() });
+  log(`embedded PostgreSQL on 127.0.0.1:${embedded.port} (kept for the next start)`);
   await embedded.createDatabase("trunk_portal");
   await embedded.createDatabase("kamailio");
   return { embedded, kamailioPassword: passwords.KAMAILIO_DB_PASSWORD };

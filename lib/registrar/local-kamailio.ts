@@ -4,9 +4,9 @@
  * why) and when that realm changes, and stopped with the portal.
  */
 import { type ChildProcess, spawn } from "node:child_process";
-import { closeSync, mkdirSync, openSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import { closeSync, mkdirSync, openSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import path from "node:path";
-import { hasExited, killProcessGroup, terminate as terminateProcess } from "../processes";
+import { hasExited, killProcessGroup, stopLeftover, terminate as terminateProcess } from "../processes";
 import { kamailioArgs, kamailioDbCredentials } from "./kamailio-server";
 import { optionsPing } from "./sip-probe";
 
@@ -62,6 +62,10 @@ function errorsSince(logFile: string, offset: number): string {
 export async function startLocalKamailio(options: LocalKamailioOptions): Promise<LocalKamailio> {
   const { log } = options;
   mkdirSync(options.dir, { recursive: true });
+  const pidFile = path.join(options.dir, "kamailio.pid");
+  // One left running by a portal that was killed outright would hold the SIP port.
+  const leftover = await stopLeftover(pidFile, options.dir, { signal: "SIGKILL", group: true });
+  if (leftover) log(`SIP registrar: stopped the Kamailio an earlier run left running (pid ${leftover})`);
   const logFile = path.join(options.dir, "kamailio.log");
   writeFileSync(logFile, "");
   const address = `udp/tcp ${options.listen}:${options.port}`;
@@ -109,6 +113,8 @@ export async function startLocalKamailio(options: LocalKamailioOptions): Promise
       runningRealm = null;
       return;
     }
+    // Kamailio refuses to start while its pid file names a live process, zombies included.
+    rmSync(pidFile, { force: true });
     const offset = statSync(logFile).size;
     const fd = openSync(logFile, "a");
     const args = kamailioArgs(
@@ -122,7 +128,7 @@ export async function startLocalKamailio(options: LocalKamailioOptions): Promise
         DBURL: database.dbUrl,
         REALM: realm,
       },
-      ["-P", path.join(options.dir, "kamailio.pid")],
+      ["-P", pidFile],
     );
     // Its own process group: a Ctrl-C in the terminal reaches only the portal, which stops Kamailio in its turn.
     // TZ=UTC: Kamailio writes location.expires in local time, and the registrar adapter reads it as UTC.

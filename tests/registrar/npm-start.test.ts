@@ -53,6 +53,8 @@ type Portal = {
   processes: () => number[];
   /** Ctrl-C in a terminal: SIGINT to the whole foreground process group. Resolves with the exit status. */
   interrupt: () => Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+  /** SIGKILL to the whole process group (what a test runner does to a web server it gives up on). */
+  kill: () => Promise<unknown>;
 };
 
 /** The app's settings and secrets from the test run must not leak into the portal under test. */
@@ -110,6 +112,10 @@ function startPortal(env: Record<string, string>): Portal {
     processes: () => (child.pid ? descendants(child.pid) : []),
     async interrupt() {
       if (!exited && child.pid) process.kill(-child.pid, "SIGINT");
+      return exit;
+    },
+    async kill() {
+      if (!exited && child.pid) process.kill(-child.pid, "SIGKILL");
       return exit;
     },
   };
@@ -204,7 +210,7 @@ describe("npm start", () => {
 
     // The earlier folder was moved to generated passwords; its app secrets are untouched.
     firstPostgresPort = postgresPort();
-    expect(portal.output()).toContain(`on 127.0.0.1:${firstPostgresPort}…`);
+    expect(portal.output()).toContain(`embedded PostgreSQL on 127.0.0.1:${firstPostgresPort} `);
     expect(secrets()).toMatchObject({ AUTH_SECRET: "a".repeat(44) });
     expect(secrets().EMBEDDED_POSTGRES_PASSWORD).toMatch(/^[A-Za-z0-9_-]{32}$/);
     const fixedPassword = new pg.Client({
@@ -268,7 +274,7 @@ describe("npm start", () => {
     const sudo = process.getuid?.() === 0 ? "" : "sudo ";
     const advice = `SIP registrar: not started, Kamailio is not installed. To get one, run: ${sudo}apt-get install kamailio kamailio-postgres-modules`;
     expect(portal.output().split(advice).length - 1).toBe(1);
-    expect(portal.output()).toContain(`on 127.0.0.1:${firstPostgresPort}…`);
+    expect(portal.output()).toContain(`embedded PostgreSQL on 127.0.0.1:${firstPostgresPort} `);
     expect(await optionsPing("127.0.0.1", sipPort, 500)).toBeNull();
 
     const processes = portal.processes();
@@ -287,5 +293,36 @@ describe("npm start", () => {
     expectCleanShutdown(portal.output());
     expect(processes.filter(alive)).toEqual([]);
     expect(existsSync(path.join(dataDir, "postgres", "pgdata", "postmaster.pid"))).toBe(false);
+  }, 600_000);
+
+  it("clears away the database and Kamailio a portal killed outright left running, then starts as usual", async () => {
+    const env = { SIP_PORT: String(sipPort), SIP_RPC_PORT: String(await freeTcpPort()) };
+    const killed = startPortal({ ...env, PORT: String(await freePort()) });
+    await killed.waitFor(/portal on http:\/\/localhost:\d+/, 480_000);
+    await killed.kill();
+    // PostgreSQL and Kamailio run in process groups of their own: they survive that.
+    const postmaster = Number.parseInt(
+      readFileSync(path.join(dataDir, "postgres", "pgdata", "postmaster.pid"), "utf8"),
+      10,
+    );
+    const kamailio = Number(readFileSync(path.join(dataDir, "kamailio", "kamailio.pid"), "utf8"));
+    expect([postmaster, kamailio].filter(alive)).toEqual([postmaster, kamailio]);
+
+    const portal = startPortal({ ...env, PORT: String(await freePort()) });
+    await portal.waitFor(/portal on http:\/\/localhost:\d+/, 480_000);
+    expect(portal.output()).toContain(
+      `stopped the server an earlier run left running on ${path.join(dataDir, "postgres")} (pid ${postmaster})`,
+    );
+    expect(portal.output()).toContain(
+      `SIP registrar: stopped the Kamailio an earlier run left running (pid ${kamailio})`,
+    );
+    // The port was freed in time: it stays the one the first start chose.
+    expect(portal.output()).toContain(`embedded PostgreSQL on 127.0.0.1:${firstPostgresPort} `);
+    expect(portal.output()).toContain(`SIP registrar: udp/tcp 127.0.0.1:${sipPort}, realm sip2.npmstart.test\n`);
+    expect(await optionsPing("127.0.0.1", sipPort, 1000)).toBe(200);
+
+    const processes = portal.processes();
+    expect(await portal.interrupt()).toEqual({ code: 0, signal: null });
+    expect([postmaster, kamailio, ...processes].filter(alive)).toEqual([]);
   }, 600_000);
 });
