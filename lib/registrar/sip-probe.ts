@@ -5,13 +5,14 @@ import { createSocket } from "node:dgram";
 const probeHost = (host: string) => (host === "0.0.0.0" ? "127.0.0.1" : host);
 
 /**
- * Sends one SIP request over UDP and resolves with the first final (non-1xx) response, or null when none comes within
- * `timeoutMs`. `request` builds the message from the local address the socket was bound to.
+ * Sends one out-of-dialog SIP request (no body) over UDP to host:port and resolves with the first final (non-1xx)
+ * response, or null when none comes within `timeoutMs`.
  */
 async function sipExchange(
+  method: "OPTIONS" | "REGISTER",
   host: string,
   port: number,
-  request: (via: { host: string; port: number; branch: string }) => string,
+  extraHeaders: (local: { address: string; port: number }) => string[],
   timeoutMs: number,
 ): Promise<string | null> {
   const target = probeHost(host);
@@ -32,7 +33,21 @@ async function sipExchange(
     socket.connect(port, target, () => {
       const local = socket.address();
       const branch = `z9hG4bK${randomBytes(8).toString("hex")}`;
-      socket.send(request({ host: local.address, port: local.port, branch }));
+      const request = [
+        `${method} sip:${target}:${port} SIP/2.0`,
+        `Via: SIP/2.0/UDP ${local.address}:${local.port};branch=${branch};rport`,
+        "Max-Forwards: 70",
+        `From: <sip:probe@${target}>;tag=${branch.slice(7)}`,
+        `To: <sip:probe@${target}>`,
+        `Call-ID: probe-${branch}`,
+        `CSeq: 1 ${method}`,
+        ...extraHeaders(local),
+        "User-Agent: trunk-portal status probe",
+        "Content-Length: 0",
+        "",
+        "",
+      ];
+      socket.send(request.join("\r\n"));
     });
   });
 }
@@ -41,25 +56,7 @@ const statusOf = (response: string | null) => (response ? Number(response.slice(
 
 /** OPTIONS to host:port over UDP: the response's status code, or null on timeout (a readiness/keepalive ping). */
 export async function optionsPing(host: string, port: number, timeoutMs = 300): Promise<number | null> {
-  const response = await sipExchange(
-    host,
-    port,
-    (via) =>
-      [
-        `OPTIONS sip:${probeHost(host)}:${port} SIP/2.0`,
-        `Via: SIP/2.0/UDP ${via.host}:${via.port};branch=${via.branch};rport`,
-        "Max-Forwards: 70",
-        `From: <sip:ping@${via.host}>;tag=${via.branch.slice(7)}`,
-        `To: <sip:${probeHost(host)}:${port}>`,
-        `Call-ID: ping-${via.branch}`,
-        "CSeq: 1 OPTIONS",
-        "Content-Length: 0",
-        "",
-        "",
-      ].join("\r\n"),
-    timeoutMs,
-  );
-  return statusOf(response);
+  return statusOf(await sipExchange("OPTIONS", host, port, () => [], timeoutMs));
 }
 
 /**
@@ -72,24 +69,10 @@ export async function probeRegistrarRealm(
   timeoutMs = 1000,
 ): Promise<{ status: number; realm: string | null } | null> {
   const response = await sipExchange(
+    "REGISTER",
     host,
     port,
-    (via) =>
-      [
-        `REGISTER sip:${probeHost(host)}:${port} SIP/2.0`,
-        `Via: SIP/2.0/UDP ${via.host}:${via.port};branch=${via.branch};rport`,
-        "Max-Forwards: 70",
-        `From: <sip:realm-probe@${probeHost(host)}>;tag=${via.branch.slice(7)}`,
-        `To: <sip:realm-probe@${probeHost(host)}>`,
-        `Call-ID: probe-${via.branch}`,
-        "CSeq: 1 REGISTER",
-        `Contact: <sip:realm-probe@${via.host}:${via.port}>`,
-        "Expires: 0",
-        "User-Agent: trunk-portal status probe",
-        "Content-Length: 0",
-        "",
-        "",
-      ].join("\r\n"),
+    (local) => [`Contact: <sip:probe@${local.address}:${local.port}>`, "Expires: 0"],
     timeoutMs,
   );
   const status = statusOf(response);
