@@ -193,7 +193,9 @@ export async function startEmbeddedPostgres(opts: {
   } catch (error) {
     await stop();
     throw isAuthFailure(error)
-      ? new Error(`the embedded PostgreSQL in ${opts.dir} refused the superuser password (see ${dataDir})`)
+      ? new Error(
+          `the embedded PostgreSQL in ${opts.dir} refused the superuser password it was given (is the password from another data folder?)`,
+        )
       : error;
   }
 

@@ -218,9 +218,12 @@ async function main() {
   });
   children.add(next);
   webServerStarted = true;
-  next.on("exit", (code) => {
+  next.on("exit", (code, signal) => {
     children.delete(next);
-    void stop(code ?? 0);
+    // A Ctrl-C reaches the web server too (same process group), and it may exit before this process handles its own
+    // SIGINT: stopped by a signal is a normal stop, anything else stops the portal with its status.
+    const interrupted = signal === "SIGINT" || signal === "SIGTERM" || code === 130 || code === 143;
+    void stop(interrupted ? 0 : (code ?? 1));
   });
   log(`portal on http://localhost:${port}`);
 }
