@@ -161,7 +161,10 @@ export async function startLocalKamailio(options: LocalKamailioOptions): Promise
           errorsSince(logFile, offset) ||
           (spawnError as Error | null)?.message ||
           `exit ${started.exitCode ?? started.signalCode}`;
-        return scheduleRetry(`Kamailio did not start: ${why} (log: ${logFile})`);
+        const hint = /Address already in use/.test(why)
+          ? `; is another SIP server using ${options.listen}:${options.port}? SIP_LISTEN and SIP_PORT choose another`
+          : "";
+        return scheduleRetry(`Kamailio did not start: ${why} (log: ${logFile})${hint}`);
       }
       if ((await optionsPing(options.listen, options.port)) === 200) break;
       if (Date.now() > deadline) {
