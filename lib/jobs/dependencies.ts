@@ -18,12 +18,19 @@ export function workerDependencies(env: Env): WorkerDependencies {
 
 /**
  * The portal's background worker: every task and the recurring schedule. `npm start` and `npm run worker` both start
- * it through here, so a worker deployed on its own runs exactly the same jobs.
+ * it through here, so a worker deployed on its own runs exactly the same jobs. Stopping it closes its registrar too.
  */
-export function startPortalWorker(env: Env) {
-  return startWorker({
+export async function startPortalWorker(env: Env) {
+  const dependencies = workerDependencies(env);
+  const runner = await startWorker({
     connectionString: env.DATABASE_URL,
-    taskList: jobTasks(workerDependencies(env)),
+    taskList: jobTasks(dependencies),
     crontab: CRONTAB,
   });
+  return {
+    async stop() {
+      await runner.stop();
+      await dependencies.registrar.close();
+    },
+  };
 }
