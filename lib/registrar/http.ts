@@ -1,4 +1,5 @@
 import { createHmac, timingSafeEqual } from "node:crypto";
+import { validateSubscriber } from "./subscriber";
 import type { Registrar, RegistrarSnapshot, Registration, Subscriber } from "./types";
 
 /**
@@ -98,7 +99,8 @@ export function createHttpRegistrar(options: HttpRegistrarOptions): Registrar {
 
   const subscriberPath = (username: string) => `subscribers/${encodeURIComponent(username)}`;
   return {
-    async put(subscriber: Subscriber) {
+    async put(input: Subscriber) {
+      const subscriber = validateSubscriber(input);
       await request("PUT", subscriberPath(subscriber.username), subscriber);
     },
     async remove(username: string) {

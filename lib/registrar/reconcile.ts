@@ -14,7 +14,7 @@ export type Finding = {
 const normalise = (attributes: SubscriberAttributes) =>
   JSON.stringify({
     ...attributes,
-    allowedPrefixes: [...attributes.allowedPrefixes].sort(),
+    allowedCountries: [...attributes.allowedCountries].sort(),
     dids: [...attributes.dids].sort(),
     forcedCallerId: attributes.forcedCallerId ?? null,
     forcedCallerIdName: attributes.forcedCallerIdName ?? null,

@@ -1,6 +1,5 @@
 import type { Db } from "../db";
 import { nextRetryAt } from "../jobs/queue";
-import { callingCodesFor } from "../trunks/countries";
 import type { Registrar, Subscriber } from "./types";
 
 const syncInclude = { customer: true, dids: true, servers: { include: { server: true } } } as const;
@@ -24,7 +23,7 @@ export function subscriberFor(trunk: TrunkForSync): Subscriber {
     attributes: {
       callLimit: trunk.callLimit,
       dialPermission: trunk.dialPermission,
-      allowedPrefixes: callingCodesFor(trunk.allowedCountries),
+      allowedCountries: trunk.dialPermission === "COUNTRIES" ? [...trunk.allowedCountries].sort() : [],
       callerIdPolicy: trunk.callerIdPolicy,
       forcedCallerId: trunk.forcedCallerId,
       forcedCallerIdName: trunk.forcedCallerIdName,

@@ -1,33 +1,19 @@
 import { z } from "zod";
 import {
+  callerIdName,
   callerIdPolicy,
   callLimit,
   countryList,
   dialPermission,
   id,
-  optionalText,
+  optionalPhoneNumber,
   phoneNumberList,
-  toE164,
 } from "../validation";
 
 const serverIds = z
   .union([z.string(), z.array(z.string())], { error: "Choose at least one SIP server." })
   .transform((value) => (Array.isArray(value) ? value : [value]))
   .pipe(z.array(id).min(1, "Choose at least one SIP server."));
-
-const optionalPhone = z
-  .string()
-  .trim()
-  .optional()
-  .transform((value, ctx) => {
-    if (!value) return null;
-    const e164 = toE164(value);
-    if (!e164) {
-      ctx.addIssue({ code: "custom", message: "Enter a phone number in international format, e.g. +19193333333." });
-      return z.NEVER;
-    }
-    return e164;
-  });
 
 /** The settings staff choose for a trunk, shared by the create and edit forms. */
 export const trunkSettings = z
@@ -37,8 +23,8 @@ export const trunkSettings = z
     dialPermission,
     allowedCountries: countryList,
     callerIdPolicy,
-    forcedCallerId: optionalPhone,
-    forcedCallerIdName: optionalText(40),
+    forcedCallerId: optionalPhoneNumber,
+    forcedCallerIdName: callerIdName,
     dids: phoneNumberList,
   })
   .superRefine((value, ctx) => {

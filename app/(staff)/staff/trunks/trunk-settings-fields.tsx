@@ -53,7 +53,7 @@ export function TrunkSettingsFields({
         name="allowedCountries"
         label="Allowed countries"
         defaultValue={defaults.allowedCountries.join(", ")}
-        hint="Only for “Selected countries”: two-letter codes, e.g. US, CA, GB."
+        hint="Only for “Selected countries”: two-letter country codes, e.g. US, CA, GB. Each is exact: US does not open Canada or Puerto Rico, though they share +1."
       />
       <SelectField
         name="callerIdPolicy"
