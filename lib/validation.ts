@@ -63,6 +63,9 @@ export const id = z
   .max(64, "Unknown id.")
   .regex(/^[A-Za-z0-9_-]+$/, "Unknown id.");
 
+/** True for a well-formed id: anything else (from a URL, say) names no record and must not reach a query. */
+export const isId = (value: string) => id.safeParse(value).success;
+
 /** An HTML checkbox: "on" when ticked, absent otherwise. */
 export const checkbox = z
   .union([z.literal("on"), z.literal("true"), z.literal("false"), z.boolean()])

@@ -6,7 +6,7 @@ import { credentialKeyring } from "../credentials/keyring";
 import type { Db } from "../db";
 import { env } from "../env";
 import { ConflictError, NotFoundError } from "../errors";
-import { id } from "../validation";
+import { id, isId } from "../validation";
 import { mergeSecrets } from "./secrets";
 
 export async function listMail(db: Db, { take = 100 } = {}) {
@@ -30,6 +30,7 @@ export async function listMail(db: Db, { take = 100 } = {}) {
 }
 
 export async function getMail(db: Db, mailId: string) {
+  if (!isId(mailId)) throw new NotFoundError("Message");
   const mail = await db.mail.findUnique({ where: { id: mailId } });
   if (!mail) throw new NotFoundError("Message");
   return mail;

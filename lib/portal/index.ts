@@ -6,7 +6,7 @@ import type { Db } from "../db";
 import { ConflictError, NotFoundError } from "../errors";
 import { getProviderSettings } from "../settings";
 import { revealPassword } from "../trunks";
-import { id } from "../validation";
+import { id, isId } from "../validation";
 
 /** A customer's reveal needs a sign-in this recent, so an unattended session cannot leak the password. */
 export const REVEAL_RECENT_SIGN_IN_MS = 15 * 60 * 1000;
@@ -30,9 +30,10 @@ export async function listOwnTrunks(db: Db, actor: Actor) {
 
 /** One of the customer's own trunks; another customer's id is indistinguishable from a missing one (404). */
 export async function getOwnTrunk(db: Db, actor: Actor, trunkId: string) {
-  const trunk = actor.customerId
-    ? await db.trunk.findFirst({ where: { id: trunkId, customerId: actor.customerId }, include: ownTrunkInclude })
-    : null;
+  const trunk =
+    actor.customerId && isId(trunkId)
+      ? await db.trunk.findFirst({ where: { id: trunkId, customerId: actor.customerId }, include: ownTrunkInclude })
+      : null;
   if (!trunk) throw new NotFoundError("Trunk");
   return trunk;
 }

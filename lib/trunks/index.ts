@@ -4,7 +4,7 @@ import { type CommandContext, defineCommand } from "../commands";
 import { supersedeRevealLinks } from "../credentials/reveal-links";
 import type { Db, Tx } from "../db";
 import { ConflictError, NotFoundError } from "../errors";
-import { id, optionalText } from "../validation";
+import { id, isId, optionalText } from "../validation";
 import { queueCredentialsMail, queueTrunkStatusMail } from "./notify";
 import { decryptTrunkPassword } from "./password";
 import {
@@ -23,6 +23,7 @@ const trunkInclude = {
 } as const;
 
 export async function getTrunk(db: Db | Tx, trunkId: string) {
+  if (!isId(trunkId)) throw new NotFoundError("Trunk");
   const trunk = await db.trunk.findUnique({ where: { id: trunkId }, include: trunkInclude });
   if (!trunk) throw new NotFoundError("Trunk");
   return trunk;

@@ -31,6 +31,7 @@ export default async function SettingsPage() {
             name="forcedCallerIdName"
             label="Provider caller ID name (optional)"
             defaultValue={settings.forcedCallerIdName}
+            hint="Sent as the SIP display name: one line, at most 40 characters."
           />
           <SelectField
             name="passwordDelivery"
@@ -53,9 +54,13 @@ export default async function SettingsPage() {
             name="demoDialPermission"
             label="Demo dial permission"
             defaultValue={settings.demoDialPermission}
-            options={Object.entries(DIAL_PERMISSION_LABELS)
-              .filter(([value]) => value !== "COUNTRIES")
-              .map(([value, label]) => ({ value, label }))}
+            options={Object.entries(DIAL_PERMISSION_LABELS).map(([value, label]) => ({ value, label }))}
+          />
+          <TextField
+            name="demoAllowedCountries"
+            label="Demo countries"
+            defaultValue={settings.demoAllowedCountries.join(", ")}
+            hint="Only for “Selected countries”: two-letter country codes, e.g. US, CA. Each is exact: US does not open Canada."
           />
           <TextField
             name="demoDurationDays"
