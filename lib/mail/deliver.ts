@@ -3,7 +3,7 @@ import { credentialKeyring } from "../credentials/keyring";
 import type { Db } from "../db";
 import { nextRetryAt } from "../jobs/queue";
 import { MAIL_MAX_ATTEMPTS } from "./outbox";
-import { escapeHtml, type MailSecrets, mergeSecrets } from "./secrets";
+import { escapeHtml, type MailSecrets, mergeSecrets, storedBodies } from "./secrets";
 import type { MailTransport } from "./transport";
 
 /**
@@ -22,12 +22,13 @@ export async function deliverMail(db: Db, transport: MailTransport, from: string
             open(credentialKeyring(), { ciphertext: mail.secretsSealed, keyId: mail.secretsKeyId }, `mail:${mail.id}`),
           )
         : {};
+    const bodies = storedBodies(mail);
     await transport.send({
       from,
       to: mail.to,
       subject: mail.subject,
-      text: mergeSecrets(mail.text, secrets),
-      html: mergeSecrets(mail.html, secrets, escapeHtml),
+      text: mergeSecrets(bodies.text, secrets),
+      html: mergeSecrets(bodies.html, secrets, escapeHtml),
       messageId: mail.messageId,
     });
   } catch (error) {

@@ -3,7 +3,7 @@ import { seal } from "../credentials/encryption";
 import { credentialKeyring } from "../credentials/keyring";
 import type { Tx } from "../db";
 import { enqueueJob } from "../jobs/queue";
-import type { MailSecrets } from "./secrets";
+import type { MailSecrets, StoredSlots } from "./secrets";
 import type { RenderedMail } from "./templates";
 
 export const SEND_MAIL_TASK = "mail.send";
@@ -34,8 +34,9 @@ export async function queueMail(
       kind: mail.kind,
       to: mail.to,
       subject: mail.subject,
-      text: mail.text,
-      html: mail.html,
+      text: mail.text.content,
+      html: mail.html.content,
+      secretSlots: { text: mail.text.slots, html: mail.html.slots } satisfies StoredSlots,
       secretsSealed: sealed?.ciphertext ?? null,
       secretsKeyId: sealed?.keyId ?? null,
       customerId: mail.customerId ?? null,

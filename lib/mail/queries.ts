@@ -7,7 +7,7 @@ import type { Db } from "../db";
 import { env } from "../env";
 import { ConflictError, NotFoundError } from "../errors";
 import { id, isId } from "../validation";
-import { mergeSecrets } from "./secrets";
+import { mergeSecrets, storedBodies } from "./secrets";
 
 export async function listMail(db: Db, { take = 100 } = {}) {
   return db.mail.findMany({
@@ -62,6 +62,6 @@ export const readMailboxMessage = defineCommand({
     const secrets = JSON.parse(
       open(credentialKeyring(), { ciphertext: mail.secretsSealed, keyId: mail.secretsKeyId }, `mail:${mail.id}`),
     );
-    return { text: mergeSecrets(mail.text, secrets) };
+    return { text: mergeSecrets(storedBodies(mail).text, secrets) };
   },
 });
