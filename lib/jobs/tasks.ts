@@ -34,13 +34,13 @@ export function jobTasks({
   removeUnknownSubscribers,
 }: WorkerDependencies): TaskList {
   return {
-    [SYNC_TRUNK_TASK]: async (payload, helpers) => {
+    [SYNC_TRUNK_TASK]: async (payload) => {
       const { trunkId } = payload as { trunkId: string };
-      await syncTrunk(db, registrar, trunkId, helpers.job.attempts);
+      await syncTrunk(db, registrar, trunkId);
     },
-    [SEND_MAIL_TASK]: async (payload, helpers) => {
+    [SEND_MAIL_TASK]: async (payload) => {
       const { mailId } = payload as { mailId: string };
-      await deliverMail(db, transport, mailFrom, mailId, helpers.job.attempts);
+      await deliverMail(db, transport, mailFrom, mailId);
     },
     [DEMO_EXPIRY_TASK]: async () => {
       await queueDemoExpiryNotices(db);

@@ -1,20 +1,24 @@
 import { open } from "../credentials/encryption";
 import { credentialKeyring } from "../credentials/keyring";
 import type { Db } from "../db";
-import { nextRetryAt } from "../jobs/queue";
-import { MAIL_MAX_ATTEMPTS } from "./outbox";
+import { retryLater } from "../jobs/queue";
+import { MAIL_GIVE_UP_AFTER_MS, mailJobKey, SEND_MAIL_TASK } from "./outbox";
 import { escapeHtml, type MailSecrets, mergeSecrets, storedBodies } from "./secrets";
 import type { MailTransport } from "./transport";
 
 /**
  * Sends one queued message. State machine: QUEUED → SENDING (committed before the SMTP conversation) → SENT.
  * A message found in SENDING was interrupted mid-send; it is sent again with the same Message-ID, which receiving
- * systems use to recognise the duplicate. Throws on failure so the queue retries with backoff.
+ * systems use to recognise the duplicate. A failed attempt goes back to QUEUED with its next attempt queued (backoff
+ * capped at minutes, lib/jobs/queue.ts) until the message is three days old, then it is FAILED.
  */
-export async function deliverMail(db: Db, transport: MailTransport, from: string, mailId: string, attempt: number) {
+export async function deliverMail(db: Db, transport: MailTransport, from: string, mailId: string) {
   const mail = await db.mail.findUnique({ where: { id: mailId } });
-  if (!mail || mail.status === "SENT") return;
-  await db.mail.update({ where: { id: mailId }, data: { status: "SENDING", attempts: attempt } });
+  if (!mail || mail.status === "SENT" || mail.status === "FAILED") return;
+  const { attempts } = await db.mail.update({
+    where: { id: mailId },
+    data: { status: "SENDING", attempts: { increment: 1 } },
+  });
   try {
     const secrets: MailSecrets =
       mail.secretsSealed && mail.secretsKeyId
@@ -32,17 +36,16 @@ export async function deliverMail(db: Db, transport: MailTransport, from: string
       messageId: mail.messageId,
     });
   } catch (error) {
-    const message = error instanceof Error ? error.message : String(error);
-    const final = attempt >= MAIL_MAX_ATTEMPTS;
-    await db.mail.update({
-      where: { id: mailId },
-      data: {
-        status: final ? "FAILED" : "QUEUED",
-        lastError: message.slice(0, 500),
-        nextAttemptAt: final ? null : nextRetryAt(attempt),
-      },
+    const lastError = (error instanceof Error ? error.message : String(error)).slice(0, 500);
+    if (Date.now() - mail.createdAt.getTime() >= MAIL_GIVE_UP_AFTER_MS) {
+      await db.mail.update({ where: { id: mailId }, data: { status: "FAILED", lastError, nextAttemptAt: null } });
+      return;
+    }
+    await db.$transaction(async (tx) => {
+      const nextAttemptAt = await retryLater(tx, SEND_MAIL_TASK, { mailId }, mailJobKey(mailId), attempts);
+      await tx.mail.update({ where: { id: mailId }, data: { status: "QUEUED", lastError, nextAttemptAt } });
     });
-    throw error;
+    return;
   }
   // Secrets are only kept for the local mailbox, where staff may need them (audited) because nothing left the
   // machine; after a real delivery nothing can use them any more.

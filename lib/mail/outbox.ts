@@ -7,8 +7,9 @@ import type { MailSecrets, StoredSlots } from "./secrets";
 import type { RenderedMail } from "./templates";
 
 export const SEND_MAIL_TASK = "mail.send";
-/** Retries with exponential backoff (about 2.7 s, 7 s, 20 s, … capped at 6 h) for roughly three days. */
-export const MAIL_MAX_ATTEMPTS = 25;
+export const mailJobKey = (mailId: string) => `mail:${mailId}`;
+/** Failed sends are retried (5 s, 10 s, 20 s… at most 5 minutes apart) for three days, then the message is FAILED. */
+export const MAIL_GIVE_UP_AFTER_MS = 3 * 24 * 60 * 60 * 1000;
 
 /**
  * The one way to send an email: stores it and queues its delivery in the caller's transaction, so it is sent if and
@@ -43,6 +44,6 @@ export async function queueMail(
       trunkId: mail.trunkId ?? null,
     },
   });
-  await enqueueJob(tx, SEND_MAIL_TASK, { mailId: id }, { jobKey: `mail:${id}`, maxAttempts: MAIL_MAX_ATTEMPTS });
+  await enqueueJob(tx, SEND_MAIL_TASK, { mailId: id }, { jobKey: mailJobKey(id) });
   return row;
 }

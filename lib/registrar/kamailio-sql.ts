@@ -1,5 +1,5 @@
 import pg from "pg";
-import { validateSubscriber } from "./subscriber";
+import { RegistrarValidationError, validateSubscriber } from "./subscriber";
 import type {
   CallerIdPolicy,
   DialPermission,
@@ -90,6 +90,14 @@ async function inTransaction<T>(pool: pg.Pool, username: string, work: (c: pg.Po
   }
   client.release();
   return result;
+}
+
+/** PostgreSQL refusing the data itself (class 22, data exception; 23, integrity violation): no retry can help. */
+function refusedData(error: unknown): never {
+  if (error instanceof pg.DatabaseError && /^2[23]/.test(error.code ?? "")) {
+    throw new RegistrarValidationError(`the registrar database refused the data: ${error.message}`);
+  }
+  throw error;
 }
 
 async function deleteEverything(client: pg.PoolClient, username: string): Promise<void> {
@@ -195,7 +203,7 @@ export function createKamailioSqlRegistrar(databaseUrl: string, options: Kamaili
                AND k.domain = d.domain AND k.attribute = d.attribute AND k.value = d.value)`,
           [username, domains, names, values],
         );
-      });
+      }).catch(refusedData);
     },
 
     async remove(username) {

@@ -1,5 +1,7 @@
 import type { Db } from "../db";
-import { nextRetryAt } from "../jobs/queue";
+import { retryLater } from "../jobs/queue";
+import { SYNC_TRUNK_TASK, syncJobKey } from "../trunks/provision";
+import { RegistrarValidationError } from "./subscriber";
 import type { Registrar, Subscriber } from "./types";
 
 const syncInclude = { customer: true, dids: true, servers: { include: { server: true } } } as const;
@@ -34,31 +36,43 @@ export function subscriberFor(trunk: TrunkForSync): Subscriber {
 
 /**
  * Makes the registrar match the trunk as it is now (not as it was when the job was queued), then records the
- * outcome on the trunk. Throws on failure so the job queue retries it.
+ * outcome on the trunk:
+ * - synced;
+ * - refused for good (the registrar rejects the data: a validation error, a 4xx about the content): NEEDS_ATTENTION
+ *   with the reason, and no retry, since only a change to the trunk can help;
+ * - failed for now (the registrar is unreachable, times out, answers 5xx): FAILED with the error, and the next
+ *   attempt queued with a backoff capped at minutes (lib/jobs/queue.ts); the trunk shows that job's run time.
+ * A change made while this sync ran has queued another sync: the outcome is not recorded over its PENDING.
  */
-export async function syncTrunk(db: Db, registrar: Registrar, trunkId: string, attempt: number) {
+export async function syncTrunk(db: Db, registrar: Registrar, trunkId: string) {
   const startedAt = new Date();
   const trunk = await loadTrunkForSync(db, trunkId);
   if (!trunk) return;
+  const stillLatest = { id: trunkId, OR: [{ syncRequestedAt: null }, { syncRequestedAt: { lte: startedAt } }] };
   try {
     if (trunk.status === "DELETED") await registrar.remove(trunk.username);
     else await registrar.put(subscriberFor(trunk));
   } catch (error) {
-    const message = error instanceof Error ? error.message : String(error);
-    await db.trunk.update({
-      where: { id: trunkId },
-      data: {
-        syncState: "FAILED",
-        syncError: message.slice(0, 500),
-        syncAttempts: attempt,
-        syncNextAttemptAt: nextRetryAt(attempt),
-      },
+    const syncError = (error instanceof Error ? error.message : String(error)).slice(0, 500);
+    const failures = trunk.syncAttempts + 1;
+    if (error instanceof RegistrarValidationError) {
+      await db.trunk.updateMany({
+        where: stillLatest,
+        data: { syncState: "NEEDS_ATTENTION", syncError, syncAttempts: failures, syncNextAttemptAt: null },
+      });
+      return;
+    }
+    await db.$transaction(async (tx) => {
+      const nextAttemptAt = await retryLater(tx, SYNC_TRUNK_TASK, { trunkId }, syncJobKey(trunkId), failures);
+      await tx.trunk.updateMany({
+        where: stillLatest,
+        data: { syncState: "FAILED", syncError, syncAttempts: failures, syncNextAttemptAt: nextAttemptAt },
+      });
     });
-    throw error;
+    return;
   }
-  // A change made while this sync ran has queued another sync; leave the trunk pending for that one.
   await db.trunk.updateMany({
-    where: { id: trunkId, OR: [{ syncRequestedAt: null }, { syncRequestedAt: { lte: startedAt } }] },
+    where: stillLatest,
     data: { syncState: "SYNCED", syncedAt: new Date(), syncError: null, syncAttempts: 0, syncNextAttemptAt: null },
   });
 }

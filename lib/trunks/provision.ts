@@ -14,11 +14,12 @@ import { queueCredentialsMail } from "./notify";
 import type { TrunkSettings } from "./schema";
 
 export const SYNC_TRUNK_TASK = "registrar.sync-trunk";
+export const syncJobKey = (trunkId: string) => `sync-trunk:${trunkId}`;
 
 /** Asks the worker to make the registrar match this trunk; pending requests for the same trunk coalesce. */
 export async function requestTrunkSync(tx: Tx, trunkId: string) {
   await tx.trunk.update({ where: { id: trunkId }, data: { syncState: "PENDING", syncRequestedAt: new Date() } });
-  await enqueueJob(tx, SYNC_TRUNK_TASK, { trunkId }, { jobKey: `sync-trunk:${trunkId}` });
+  await enqueueJob(tx, SYNC_TRUNK_TASK, { trunkId }, { jobKey: syncJobKey(trunkId) });
 }
 
 /** Servers the trunk will use, checked to exist and be active. */
