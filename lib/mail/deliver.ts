@@ -12,9 +12,19 @@ import type { MailTransport } from "./transport";
  * systems use to recognise the duplicate. A failed attempt goes back to QUEUED with its next attempt queued (backoff
  * capped at minutes, lib/jobs/queue.ts) until the message is three days old, then it is FAILED.
  */
-export async function deliverMail(db: Db, transport: MailTransport, from: string, mailId: string) {
+export type DeliveryOutcome =
+  | { outcome: "sent" | "nothing-to-send" }
+  | { outcome: "gave-up"; error: string }
+  | { outcome: "failed"; error: string; nextAttemptAt: Date };
+
+export async function deliverMail(
+  db: Db,
+  transport: MailTransport,
+  from: string,
+  mailId: string,
+): Promise<DeliveryOutcome> {
   const mail = await db.mail.findUnique({ where: { id: mailId } });
-  if (!mail || mail.status === "SENT" || mail.status === "FAILED") return;
+  if (!mail || mail.status === "SENT" || mail.status === "FAILED") return { outcome: "nothing-to-send" };
   const { attempts } = await db.mail.update({
     where: { id: mailId },
     data: { status: "SENDING", attempts: { increment: 1 } },
@@ -39,13 +49,14 @@ export async function deliverMail(db: Db, transport: MailTransport, from: string
     const lastError = (error instanceof Error ? error.message : String(error)).slice(0, 500);
     if (Date.now() - mail.createdAt.getTime() >= MAIL_GIVE_UP_AFTER_MS) {
       await db.mail.update({ where: { id: mailId }, data: { status: "FAILED", lastError, nextAttemptAt: null } });
-      return;
+      return { outcome: "gave-up", error: lastError };
     }
-    await db.$transaction(async (tx) => {
-      const nextAttemptAt = await retryLater(tx, SEND_MAIL_TASK, { mailId }, mailJobKey(mailId), attempts);
-      await tx.mail.update({ where: { id: mailId }, data: { status: "QUEUED", lastError, nextAttemptAt } });
+    const nextAttemptAt = await db.$transaction(async (tx) => {
+      const runAt = await retryLater(tx, SEND_MAIL_TASK, { mailId }, mailJobKey(mailId), attempts);
+      await tx.mail.update({ where: { id: mailId }, data: { status: "QUEUED", lastError, nextAttemptAt: runAt } });
+      return runAt;
     });
-    return;
+    return { outcome: "failed", error: lastError, nextAttemptAt };
   }
   // Secrets are only kept for the local mailbox, where staff may need them (audited) because nothing left the
   // machine; after a real delivery nothing can use them any more.
@@ -59,4 +70,5 @@ export async function deliverMail(db: Db, transport: MailTransport, from: string
       ...(transport.kind === "smtp" ? { secretsSealed: null, secretsKeyId: null } : {}),
     },
   });
+  return { outcome: "sent" };
 }

@@ -44,10 +44,15 @@ export function subscriberFor(trunk: TrunkForSync): Subscriber {
  *   attempt queued with a backoff capped at minutes (lib/jobs/queue.ts); the trunk shows that job's run time.
  * A change made while this sync ran has queued another sync: the outcome is not recorded over its PENDING.
  */
-export async function syncTrunk(db: Db, registrar: Registrar, trunkId: string) {
+export type SyncOutcome =
+  | { outcome: "synced" | "gone" }
+  | { outcome: "needs-attention"; error: string }
+  | { outcome: "failed"; error: string; nextAttemptAt: Date };
+
+export async function syncTrunk(db: Db, registrar: Registrar, trunkId: string): Promise<SyncOutcome> {
   const startedAt = new Date();
   const trunk = await loadTrunkForSync(db, trunkId);
-  if (!trunk) return;
+  if (!trunk) return { outcome: "gone" };
   const stillLatest = { id: trunkId, OR: [{ syncRequestedAt: null }, { syncRequestedAt: { lte: startedAt } }] };
   try {
     if (trunk.status === "DELETED") await registrar.remove(trunk.username);
@@ -60,19 +65,21 @@ export async function syncTrunk(db: Db, registrar: Registrar, trunkId: string) {
         where: stillLatest,
         data: { syncState: "NEEDS_ATTENTION", syncError, syncAttempts: failures, syncNextAttemptAt: null },
       });
-      return;
+      return { outcome: "needs-attention", error: syncError };
     }
-    await db.$transaction(async (tx) => {
-      const nextAttemptAt = await retryLater(tx, SYNC_TRUNK_TASK, { trunkId }, syncJobKey(trunkId), failures);
+    const nextAttemptAt = await db.$transaction(async (tx) => {
+      const runAt = await retryLater(tx, SYNC_TRUNK_TASK, { trunkId }, syncJobKey(trunkId), failures);
       await tx.trunk.updateMany({
         where: stillLatest,
-        data: { syncState: "FAILED", syncError, syncAttempts: failures, syncNextAttemptAt: nextAttemptAt },
+        data: { syncState: "FAILED", syncError, syncAttempts: failures, syncNextAttemptAt: runAt },
       });
+      return runAt;
     });
-    return;
+    return { outcome: "failed", error: syncError, nextAttemptAt };
   }
   await db.trunk.updateMany({
     where: stillLatest,
     data: { syncState: "SYNCED", syncedAt: new Date(), syncError: null, syncAttempts: 0, syncNextAttemptAt: null },
   });
+  return { outcome: "synced" };
 }
