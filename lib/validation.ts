@@ -173,21 +173,19 @@ export const countryList = z
 
 const HOSTNAME = /^[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?)*$/;
 
+const dnsName = (what: string, max: number, example: string) =>
+  z
+    .string({ error: `Enter a ${what}.` })
+    .trim()
+    .min(1, `Enter a ${what}.`)
+    .max(max, `A ${what} has at most ${max} characters.`)
+    .regex(HOSTNAME, `Enter a ${what} such as ${example} (letters, digits, dots and dashes).`);
+
 /** A DNS hostname, kept exactly as typed: the provider's hostnames are case-sensitive. */
-export const hostname = z
-  .string({ error: "Enter a hostname." })
-  .trim()
-  .min(1, "Enter a hostname.")
-  .max(253, "A hostname has at most 253 characters.")
-  .regex(HOSTNAME, "Enter a hostname such as Sip1.example.net (letters, digits, dots and dashes).");
+export const hostname = dnsName("hostname", 253, "Sip1.example.net");
 
 /** A digest realm: a hostname that fits the registrar's domain column (64 characters). */
-export const realm = z
-  .string({ error: "Enter a realm." })
-  .trim()
-  .min(1, "Enter a realm.")
-  .max(64, "A realm has at most 64 characters.")
-  .regex(HOSTNAME, "Enter a realm such as sip1.example.net (letters, digits, dots and dashes).");
+export const realm = dnsName("realm", 64, "sip1.example.net");
 
 export const staffPassword = z
   .string({ error: "Enter a password." })

@@ -93,6 +93,10 @@ async function callThroughCarrier(options: Omit<CallsOptions, "proxyPort" | "dom
 const register = (username: string, password: string, extra: { userAgent?: string } = {}) =>
   sippRegister({ proxyPort: kamailio.sipPort, username, password, domain: REALM, ...extra });
 
+/** A registered PBX that answers one inbound call. */
+const registeredPbx = (username: string, password: string) =>
+  startRegisteredUas({ proxyPort: kamailio.sipPort, username, password, domain: REALM, calls: 1 });
+
 describe("schema", () => {
   it("is created once, with Kamailio's version rows", async () => {
     expect(await ensureRegistrarSchema(databaseUrl)).toBe(false);
@@ -412,13 +416,7 @@ describe("inbound calls from the carrier", () => {
     await registrar.put(trunk("inbound", "pw-in", { dids: ["+19193333333"] }));
     await registrar.put(trunk("inbound_offline", "pw-off", { dids: ["+19193339999"] }));
 
-    const pbx = await startRegisteredUas({
-      proxyPort: kamailio.sipPort,
-      username: "inbound",
-      password: "pw-in",
-      domain: REALM,
-      calls: 1,
-    });
+    const pbx = await registeredPbx("inbound", "pw-in");
     try {
       expect(pbx.registerStatus).toBe(200);
       // The carrier calls from its own address (CARRIER), without authentication.
@@ -447,13 +445,7 @@ describe("inbound calls from the carrier", () => {
 describe("inbound and outbound calls share the call limit", () => {
   it("with a limit of 5, an inbound call and 4 outbound calls fill it: the next outbound call gets 486", async () => {
     await registrar.put(trunk("mixed_limit", "pw-mixed", { callLimit: 5, dids: ["+19193335555"] }));
-    const pbx = await startRegisteredUas({
-      proxyPort: kamailio.sipPort,
-      username: "mixed_limit",
-      password: "pw-mixed",
-      domain: REALM,
-      calls: 1,
-    });
+    const pbx = await registeredPbx("mixed_limit", "pw-mixed");
     try {
       expect(pbx.registerStatus).toBe(200);
       // The carrier calls the trunk's DID and the PBX answers; the call stays up while the trunk dials out.

@@ -6,6 +6,7 @@ import { getDb } from "@/lib/db";
 import { getProviderSettings } from "@/lib/settings";
 import { DIAL_PERMISSION_LABELS } from "@/lib/trunks/describe";
 import { updateSettingsAction } from "../actions";
+import { CountriesField } from "../trunks/trunk-settings-fields";
 
 export const metadata: Metadata = { title: "Settings" };
 
@@ -56,11 +57,10 @@ export default async function SettingsPage() {
             defaultValue={settings.demoDialPermission}
             options={Object.entries(DIAL_PERMISSION_LABELS).map(([value, label]) => ({ value, label }))}
           />
-          <TextField
+          <CountriesField
             name="demoAllowedCountries"
             label="Demo countries"
-            defaultValue={settings.demoAllowedCountries.join(", ")}
-            hint="Only for “Selected countries”: two-letter country codes, e.g. US, CA. Each is exact: US does not open Canada."
+            defaultValue={settings.demoAllowedCountries}
           />
           <TextField
             name="demoDurationDays"
