@@ -1,7 +1,8 @@
+import type { SyncState } from "@/lib/generated/prisma/enums";
 import { Badge, formatDateTime } from "./ui";
 
 type SyncFields = {
-  syncState: "PENDING" | "SYNCED" | "FAILED";
+  syncState: SyncState;
   syncedAt: Date | null;
   syncRequestedAt: Date | null;
   syncError: string | null;
@@ -22,6 +23,17 @@ export function SyncStatus({ trunk }: { trunk: SyncFields }) {
       <div>
         <p>
           <Badge color="red">Sync failed</Badge> — next retry {formatDateTime(trunk.syncNextAttemptAt)}
+        </p>
+        <p className="mt-1 font-mono text-sm text-red-800">{trunk.syncError}</p>
+      </div>
+    );
+  }
+  if (trunk.syncState === "NEEDS_ATTENTION") {
+    return (
+      <div>
+        <p>
+          <Badge color="red">Needs attention</Badge> — the registrar refuses this trunk's data, so it is not retried.
+          Correct what the reason names (edit the trunk), or resync once the registrar is fixed.
         </p>
         <p className="mt-1 font-mono text-sm text-red-800">{trunk.syncError}</p>
       </div>

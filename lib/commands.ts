@@ -4,6 +4,7 @@ import { can } from "./auth/policy";
 import { type Db, isTransactionConflict } from "./db";
 import { ConflictError, ForbiddenError, NotFoundError, UnauthenticatedError } from "./errors";
 import { Prisma } from "./generated/prisma/client";
+import { hasControlCharacters } from "./validation";
 
 export type RequestMeta = { ip: string | null; userAgent: string | null };
 export type CommandContext = {
@@ -49,6 +50,15 @@ export async function executeCommand<Schema extends z.ZodType, Result>(
   if (!can(ctx.actor, command.permission)) {
     return { ok: false, reason: "forbidden", formError: "You do not have permission to do that." };
   }
+  const unreadable = fieldsWithControlCharacters(rawInput);
+  if (unreadable.length > 0) {
+    return {
+      ok: false,
+      reason: "invalid",
+      formError: "Please correct the highlighted fields.",
+      fieldErrors: Object.fromEntries(unreadable.map((field) => [field, [CONTROL_CHARACTERS_MESSAGE]])),
+    };
+  }
   const parsed = command.input.safeParse(rawInput);
   if (!parsed.success) {
     return {
@@ -67,10 +77,31 @@ export async function executeCommand<Schema extends z.ZodType, Result>(
   }
 }
 
+const CONTROL_CHARACTERS_MESSAGE = "Remove the invisible control characters (such as NUL) from this field.";
+
+/**
+ * Top-level input fields holding a NUL or another control character (line breaks and tabs aside), wherever they are
+ * nested. Checked before any schema, for every command: such text cannot be stored (PostgreSQL refuses NUL) and
+ * must never reach the database as a query parameter either, whatever a command's schema says about the field.
+ */
+function fieldsWithControlCharacters(input: unknown): string[] {
+  const contains = (value: unknown): boolean =>
+    typeof value === "string"
+      ? hasControlCharacters(value, { multiline: true })
+      : Array.isArray(value)
+        ? value.some(contains)
+        : typeof value === "object" && value !== null && Object.values(value).some(contains);
+  if (typeof input !== "object" || input === null) return contains(input) ? ["_form"] : [];
+  return Object.entries(input)
+    .filter(([, value]) => contains(value))
+    .map(([field]) => field);
+}
+
 function fieldErrorsOf(error: z.ZodError): FieldErrors {
   const errors: FieldErrors = {};
   for (const issue of error.issues) {
-    const key = issue.path.length ? issue.path.join(".") : "_form";
+    // Forms show errors per field: an issue inside a list field (one of several DIDs) belongs to the field.
+    const key = issue.path.length ? String(issue.path[0]) : "_form";
     errors[key] = [...(errors[key] ?? []), issue.message];
   }
   return errors;

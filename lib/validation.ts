@@ -1,7 +1,34 @@
+import { parsePhoneNumberFromString } from "libphonenumber-js/max";
 import { z } from "zod";
-import { COUNTRY_CALLING_CODES } from "./trunks/countries";
+import { isDialableCountry } from "./trunks/countries";
 
-/** Shared field schemas: every form and command validates with these, so a rule lives in one place. */
+/**
+ * One schema per value: every form, command and registrar adapter validates with these, so a value one of them
+ * would reject can never be saved by another (lib/registrar/subscriber.ts builds the registrar's checks from them).
+ */
+
+/**
+ * Control characters never belong in what people type: a NUL cannot be stored by PostgreSQL, and CR, LF or a tab
+ * in a caller-ID name or a subject line would break a SIP or mail header.
+ */
+// biome-ignore lint/suspicious/noControlCharactersInRegex: finding control characters is the point.
+const CONTROL_CHARACTERS = /[\u0000-\u001f\u007f-\u009f\u2028\u2029]/;
+/** The same, but line breaks and tabs are allowed (text areas). */
+// biome-ignore lint/suspicious/noControlCharactersInRegex: finding control characters is the point.
+const CONTROL_CHARACTERS_BUT_LINES = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f]/;
+
+export const hasControlCharacters = (value: string, { multiline = false } = {}) =>
+  (multiline ? CONTROL_CHARACTERS_BUT_LINES : CONTROL_CHARACTERS).test(value);
+
+const NO_CONTROL_CHARACTERS = "Remove the tabs, line breaks or other invisible control characters.";
+
+/** Trimmed single-line text: no control characters. */
+const singleLine = (max: number, tooLong: string) =>
+  z
+    .string()
+    .trim()
+    .max(max, tooLong)
+    .refine((value) => !hasControlCharacters(value), NO_CONTROL_CHARACTERS);
 
 export const email = z
   .string({ error: "Enter an email address." })
@@ -12,19 +39,32 @@ export const email = z
 export const requiredText = (label: string, max = 200) =>
   z
     .string({ error: `Enter ${label}.` })
-    .trim()
-    .min(1, `Enter ${label}.`)
-    .max(max, `${label[0]?.toUpperCase()}${label.slice(1)} must be at most ${max} characters.`);
+    .pipe(singleLine(max, `${label[0]?.toUpperCase()}${label.slice(1)} must be at most ${max} characters.`))
+    .pipe(z.string().min(1, `Enter ${label}.`));
 
 export const optionalText = (max = 200) =>
   z
     .string()
-    .trim()
-    .max(max, `Must be at most ${max} characters.`)
+    .pipe(singleLine(max, `Must be at most ${max} characters.`))
     .optional()
     .transform((value) => (value ? value : null));
 
-export const id = z.string().trim().min(1, "Missing id.").max(64);
+/** A search box or filter: text that cannot be stored is text nothing matches (null = match nothing). */
+export function searchText(value: string | undefined, max = 200): string | null {
+  const text = (value ?? "").trim();
+  return hasControlCharacters(text) || text.length > max ? null : text;
+}
+
+/** A record id (cuid) from a form or URL. */
+export const id = z
+  .string({ error: "Missing id." })
+  .trim()
+  .min(1, "Missing id.")
+  .max(64, "Unknown id.")
+  .regex(/^[A-Za-z0-9_-]+$/, "Unknown id.");
+
+/** True for a well-formed id: anything else (from a URL, say) names no record and must not reach a query. */
+export const isId = (value: string) => id.safeParse(value).success;
 
 /** An HTML checkbox: "on" when ticked, absent otherwise. */
 export const checkbox = z
@@ -32,51 +72,73 @@ export const checkbox = z
   .optional()
   .transform((value) => value === true || value === "on" || value === "true");
 
+/** A phone number as the registrar stores it: E.164, "+" and 7-15 digits. */
+export const e164 = z
+  .string()
+  .regex(/^\+[1-9][0-9]{6,14}$/, "Enter a phone number in international format, e.g. +19193333333.");
+
 /**
- * A phone number in E.164. Accepts what people type: "+44 20 7946 0958", "(919) 333-3333" and "19193333333" are
- * read as North American when they have 10 digits, or 11 starting with 1.
+ * A phone number as people type it, checked against the numbering plan of its country (libphonenumber) and turned
+ * into E.164: "+44 20 7946 0958", "011 44 20 7946 0958", "(919) 333-3333" and "1 919 333 3333" (North American
+ * national formats) all work.
  */
 export function toE164(input: string): string | null {
-  const trimmed = input.trim();
-  const digits = trimmed.replace(/[\s().-]/g, "");
-  if (/^\+[1-9]\d{6,14}$/.test(digits)) return digits;
-  if (/^\d{10}$/.test(digits) && /^[2-9]\d{2}[2-9]/.test(digits)) return `+1${digits}`;
-  if (/^1\d{10}$/.test(digits) && /^1[2-9]\d{2}[2-9]/.test(digits)) return `+${digits}`;
-  return null;
+  if (hasControlCharacters(input)) return null;
+  const parsed = parsePhoneNumberFromString(input.trim(), "US");
+  return parsed?.isValid() ? parsed.number : null;
 }
+
+const PHONE_NUMBER_HINT = "Enter a valid phone number in international format, e.g. +19193333333.";
 
 export const phoneNumber = z
   .string({ error: "Enter a phone number." })
   .trim()
   .transform((value, ctx) => {
-    const e164 = toE164(value);
-    if (!e164) {
-      ctx.addIssue({ code: "custom", message: "Enter a phone number in international format, e.g. +19193333333." });
+    const number = toE164(value);
+    if (!number) {
+      ctx.addIssue({ code: "custom", message: PHONE_NUMBER_HINT });
       return z.NEVER;
     }
-    return e164;
-  });
+    return number;
+  })
+  .pipe(e164);
+
+/** An optional phone number: empty gives null. */
+export const optionalPhoneNumber = z
+  .string()
+  .trim()
+  .optional()
+  .transform((value) => value || undefined)
+  .pipe(phoneNumber.optional())
+  .transform((value) => value ?? null);
 
 /** A newline- or comma-separated list of phone numbers, de-duplicated. */
 export const phoneNumberList = z
-  .string()
+  .union([z.string(), z.array(z.string())])
   .optional()
   .transform((value, ctx) => {
-    const entries = (value ?? "")
-      .split(/[\n,;]+/)
+    const entries = (Array.isArray(value) ? value : (value ?? "").split(/[\n,;]+/))
       .map((entry) => entry.trim())
       .filter(Boolean);
     const numbers: string[] = [];
     for (const entry of entries) {
-      const e164 = toE164(entry);
-      if (!e164) {
-        ctx.addIssue({ code: "custom", message: `"${entry}" is not a phone number; use e.g. +19193333333.` });
+      const number = toE164(entry);
+      if (!number) {
+        ctx.addIssue({ code: "custom", message: `"${entry}" is not a valid phone number; use e.g. +19193333333.` });
         continue;
       }
-      if (!numbers.includes(e164)) numbers.push(e164);
+      if (!numbers.includes(number)) numbers.push(number);
     }
     return numbers;
-  });
+  })
+  .pipe(z.array(e164));
+
+/** The name shown with a forced caller ID: it becomes a SIP display name, so one plain line. */
+export const callerIdName = z
+  .string()
+  .pipe(singleLine(40, "The caller ID name can be at most 40 characters."))
+  .optional()
+  .transform((value) => value || null);
 
 export const callLimit = z.coerce
   .number({ error: "Enter a number of calls." })
@@ -89,32 +151,41 @@ export const dialPermission = z.enum(["US_ONLY", "US_CANADA", "COUNTRIES", "INTE
 });
 export const callerIdPolicy = z.enum(["FORCED", "OWN_DIDS"], { error: "Choose a caller ID policy." });
 
-/** ISO 3166 alpha-2 codes from a comma- or space-separated list, limited to the countries the dial plan knows. */
+/** An ISO 3166-1 alpha-2 country the dial plan knows (every country libphonenumber knows). */
+export const countryCode = z.string().refine(isDialableCountry, {
+  error: (issue) => `"${String(issue.input)}" is not a country code the dial plan knows.`,
+});
+
+/** Countries from a comma- or space-separated list ("US, CA") or a list, upper-cased and de-duplicated. */
 export const countryList = z
   .union([z.string(), z.array(z.string())])
   .optional()
-  .transform((value, ctx) => {
-    const entries = (Array.isArray(value) ? value : (value ?? "").split(/[\s,;]+/))
-      .map((entry) => entry.trim().toUpperCase())
-      .filter(Boolean);
-    for (const code of entries) {
-      if (!(code in COUNTRY_CALLING_CODES)) {
-        ctx.addIssue({ code: "custom", message: `"${code}" is not a country code the dial plan knows.` });
-      }
-    }
-    return [...new Set(entries)];
-  });
+  .transform((value) =>
+    [
+      ...new Set(
+        (Array.isArray(value) ? value : (value ?? "").split(/[\s,;]+/))
+          .map((entry) => entry.trim().toUpperCase())
+          .filter(Boolean),
+      ),
+    ].sort(),
+  )
+  .pipe(z.array(countryCode));
+
+const HOSTNAME = /^[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?)*$/;
+
+const dnsName = (what: string, max: number, example: string) =>
+  z
+    .string({ error: `Enter a ${what}.` })
+    .trim()
+    .min(1, `Enter a ${what}.`)
+    .max(max, `A ${what} has at most ${max} characters.`)
+    .regex(HOSTNAME, `Enter a ${what} such as ${example} (letters, digits, dots and dashes).`);
 
 /** A DNS hostname, kept exactly as typed: the provider's hostnames are case-sensitive. */
-export const hostname = z
-  .string({ error: "Enter a hostname." })
-  .trim()
-  .min(1, "Enter a hostname.")
-  .max(253)
-  .regex(
-    /^[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?)*$/,
-    "Enter a hostname such as Sip1.example.net (letters, digits, dots and dashes).",
-  );
+export const hostname = dnsName("hostname", 253, "Sip1.example.net");
+
+/** A digest realm: a hostname that fits the registrar's domain column (64 characters). */
+export const realm = dnsName("realm", 64, "sip1.example.net");
 
 export const staffPassword = z
   .string({ error: "Enter a password." })

@@ -10,15 +10,19 @@ import { migrateJobQueue } from "../lib/jobs/worker";
 import { ROOT } from "../lib/paths";
 import { loadOrCreateSecrets } from "../lib/runtime-secrets";
 
-const secrets = loadOrCreateSecrets(path.resolve(ROOT, process.env.DATA_DIR ?? ".data"), process.env);
-Object.assign(process.env, secrets);
-const env = parseEnv(process.env);
-await migrateJobQueue(env.DATABASE_URL);
-const worker = await startPortalWorker(env);
-console.info("[worker] running; Ctrl-C to stop");
+// Signal handlers first: a Ctrl-C or SIGTERM during start-up still stops the worker cleanly once it is up.
+let starting: Promise<{ stop(): Promise<void> } | null> = Promise.resolve(null);
 const stop = async () => {
-  await worker.stop();
+  const worker = await starting.catch(() => null);
+  await worker?.stop();
   process.exit(0);
 };
 process.on("SIGINT", () => void stop());
 process.on("SIGTERM", () => void stop());
+
+const secrets = loadOrCreateSecrets(path.resolve(ROOT, process.env.DATA_DIR ?? ".data"), process.env);
+Object.assign(process.env, secrets);
+const env = parseEnv(process.env);
+starting = migrateJobQueue(env.DATABASE_URL).then(() => startPortalWorker(env));
+await starting;
+console.info("[worker] running; Ctrl-C to stop");

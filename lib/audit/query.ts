@@ -1,5 +1,6 @@
 import type { Db } from "../db";
 import type { Prisma } from "../generated/prisma/client";
+import { searchText } from "../validation";
 
 export type AuditFilter = {
   customerId?: string;
@@ -11,8 +12,10 @@ export type AuditFilter = {
   before?: bigint;
 };
 
-/** Newest first; `before` pages backwards by id. */
+/** Newest first; `before` pages backwards by id. A filter with text that cannot be stored matches nothing. */
 export async function listAudit(db: Db, filter: AuditFilter) {
+  const texts = [filter.customerId, filter.action, filter.actor].filter((text) => text !== undefined);
+  if (texts.some((text) => searchText(text) === null)) return { entries: [], more: undefined };
   const where: Prisma.AuditLogWhereInput = {
     ...(filter.customerId ? { customerId: filter.customerId } : {}),
     ...(filter.action ? { action: { startsWith: filter.action } } : {}),

@@ -6,7 +6,8 @@ import { ConflictError, NotFoundError } from "../errors";
 import type { Prisma } from "../generated/prisma/client";
 import { getProviderSettings } from "../settings";
 import { insertTrunk, requestCustomerTrunksSync, withFreshUsername } from "../trunks/provision";
-import { email, id, requiredText } from "../validation";
+import { trunkSettings } from "../trunks/schema";
+import { email, id, isId, requiredText, searchText } from "../validation";
 
 export const PAGE_SIZE = 20;
 
@@ -36,7 +37,9 @@ function demoWhere(filter: DemoFilter | null, now: Date): Prisma.CustomerWhereIn
  * a demo filter, only those demos, the soonest to end first.
  */
 export async function searchCustomers(db: Db, query: string, page: number, demo: DemoFilter | null = null) {
-  const q = query.trim();
+  const q = searchText(query);
+  // Text that cannot be stored (a NUL, say) matches nothing; it must not reach PostgreSQL, which refuses it.
+  if (q === null) return { total: 0, customers: [], pages: 1 };
   const digits = q.replace(/\D/g, "");
   const demoFilter = demoWhere(demo, new Date());
   const search: Prisma.CustomerWhereInput = q
@@ -83,6 +86,7 @@ export async function lockCustomer(tx: Tx, customerId: string) {
 }
 
 export async function getCustomer(db: Db, customerId: string) {
+  if (!isId(customerId)) throw new NotFoundError("Customer");
   const customer = await db.customer.findUnique({
     where: { id: customerId },
     include: {
@@ -179,22 +183,24 @@ export const createDemoAccount = defineCommand({
             demoExpiresAt: demoExpiresAt.toISOString(),
           },
         });
-        const trunk = await insertTrunk(
-          tx,
-          ctx,
-          customer,
-          {
-            serverIds: servers.map((server) => server.id),
-            callLimit: settings.demoCallLimit,
-            dialPermission: settings.demoDialPermission,
-            allowedCountries: [],
-            callerIdPolicy: "FORCED",
-            forcedCallerId: settings.forcedCallerId,
-            forcedCallerIdName: settings.forcedCallerIdName,
-            dids: [],
-          },
-          username,
-        );
+        // Through the trunk form's own schema: settings saved before they were validated cannot make a trunk the
+        // registrar refuses.
+        const demoSettings = trunkSettings.safeParse({
+          serverIds: servers.map((server) => server.id),
+          callLimit: settings.demoCallLimit,
+          dialPermission: settings.demoDialPermission,
+          allowedCountries: settings.demoAllowedCountries,
+          callerIdPolicy: "FORCED",
+          forcedCallerId: settings.forcedCallerId,
+          forcedCallerIdName: settings.forcedCallerIdName ?? undefined,
+          dids: [],
+        });
+        if (!demoSettings.success) {
+          throw new ConflictError(
+            "The demo settings are incomplete or invalid; ask an admin to fix them under Settings.",
+          );
+        }
+        const trunk = await insertTrunk(tx, ctx, customer, demoSettings.data, username);
         return { customer, trunk };
       }),
     );

@@ -3,27 +3,56 @@ import type { Tx } from "../db";
 /**
  * The outbox: jobs are rows in graphile-worker's queue, inserted through the caller's transaction, so a job exists
  * exactly when the change that needs it was committed. The worker (./worker) picks them up via LISTEN/NOTIFY within
- * milliseconds and retries failures with exponential backoff.
+ * milliseconds.
  */
 export type JobOptions = {
   /** Jobs with the same key are coalesced: a newer request replaces a pending one. */
   jobKey?: string;
+  /** With a key: keep the pending job's run time when it has one already (a retry must not delay a fresh request). */
+  keepPendingRunAt?: boolean;
   maxAttempts?: number;
   runAt?: Date;
 };
 
-export async function enqueueJob(tx: Tx, task: string, payload: Record<string, unknown>, options: JobOptions = {}) {
-  await tx.$executeRaw`
-    SELECT graphile_worker.add_job(
+/** Queues a job; returns when it will run (graphile-worker's run_at for it). */
+export async function enqueueJob(
+  tx: Tx,
+  task: string,
+  payload: Record<string, unknown>,
+  options: JobOptions = {},
+): Promise<Date> {
+  const [job] = await tx.$queryRaw<{ run_at: Date }[]>`
+    SELECT run_at FROM graphile_worker.add_job(
       ${task}::text,
       payload := ${JSON.stringify(payload)}::json,
       run_at := ${options.runAt ?? null}::timestamptz,
       max_attempts := ${options.maxAttempts ?? null}::int,
-      job_key := ${options.jobKey ?? null}::text
+      job_key := ${options.jobKey ?? null}::text,
+      job_key_mode := ${options.keepPendingRunAt ? "preserve_run_at" : "replace"}::text
     )`;
+  return job?.run_at ?? new Date();
 }
 
-/** When graphile-worker will retry a job that has failed `attempts` times (its exp(min(attempts, 10)) seconds). */
-export function nextRetryAt(attempts: number, from = new Date()): Date {
-  return new Date(from.getTime() + Math.exp(Math.min(attempts, 10)) * 1000);
+/**
+ * Retries of failures that are expected (a registrar or SMTP server down): 5 s, 10 s, 20 s… capped at 5 minutes, so
+ * work resumes within minutes of the outage ending. graphile-worker 0.16's own retry delay cannot be configured
+ * (exp(min(attempts, 10)) seconds: 6 hours from the 10th failure), so such tasks do not throw: they record the
+ * failure and queue their next run with `retryLater` in one transaction, and complete. graphile-worker's retries
+ * remain for the unexpected (a task that throws, a worker that dies mid-job).
+ */
+export const RETRY_FIRST_DELAY_MS = 5_000;
+export const RETRY_MAX_DELAY_MS = 5 * 60_000;
+
+export function retryDelayMs(failures: number): number {
+  return Math.min(RETRY_MAX_DELAY_MS, RETRY_FIRST_DELAY_MS * 2 ** Math.max(0, failures - 1));
+}
+
+/** Queues the next run after `failures` consecutive failures; returns when it will run. */
+export function retryLater(tx: Tx, task: string, payload: Record<string, unknown>, jobKey: string, failures: number) {
+  return enqueueJob(tx, task, payload, {
+    jobKey,
+    runAt: new Date(Date.now() + retryDelayMs(failures)),
+    // A change requested meanwhile has queued a run due now: keep it.
+    keepPendingRunAt: true,
+  });
 }

@@ -34,6 +34,13 @@ export type WorkerDependencies = {
   removeUnknownSubscribers: boolean;
 };
 
+/** Failures the tasks handled themselves (recorded, retried or given up) still belong in the worker's log. */
+function reportFailure(task: string, id: string, result: { outcome: string; error?: string; nextAttemptAt?: Date }) {
+  if (!result.error) return;
+  const next = result.nextAttemptAt ? `next attempt at ${result.nextAttemptAt.toISOString()}` : "not retried";
+  console.error(`[worker] ${task} ${id} ${result.outcome} (${next}): ${result.error}`);
+}
+
 /** Every background job the worker knows, by task name. */
 export function jobTasks({
   db,
@@ -43,13 +50,13 @@ export function jobTasks({
   removeUnknownSubscribers,
 }: WorkerDependencies): TaskList {
   return {
-    [SYNC_TRUNK_TASK]: async (payload, helpers) => {
+    [SYNC_TRUNK_TASK]: async (payload) => {
       const { trunkId } = payload as { trunkId: string };
-      await syncTrunk(db, registrar, trunkId, helpers.job.attempts);
+      reportFailure(SYNC_TRUNK_TASK, trunkId, await syncTrunk(db, registrar, trunkId));
     },
-    [SEND_MAIL_TASK]: async (payload, helpers) => {
+    [SEND_MAIL_TASK]: async (payload) => {
       const { mailId } = payload as { mailId: string };
-      await deliverMail(db, transport, mailFrom, mailId, helpers.job.attempts);
+      reportFailure(SEND_MAIL_TASK, mailId, await deliverMail(db, transport, mailFrom, mailId));
     },
     [DEMO_REMINDERS_TASK]: async () => {
       await queueDemoReminders(db);

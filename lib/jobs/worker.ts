@@ -13,7 +13,7 @@ export const DEFAULT_STALE_AFTER_MS = 30_000;
 
 /**
  * Runs the background worker: jobs are picked up through LISTEN/NOTIFY as soon as their transaction commits, and
- * failures are retried with exponential backoff by graphile-worker.
+ * unexpected failures are retried with graphile-worker's exponential backoff (expected ones: see retryLater).
  *
  * graphile-worker only frees jobs held by a crashed worker after 4 hours. To make a crash cost seconds instead, each
  * worker beats into WorkerHeartbeat, and every worker releases jobs locked by workers whose beat has stopped.

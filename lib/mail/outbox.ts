@@ -3,12 +3,13 @@ import { seal } from "../credentials/encryption";
 import { credentialKeyring } from "../credentials/keyring";
 import type { Tx } from "../db";
 import { enqueueJob } from "../jobs/queue";
-import type { MailSecrets } from "./secrets";
+import type { MailSecrets, StoredSlots } from "./secrets";
 import type { RenderedMail } from "./templates";
 
 export const SEND_MAIL_TASK = "mail.send";
-/** Retries with exponential backoff (about 2.7 s, 7 s, 20 s, … capped at 6 h) for roughly three days. */
-export const MAIL_MAX_ATTEMPTS = 25;
+export const mailJobKey = (mailId: string) => `mail:${mailId}`;
+/** Failed sends are retried (5 s, 10 s, 20 s… at most 5 minutes apart) for three days, then the message is FAILED. */
+export const MAIL_GIVE_UP_AFTER_MS = 3 * 24 * 60 * 60 * 1000;
 
 /**
  * The one way to send an email: stores it and queues its delivery in the caller's transaction, so it is sent if and
@@ -34,14 +35,15 @@ export async function queueMail(
       kind: mail.kind,
       to: mail.to,
       subject: mail.subject,
-      text: mail.text,
-      html: mail.html,
+      text: mail.text.content,
+      html: mail.html.content,
+      secretSlots: { text: mail.text.slots, html: mail.html.slots } satisfies StoredSlots,
       secretsSealed: sealed?.ciphertext ?? null,
       secretsKeyId: sealed?.keyId ?? null,
       customerId: mail.customerId ?? null,
       trunkId: mail.trunkId ?? null,
     },
   });
-  await enqueueJob(tx, SEND_MAIL_TASK, { mailId: id }, { jobKey: `mail:${id}`, maxAttempts: MAIL_MAX_ATTEMPTS });
+  await enqueueJob(tx, SEND_MAIL_TASK, { mailId: id }, { jobKey: mailJobKey(id) });
   return row;
 }

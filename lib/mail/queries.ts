@@ -6,8 +6,8 @@ import { credentialKeyring } from "../credentials/keyring";
 import type { Db } from "../db";
 import { env } from "../env";
 import { ConflictError, NotFoundError } from "../errors";
-import { id } from "../validation";
-import { mergeSecrets } from "./secrets";
+import { id, isId } from "../validation";
+import { mergeSecrets, storedBodies } from "./secrets";
 
 export async function listMail(db: Db, { take = 100 } = {}) {
   return db.mail.findMany({
@@ -30,6 +30,7 @@ export async function listMail(db: Db, { take = 100 } = {}) {
 }
 
 export async function getMail(db: Db, mailId: string) {
+  if (!isId(mailId)) throw new NotFoundError("Message");
   const mail = await db.mail.findUnique({ where: { id: mailId } });
   if (!mail) throw new NotFoundError("Message");
   return mail;
@@ -61,6 +62,6 @@ export const readMailboxMessage = defineCommand({
     const secrets = JSON.parse(
       open(credentialKeyring(), { ciphertext: mail.secretsSealed, keyId: mail.secretsKeyId }, `mail:${mail.id}`),
     );
-    return { text: mergeSecrets(mail.text, secrets) };
+    return { text: mergeSecrets(storedBodies(mail).text, secrets) };
   },
 });

@@ -1,14 +1,52 @@
 /**
- * Secrets inside an email (a one-time reveal link, a sign-in link, an inline SIP password) are written into the
- * stored message as markers and merged in only when it is sent, so the database never holds them in plaintext.
+ * Secrets inside an email (a one-time reveal link, a sign-in link, an inline SIP password) are never part of the
+ * stored text: a template marks where each one goes with a slot (an object, not text), the stored message keeps the
+ * text around it plus the slots' positions, and the secrets, sealed, are merged in only when the message is sent.
+ * Nothing in user text (a contact name like "[[secret:x]]") can ever create, move or hide a slot.
  */
-export type MailSecrets = Record<string, string>;
+export type SecretName = "revealUrl" | "password" | "signInUrl";
+export type MailSecrets = Partial<Record<SecretName, string>>;
 
-export const secretMarker = (name: string) => `[[secret:${name}]]`;
-const MARKER = /\[\[secret:([a-zA-Z]+)\]\]/g;
+export type SecretSlot = { readonly secret: SecretName };
+export const secret = (name: SecretName): SecretSlot => ({ secret: name });
+export const isSecretSlot = (value: unknown): value is SecretSlot =>
+  typeof value === "object" && value !== null && "secret" in value;
 
-export function mergeSecrets(body: string, secrets: MailSecrets, encode: (value: string) => string = (v) => v) {
-  return body.replace(MARKER, (_match, name: string) => {
+/** A message body: its text without secrets, and where each secret goes (offsets in code points). */
+export type MailBody = { content: string; slots: { at: number; name: SecretName }[] };
+/** How slots are stored with a message (Mail.secretSlots). */
+export type StoredSlots = { text: MailBody["slots"]; html: MailBody["slots"] };
+
+/** Joins text and slots into a body. */
+export function mailBody(parts: readonly (string | SecretSlot)[]): MailBody {
+  let content = "";
+  let length = 0;
+  const slots: MailBody["slots"] = [];
+  for (const part of parts) {
+    if (isSecretSlot(part)) {
+      slots.push({ at: length, name: part.secret });
+    } else {
+      content += part;
+      length += [...part].length;
+    }
+  }
+  return { content, slots };
+}
+
+/** The body with each slot filled by `fill` (slots are independent of the text, so order is by position). */
+function fillSlots(body: MailBody, fill: (name: SecretName) => string): string {
+  const characters = [...body.content];
+  let result = "";
+  let from = 0;
+  for (const slot of [...body.slots].sort((a, b) => a.at - b.at)) {
+    result += characters.slice(from, slot.at).join("") + fill(slot.name);
+    from = slot.at;
+  }
+  return result + characters.slice(from).join("");
+}
+
+export function mergeSecrets(body: MailBody, secrets: MailSecrets, encode: (value: string) => string = (v) => v) {
+  return fillSlots(body, (name) => {
     const value = secrets[name];
     if (value === undefined) throw new Error(`mail secret "${name}" is missing`);
     return encode(value);
@@ -16,8 +54,14 @@ export function mergeSecrets(body: string, secrets: MailSecrets, encode: (value:
 }
 
 /** How a stored message reads to staff: the secret stays hidden. */
-export function maskSecrets(body: string) {
-  return body.replace(MARKER, (_match, name: string) => `‹${name} — sent to the recipient only›`);
+export function maskSecrets(body: MailBody) {
+  return fillSlots(body, (name) => `‹${name} — sent to the recipient only›`);
+}
+
+/** The bodies of a stored message. */
+export function storedBodies(mail: { text: string; html: string; secretSlots: unknown }) {
+  const slots = (mail.secretSlots ?? { text: [], html: [] }) as StoredSlots;
+  return { text: { content: mail.text, slots: slots.text }, html: { content: mail.html, slots: slots.html } };
 }
 
 export function escapeHtml(value: string) {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { escapeHtml, maskSecrets, mergeSecrets } from "./secrets";
-import { credentialsMail } from "./templates";
+import { credentialsMail, trunkStatusMail } from "./templates";
 
 const args = {
   provider: { providerName: "Celito", supportEmail: "support@celito.example", supportPhone: "+1 919 555 0100" },
@@ -20,16 +20,21 @@ const args = {
 };
 
 describe("the credentials email", () => {
-  it("carries the reveal link only as a secret marker in link mode", () => {
+  it("carries the reveal link only as a slot in link mode, never in its stored text", () => {
     const mail = credentialsMail({ ...args, delivery: "link", reason: "new" });
-    expect(mail.text).toContain("[[secret:revealUrl]]");
-    expect(mail.text).not.toContain("[[secret:password]]");
-    expect(mail.text).toContain("SIP server: Sip1.CelitoVoice.example");
-    expect(mail.html).toContain(">Sip1.CelitoVoice.example</code>");
-    expect(maskSecrets(mail.text)).not.toContain("[[secret:");
+    expect(mail.text.slots.map((slot) => slot.name)).toEqual(["revealUrl"]);
+    expect(mail.html.slots.map((slot) => slot.name)).toEqual(["revealUrl"]);
+    expect(mail.text.content).toContain("SIP server: Sip1.CelitoVoice.example");
+    expect(mail.html.content).toContain(">Sip1.CelitoVoice.example</code>");
+    expect(maskSecrets(mail.text)).toContain(
+      "Show my SIP password (one time):\n‹revealUrl — sent to the recipient only›",
+    );
+    expect(mergeSecrets(mail.text, { revealUrl: "https://portal.example/reveal/abc" })).toContain(
+      "Show my SIP password (one time):\nhttps://portal.example/reveal/abc",
+    );
   });
 
-  it("carries the password as a secret marker in inline mode", () => {
+  it("carries the password as a slot in inline mode, escaped in HTML", () => {
     const mail = credentialsMail({ ...args, delivery: "inline", reason: "reset" });
     expect(mail.subject).toBe("Your SIP password was reset (acmephon123456)");
     expect(mergeSecrets(mail.text, { password: "pw<&>" })).toContain("SIP password: pw<&>");
@@ -37,6 +42,48 @@ describe("the credentials email", () => {
   });
 
   it("refuses to send a message whose secret is missing", () => {
-    expect(() => mergeSecrets("[[secret:revealUrl]]", {})).toThrow(/missing/);
+    const mail = credentialsMail({ ...args, delivery: "link", reason: "new" });
+    expect(() => mergeSecrets(mail.text, {})).toThrow(/revealUrl/);
+  });
+});
+
+describe("user text in an email", () => {
+  // biome-ignore lint/suspicious/noTemplateCurlyInString: template syntax is the hostile input under test.
+  const hostile = "[[secret:password]] [[secret:x]] {{name}} ${name} ‹revealUrl›";
+
+  it("is text: it makes no slot, and merging and masking leave it exactly as typed", () => {
+    const mail = credentialsMail({
+      ...args,
+      provider: { ...args.provider, providerName: hostile, supportPhone: hostile },
+      contactName: hostile,
+      delivery: "inline",
+      reason: "new",
+    });
+    expect(mail.text.slots.map((slot) => slot.name)).toEqual(["password"]);
+    const sent = mergeSecrets(mail.text, { password: "S3cret" });
+    expect(sent).toContain(`Hello ${hostile}, your ${hostile} SIP trunk is set up.`);
+    expect(sent.split("S3cret")).toHaveLength(2);
+    expect(maskSecrets(mail.text)).toContain(`Hello ${hostile}`);
+    expect(mergeSecrets(mail.html, { password: "S3cret" }, escapeHtml)).toContain(`Hello ${escapeHtml(hostile)}`);
+  });
+
+  it("keeps slots where the template put them, whatever comes before (astral characters included)", () => {
+    const mail = credentialsMail({
+      ...args,
+      provider: { ...args.provider, providerName: "🎉 Celito" },
+      contactName: "Zoë 👩‍💻",
+      delivery: "inline",
+      reason: "new",
+    });
+    expect(mergeSecrets(mail.text, { password: "S3cret" })).toContain("\nSIP password: S3cret\n");
+    expect(mergeSecrets(mail.html, { password: "S3cret" }, escapeHtml)).toMatch(/padding:2px 6px">S3cret<\/code>/);
+    const status = trunkStatusMail({
+      provider: args.provider,
+      username: "acme",
+      contactName: "Zoë",
+      status: "DISABLED",
+      reason: hostile,
+    });
+    expect(mergeSecrets(status.text, {})).toContain(`Reason: ${hostile}`);
   });
 });

@@ -1,6 +1,6 @@
 import type { CallerIdPolicy, DialPermission } from "../generated/prisma/enums";
 import { describeCallerId, describeCallLimit, describeDialPermission } from "../trunks/describe";
-import { escapeHtml, secretMarker } from "./secrets";
+import { escapeHtml, isSecretSlot, type MailBody, mailBody, type SecretSlot, secret } from "./secrets";
 
 export type Provider = { providerName: string; supportEmail: string; supportPhone: string };
 export type TrunkSummary = {
@@ -13,57 +13,74 @@ export type TrunkSummary = {
   forcedCallerId: string | null;
   dids: string[];
 };
-export type RenderedMail = { subject: string; text: string; html: string };
+/** Bodies keep their secrets as slots (lib/mail/secrets.ts): user text in them is only ever text. */
+export type RenderedMail = { subject: string; text: MailBody; html: MailBody };
+
+/** Text, or the place of a secret. */
+type Value = string | SecretSlot;
+type Part = string | SecretSlot;
 
 /** A message built from paragraphs and labelled values, rendered once as plain text and once as HTML. */
 type Block =
   | { p: string }
   | { heading: string }
-  | { values: [string, string, { mono?: boolean }?][] }
+  | { values: [string, Value, { mono?: boolean }?][] }
   | { steps: string[] }
   | { warning: string }
-  | { link: { label: string; url: string } };
+  | { link: { label: string; url: Value } };
+
+const html = (value: Value): Part => (isSecretSlot(value) ? value : escapeHtml(value));
+
+function textOf(block: Block): Part[] {
+  if ("p" in block) return [block.p];
+  if ("heading" in block) return [`${block.heading}\n${"-".repeat(block.heading.length)}`];
+  if ("values" in block) return block.values.flatMap(([label, value], i) => [i ? "\n" : "", `${label}: `, value]);
+  if ("steps" in block) return [block.steps.map((step, i) => `${i + 1}. ${step}`).join("\n")];
+  if ("warning" in block) return [`IMPORTANT: ${block.warning}`];
+  return [`${block.link.label}:\n`, block.link.url];
+}
+
+function htmlOf(block: Block): Part[] {
+  if ("p" in block) return [`<p>${escapeHtml(block.p)}</p>`];
+  if ("heading" in block) return [`<h2 style="font-size:18px">${escapeHtml(block.heading)}</h2>`];
+  if ("values" in block) {
+    return [
+      "<table>",
+      ...block.values.flatMap(([label, value, options]) => [
+        `<tr><th align="left" style="padding:4px 12px 4px 0">${escapeHtml(label)}</th><td>`,
+        ...(options?.mono
+          ? [
+              '<code style="font-family:Consolas,Menlo,monospace;background:#f1f5f9;padding:2px 6px">',
+              html(value),
+              "</code>",
+            ]
+          : [html(value)]),
+        "</td></tr>",
+      ]),
+      "</table>",
+    ];
+  }
+  if ("steps" in block) return [`<ol>${block.steps.map((step) => `<li>${escapeHtml(step)}</li>`).join("")}</ol>`];
+  if ("warning" in block) {
+    return [
+      `<p style="background:#fffbeb;border:1px solid #fcd34d;padding:8px"><strong>Important:</strong> ${escapeHtml(block.warning)}</p>`,
+    ];
+  }
+  return ['<p><a href="', html(block.link.url), `">${escapeHtml(block.link.label)}</a></p>`];
+}
 
 function render(subject: string, provider: Provider, blocks: Block[]): RenderedMail {
   const footer: Block = {
     p: `Questions? Contact ${provider.providerName} support at ${provider.supportEmail} or ${provider.supportPhone}.`,
   };
   const all = [...blocks, footer];
-  const text = all
-    .map((block) => {
-      if ("p" in block) return block.p;
-      if ("heading" in block) return `${block.heading}\n${"-".repeat(block.heading.length)}`;
-      if ("values" in block) return block.values.map(([label, value]) => `${label}: ${value}`).join("\n");
-      if ("steps" in block) return block.steps.map((step, i) => `${i + 1}. ${step}`).join("\n");
-      if ("warning" in block) return `IMPORTANT: ${block.warning}`;
-      return `${block.link.label}:\n${block.link.url}`;
-    })
-    .join("\n\n");
-  const html = `<!doctype html><html><body style="font-family:Arial,sans-serif;line-height:1.5;color:#0f172a;max-width:640px">${all
-    .map((block) => {
-      if ("p" in block) return `<p>${escapeHtml(block.p)}</p>`;
-      if ("heading" in block) return `<h2 style="font-size:18px">${escapeHtml(block.heading)}</h2>`;
-      if ("values" in block) {
-        const rows = block.values
-          .map(
-            ([label, value, options]) =>
-              `<tr><th align="left" style="padding:4px 12px 4px 0">${escapeHtml(label)}</th><td>${
-                options?.mono
-                  ? `<code style="font-family:Consolas,Menlo,monospace;background:#f1f5f9;padding:2px 6px">${escapeHtml(value)}</code>`
-                  : escapeHtml(value)
-              }</td></tr>`,
-          )
-          .join("");
-        return `<table>${rows}</table>`;
-      }
-      if ("steps" in block) return `<ol>${block.steps.map((step) => `<li>${escapeHtml(step)}</li>`).join("")}</ol>`;
-      if ("warning" in block) {
-        return `<p style="background:#fffbeb;border:1px solid #fcd34d;padding:8px"><strong>Important:</strong> ${escapeHtml(block.warning)}</p>`;
-      }
-      return `<p><a href="${escapeHtml(block.link.url)}">${escapeHtml(block.link.label)}</a></p>`;
-    })
-    .join("")}</body></html>`;
-  return { subject, text, html };
+  const text = all.flatMap((block, i) => [i ? "\n\n" : "", ...textOf(block)]);
+  const body = [
+    '<!doctype html><html><body style="font-family:Arial,sans-serif;line-height:1.5;color:#0f172a;max-width:640px">',
+    ...all.flatMap(htmlOf),
+    "</body></html>",
+  ];
+  return { subject, text: mailBody(text), html: mailBody(body) };
 }
 
 export const CASE_WARNING =
@@ -78,13 +95,13 @@ function trunkValues(trunk: TrunkSummary, password: "link" | "inline"): Block[] 
           (host, i) =>
             [trunk.hostnames.length > 1 ? `SIP server ${i + 1}` : "SIP server", host, { mono: true }] as [
               string,
-              string,
+              Value,
               { mono: boolean },
             ],
         ),
         ["SIP username", trunk.username, { mono: true }],
         ...(password === "inline"
-          ? [["SIP password", secretMarker("password"), { mono: true }] as [string, string, { mono: boolean }]]
+          ? [["SIP password", secret("password"), { mono: true }] as [string, Value, { mono: boolean }]]
           : []),
       ],
     },
@@ -139,7 +156,7 @@ export function credentialsMail(args: {
           {
             p: `For your security the password is not in this email. Open the link below to see it once; it works a single time and expires in ${args.linkExpiresHours} hours. You can also see it any time by signing in at ${args.portalUrl}/portal.`,
           },
-          { link: { label: "Show my SIP password (one time)", url: secretMarker("revealUrl") } },
+          { link: { label: "Show my SIP password (one time)", url: secret("revealUrl") } },
         ]
       : [];
   return render(subject, provider, [
@@ -245,7 +262,7 @@ export function demoConvertedMail(args: {
 export function signInMail(args: { provider: Provider; expiresMinutes: number }): RenderedMail {
   return render(`Sign in to ${args.provider.providerName}`, args.provider, [
     { p: `Use the link below to sign in. It works once and expires in ${args.expiresMinutes} minutes.` },
-    { link: { label: "Sign in", url: secretMarker("signInUrl") } },
+    { link: { label: "Sign in", url: secret("signInUrl") } },
     { p: "If you did not ask to sign in, you can ignore this email." },
   ]);
 }

@@ -6,7 +6,7 @@ import type { Db, Tx } from "../db";
 import { ConflictError, NotFoundError } from "../errors";
 import { getProviderSettings } from "../settings";
 import { revealPassword } from "../trunks";
-import { id } from "../validation";
+import { id, isId } from "../validation";
 
 /** A customer's reveal needs a sign-in this recent, so an unattended session cannot leak the password. */
 export const REVEAL_RECENT_SIGN_IN_MS = 15 * 60 * 1000;
@@ -33,12 +33,13 @@ export async function listOwnTrunks(db: Db, actor: Actor) {
  * one (404).
  */
 export async function getOwnTrunk(db: Db, actor: Actor, trunkId: string) {
-  const trunk = actor.customerId
-    ? await db.trunk.findFirst({
-        where: { id: trunkId, customerId: actor.customerId, status: { not: "DELETED" } },
-        include: ownTrunkInclude,
-      })
-    : null;
+  const trunk =
+    actor.customerId && isId(trunkId)
+      ? await db.trunk.findFirst({
+          where: { id: trunkId, customerId: actor.customerId, status: { not: "DELETED" } },
+          include: ownTrunkInclude,
+        })
+      : null;
   if (!trunk) throw new NotFoundError("Trunk");
   return trunk;
 }

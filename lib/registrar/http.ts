@@ -1,4 +1,5 @@
 import { createHmac, timingSafeEqual } from "node:crypto";
+import { RegistrarValidationError, validateSubscriber } from "./subscriber";
 import type { Registrar, RegistrarSnapshot, Registration, Subscriber } from "./types";
 
 /**
@@ -31,6 +32,9 @@ export function verifySignature(
   const given = Buffer.from(header ?? "");
   return expected.length === given.length && timingSafeEqual(expected, given);
 }
+
+/** Answers that refuse a subscriber's data (others, 401 or 404 included, are configuration or outages: retried). */
+const REFUSED_DATA = [400, 409, 422];
 
 export class RegistrarHttpError extends Error {
   constructor(
@@ -98,8 +102,17 @@ export function createHttpRegistrar(options: HttpRegistrarOptions): Registrar {
 
   const subscriberPath = (username: string) => `subscribers/${encodeURIComponent(username)}`;
   return {
-    async put(subscriber: Subscriber) {
-      await request("PUT", subscriberPath(subscriber.username), subscriber);
+    async put(input: Subscriber) {
+      const subscriber = validateSubscriber(input);
+      try {
+        await request("PUT", subscriberPath(subscriber.username), subscriber);
+      } catch (error) {
+        // The receiver refuses the subscriber as sent: retrying the same data cannot help.
+        if (error instanceof RegistrarHttpError && REFUSED_DATA.includes(error.status ?? 0)) {
+          throw new RegistrarValidationError(error.message);
+        }
+        throw error;
+      }
     },
     async remove(username: string) {
       await request("DELETE", subscriberPath(username));

@@ -1,11 +1,11 @@
 import pg from "pg";
+import { RegistrarValidationError, validateSubscriber } from "./subscriber";
 import type {
   CallerIdPolicy,
   DialPermission,
   Registrar,
   RegistrarSnapshot,
   Registration,
-  Subscriber,
   SubscriberAttributes,
 } from "./types";
 
@@ -15,8 +15,8 @@ import type {
  * - `subscriber`: one row per (username, realm) with password = '' and the digest hashes ha1 / ha1b.
  * - `usr_preferences`: the trunk attributes, type 0 rows, uuid = username = the SIP username, domain = realm,
  *   written once per realm. Attribute names (the contract with kamailio.cfg): call_limit, dial_permission,
- *   allowed_prefixes (comma list), cid_policy, forced_cid, forced_cid_name, did (one row per DID). Rows whose value
- *   would be null / empty are omitted.
+ *   allowed_country (one row per country), cid_policy, forced_cid, forced_cid_name, did (one row per DID). Rows
+ *   whose value would be null / empty are omitted.
  * - `location`: written by Kamailio (usrloc db_mode 1); read here for live registrations.
  * - `location_attrs`: per-contact attributes written by Kamailio with each `location` row (same ruid); kamailio.cfg
  *   records `requested_host`, the server name as the PBX spelled it.
@@ -33,23 +33,6 @@ import type {
 /** Lock namespace for pg_advisory_xact_lock(int, int), so our per-username locks do not collide with other users. */
 const LOCK_NAMESPACE = 0x4b414d; // "KAM"
 
-const USERNAME_RE = /^[A-Za-z0-9._~+-]{1,64}$/;
-const REALM_RE = /^[A-Za-z0-9.-]{1,64}$/;
-const HASH_RE = /^[0-9a-f]{32}(?:[0-9a-f]{32})?$/; // MD5 (32) or SHA-256 (64) hex
-const E164_RE = /^\+[1-9][0-9]{6,14}$/;
-const PREFIX_RE = /^[1-9][0-9]{0,5}$/;
-const DIAL_PERMISSIONS: readonly DialPermission[] = ["US_ONLY", "US_CANADA", "COUNTRIES", "INTERNATIONAL"];
-const CID_POLICIES: readonly CallerIdPolicy[] = ["FORCED", "OWN_DIDS"];
-/** usr_preferences.value is VARCHAR(128). */
-const MAX_VALUE_LENGTH = 128;
-
-export class RegistrarValidationError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = "RegistrarValidationError";
-  }
-}
-
 type AttributeRow = { attribute: string; value: string };
 
 /** The usr_preferences rows for one set of attributes (same rows for every realm). */
@@ -59,73 +42,25 @@ export function attributeRows(attributes: SubscriberAttributes): AttributeRow[] 
     { attribute: "dial_permission", value: attributes.dialPermission },
     { attribute: "cid_policy", value: attributes.callerIdPolicy },
   ];
-  if (attributes.allowedPrefixes.length > 0) {
-    rows.push({ attribute: "allowed_prefixes", value: attributes.allowedPrefixes.join(",") });
-  }
+  for (const country of attributes.allowedCountries) rows.push({ attribute: "allowed_country", value: country });
   if (attributes.forcedCallerId) rows.push({ attribute: "forced_cid", value: attributes.forcedCallerId });
   if (attributes.forcedCallerIdName) rows.push({ attribute: "forced_cid_name", value: attributes.forcedCallerIdName });
   for (const did of attributes.dids) rows.push({ attribute: "did", value: did });
   return rows;
 }
 
-/** Validates before anything is written: a bad value would otherwise silently change call routing. */
-function validate(subscriber: Subscriber): Subscriber {
-  const fail = (message: string): never => {
-    throw new RegistrarValidationError(`subscriber ${JSON.stringify(subscriber.username)}: ${message}`);
-  };
-  if (!USERNAME_RE.test(subscriber.username)) fail("username must be 1-64 characters of [A-Za-z0-9._~+-]");
-
-  const realms = new Set<string>();
-  const credentials = subscriber.credentials.map((c) => {
-    if (!REALM_RE.test(c.realm)) fail(`invalid realm ${JSON.stringify(c.realm)}`);
-    if (realms.has(c.realm)) fail(`realm ${c.realm} listed twice`);
-    realms.add(c.realm);
-    const ha1 = c.ha1.toLowerCase();
-    const ha1b = c.ha1b.toLowerCase();
-    if (!HASH_RE.test(ha1) || !HASH_RE.test(ha1b)) fail(`ha1/ha1b for realm ${c.realm} must be hex digests`);
-    return { realm: c.realm, ha1, ha1b };
-  });
-
-  const a = subscriber.attributes;
-  if (!Number.isInteger(a.callLimit) || a.callLimit < 1 || a.callLimit > 1000) fail("callLimit must be 1..1000");
-  if (!DIAL_PERMISSIONS.includes(a.dialPermission)) fail(`unknown dialPermission ${String(a.dialPermission)}`);
-  if (!CID_POLICIES.includes(a.callerIdPolicy)) fail(`unknown callerIdPolicy ${String(a.callerIdPolicy)}`);
-  const allowedPrefixes = [...new Set(a.allowedPrefixes)];
-  for (const p of allowedPrefixes) if (!PREFIX_RE.test(p)) fail(`invalid country code ${JSON.stringify(p)}`);
-  if (allowedPrefixes.join(",").length > MAX_VALUE_LENGTH) fail("allowedPrefixes too long");
-  const forcedCallerId = a.forcedCallerId || null;
-  if (forcedCallerId !== null && !E164_RE.test(forcedCallerId)) fail("forcedCallerId must be E.164 (+CC…)");
-  if (a.callerIdPolicy === "FORCED" && forcedCallerId === null) fail("callerIdPolicy FORCED needs forcedCallerId");
-  const forcedCallerIdName = a.forcedCallerIdName || null;
-  if (forcedCallerIdName !== null) {
-    // Becomes a SIP display name: no control characters (header injection), and it must fit the column.
-    // biome-ignore lint/suspicious/noControlCharactersInRegex: rejecting control characters is the point.
-    if (/[\u0000-\u001f\u007f]/.test(forcedCallerIdName)) fail("forcedCallerIdName contains control characters");
-    if (forcedCallerIdName.length > MAX_VALUE_LENGTH) fail("forcedCallerIdName too long");
-  }
-  const dids = [...new Set(a.dids)];
-  for (const d of dids) if (!E164_RE.test(d)) fail(`DID ${JSON.stringify(d)} must be E.164 (+CC…)`);
-
-  return {
-    username: subscriber.username,
-    enabled: subscriber.enabled,
-    credentials,
-    attributes: { ...a, allowedPrefixes, forcedCallerId, forcedCallerIdName, dids },
-  };
-}
-
 /** Parses stored attribute rows back; values outside the contract are passed through so a comparison shows them. */
 function parseAttributes(rows: AttributeRow[]): SubscriberAttributes {
   const first = (name: string) => rows.find((r) => r.attribute === name)?.value ?? null;
-  const prefixes = first("allowed_prefixes");
+  const all = (name: string) => rows.filter((r) => r.attribute === name).map((r) => r.value);
   return {
     callLimit: Number.parseInt(first("call_limit") ?? "0", 10) || 0,
     dialPermission: (first("dial_permission") ?? "") as DialPermission,
-    allowedPrefixes: prefixes ? prefixes.split(",").filter((p) => p !== "") : [],
+    allowedCountries: all("allowed_country").sort(),
     callerIdPolicy: (first("cid_policy") ?? "") as CallerIdPolicy,
     forcedCallerId: first("forced_cid"),
     forcedCallerIdName: first("forced_cid_name"),
-    dids: rows.filter((r) => r.attribute === "did").map((r) => r.value),
+    dids: all("did"),
   };
 }
 
@@ -155,6 +90,14 @@ async function inTransaction<T>(pool: pg.Pool, username: string, work: (c: pg.Po
   }
   client.release();
   return result;
+}
+
+/** PostgreSQL refusing the data itself (class 22, data exception; 23, integrity violation): no retry can help. */
+function refusedData(error: unknown): never {
+  if (error instanceof pg.DatabaseError && /^2[23]/.test(error.code ?? "")) {
+    throw new RegistrarValidationError(`the registrar database refused the data: ${error.message}`);
+  }
+  throw error;
 }
 
 async function deleteEverything(client: pg.PoolClient, username: string): Promise<void> {
@@ -195,7 +138,7 @@ export function createKamailioSqlRegistrar(databaseUrl: string, options: Kamaili
 
   return {
     async put(input) {
-      const subscriber = validate(input);
+      const subscriber = validateSubscriber(input);
       const { username } = subscriber;
       await inTransaction(pool, username, async (client) => {
         if (!subscriber.enabled) {
@@ -260,7 +203,7 @@ export function createKamailioSqlRegistrar(databaseUrl: string, options: Kamaili
                AND k.domain = d.domain AND k.attribute = d.attribute AND k.value = d.value)`,
           [username, domains, names, values],
         );
-      });
+      }).catch(refusedData);
     },
 
     async remove(username) {

@@ -18,13 +18,14 @@ export type Finding = {
     | "should-be-absent"
     | "unknown";
   detail: string;
-  action: "repaired" | "removed" | "reported";
+  /** "not repaired": the sync that should have repaired it failed or needs attention (see the trunk). */
+  action: "repaired" | "not repaired" | "removed" | "reported";
 };
 
 const normalise = (attributes: SubscriberAttributes) =>
   JSON.stringify({
     ...attributes,
-    allowedPrefixes: [...attributes.allowedPrefixes].sort(),
+    allowedCountries: [...attributes.allowedCountries].sort(),
     dids: [...attributes.dids].sort(),
     forcedCallerId: attributes.forcedCallerId ?? null,
     forcedCallerIdName: attributes.forcedCallerIdName ?? null,
@@ -121,8 +122,9 @@ export async function reconcile(db: Db, registrar: Registrar, { removeUnknown = 
     byUsername.delete(trunk.username);
     if (problems.length === 0) continue;
     if (stale.length > 0) await rehashTrunk(db, trunk.id);
-    await syncTrunk(db, registrar, trunk.id, 0);
-    findings.push(...problems.map((problem) => ({ ...problem, action: "repaired" as const })));
+    const { outcome } = await syncTrunk(db, registrar, trunk.id);
+    const action = outcome === "synced" || outcome === "gone" ? ("repaired" as const) : ("not repaired" as const);
+    findings.push(...problems.map((problem) => ({ ...problem, action })));
   }
   for (const [username, unknownRows] of byUsername) {
     if (removeUnknown) await registrar.remove(username);
@@ -154,7 +156,9 @@ export async function runReconciliation(
       data: {
         finishedAt: new Date(),
         checked,
-        repaired: new Set(findings.filter((f) => f.action !== "reported").map((f) => f.username)).size,
+        repaired: new Set(
+          findings.filter((f) => f.action === "repaired" || f.action === "removed").map((f) => f.username),
+        ).size,
         findings: findings as unknown as Prisma.InputJsonArray,
       },
     });

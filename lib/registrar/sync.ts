@@ -1,6 +1,7 @@
 import type { Db, Tx } from "../db";
-import { nextRetryAt } from "../jobs/queue";
-import { callingCodesFor } from "../trunks/countries";
+import { retryLater } from "../jobs/queue";
+import { SYNC_TRUNK_TASK, syncJobKey } from "../trunks/provision";
+import { RegistrarValidationError } from "./subscriber";
 import type { Registrar, Subscriber } from "./types";
 
 const syncInclude = { customer: true, dids: true, servers: { include: { server: true } } } as const;
@@ -34,7 +35,7 @@ export function subscriberFor(trunk: TrunkForSync, now = new Date()): Subscriber
     attributes: {
       callLimit: trunk.callLimit,
       dialPermission: trunk.dialPermission,
-      allowedPrefixes: callingCodesFor(trunk.allowedCountries),
+      allowedCountries: trunk.dialPermission === "COUNTRIES" ? [...trunk.allowedCountries].sort() : [],
       callerIdPolicy: trunk.callerIdPolicy,
       forcedCallerId: trunk.forcedCallerId,
       forcedCallerIdName: trunk.forcedCallerIdName,
@@ -46,22 +47,34 @@ export function subscriberFor(trunk: TrunkForSync, now = new Date()): Subscriber
 /** A sync holds its transaction while it writes to the registrar: long enough for the HTTP adapter's retries. */
 const SYNC_TIMEOUT_MS = 60_000;
 
+export type SyncOutcome =
+  | { outcome: "synced" | "gone" }
+  | { outcome: "needs-attention"; error: string }
+  | { outcome: "failed"; error: string; nextAttemptAt: Date };
+
 /**
  * Makes the registrar match the trunk as it is now (not as it was when the job was queued), then records the
- * outcome on the trunk. Throws on failure so the job queue retries it.
+ * outcome on the trunk:
+ * - synced;
+ * - refused for good (the registrar rejects the data: a validation error, a 4xx about the content): NEEDS_ATTENTION
+ *   with the reason, and no retry, since only a change to the trunk can help;
+ * - failed for now (the registrar is unreachable, times out, answers 5xx): FAILED with the error, and the next
+ *   attempt queued with a backoff capped at minutes (lib/jobs/queue.ts); the trunk shows that job's run time.
  *
  * Two sync jobs of one trunk can exist at once (a change made while a sync runs queues another). They take turns
  * (a per-trunk advisory lock) and each reads the trunk only once it has its turn, so an older sync can never write to
- * the registrar after a newer one. A sync marks the trunk SYNCED only if no change came in since it read the trunk
- * (syncVersion); otherwise the job that change queued still has to run.
+ * the registrar after a newer one. An outcome is recorded only if no change came in since the sync read the trunk
+ * (syncVersion); otherwise the job that change queued still has to run, and the trunk stays PENDING for it.
  */
-export async function syncTrunk(db: Db, registrar: Registrar, trunkId: string, attempt: number) {
+export async function syncTrunk(db: Db, registrar: Registrar, trunkId: string): Promise<SyncOutcome> {
+  const seen: { syncVersion?: number; syncAttempts?: number } = {};
   try {
-    await db.$transaction(
-      async (tx) => {
-        await tx.$executeRaw`SELECT pg_advisory_xact_lock(hashtextextended(${`sync-trunk:${trunkId}`}, 0))`;
+    return await db.$transaction(
+      async (tx): Promise<SyncOutcome> => {
+        await tx.$executeRaw`SELECT pg_advisory_xact_lock(hashtextextended(${syncJobKey(trunkId)}, 0))`;
         const trunk = await loadTrunkForSync(tx, trunkId);
-        if (!trunk) return;
+        if (!trunk) return { outcome: "gone" };
+        Object.assign(seen, { syncVersion: trunk.syncVersion, syncAttempts: trunk.syncAttempts });
         if (trunk.status === "DELETED") await registrar.remove(trunk.username);
         else await registrar.put(subscriberFor(trunk));
         await tx.trunk.updateMany({
@@ -74,20 +87,31 @@ export async function syncTrunk(db: Db, registrar: Registrar, trunkId: string, a
             syncNextAttemptAt: null,
           },
         });
+        return { outcome: "synced" };
       },
       { timeout: SYNC_TIMEOUT_MS },
     );
   } catch (error) {
-    const message = error instanceof Error ? error.message : String(error);
-    await db.trunk.update({
-      where: { id: trunkId },
-      data: {
-        syncState: "FAILED",
-        syncError: message.slice(0, 500),
-        syncAttempts: attempt,
-        syncNextAttemptAt: nextRetryAt(attempt),
-      },
+    // Failing before the trunk was read is the portal's own database in trouble: graphile-worker retries the job.
+    if (seen.syncVersion === undefined) throw error;
+    const stillLatest = { id: trunkId, syncVersion: seen.syncVersion };
+    const syncError = (error instanceof Error ? error.message : String(error)).slice(0, 500);
+    const failures = (seen.syncAttempts ?? 0) + 1;
+    if (error instanceof RegistrarValidationError) {
+      await db.trunk.updateMany({
+        where: stillLatest,
+        data: { syncState: "NEEDS_ATTENTION", syncError, syncAttempts: failures, syncNextAttemptAt: null },
+      });
+      return { outcome: "needs-attention", error: syncError };
+    }
+    const nextAttemptAt = await db.$transaction(async (tx) => {
+      const runAt = await retryLater(tx, SYNC_TRUNK_TASK, { trunkId }, syncJobKey(trunkId), failures);
+      await tx.trunk.updateMany({
+        where: stillLatest,
+        data: { syncState: "FAILED", syncError, syncAttempts: failures, syncNextAttemptAt: runAt },
+      });
+      return runAt;
     });
-    throw error;
+    return { outcome: "failed", error: syncError, nextAttemptAt };
   }
 }

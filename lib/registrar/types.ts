@@ -10,7 +10,11 @@ export type CallerIdPolicy = "FORCED" | "OWN_DIDS";
 export type SubscriberAttributes = {
   callLimit: number; // 1..1000
   dialPermission: DialPermission;
-  allowedPrefixes: string[]; // E.164 country calling codes without '+', e.g. ["44","49"]; used for COUNTRIES
+  /**
+   * For COUNTRIES: ISO 3166-1 alpha-2 codes, e.g. ["CA", "GB"]. Exact: "US" is not "CA", though both are +1 (the
+   * registrar tells countries apart with registrar/kamailio/dialplan.cfg, generated from libphonenumber).
+   */
+  allowedCountries: string[];
   callerIdPolicy: CallerIdPolicy;
   forcedCallerId: string | null; // E.164 with '+', e.g. "+19195550100"
   forcedCallerIdName: string | null;

@@ -3,7 +3,7 @@ import { recordAudit } from "../audit/log";
 import { defineCommand } from "../commands";
 import type { Db } from "../db";
 import { ConflictError, NotFoundError } from "../errors";
-import { checkbox, hostname, id, requiredText } from "../validation";
+import { checkbox, hostname, id, realm, requiredText } from "../validation";
 
 export async function listServers(db: Db, { activeOnly = false } = {}) {
   return db.sipServer.findMany({
@@ -23,7 +23,11 @@ export async function defaultSipServer(db: Db) {
 
 const serverFields = {
   hostname,
-  realm: hostname.optional().or(z.literal("").transform(() => undefined)),
+  realm: z
+    .string()
+    .trim()
+    .optional()
+    .transform((value) => value || undefined),
   label: requiredText("a label", 80),
   active: checkbox,
 };
@@ -31,16 +35,29 @@ const serverFields = {
 export const createServer = defineCommand({
   name: "server.create",
   permission: "servers:manage",
-  input: z.object(serverFields),
+  // The realm defaults to the lowercased hostname; it is part of every HA1, so it is fixed per server. Checked with
+  // the registrar's own realm schema, so a server whose trunks the registrar would refuse cannot be added.
+  input: z.object(serverFields).transform((input, ctx) => {
+    const checked = realm.safeParse(input.realm ?? input.hostname.toLowerCase());
+    if (!checked.success) {
+      const [issue] = checked.error.issues;
+      ctx.addIssue({
+        code: "custom",
+        path: ["realm"],
+        message: input.realm
+          ? (issue?.message ?? "Enter a valid realm.")
+          : "This hostname is too long to be the realm: enter a realm of at most 64 characters.",
+      });
+      return z.NEVER;
+    }
+    return { ...input, realm: checked.data };
+  }),
   async run(ctx, input) {
     return ctx.db.$transaction(async (tx) => {
       if (await tx.sipServer.findUnique({ where: { hostname: input.hostname } })) {
         throw new ConflictError("This hostname is already configured.", "hostname");
       }
-      // The realm defaults to the lowercased hostname; it is part of every HA1, so it is fixed per server.
-      const server = await tx.sipServer.create({
-        data: { ...input, realm: input.realm ?? input.hostname.toLowerCase() },
-      });
+      const server = await tx.sipServer.create({ data: input });
       await recordAudit(tx, ctx, {
         action: "server.create",
         targetType: "server",

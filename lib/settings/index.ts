@@ -2,7 +2,7 @@ import { z } from "zod";
 import { recordAudit } from "../audit/log";
 import { defineCommand } from "../commands";
 import type { Db, Tx } from "../db";
-import { callLimit, dialPermission, email, optionalText, phoneNumber, requiredText } from "../validation";
+import { callerIdName, callLimit, countryList, dialPermission, email, phoneNumber, requiredText } from "../validation";
 
 export const DEFAULT_SETTINGS = {
   providerName: "Trunk Portal",
@@ -28,26 +28,43 @@ export async function getProviderSettings(db: Db | Tx) {
 export const updateProviderSettings = defineCommand({
   name: "settings.update",
   permission: "settings:manage",
-  input: z.object({
-    providerName: requiredText("the provider name", 100),
-    supportEmail: email,
-    supportPhone: requiredText("a support phone number", 40),
-    forcedCallerId: phoneNumber,
-    forcedCallerIdName: optionalText(40),
-    demoCallLimit: callLimit,
-    demoDialPermission: dialPermission,
-    demoDurationDays: z.coerce
-      .number({ error: "Enter a number of days." })
-      .int("Enter a whole number of days.")
-      .min(1, "A demo lasts at least 1 day.")
-      .max(365, "A demo lasts at most 365 days."),
-    demoReminderDays: z.coerce
-      .number({ error: "Enter a number of days." })
-      .int("Enter a whole number of days.")
-      .min(1, "Send the reminder at least 1 day before the demo ends.")
-      .max(30, "Send the reminder at most 30 days before the demo ends."),
-    passwordDelivery: z.enum(["LINK", "INLINE"], { error: "Choose how passwords are delivered." }),
-  }),
+  // Validated like every other input: what is saved here becomes every new demo trunk's settings.
+  input: z
+    .object({
+      providerName: requiredText("the provider name", 100),
+      supportEmail: email,
+      supportPhone: requiredText("a support phone number", 40),
+      forcedCallerId: phoneNumber,
+      forcedCallerIdName: callerIdName,
+      demoCallLimit: callLimit,
+      demoDialPermission: dialPermission,
+      demoAllowedCountries: countryList,
+      demoDurationDays: z.coerce
+        .number({ error: "Enter a number of days." })
+        .int("Enter a whole number of days.")
+        .min(1, "A demo lasts at least 1 day.")
+        .max(365, "A demo lasts at most 365 days."),
+      demoReminderDays: z.coerce
+        .number({ error: "Enter a number of days." })
+        .int("Enter a whole number of days.")
+        .min(1, "Send the reminder at least 1 day before the demo ends.")
+        .max(30, "Send the reminder at most 30 days before the demo ends."),
+      passwordDelivery: z.enum(["LINK", "INLINE"], { error: "Choose how passwords are delivered." }),
+    })
+    .superRefine((value, ctx) => {
+      if (value.demoDialPermission === "COUNTRIES" && value.demoAllowedCountries.length === 0) {
+        ctx.addIssue({
+          code: "custom",
+          path: ["demoAllowedCountries"],
+          message: "List the countries demos may call, e.g. US, CA.",
+        });
+      }
+    })
+    // Countries mean nothing for the other permissions: do not keep a list that looks in force.
+    .transform((value) => ({
+      ...value,
+      demoAllowedCountries: value.demoDialPermission === "COUNTRIES" ? value.demoAllowedCountries : [],
+    })),
   async run(ctx, input) {
     return ctx.db.$transaction(async (tx) => {
       const before = await getProviderSettings(tx);

@@ -1,4 +1,5 @@
 import type { CallerIdPolicy, DialPermission } from "../generated/prisma/enums";
+import { describeCountry } from "./countries";
 
 /** Trunk settings in plain words, for staff pages, the customer portal and emails alike. */
 export const DIAL_PERMISSION_LABELS: Record<DialPermission, string> = {
@@ -20,7 +21,7 @@ export function describeDialPermission(permission: DialPermission, countries: re
     case "US_CANADA":
       return "Calls to US and Canadian numbers. Emergency calls (911) are always allowed.";
     case "COUNTRIES":
-      return `Calls to these countries only: ${countries.join(", ") || "none"}. Emergency calls (911) are always allowed.`;
+      return `Calls to these countries only: ${countries.map(describeCountry).join(", ") || "none"}. Emergency calls (911) are always allowed.`;
     case "INTERNATIONAL":
       return "Calls to any country. Emergency calls (911) are always allowed.";
   }

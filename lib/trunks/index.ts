@@ -5,7 +5,7 @@ import { supersedeRevealLinks } from "../credentials/reveal-links";
 import { demoStatus } from "../customers/demo";
 import { type Db, type Tx, transaction } from "../db";
 import { ConflictError, NotFoundError } from "../errors";
-import { id, optionalText } from "../validation";
+import { id, isId, optionalText } from "../validation";
 import { queueCredentialsMail, queueTrunkStatusMail } from "./notify";
 import { decryptTrunkPassword } from "./password";
 import {
@@ -25,6 +25,7 @@ const trunkInclude = {
 } as const;
 
 export async function getTrunk(db: Db | Tx, trunkId: string) {
+  if (!isId(trunkId)) throw new NotFoundError("Trunk");
   const trunk = await db.trunk.findUnique({ where: { id: trunkId }, include: trunkInclude });
   if (!trunk) throw new NotFoundError("Trunk");
   return trunk;

@@ -14,6 +14,7 @@ import { queueCredentialsMailFor } from "./notify";
 import type { TrunkPolicy, TrunkSettings } from "./schema";
 
 export const SYNC_TRUNK_TASK = "registrar.sync-trunk";
+export const syncJobKey = (trunkId: string) => `sync-trunk:${trunkId}`;
 
 /**
  * Asks the worker to make the registrar match this trunk; pending requests for the same trunk coalesce. The version
@@ -49,7 +50,7 @@ export async function requestCustomerTrunksSync(tx: Tx, customerId: string) {
 
 /** The sync job alone, for a trunk whose row already says PENDING (a new trunk). */
 async function queueTrunkSync(tx: Tx, trunkId: string) {
-  await enqueueJob(tx, SYNC_TRUNK_TASK, { trunkId }, { jobKey: `sync-trunk:${trunkId}` });
+  await enqueueJob(tx, SYNC_TRUNK_TASK, { trunkId }, { jobKey: syncJobKey(trunkId) });
 }
 
 /** Servers the trunk will use, checked to exist and be active. */

@@ -1,13 +1,13 @@
 import { z } from "zod";
 import {
+  callerIdName,
   callerIdPolicy,
   callLimit,
   countryList,
   dialPermission,
   id,
-  optionalText,
+  optionalPhoneNumber,
   phoneNumberList,
-  toE164,
 } from "../validation";
 
 const serverIds = z
@@ -15,28 +15,14 @@ const serverIds = z
   .transform((value) => (Array.isArray(value) ? value : [value]))
   .pipe(z.array(id).min(1, "Choose at least one SIP server."));
 
-const optionalPhone = z
-  .string()
-  .trim()
-  .optional()
-  .transform((value, ctx) => {
-    if (!value) return null;
-    const e164 = toE164(value);
-    if (!e164) {
-      ctx.addIssue({ code: "custom", message: "Enter a phone number in international format, e.g. +19193333333." });
-      return z.NEVER;
-    }
-    return e164;
-  });
-
 /** A trunk's calling policy: limits, dial plan and caller ID. Converting a demo sets these on its trunks. */
 const trunkPolicyFields = {
   callLimit,
   dialPermission,
   allowedCountries: countryList,
   callerIdPolicy,
-  forcedCallerId: optionalPhone,
-  forcedCallerIdName: optionalText(40),
+  forcedCallerId: optionalPhoneNumber,
+  forcedCallerIdName: callerIdName,
 };
 
 function requireCountries(value: { dialPermission: string; allowedCountries: string[] }, ctx: z.RefinementCtx) {

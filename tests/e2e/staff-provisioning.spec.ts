@@ -5,6 +5,7 @@ import { addStaffMember, type Credentials, signIn } from "./fixtures";
 test.describe.configure({ mode: "serial" });
 
 let sales: Credentials;
+let trunkUrl: string;
 
 test("an admin creates a sales user", async ({ browser }) => {
   sales = await addStaffMember(browser, "SALES");
@@ -27,6 +28,7 @@ test("the sales user creates a demo account and sees the trunk's exact credentia
   await form.getByLabel("Contact email").fill("wile@acme-rockets.example");
   await form.getByRole("button", { name: "Create demo account" }).click();
   await expect(page).toHaveURL(/\/staff\/trunks\//);
+  trunkUrl = page.url();
 
   const username = await page.getByTestId("sip-username").textContent();
   expect(username).toMatch(/^acmerock\d{6}$/);
@@ -47,6 +49,22 @@ test("the sales user creates a demo account and sees the trunk's exact credentia
   await page.screenshot({ path: "tests/artifacts/trunk-page.png", fullPage: true });
   await page.setViewportSize({ width: 390, height: 844 });
   await page.screenshot({ path: "tests/artifacts/trunk-page-phone.png", fullPage: true });
+});
+
+test("bad input is a message on the field, never a stuck trunk or an error page", async ({ page }) => {
+  await signIn(page, sales);
+  await page.goto(`${trunkUrl}/edit`);
+  const form = page.getByRole("form", { name: "Edit trunk" });
+  // A tab would reach the SIP display name: the registrar would refuse the trunk, so the form does.
+  await form.getByLabel("Forced caller ID name (optional)").fill("Front\tDesk");
+  await form.getByRole("button", { name: "Save settings" }).click();
+  await expect(form.getByText("Remove the tabs, line breaks or other invisible control characters.")).toBeVisible();
+  await expect(page).toHaveURL(/\/edit$/);
+
+  // A NUL in the search box finds nothing; it does not reach the database.
+  const response = await page.goto("/staff/customers?q=Acme%00Rockets");
+  expect(response?.status()).toBe(200);
+  await expect(page.getByText(/^0 customers matching/)).toBeVisible();
 });
 
 test("the sales user cannot open staff, server or settings pages", async ({ page }) => {

@@ -103,7 +103,7 @@ describe("reconciliation", () => {
     if (!created.ok) throw new Error(created.formError);
     const { trunk } = created.value;
     // Synced here rather than by the worker, which another test of this file stops.
-    await syncTrunk(db, registrar, trunk.id, 1);
+    await syncTrunk(db, registrar, trunk.id);
     const realm = "sip.reconcile.example";
     await plantStaleDigests(db, registrarDb, trunk, realm);
 

@@ -18,7 +18,7 @@ const subscriber: Subscriber = {
   attributes: {
     callLimit: 5,
     dialPermission: "US_ONLY",
-    allowedPrefixes: [],
+    allowedCountries: [],
     callerIdPolicy: "FORCED",
     forcedCallerId: "+12025550100",
     forcedCallerIdName: null,

@@ -88,15 +88,15 @@ describe("two syncs of one trunk", () => {
     });
     if (!created.ok) throw new Error(created.formError);
     const trunkId = created.value.trunk.id;
-    await syncTrunk(db, registrar, trunkId, 1);
+    await syncTrunk(db, registrar, trunkId);
 
     // Sync A reads the trunk, then its write to the registrar stalls.
     const { slow, firstPutStarted, release } = registrarWithHeldFirstPut();
-    const older = syncTrunk(db, slow, trunkId, 1);
+    const older = syncTrunk(db, slow, trunkId);
     await firstPutStarted;
     // Meanwhile support resets the password, and that change's sync (B) runs.
     expect((await executeCommand(resetTrunkPassword, contextFor(db, support), { trunkId })).ok).toBe(true);
-    const newer = syncTrunk(db, registrar, trunkId, 1);
+    const newer = syncTrunk(db, registrar, trunkId);
     // B either finishes on its own, or waits for A's turn to end; only then does A's write go through.
     const stop = { done: false };
     await Promise.race([newer, someoneWaitsForAdvisoryLock(stop)]);

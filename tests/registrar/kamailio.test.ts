@@ -36,7 +36,7 @@ function credential(username: string, password: string, realm = REALM) {
 const demoAttributes: SubscriberAttributes = {
   callLimit: 5,
   dialPermission: "US_ONLY",
-  allowedPrefixes: [],
+  allowedCountries: [],
   callerIdPolicy: "FORCED",
   forcedCallerId: "+19195550100",
   forcedCallerIdName: "Celito Demo",
@@ -92,6 +92,10 @@ async function callThroughCarrier(options: Omit<CallsOptions, "proxyPort" | "dom
 
 const register = (username: string, password: string, extra: { userAgent?: string } = {}) =>
   sippRegister({ proxyPort: kamailio.sipPort, username, password, domain: REALM, ...extra });
+
+/** A registered PBX that answers one inbound call. */
+const registeredPbx = (username: string, password: string) =>
+  startRegisteredUas({ proxyPort: kamailio.sipPort, username, password, domain: REALM, calls: 1 });
 
 describe("schema", () => {
   it("is created once, with Kamailio's version rows", async () => {
@@ -245,7 +249,7 @@ describe("adapter", () => {
       attributes: {
         callLimit: 12,
         dialPermission: "COUNTRIES",
-        allowedPrefixes: ["44", "49"],
+        allowedCountries: ["DE", "GB"],
         callerIdPolicy: "OWN_DIDS",
         forcedCallerId: null,
         forcedCallerIdName: null,
@@ -292,7 +296,7 @@ describe("adapter", () => {
 
   it("rejects invalid attributes before writing anything", async () => {
     await expect(registrar.put(trunk("adapter_bad", "pw", { callLimit: 0 }))).rejects.toThrow(/callLimit/);
-    await expect(registrar.put(trunk("adapter_bad", "pw", { dids: ["9195550100"] }))).rejects.toThrow(/E\.164/);
+    await expect(registrar.put(trunk("adapter_bad", "pw", { dids: ["9195550100"] }))).rejects.toThrow(/dids/);
     await expect(
       registrar.put(trunk("adapter_bad", "pw", { forcedCallerIdName: "Evil\r\nX-Injected: 1" })),
     ).rejects.toThrow(/control/);
@@ -340,25 +344,37 @@ describe("outbound calls", () => {
   });
 
   it.each([
-    // [permission, allowed prefixes, destination, expected]
+    // [permission, allowed countries, destination, expected]
+    ["US_ONLY", [], "+14165551234", 403], // Canada (Toronto)
     ["US_ONLY", [], "+16135551234", 403], // Canada (Ottawa)
     ["US_ONLY", [], "18765551234", 403], // Jamaica
     ["US_ONLY", [], "7875551234", 200], // Puerto Rico counts as US
     ["US_ONLY", [], "+16715551234", 200], // Guam counts as US
+    ["US_ONLY", [], "8005551234", 200], // toll free
     ["US_ONLY", [], "9005551234", 403], // premium rate
+    ["US_ONLY", [], "+13705551234", 403], // an area code no country has yet
     ["US_ONLY", [], "12", 403], // not a number
     ["US_CANADA", [], "6135551234", 200],
     ["US_CANADA", [], "+18095551234", 403], // Dominican Republic
-    ["COUNTRIES", ["44", "49"], "011442071234567", 200],
-    ["COUNTRIES", ["44", "49"], "+33142685300", 403],
-    ["COUNTRIES", ["44", "49"], "9195551234", 403], // "1" not listed
-    ["COUNTRIES", ["44", "1"], "6135551234", 200], // "1" → US_CANADA rules
-    ["COUNTRIES", ["44", "1"], "+12425551234", 403], // Bahamas stays out
+    ["COUNTRIES", ["CA"], "+14165551234", 200], // Toronto, for a trunk open to Canada…
+    ["COUNTRIES", ["US"], "+14165551234", 403], // …and not for one open to the US only, though both are +1
+    ["COUNTRIES", ["US"], "9195551234", 200],
+    ["COUNTRIES", ["CA"], "9195551234", 403],
+    ["COUNTRIES", ["US"], "7875551234", 403], // Puerto Rico is its own country here
+    ["COUNTRIES", ["BS", "GB"], "+12425551234", 200], // the Bahamas, by area code
+    ["COUNTRIES", ["BS", "GB"], "+18765551234", 403], // but not Jamaica
+    ["COUNTRIES", ["DE", "GB"], "011442071234567", 200],
+    ["COUNTRIES", ["DE", "GB"], "+441534123456", 403], // Jersey shares +44 with the UK
+    ["COUNTRIES", ["DE", "GB"], "+33142685300", 403],
+    ["COUNTRIES", ["RU"], "+74951234567", 200], // Moscow
+    ["COUNTRIES", ["RU"], "+77012345678", 403], // Kazakhstan shares +7
+    ["COUNTRIES", ["GB"], "+882123456789", 403], // non-geographic (international networks)
     ["INTERNATIONAL", [], "+861012345678", 200],
     ["INTERNATIONAL", [], "+18765551234", 200],
-  ] as const)("%s %j → %s: %i", async (dialPermission, allowedPrefixes, to, expected) => {
-    const username = `perm_${dialPermission.toLowerCase()}_${allowedPrefixes.join("_") || "none"}`;
-    await registrar.put(trunk(username, "pw-perm", { dialPermission, allowedPrefixes: [...allowedPrefixes] }));
+    ["INTERNATIONAL", [], "+882123456789", 200],
+  ] as const)("%s %j → %s: %i", async (dialPermission, allowedCountries, to, expected) => {
+    const username = `perm_${dialPermission.toLowerCase()}_${allowedCountries.join("_").toLowerCase() || "none"}`;
+    await registrar.put(trunk(username, "pw-perm", { dialPermission, allowedCountries: [...allowedCountries] }));
     const result = await callThroughCarrier(
       { username, password: "pw-perm", to, from: "100" },
       expected === 200 ? 1 : 0,
@@ -367,7 +383,7 @@ describe("outbound calls", () => {
   });
 
   it("emergency calls go through whatever the permission, with the caller ID still forced", async () => {
-    await registrar.put(trunk("emergency", "pw-911", { dialPermission: "COUNTRIES", allowedPrefixes: [] }));
+    await registrar.put(trunk("emergency", "pw-911", { dialPermission: "COUNTRIES", allowedCountries: [] }));
     const result = await callThroughCarrier({ username: "emergency", password: "pw-911", to: "933", from: "100" }, 1);
     expect(result.statuses).toEqual([200]);
     expect(result.invites[0]?.requestUri).toBe("sip:933@127.0.0.1");
@@ -419,13 +435,7 @@ describe("inbound calls from the carrier", () => {
     await registrar.put(trunk("inbound", "pw-in", { dids: ["+19193333333"] }));
     await registrar.put(trunk("inbound_offline", "pw-off", { dids: ["+19193339999"] }));
 
-    const pbx = await startRegisteredUas({
-      proxyPort: kamailio.sipPort,
-      username: "inbound",
-      password: "pw-in",
-      domain: REALM,
-      calls: 1,
-    });
+    const pbx = await registeredPbx("inbound", "pw-in");
     try {
       expect(pbx.registerStatus).toBe(200);
       // The carrier calls from its own address (CARRIER), without authentication.
@@ -448,6 +458,48 @@ describe("inbound calls from the carrier", () => {
     } finally {
       pbx.stop();
     }
+  });
+});
+
+describe("inbound and outbound calls share the call limit", () => {
+  it("with a limit of 5, an inbound call and 4 outbound calls fill it: the next outbound call gets 486", async () => {
+    await registrar.put(trunk("mixed_limit", "pw-mixed", { callLimit: 5, dids: ["+19193335555"] }));
+    const pbx = await registeredPbx("mixed_limit", "pw-mixed");
+    try {
+      expect(pbx.registerStatus).toBe(200);
+      // The carrier calls the trunk's DID and the PBX answers; the call stays up while the trunk dials out.
+      const inbound = sippCalls({
+        proxyPort: kamailio.sipPort,
+        localPort: kamailio.carrierPort,
+        domain: REALM,
+        to: "+19193335555",
+        from: "+19194444444",
+        holdMs: 9000,
+      });
+      await expect
+        .poll(() => kamailio.rpc("dlg.profile_get_size", ["calls", "mixed_limit"]), { timeout: 5000 })
+        .toBe(1);
+      // Outbound calls only need to be counted, not answered: they ring at the carrier (whose port the inbound
+      // call's SIPp holds and ignores them) until the proxy's 5 s timer gives them a 408.
+      const outbound = await sippCalls({
+        proxyPort: kamailio.sipPort,
+        domain: REALM,
+        username: "mixed_limit",
+        password: "pw-mixed",
+        to: "9195551234",
+        from: "100",
+        calls: 5,
+        rate: 10,
+        responseTimeoutMs: 8000,
+      });
+      expect(outbound.statuses[4]).toBe(486);
+      expect(outbound.statuses.slice(0, 4)).not.toContain(486);
+      expect((await inbound).statuses).toEqual([200]);
+      expect((await pbx.done).run.exitCode).toBe(0);
+    } finally {
+      pbx.stop();
+    }
+    await expect.poll(() => kamailio.rpc("dlg.profile_get_size", ["calls", "mixed_limit"])).toBe(0);
   });
 });
 

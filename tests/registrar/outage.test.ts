@@ -207,7 +207,7 @@ describe("registrar database outage", () => {
     const ids = await createTrunks(db, server.id, TRUNKS);
     expect(new Set(ids).size).toBe(TRUNKS);
 
-    // Every sync has been tried and has failed; the portal shows why (graphile-worker retries after e^attempts s).
+    // Every sync has been tried and has failed; the portal shows why and when it tries again.
     await expect.poll(() => syncStates(db), { timeout: 20_000, interval: 100 }).toEqual({ FAILED: TRUNKS });
     const failed = await db.trunk.findMany({ select: { syncError: true, syncNextAttemptAt: true } });
     for (const trunk of failed) {

@@ -244,6 +244,33 @@ describe("calls follow the portal's settings", () => {
     expect(invite?.pAssertedIdentity?.trim()).toBe(`<sip:${forcedCallerId}@${REALM}>`);
   });
 
+  it("countries are exact within +1: Toronto is refused to the US-only demo and a trunk open to the US only", async () => {
+    const trunk = await syncedDemo("Border Demo");
+    const password = await passwordOf(trunk.id);
+    const callToronto = async (expected: 200 | 403) =>
+      (
+        await callThroughCarrier(
+          { username: trunk.username, password, to: "+14165550123", from: "100" },
+          expected === 200 ? 1 : 0,
+        )
+      ).statuses;
+    const allow = async (countries: string) => {
+      const updated = await executeCommand(
+        updateTrunk,
+        contextFor(db, sales),
+        demoSettings(trunk.id, { dialPermission: "COUNTRIES", allowedCountries: countries }),
+      );
+      expect(updated.ok).toBe(true);
+      await waitUntilSynced(trunk.id);
+    };
+
+    expect(await callToronto(403)).toEqual([403]); // the demo: US only
+    await allow("US");
+    expect(await callToronto(403)).toEqual([403]);
+    await allow("US, CA");
+    expect(await callToronto(200)).toEqual([200]);
+  });
+
   it("a lower call limit from updateTrunk applies to the next calls, without reloading Kamailio", async () => {
     const trunk = await syncedDemo("Shrinking Demo");
     const password = await passwordOf(trunk.id);

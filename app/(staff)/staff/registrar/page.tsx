@@ -11,12 +11,52 @@ import { requestReconciliationAction } from "../actions";
 
 export const metadata: Metadata = { title: "Registrar" };
 
+const TROUBLED_SHOWN = 50;
+
+/** Trunks in a failed sync state, most recent first, with the reason. */
+async function troubledTrunks(db: ReturnType<typeof getDb>, syncState: "FAILED" | "NEEDS_ATTENTION") {
+  const [total, trunks] = await Promise.all([
+    db.trunk.count({ where: { syncState } }),
+    db.trunk.findMany({
+      where: { syncState },
+      select: { id: true, username: true, syncError: true, syncNextAttemptAt: true },
+      orderBy: { updatedAt: "desc" },
+      take: TROUBLED_SHOWN,
+    }),
+  ]);
+  return { total, trunks };
+}
+
+function TroubledTrunks({ title, trunks }: { title: string; trunks: Awaited<ReturnType<typeof troubledTrunks>> }) {
+  if (trunks.total === 0) return null;
+  return (
+    <section className="mt-3" aria-label={title}>
+      <h3 className="font-semibold">{title}</h3>
+      <ul className="mt-1 space-y-1 text-sm">
+        {trunks.trunks.map((trunk) => (
+          <li key={trunk.id}>
+            <Link href={`/staff/trunks/${trunk.id}`} className="font-mono">
+              {trunk.username}
+            </Link>{" "}
+            <span className="font-mono text-red-800">{trunk.syncError}</span>
+            {trunk.syncNextAttemptAt ? ` (next attempt ${formatDateTime(trunk.syncNextAttemptAt)})` : null}
+          </li>
+        ))}
+      </ul>
+      {trunks.total > trunks.trunks.length ? (
+        <p className="text-sm text-slate-600">…and {trunks.total - trunks.trunks.length} more.</p>
+      ) : null}
+    </section>
+  );
+}
+
 export default async function RegistrarPage() {
   await requirePermission("registrar:sync");
   const db = getDb();
-  const [runs, failed, pending] = await Promise.all([
+  const [runs, failed, attention, pending] = await Promise.all([
     listReconciliationRuns(db),
-    db.trunk.findMany({ where: { syncState: "FAILED" }, select: { id: true, username: true, syncError: true } }),
+    troubledTrunks(db, "FAILED"),
+    troubledTrunks(db, "NEEDS_ATTENTION"),
     db.trunk.count({ where: { syncState: "PENDING" } }),
   ]);
   return (
@@ -38,20 +78,14 @@ export default async function RegistrarPage() {
         }
       >
         <p>
-          {pending} {pending === 1 ? "trunk" : "trunks"} waiting to sync; {failed.length} failed.
+          {pending} {pending === 1 ? "trunk" : "trunks"} waiting to sync; {failed.total} failed and retrying;{" "}
+          {attention.total} {attention.total === 1 ? "needs" : "need"} attention.
         </p>
-        {failed.length ? (
-          <ul className="mt-2 space-y-1 text-sm">
-            {failed.map((trunk) => (
-              <li key={trunk.id}>
-                <Link href={`/staff/trunks/${trunk.id}`} className="font-mono">
-                  {trunk.username}
-                </Link>{" "}
-                <span className="font-mono text-red-800">{trunk.syncError}</span>
-              </li>
-            ))}
-          </ul>
-        ) : null}
+        <TroubledTrunks
+          title="Needs attention: the registrar refuses these trunks' data; they are not retried until changed"
+          trunks={attention}
+        />
+        <TroubledTrunks title="Failed, retrying" trunks={failed} />
       </Card>
       <Card title="Reconciliation runs">
         {runs.length === 0 ? <p className="text-slate-600">No run yet.</p> : null}

@@ -6,6 +6,7 @@ import { getDb } from "@/lib/db";
 import { getProviderSettings } from "@/lib/settings";
 import { DIAL_PERMISSION_LABELS } from "@/lib/trunks/describe";
 import { updateSettingsAction } from "../actions";
+import { CountriesField } from "../trunks/trunk-settings-fields";
 
 export const metadata: Metadata = { title: "Settings" };
 
@@ -31,6 +32,7 @@ export default async function SettingsPage() {
             name="forcedCallerIdName"
             label="Provider caller ID name (optional)"
             defaultValue={settings.forcedCallerIdName}
+            hint="Sent as the SIP display name: one line, at most 40 characters."
           />
           <SelectField
             name="passwordDelivery"
@@ -53,9 +55,12 @@ export default async function SettingsPage() {
             name="demoDialPermission"
             label="Demo dial permission"
             defaultValue={settings.demoDialPermission}
-            options={Object.entries(DIAL_PERMISSION_LABELS)
-              .filter(([value]) => value !== "COUNTRIES")
-              .map(([value, label]) => ({ value, label }))}
+            options={Object.entries(DIAL_PERMISSION_LABELS).map(([value, label]) => ({ value, label }))}
+          />
+          <CountriesField
+            name="demoAllowedCountries"
+            label="Demo countries"
+            defaultValue={settings.demoAllowedCountries}
           />
           <TextField
             name="demoDurationDays"

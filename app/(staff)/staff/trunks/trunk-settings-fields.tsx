@@ -11,6 +11,18 @@ type PolicyDefaults = {
 };
 type Defaults = PolicyDefaults & { serverIds: string[]; dids: string[] };
 
+/** The countries of the "Selected countries" dial permission, for trunks and for demo settings alike. */
+export function CountriesField({ name, label, defaultValue }: { name: string; label: string; defaultValue: string[] }) {
+  return (
+    <TextField
+      name={name}
+      label={label}
+      defaultValue={defaultValue.join(", ")}
+      hint="Only for “Selected countries”: two-letter country codes, e.g. US, CA, GB. Each is exact: US does not open Canada or Puerto Rico, though they share +1."
+    />
+  );
+}
+
 /** The trunk settings shared by the create and edit forms. */
 export function TrunkSettingsFields({
   servers,
@@ -63,12 +75,7 @@ export function TrunkPolicyFields({ defaults }: { defaults: PolicyDefaults }) {
         defaultValue={defaults.dialPermission}
         options={Object.entries(DIAL_PERMISSION_LABELS).map(([value, label]) => ({ value, label }))}
       />
-      <TextField
-        name="allowedCountries"
-        label="Allowed countries"
-        defaultValue={defaults.allowedCountries.join(", ")}
-        hint="Only for “Selected countries”: two-letter codes, e.g. US, CA, GB."
-      />
+      <CountriesField name="allowedCountries" label="Allowed countries" defaultValue={defaults.allowedCountries} />
       <SelectField
         name="callerIdPolicy"
         label="Outbound caller ID"

@@ -4,7 +4,7 @@ import { Card, DefinitionList, formatDateTime, PageHeader } from "@/components/u
 import { requirePermission } from "@/lib/auth/guards";
 import { getDb } from "@/lib/db";
 import { getMail, usesLocalMailbox } from "@/lib/mail/queries";
-import { maskSecrets } from "@/lib/mail/secrets";
+import { maskSecrets, storedBodies } from "@/lib/mail/secrets";
 import { orNotFound } from "@/lib/pages";
 import { readMailboxMessageAction } from "../../actions";
 import { MailboxText } from "./mailbox-text";
@@ -16,6 +16,7 @@ export default async function MailMessagePage({ params }: { params: Promise<{ ma
   const { mailId } = await params;
   const mail = await orNotFound(getMail(getDb(), mailId));
   const canReadSecrets = usesLocalMailbox() && Boolean(mail.secretsSealed);
+  const bodies = storedBodies(mail);
   return (
     <>
       <PageHeader title={mail.subject} />
@@ -37,7 +38,7 @@ export default async function MailMessagePage({ params }: { params: Promise<{ ma
         />
       </Card>
       <Card title="Plain text">
-        <pre className="whitespace-pre-wrap font-mono text-sm">{maskSecrets(mail.text)}</pre>
+        <pre className="whitespace-pre-wrap font-mono text-sm">{maskSecrets(bodies.text)}</pre>
         {canReadSecrets ? (
           <ActionForm action={readMailboxMessageAction} aria-label="Show links" className="mt-4 space-y-2">
             <input type="hidden" name="mailId" value={mail.id} />
@@ -49,7 +50,7 @@ export default async function MailMessagePage({ params }: { params: Promise<{ ma
         <iframe
           title="HTML version"
           sandbox=""
-          srcDoc={maskSecrets(mail.html)}
+          srcDoc={maskSecrets(bodies.html)}
           className="h-[600px] w-full rounded border border-slate-200 bg-white"
         />
       </Card>
