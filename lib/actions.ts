@@ -2,7 +2,7 @@ import "server-only";
 import { revalidatePath } from "next/cache";
 import { forbidden, notFound, redirect } from "next/navigation";
 import type { z } from "zod";
-import { commandContext } from "./auth/guards";
+import { commandContext, TWO_FACTOR_SETUP_PATH } from "./auth/guards";
 import { type Command, executeCommand, type FieldErrors } from "./commands";
 
 export type FormState = {
@@ -49,6 +49,7 @@ export function serverAction<Schema extends z.ZodType, Result>(
     if (!result.ok) {
       if (result.reason === "forbidden") forbidden();
       if (result.reason === "not-found") notFound();
+      if (result.reason === "two-factor-due") redirect(TWO_FACTOR_SETUP_PATH);
       const values = Object.fromEntries(Object.entries(input).filter(([key]) => !SECRET_FIELDS.test(key)));
       return { ok: false, formError: result.formError, fieldErrors: result.fieldErrors, values };
     }

@@ -12,6 +12,10 @@ export type CommandContext = {
   meta: RequestMeta;
   /** When the actor last signed in (proved who they are), for actions that need a recent sign-in. */
   authenticatedAt?: Date | null;
+  /** The actor's session (UserSession row), so a change can end their other sessions but this one. */
+  sessionId?: string | null;
+  /** A staff member who must set up two-factor authentication first: only setup commands may run. */
+  twoFactorDue?: boolean;
 };
 export type AuthorizedContext = CommandContext & { actor: Actor };
 
@@ -23,6 +27,8 @@ export type Command<Schema extends z.ZodType, Result> = {
   name: string;
   permission: Permission;
   input: Schema;
+  /** May run before the actor has set up the two-factor authentication they are required to use. */
+  duringTwoFactorSetup?: boolean;
   run(ctx: AuthorizedContext, input: z.output<Schema>): Promise<Result>;
 };
 
@@ -33,7 +39,7 @@ export function defineCommand<Schema extends z.ZodType, Result>(command: Command
 export type FieldErrors = Record<string, string[]>;
 export type CommandFailure = {
   ok: false;
-  reason: "invalid" | "conflict" | "forbidden" | "unauthenticated" | "not-found";
+  reason: "invalid" | "conflict" | "forbidden" | "unauthenticated" | "not-found" | "two-factor-due";
   formError?: string;
   fieldErrors?: FieldErrors;
 };
@@ -45,6 +51,9 @@ export async function executeCommand<Schema extends z.ZodType, Result>(
   rawInput: unknown,
 ): Promise<CommandResult<Result>> {
   if (!ctx.actor) return { ok: false, reason: "unauthenticated", formError: "Please sign in." };
+  if (ctx.twoFactorDue && !command.duringTwoFactorSetup) {
+    return { ok: false, reason: "two-factor-due", formError: "Set up two-factor authentication first." };
+  }
   if (!can(ctx.actor, command.permission)) {
     return { ok: false, reason: "forbidden", formError: "You do not have permission to do that." };
   }
@@ -66,7 +75,7 @@ export async function executeCommand<Schema extends z.ZodType, Result>(
   }
 }
 
-function fieldErrorsOf(error: z.ZodError): FieldErrors {
+export function fieldErrorsOf(error: z.ZodError): FieldErrors {
   const errors: FieldErrors = {};
   for (const issue of error.issues) {
     const key = issue.path.length ? issue.path.join(".") : "_form";

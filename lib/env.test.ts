@@ -30,6 +30,13 @@ describe("start-up configuration", () => {
     );
   });
 
+  it("reads TRUSTED_PROXIES as none, a hop count or a CIDR list", () => {
+    expect(parseEnv(valid).TRUSTED_PROXIES).toEqual({ kind: "none" });
+    expect(parseEnv({ ...valid, TRUSTED_PROXIES: "2" }).TRUSTED_PROXIES).toEqual({ kind: "hops", hops: 2 });
+    expect(parseEnv({ ...valid, TRUSTED_PROXIES: "10.0.0.0/8, ::1" }).TRUSTED_PROXIES.kind).toBe("addresses");
+    expect(() => parseEnv({ ...valid, TRUSTED_PROXIES: "the load balancer" })).toThrow(/TRUSTED_PROXIES/);
+  });
+
   it("requires the HTTP registrar's URL and secret together", () => {
     expect(() => parseEnv({ ...valid, REGISTRAR_HTTP_URL: "https://registrar.example/api" })).toThrow(
       /REGISTRAR_HTTP_SECRET/,

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { parseTrustedProxies } from "./client-ip";
 
 const base64Key = z
   .string()
@@ -24,6 +25,17 @@ const schema = z
       .transform((value) => value === "true" || value === "1"),
     SMTP_URL: z.url({ protocol: /^smtps?$/, error: "must be an smtp:// or smtps:// URL" }).optional(),
     MAIL_FROM: z.string().min(3).default("Trunk Portal <no-reply@localhost>"),
+    TRUSTED_PROXIES: z
+      .string()
+      .optional()
+      .transform((value, ctx) => {
+        try {
+          return parseTrustedProxies(value);
+        } catch (error) {
+          ctx.addIssue({ code: "custom", message: `${(error as Error).message} (use a hop count or a CIDR list)` });
+          return z.NEVER;
+        }
+      }),
   })
   .refine((value) => Boolean(value.REGISTRAR_HTTP_URL) === Boolean(value.REGISTRAR_HTTP_SECRET), {
     path: ["REGISTRAR_HTTP_SECRET"],
@@ -46,4 +58,9 @@ let cached: Env | undefined;
 export function env(): Env {
   cached ??= parseEnv();
   return cached;
+}
+
+/** An absolute link into the portal. Every link the portal sends is built here, from PORTAL_URL only. */
+export function portalUrl(path: string): string {
+  return `${env().PORTAL_URL.replace(/\/+$/, "")}${path}`;
 }

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { passwordProblem } from "./auth/password-policy";
 import { COUNTRY_CALLING_CODES } from "./trunks/countries";
 
 /** Shared field schemas: every form and command validates with these, so a rule lives in one place. */
@@ -116,9 +117,10 @@ export const hostname = z
     "Enter a hostname such as Sip1.example.net (letters, digits, dots and dashes).",
   );
 
-export const staffPassword = z
-  .string({ error: "Enter a password." })
-  .min(12, "Use at least 12 characters.")
-  .max(200, "Use at most 200 characters.");
+/** A new staff password: long enough and not a common one (./auth/password-policy). */
+export const staffPassword = z.string({ error: "Enter a password." }).superRefine((value, ctx) => {
+  const problem = passwordProblem(value);
+  if (problem) ctx.addIssue({ code: "custom", message: problem });
+});
 
 export const page = z.coerce.number().int().min(1).catch(1);

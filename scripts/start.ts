@@ -21,6 +21,8 @@ const dev = process.argv.includes("--dev");
 const dataDir = path.resolve(ROOT, process.env.DATA_DIR ?? ".data");
 const port = Number(process.env.PORT ?? 3000);
 const NEXT_BIN = path.join(ROOT, "node_modules", "next", "dist", "bin", "next");
+/** Next.js behind a Node HTTP server that tells the app the client's TCP address (see the script). */
+const SERVE = path.join(ROOT, "scripts", "serve.mjs");
 const log = (message: string) => console.info(`[trunk-portal] ${message}`);
 
 const cleanups: (() => Promise<void> | void)[] = [];
@@ -76,7 +78,7 @@ function newestSource(): number {
     }
   };
   for (const dir of ["app", "components", "lib"]) visit(path.join(ROOT, dir));
-  for (const file of ["next.config.ts", "package.json", "postcss.config.mjs"]) {
+  for (const file of ["next.config.ts", "proxy.ts", "package.json", "postcss.config.mjs"]) {
     newest = Math.max(newest, statSync(path.join(ROOT, file)).mtimeMs);
   }
   return newest;
@@ -136,9 +138,9 @@ async function main() {
   cleanups.push(() => worker.stop());
 
   if (!dev) await buildIfNeeded();
-  const next: ChildProcess = spawn(process.execPath, [NEXT_BIN, dev ? "dev" : "start", "-p", String(port)], {
+  const next: ChildProcess = spawn(process.execPath, [SERVE, ...(dev ? ["--dev"] : [])], {
     cwd: ROOT,
-    env: { ...environment, NEXT_TELEMETRY_DISABLED: "1", AUTH_TRUST_HOST: "true" },
+    env: { ...environment, NEXT_TELEMETRY_DISABLED: "1", PORT: String(port) },
     stdio: "inherit",
   });
   children.add(next);

@@ -23,6 +23,7 @@ const EXPECTED: Record<Permission, Role[]> = {
   "servers:manage": ["ADMIN"],
   "settings:manage": ["ADMIN"],
   "audit:view": ["ADMIN", "SUPPORT"],
+  "account:security": ["ADMIN", "SALES", "SUPPORT"],
 };
 
 const ROLES: Role[] = ["ADMIN", "SALES", "SUPPORT", "CUSTOMER"];

@@ -1,8 +1,12 @@
+import { randomBytes } from "node:crypto";
 import { z } from "zod";
 import { recordAudit } from "../audit/log";
+import { TWO_FACTOR_OFF } from "../auth/account";
+import { queuePasswordResetMail } from "../auth/password-reset";
 import { hashPassword } from "../auth/passwords";
-import { defineCommand } from "../commands";
-import type { Db } from "../db";
+import { revokeUserSessions } from "../auth/sessions";
+import { type AuthorizedContext, defineCommand } from "../commands";
+import type { Db, Tx } from "../db";
 import { ConflictError, NotFoundError } from "../errors";
 import { checkbox, email, id, requiredText, staffPassword } from "../validation";
 
@@ -58,11 +62,70 @@ export const updateStaffUser = defineCommand({
       const before = await tx.user.findUnique({ where: { id: userId } });
       if (!before || before.role === "CUSTOMER") throw new NotFoundError("Staff user");
       const user = await tx.user.update({ where: { id: userId }, data: { role, active, passwordHash } });
+      // A new role, lost access or a new password applies to every open session at once: they end.
+      const endedSessions =
+        role !== before.role || !active || password ? await revokeUserSessions(tx, userId, ctx.sessionId) : 0;
       await recordAudit(tx, ctx, {
         action: "staff.update",
         targetType: "user",
         targetId: userId,
-        details: { email: user.email, role, active, passwordChanged: Boolean(password) },
+        details: { email: user.email, role, active, passwordChanged: Boolean(password), endedSessions },
+      });
+      return user;
+    });
+  },
+});
+
+async function otherStaffMember(ctx: AuthorizedContext, tx: Tx, userId: string, what: string) {
+  if (userId === ctx.actor.id) throw new ConflictError(`Use your own account page to ${what}.`);
+  const user = await tx.user.findUnique({ where: { id: userId } });
+  if (!user || user.role === "CUSTOMER") throw new NotFoundError("Staff user");
+  return user;
+}
+
+/**
+ * Forces a staff member to choose a new password: the old one stops working at once, every session ends, and they
+ * are emailed a reset link.
+ */
+export const forceStaffPasswordReset = defineCommand({
+  name: "staff.force-password-reset",
+  permission: "staff:manage",
+  input: z.object({ userId: id }),
+  async run(ctx, { userId }) {
+    // A random password nobody knows replaces the old one (a staff user always has a password hash).
+    const passwordHash = await hashPassword(randomBytes(32).toString("base64url"));
+    return ctx.db.$transaction(async (tx) => {
+      const user = await otherStaffMember(ctx, tx, userId, "change your password");
+      await tx.user.update({ where: { id: userId }, data: { passwordHash } });
+      const endedSessions = await revokeUserSessions(tx, userId);
+      await queuePasswordResetMail(tx, user, true);
+      await recordAudit(tx, ctx, {
+        action: "staff.force-password-reset",
+        targetType: "user",
+        targetId: userId,
+        details: { email: user.email, endedSessions },
+      });
+      return user;
+    });
+  },
+});
+
+/** Turns off a staff member's two-factor authentication (a lost phone and lost recovery codes); their sessions end. */
+export const resetStaffTwoFactor = defineCommand({
+  name: "staff.reset-two-factor",
+  permission: "staff:manage",
+  input: z.object({ userId: id }),
+  async run(ctx, { userId }) {
+    return ctx.db.$transaction(async (tx) => {
+      const user = await otherStaffMember(ctx, tx, userId, "turn off two-factor authentication");
+      await tx.user.update({ where: { id: userId }, data: TWO_FACTOR_OFF });
+      await tx.recoveryCode.deleteMany({ where: { userId } });
+      const endedSessions = await revokeUserSessions(tx, userId);
+      await recordAudit(tx, ctx, {
+        action: "staff.reset-two-factor",
+        targetType: "user",
+        targetId: userId,
+        details: { email: user.email, endedSessions },
       });
       return user;
     });

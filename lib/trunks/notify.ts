@@ -1,6 +1,6 @@
 import { createRevealLink, REVEAL_LINK_HOURS, supersedeRevealLinks } from "../credentials/reveal-links";
 import type { Tx } from "../db";
-import { env } from "../env";
+import { portalUrl } from "../env";
 import { queueMail } from "../mail/outbox";
 import { credentialsMail, trunkStatusMail } from "../mail/templates";
 import { getProviderSettings } from "../settings";
@@ -23,18 +23,17 @@ async function loadTrunk(tx: Tx, trunkId: string) {
  */
 export async function queueCredentialsMail(tx: Tx, trunkId: string, reason: "new" | "resend" | "reset") {
   const [trunk, provider] = await Promise.all([loadTrunk(tx, trunkId), getProviderSettings(tx)]);
-  const portalUrl = env().PORTAL_URL.replace(/\/$/, "");
   const delivery = provider.passwordDelivery === "INLINE" ? "inline" : "link";
   let secrets: Record<string, string>;
   if (delivery === "link") {
-    secrets = { revealUrl: `${portalUrl}/reveal/${await createRevealLink(tx, trunkId)}` };
+    secrets = { revealUrl: portalUrl(`/reveal/${await createRevealLink(tx, trunkId)}`) };
   } else {
     await supersedeRevealLinks(tx, trunkId);
     secrets = { password: decryptTrunkPassword(trunk) };
   }
   const rendered = credentialsMail({
     provider,
-    portalUrl,
+    portalUrl: portalUrl(""),
     delivery,
     reason,
     contactName: trunk.customer.contactName,

@@ -1,7 +1,6 @@
 "use server";
 
 import { redirect } from "next/navigation";
-import { AuthError } from "next-auth";
 import { z } from "zod";
 import { type FormState, serverAction } from "@/lib/actions";
 import { signIn } from "@/lib/auth/next-auth";
@@ -20,11 +19,7 @@ export async function requestSignInLinkAction(_previous: FormState, formData: Fo
       values: { email: String(formData.get("email") ?? "") },
     };
   }
-  try {
-    await signIn("email", { email: parsed.data.email, redirect: false, redirectTo: "/portal" });
-  } catch (error) {
-    // AccessDenied: not a customer. Saying so would tell anyone which emails have accounts.
-    if (!(error instanceof AuthError)) throw error;
-  }
+  // Every address gets the same answer (lib/auth/sign-in-links); an error here is an outage, not a stranger.
+  await signIn("email", { email: parsed.data.email, redirect: false, redirectTo: "/portal" });
   redirect("/portal/sign-in/check-email");
 }
