@@ -1,4 +1,5 @@
 import type { TaskList } from "graphile-worker";
+import { deleteExpiredSignInRecords } from "../auth/cleanup";
 import { queueDemoExpiryNotices } from "../customers/demo-expiry";
 import type { Db } from "../db";
 import { deliverMail } from "../mail/deliver";
@@ -12,9 +13,14 @@ import { SYNC_TRUNK_TASK } from "../trunks/provision";
 
 export const DEMO_EXPIRY_TASK = "customers_demo_expiry_notices";
 const SCHEDULED_RECONCILE_TASK = "registrar_reconcile_scheduled";
+const SIGN_IN_CLEANUP_TASK = "auth_sign_in_cleanup";
 
 /** Recurring jobs, in graphile-worker's crontab format. */
-export const CRONTAB = [`0 * * * * ${DEMO_EXPIRY_TASK}`, `*/15 * * * * ${SCHEDULED_RECONCILE_TASK}`].join("\n");
+export const CRONTAB = [
+  `0 * * * * ${DEMO_EXPIRY_TASK}`,
+  `*/15 * * * * ${SCHEDULED_RECONCILE_TASK}`,
+  `30 * * * * ${SIGN_IN_CLEANUP_TASK}`,
+].join("\n");
 
 export type WorkerDependencies = {
   db: Db;
@@ -51,6 +57,9 @@ export function jobTasks({
     },
     [SCHEDULED_RECONCILE_TASK]: async () => {
       await queueReconciliation(db, "schedule", null);
+    },
+    [SIGN_IN_CLEANUP_TASK]: async () => {
+      await deleteExpiredSignInRecords(db);
     },
   };
 }

@@ -15,6 +15,7 @@ test.beforeAll(async ({ browser }) => {
   admin = await addStaffMember(browser, "ADMIN");
   adminContext = await browser.newContext();
   adminPage = await adminContext.newPage();
+  await signIn(adminPage, admin);
 });
 test.afterAll(async () => {
   await adminContext?.close();
@@ -29,7 +30,6 @@ async function enterPassword(page: Page, user: Credentials) {
 }
 
 test("an admin turns on two-factor authentication with the key shown on the page", async () => {
-  await signIn(adminPage, admin);
   await adminPage.getByRole("link", { name: "My account" }).click();
   await adminPage.getByRole("link", { name: "Set up two-factor authentication" }).click();
   await adminPage.getByRole("button", { name: "Set up an authenticator app" }).click();

@@ -1,4 +1,5 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
+import { deleteExpiredSignInRecords } from "../../lib/auth/cleanup";
 import { beginStaffSignIn, checkStaffPassword, redeemSignInChallenge, SIGN_IN_LIMITS } from "../../lib/auth/sign-in";
 import type { Db } from "../../lib/db";
 import { createActor, createPortalDatabase } from "../support/portal";
@@ -108,5 +109,38 @@ describe("staff sign-in", () => {
     const line = warn.mock.calls[0]?.join(" ") ?? "";
     expect(line).toBe(`[auth] sign-in refused: wrong password for ${sales.email} from ${source.ip}`);
     expect(line).not.toContain("\n");
+  });
+});
+
+describe("old sign-in records", () => {
+  it("are deleted once they cannot matter, and nothing that still can", async () => {
+    const sales = await createActor(db, "SALES");
+    const now = new Date();
+    const hoursAgo = (hours: number) => new Date(now.getTime() - hours * 3_600_000);
+    await db.rateLimit.createMany({
+      data: [
+        { key: "cleanup:stale", count: 9, lastAt: hoursAgo(25) },
+        { key: "cleanup:recent", count: 9, lastAt: hoursAgo(23) },
+        {
+          key: "cleanup:still-blocked",
+          count: 9,
+          lastAt: hoursAgo(25),
+          blockedUntil: new Date(now.getTime() + 60_000),
+        },
+      ],
+    });
+    await db.signInChallenge.createMany({
+      data: [
+        { tokenHash: "cleanup-old", userId: sales.id, expiresAt: hoursAgo(2) },
+        { tokenHash: "cleanup-live", userId: sales.id, expiresAt: new Date(now.getTime() + 60_000) },
+      ],
+    });
+    await deleteExpiredSignInRecords(db, now);
+    expect(
+      (await db.rateLimit.findMany({ where: { key: { startsWith: "cleanup:" } } })).map((row) => row.key).sort(),
+    ).toEqual(["cleanup:recent", "cleanup:still-blocked"]);
+    expect((await db.signInChallenge.findMany({ where: { userId: sales.id } })).map((row) => row.tokenHash)).toEqual([
+      "cleanup-live",
+    ]);
   });
 });
