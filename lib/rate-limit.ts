@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto";
 import type { Db, Tx } from "./db";
 import { Prisma } from "./generated/prisma/client";
 
@@ -20,7 +21,8 @@ const MAX_DOUBLINGS = 30;
  * queue on the key's row, so 40 parallel requests against a limit of 5 let exactly 5 through. Count the attempt
  * before doing the work it guards (checking a password, revealing a secret), never after.
  */
-export async function takeAttempt(db: Db | Tx, key: string, rule: RateLimitRule): Promise<Attempt> {
+export async function takeAttempt(db: Db | Tx, rawKey: string, rule: RateLimitRule): Promise<Attempt> {
+  const key = storedKey(rawKey);
   const fresh = Prisma.sql`(r."lastAt" < ${NOW} - ${rule.resetAfterMs}::float8 * interval '1 millisecond')`;
   const count = Prisma.sql`(CASE WHEN ${fresh} THEN 1 ELSE r."count" + 1 END)`;
   const rows = await db.$queryRaw<{ count: number }[]>`
@@ -45,8 +47,13 @@ function blockedUntil(count: Prisma.Sql, rule: RateLimitRule) {
     ELSE NULL END`;
 }
 
+/** Keys hold what a visitor typed (an email address): long ones are stored as their hash, to fit the index. */
+const storedKey = (key: string) =>
+  key.length <= 200 ? key : `sha256:${createHash("sha256").update(key).digest("hex")}`;
+
 /** Gives back an attempt that turned out not to count (it succeeded, or another check refused it first). */
-export async function refundAttempt(db: Db | Tx, key: string, rule: RateLimitRule) {
+export async function refundAttempt(db: Db | Tx, rawKey: string, rule: RateLimitRule) {
+  const key = storedKey(rawKey);
   await db.$executeRaw`
     UPDATE "RateLimit" SET
       "count" = greatest("count" - 1, 0),
@@ -56,7 +63,7 @@ export async function refundAttempt(db: Db | Tx, key: string, rule: RateLimitRul
 
 /** Forgets a key's attempts, e.g. the failures of an account from a source once the right password came from it. */
 export async function clearAttempts(db: Db | Tx, key: string) {
-  await db.rateLimit.deleteMany({ where: { key } });
+  await db.rateLimit.deleteMany({ where: { key: storedKey(key) } });
 }
 
 /** "in 40 seconds", "in 3 minutes": when a refused attempt may be tried again. */

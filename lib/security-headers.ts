@@ -13,9 +13,9 @@ export function securityHeaders(args: {
 }): Record<string, string> {
   const csp = [
     "default-src 'self'",
-    // React's development build needs eval for its error overlay; production never does.
+    // React's development build needs eval, and the development overlay inline styles; production needs neither.
     `script-src 'self' 'nonce-${args.nonce}' 'strict-dynamic'${args.dev ? " 'unsafe-eval'" : ""}`,
-    `style-src 'self' 'nonce-${args.nonce}'`,
+    `style-src 'self' ${args.dev ? "'unsafe-inline'" : `'nonce-${args.nonce}'`}`,
     // style="" attributes cannot run code; the sandboxed preview of an email's HTML uses them.
     "style-src-attr 'unsafe-inline'",
     "img-src 'self' data:",

@@ -3,7 +3,6 @@ import { recordAudit } from "../audit/log";
 import { type AuthorizedContext, defineCommand } from "../commands";
 import { ConflictError } from "../errors";
 import { tooManyAttempts } from "../rate-limit";
-import { getProviderSettings } from "../settings";
 import { staffPassword } from "../validation";
 import { passwordProblem } from "./password-policy";
 import { hashPassword } from "./passwords";
@@ -18,7 +17,7 @@ import {
   sealTotpSecret,
   storeRecoveryCodes,
   totpUri,
-  twoFactorRequired,
+  twoFactorRequiredFor,
 } from "./two-factor";
 
 /** A form with a new password typed twice (the check against the user's own email address needs the user). */
@@ -167,8 +166,7 @@ export const disableTwoFactor = defineCommand({
   permission: "account:security",
   input: z.object({ code }),
   async run(ctx, input) {
-    const { twoFactorRequiredFor } = await getProviderSettings(ctx.db);
-    if (twoFactorRequired(ctx.actor.role, twoFactorRequiredFor)) {
+    if (await twoFactorRequiredFor(ctx.db, ctx.actor.role)) {
       throw new ConflictError("Your administrator requires two-factor authentication for your role.");
     }
     if (!(await redeemTotpCode(ctx.db, ctx.actor.id, input.code))) {

@@ -4,12 +4,11 @@ import { forbidden, redirect } from "next/navigation";
 import { cache } from "react";
 import type { CommandContext, RequestMeta } from "../commands";
 import { getDb } from "../db";
-import { getProviderSettings } from "../settings";
 import { auth } from "./next-auth";
 import { type Actor, can, isStaff, type Permission } from "./policy";
 import { requestMetaFrom } from "./request-meta";
-import { loadSessionActor } from "./sessions";
-import { twoFactorRequired } from "./two-factor";
+import { loadSession } from "./sessions";
+import { twoFactorRequiredFor } from "./two-factor";
 
 /** Where staff who must use two-factor authentication but have not set it up are sent. */
 export const TWO_FACTOR_SETUP_PATH = "/account/two-factor";
@@ -24,15 +23,11 @@ const currentSession = cache(async () => {
   const userId = session?.user?.id;
   const sessionId = session?.sessionId ?? null;
   const db = getDb();
-  const actor = userId && sessionId ? await loadSessionActor(db, userId, sessionId) : null;
-  let twoFactorDue = false;
-  if (actor && isStaff(actor)) {
-    const [user, settings] = await Promise.all([
-      db.user.findUniqueOrThrow({ where: { id: actor.id }, select: { totpEnabledAt: true } }),
-      getProviderSettings(db),
-    ]);
-    twoFactorDue = !user.totpEnabledAt && twoFactorRequired(actor.role, settings.twoFactorRequiredFor);
-  }
+  const loaded = userId && sessionId ? await loadSession(db, userId, sessionId) : null;
+  const actor = loaded?.actor ?? null;
+  const twoFactorDue = Boolean(
+    loaded && isStaff(loaded.actor) && !loaded.twoFactorOn && (await twoFactorRequiredFor(db, loaded.actor.role)),
+  );
   return {
     actor,
     sessionId: actor ? sessionId : null,

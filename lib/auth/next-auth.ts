@@ -7,7 +7,7 @@ import { getDb } from "../db";
 import { env, portalUrl } from "../env";
 import { portalAuthAdapter } from "./adapter";
 import { requestMetaFrom } from "./request-meta";
-import { loadSessionActor, revokeSession, type SignInMethod, startSession } from "./sessions";
+import { loadSession, revokeSession, type SignInMethod, startSession } from "./sessions";
 import { redeemSignInChallenge } from "./sign-in";
 import { queueSignInLink, SIGN_IN_LINK_MAX_AGE_S } from "./sign-in-links";
 
@@ -82,7 +82,7 @@ export const { handlers, auth, signIn, signOut } = NextAuth(() => {
         const token = "token" in message ? message.token : null;
         if (typeof token?.sid !== "string" || !token.sub) return;
         const db = getDb();
-        const actor = await loadSessionActor(db, token.sub, token.sid);
+        const actor = (await loadSession(db, token.sub, token.sid))?.actor;
         await revokeSession(db, token.sid);
         if (actor) {
           await recordAudit(

@@ -7,7 +7,7 @@ import { portalUrl } from "../env";
 import { ConflictError } from "../errors";
 import { queueMail } from "../mail/outbox";
 import { passwordResetMail } from "../mail/templates";
-import { type RateLimitRule, takeAttempt } from "../rate-limit";
+import { clearAttempts, type RateLimitRule, takeAttempt } from "../rate-limit";
 import { getProviderSettings } from "../settings";
 import { checkNotEmail, withNewPassword } from "./account";
 import { hashPassword } from "./passwords";
@@ -102,7 +102,7 @@ export async function resetPassword(db: Db, input: z.output<typeof resetPassword
     if (count !== 1) throw new ConflictError("This reset link has expired or was already used. Ask for a new one.");
     await tx.user.update({ where: { id: link.userId }, data: { passwordHash } });
     const endedSessions = await revokeUserSessions(tx, link.userId);
-    await tx.rateLimit.deleteMany({ where: { key: signInKeys(link.user.email, meta).accountFromSource } });
+    await clearAttempts(tx, signInKeys(link.user.email, meta).accountFromSource);
     await recordAudit(
       tx,
       { actor: null, meta },

@@ -36,11 +36,14 @@ export async function startSession(db: Db, userId: string, via: SignInMethod, me
   });
 }
 
-/** The signed-in user of a session as the database has them now; null once the session or the user is switched off. */
-export async function loadSessionActor(db: Db, userId: string, sessionId: string): Promise<Actor | null> {
+/**
+ * The signed-in user of a session as the database has them now, and whether their 2FA is on; null once the session
+ * or the user is switched off.
+ */
+export async function loadSession(db: Db, userId: string, sessionId: string) {
   const session = await db.userSession.findUnique({ where: { id: sessionId }, include: { user: true } });
   if (!session || session.revokedAt || session.userId !== userId || !session.user.active) return null;
-  return toActor(session.user);
+  return { actor: toActor(session.user), twoFactorOn: Boolean(session.user.totpEnabledAt) };
 }
 
 export async function revokeSession(db: Db | Tx, sessionId: string) {

@@ -3,7 +3,7 @@ import { recordAudit } from "../audit/log";
 import type { RequestMeta } from "../commands";
 import type { Db } from "../db";
 import type { User } from "../generated/prisma/client";
-import { type RateLimitRule, refundAttempt, takeAttempt } from "../rate-limit";
+import { clearAttempts, type RateLimitRule, refundAttempt, takeAttempt } from "../rate-limit";
 import { decoyHash, verifyPassword } from "./passwords";
 import type { SignInMethod } from "./sessions";
 import { redeemRecoveryCode, redeemTotpCode } from "./two-factor";
@@ -73,7 +73,7 @@ export async function checkStaffPassword(
     await recordFailure(db, meta, { email, userId: user?.id ?? null, step: "password", purpose });
     return { ok: false, reason: "invalid" };
   }
-  await db.rateLimit.deleteMany({ where: { key: keys.accountFromSource } });
+  await clearAttempts(db, keys.accountFromSource);
   await refundAttempt(db, keys.source, SIGN_IN_LIMITS.source);
   return { ok: true, user };
 }
@@ -189,7 +189,7 @@ export async function completeSecondFactor(
     where: { id: challenge.id, usedAt: null, completedVia: null },
     data: { completedVia: via },
   });
-  await db.rateLimit.deleteMany({ where: { key } });
+  await clearAttempts(db, key);
   return count === 1 ? { ok: true } : { ok: false, reason: "expired" };
 }
 

@@ -106,7 +106,13 @@ export async function redeemRecoveryCode(db: Db | Tx, userId: string, code: stri
 }
 
 /** Whether the provider's setting makes 2FA compulsory for a staff member of this role. */
-export function twoFactorRequired(role: Role, requirement: TwoFactorRequirement): boolean {
+function twoFactorRequired(role: Role, requirement: TwoFactorRequirement): boolean {
   if (role === "CUSTOMER") return false;
   return requirement === "ALL_STAFF" || (requirement === "ADMINS" && role === "ADMIN");
+}
+
+/** Whether the provider's setting, as stored now, makes 2FA compulsory for this role. */
+export async function twoFactorRequiredFor(db: Db, role: Role): Promise<boolean> {
+  const settings = await db.providerSettings.findUnique({ where: { id: 1 }, select: { twoFactorRequiredFor: true } });
+  return twoFactorRequired(role, settings?.twoFactorRequiredFor ?? "NOBODY");
 }

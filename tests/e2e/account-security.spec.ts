@@ -123,13 +123,17 @@ test("a password change ends the session in another browser, and a sign-out ends
 
 test("a client's X-Forwarded-For does not reach the audit log", async ({ browser }) => {
   const sales = await addStaffMember(browser, "SALES");
-  const forged = await browser.newContext({ extraHTTPHeaders: { "X-Forwarded-For": "198.51.100.66" } });
+  // Also the header the portal's own server uses to pass on the peer address.
+  const forged = await browser.newContext({
+    extraHTTPHeaders: { "X-Forwarded-For": "198.51.100.66", "X-Trunk-Portal-Peer": "198.51.100.67" },
+  });
   await signIn(await forged.newPage(), sales);
   await forged.close();
   await adminPage.goto(`/staff/audit?actor=${encodeURIComponent(sales.email)}&action=auth.sign-in`);
   const row = adminPage.getByRole("table", { name: "Audit log" }).getByRole("row").filter({ hasText: "auth.sign-in" });
   await expect(row).toHaveCount(1);
   await expect(row).not.toContainText("198.51.100.66");
+  await expect(row).not.toContainText("198.51.100.67");
   await expect(row).toContainText(/::1|127\.0\.0\.1/);
 });
 

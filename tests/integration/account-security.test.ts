@@ -9,7 +9,7 @@ import {
 } from "../../lib/auth/account";
 import { inspectResetLink, requestPasswordReset, resetPassword } from "../../lib/auth/password-reset";
 import type { Actor } from "../../lib/auth/policy";
-import { loadSessionActor, startSession } from "../../lib/auth/sessions";
+import { loadSession, startSession } from "../../lib/auth/sessions";
 import { beginStaffSignIn, completeSecondFactor, redeemSignInChallenge } from "../../lib/auth/sign-in";
 import { type CommandContext, executeCommand } from "../../lib/commands";
 import { open } from "../../lib/credentials/encryption";
@@ -38,7 +38,7 @@ async function signedIn(actor: Actor): Promise<CommandContext & { actor: Actor }
   return { ...contextFor(db, actor), actor, meta, sessionId: await startSession(db, actor.id, "password", meta) };
 }
 const stillSignedIn = async (ctx: CommandContext) =>
-  Boolean(ctx.actor && ctx.sessionId && (await loadSessionActor(db, ctx.actor.id, ctx.sessionId)));
+  Boolean(ctx.actor && ctx.sessionId && (await loadSession(db, ctx.actor.id, ctx.sessionId)));
 
 async function run<Result>(command: Parameters<typeof executeCommand>[0], ctx: CommandContext, input: unknown) {
   const result = await executeCommand(command, ctx, input);

@@ -10,31 +10,35 @@ import { beginStaffSignIn, CHALLENGE_COOKIE, CHALLENGE_MAX_AGE_MS, completeSecon
 import { getDb } from "@/lib/db";
 import { env } from "@/lib/env";
 import { tooManyAttempts } from "@/lib/rate-limit";
+import { email as emailSchema } from "@/lib/validation";
 
 const AFTER_SIGN_IN = "/staff/customers";
 
-/** Turns a completed challenge into a session cookie and goes to the staff portal. */
+/**
+ * Turns a completed challenge into a session cookie and goes to the staff portal, on the host the browser used (the
+ * cookie belongs to that host; Auth.js's own redirect would go to PORTAL_URL).
+ */
 async function finishSignIn(challenge: string): Promise<FormState> {
   try {
-    await signIn("staff", { challenge, redirectTo: AFTER_SIGN_IN });
+    await signIn("staff", { challenge, redirect: false });
   } catch (error) {
-    if (error instanceof CredentialsSignin) {
-      return { ok: false, formError: "Your sign-in timed out. Enter your email and password again." };
-    }
-    throw error; // the redirect to the staff portal, or a real failure
+    if (!(error instanceof CredentialsSignin)) throw error;
+    return { ok: false, formError: "Your sign-in timed out. Enter your email and password again." };
   }
-  return { ok: true };
+  redirect(AFTER_SIGN_IN);
 }
 
 export async function signInAction(_previous: FormState, formData: FormData): Promise<FormState> {
   const email = String(formData.get("email") ?? "");
   const password = String(formData.get("password") ?? "");
+  const address = emailSchema.safeParse(email);
   const fieldErrors: Record<string, string[]> = {};
   if (!email.trim()) fieldErrors.email = ["Enter your email address."];
+  else if (!address.success) fieldErrors.email = ["Enter a valid email address."];
   if (!password) fieldErrors.password = ["Enter your password."];
-  if (Object.keys(fieldErrors).length) return { ok: false, fieldErrors, values: { email } };
+  if (!address.success || Object.keys(fieldErrors).length) return { ok: false, fieldErrors, values: { email } };
 
-  const started = await beginStaffSignIn(getDb(), email, password, await requestMeta());
+  const started = await beginStaffSignIn(getDb(), address.data, password, await requestMeta());
   if (!started.ok) {
     const formError = started.reason === "throttled" ? tooManyAttempts(started.retryAt) : "Wrong email or password.";
     return { ok: false, formError, values: { email } };
@@ -68,5 +72,6 @@ export async function secondFactorAction(_previous: FormState, formData: FormDat
 }
 
 export async function signOutAction() {
-  await signOut({ redirectTo: "/sign-in" });
+  await signOut({ redirect: false });
+  redirect("/sign-in");
 }

@@ -4,9 +4,8 @@ import { RecoveryCodesOrFields } from "@/components/recovery-codes";
 import { Badge, ButtonLink, Card, formatDateTime, PageHeader } from "@/components/ui";
 import { requirePermission } from "@/lib/auth/guards";
 import { MIN_PASSWORD_LENGTH } from "@/lib/auth/password-policy";
-import { twoFactorRequired } from "@/lib/auth/two-factor";
+import { twoFactorRequiredFor } from "@/lib/auth/two-factor";
 import { getDb } from "@/lib/db";
-import { getProviderSettings } from "@/lib/settings";
 import {
   changeOwnPasswordAction,
   disableTwoFactorAction,
@@ -19,12 +18,11 @@ export const metadata: Metadata = { title: "Your account" };
 export default async function AccountPage() {
   const actor = await requirePermission("account:security");
   const db = getDb();
-  const [user, settings, recoveryCodesLeft] = await Promise.all([
+  const [user, required, recoveryCodesLeft] = await Promise.all([
     db.user.findUniqueOrThrow({ where: { id: actor.id } }),
-    getProviderSettings(db),
+    twoFactorRequiredFor(db, actor.role),
     db.recoveryCode.count({ where: { userId: actor.id, usedAt: null } }),
   ]);
-  const required = twoFactorRequired(actor.role, settings.twoFactorRequiredFor);
   return (
     <>
       <PageHeader title="Your account">
