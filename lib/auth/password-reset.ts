@@ -1,6 +1,5 @@
 import { createHash, randomBytes } from "node:crypto";
 import { z } from "zod";
-import { recordAudit } from "../audit/log";
 import type { CommandContext, RequestMeta } from "../commands";
 import type { Db, Tx } from "../db";
 import { portalUrl } from "../env";
@@ -11,7 +10,7 @@ import { clearAttempts, type RateLimitRule, takeAttempt } from "../rate-limit";
 import { getProviderSettings } from "../settings";
 import { checkNotEmail, withNewPassword } from "./account";
 import { hashPassword } from "./passwords";
-import { revokeUserSessions } from "./sessions";
+import { recordAccountEvent, revokeUserSessions } from "./sessions";
 import { signInKeys } from "./sign-in";
 
 export const RESET_LINK_MINUTES = 30;
@@ -61,11 +60,7 @@ export async function requestPasswordReset(db: Db, rawEmail: string, meta: Reque
   if (!(await takeAttempt(db, `password-reset:${email}`, RESET_REQUEST_LIMITS.address)).allowed) return;
   await db.$transaction(async (tx) => {
     await queuePasswordResetMail(tx, user, false);
-    await recordAudit(
-      tx,
-      { actor: null, meta },
-      { action: "auth.password-reset-request", targetType: "user", targetId: user.id, details: { email } },
-    );
+    await recordAccountEvent(tx, meta, "auth.password-reset-request", user);
   });
 }
 
@@ -103,15 +98,6 @@ export async function resetPassword(db: Db, input: z.output<typeof resetPassword
     await tx.user.update({ where: { id: link.userId }, data: { passwordHash } });
     const endedSessions = await revokeUserSessions(tx, link.userId);
     await clearAttempts(tx, signInKeys(link.user.email, meta).accountFromSource);
-    await recordAudit(
-      tx,
-      { actor: null, meta },
-      {
-        action: "auth.password-reset",
-        targetType: "user",
-        targetId: link.userId,
-        details: { email: link.user.email, endedSessions },
-      },
-    );
+    await recordAccountEvent(tx, meta, "auth.password-reset", link.user, { endedSessions });
   });
 }

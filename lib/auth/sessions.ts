@@ -1,6 +1,7 @@
 import { recordAudit } from "../audit/log";
 import type { RequestMeta } from "../commands";
 import type { Db, Tx } from "../db";
+import type { Prisma } from "../generated/prisma/client";
 import type { Actor } from "./policy";
 
 export type SignInMethod = "password" | "totp" | "recovery-code" | "email-link";
@@ -57,4 +58,19 @@ export async function revokeUserSessions(db: Db | Tx, userId: string, except?: s
     data: { revokedAt: new Date() },
   });
   return count;
+}
+
+/** Audits something that happened to an account while nobody was signed in (a failed sign-in, a reset). */
+export async function recordAccountEvent(
+  db: Db | Tx,
+  meta: RequestMeta,
+  action: string,
+  user: { id: string | null; email: string },
+  details: Prisma.InputJsonObject = {},
+) {
+  await recordAudit(
+    db,
+    { actor: null, meta },
+    { action, targetType: "user", targetId: user.id, details: { email: user.email, ...details } },
+  );
 }

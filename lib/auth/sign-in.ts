@@ -1,11 +1,10 @@
 import { createHash, randomBytes } from "node:crypto";
-import { recordAudit } from "../audit/log";
 import type { RequestMeta } from "../commands";
 import type { Db } from "../db";
 import type { User } from "../generated/prisma/client";
 import { clearAttempts, type RateLimitRule, refundAttempt, takeAttempt } from "../rate-limit";
 import { decoyHash, verifyPassword } from "./passwords";
-import type { SignInMethod } from "./sessions";
+import { recordAccountEvent, type SignInMethod } from "./sessions";
 import { redeemRecoveryCode, redeemTotpCode } from "./two-factor";
 
 const MINUTE = 60_000;
@@ -85,15 +84,12 @@ async function recordFailure(
   failure: { email: string; userId: string | null; step: "password" | "second factor"; purpose: string },
 ) {
   console.warn(`[auth] ${failure.purpose} refused: wrong ${failure.step} for ${failure.email} from ${source(meta)}`);
-  await recordAudit(
+  await recordAccountEvent(
     db,
-    { actor: null, meta },
-    {
-      action: failure.purpose === "sign-in" ? "auth.sign-in-failed" : "auth.password-change-failed",
-      targetType: "user",
-      targetId: failure.userId,
-      details: { email: failure.email, step: failure.step },
-    },
+    meta,
+    failure.purpose === "sign-in" ? "auth.sign-in-failed" : "auth.password-change-failed",
+    { id: failure.userId, email: failure.email },
+    { step: failure.step },
   );
 }
 
@@ -155,16 +151,7 @@ export async function completeSecondFactor(
     const recovery = await redeemRecoveryCode(db, challenge.userId, code);
     if (recovery.used) {
       via = "recovery-code";
-      await recordAudit(
-        db,
-        { actor: null, meta },
-        {
-          action: "auth.recovery-code-used",
-          targetType: "user",
-          targetId: challenge.userId,
-          details: { email: challenge.user.email, remaining: recovery.remaining },
-        },
-      );
+      await recordAccountEvent(db, meta, "auth.recovery-code-used", challenge.user, { remaining: recovery.remaining });
     }
   }
   if (!via) {

@@ -8,6 +8,7 @@ import { revokeUserSessions } from "../auth/sessions";
 import { type AuthorizedContext, defineCommand } from "../commands";
 import type { Db, Tx } from "../db";
 import { ConflictError, NotFoundError } from "../errors";
+import type { User } from "../generated/prisma/client";
 import { checkbox, email, id, requiredText, staffPassword } from "../validation";
 
 const staffRole = z.enum(["ADMIN", "SALES", "SUPPORT"], { error: "Choose a role." });
@@ -83,51 +84,47 @@ async function otherStaffMember(ctx: AuthorizedContext, tx: Tx, userId: string, 
   return user;
 }
 
-/**
- * Forces a staff member to choose a new password: the old one stops working at once, every session ends, and they
- * are emailed a reset link.
- */
-export const forceStaffPasswordReset = defineCommand({
-  name: "staff.force-password-reset",
-  permission: "staff:manage",
-  input: z.object({ userId: id }),
-  async run(ctx, { userId }) {
+/** An admin's reset of another staff member's sign-in: `reset` changes it, then every session of theirs ends. */
+function defineStaffSignInReset(name: string, what: string, reset: (tx: Tx, user: User) => Promise<void>) {
+  return defineCommand({
+    name,
+    permission: "staff:manage",
+    input: z.object({ userId: id }),
+    async run(ctx, { userId }) {
+      return ctx.db.$transaction(async (tx) => {
+        const user = await otherStaffMember(ctx, tx, userId, what);
+        await reset(tx, user);
+        const endedSessions = await revokeUserSessions(tx, userId);
+        await recordAudit(tx, ctx, {
+          action: name,
+          targetType: "user",
+          targetId: userId,
+          details: { email: user.email, endedSessions },
+        });
+        return user;
+      });
+    },
+  });
+}
+
+/** Forces a staff member to choose a new password: the old one stops working at once and a reset link is emailed. */
+export const forceStaffPasswordReset = defineStaffSignInReset(
+  "staff.force-password-reset",
+  "change your password",
+  async (tx, user) => {
     // A random password nobody knows replaces the old one (a staff user always has a password hash).
     const passwordHash = await hashPassword(randomBytes(32).toString("base64url"));
-    return ctx.db.$transaction(async (tx) => {
-      const user = await otherStaffMember(ctx, tx, userId, "change your password");
-      await tx.user.update({ where: { id: userId }, data: { passwordHash } });
-      const endedSessions = await revokeUserSessions(tx, userId);
-      await queuePasswordResetMail(tx, user, true);
-      await recordAudit(tx, ctx, {
-        action: "staff.force-password-reset",
-        targetType: "user",
-        targetId: userId,
-        details: { email: user.email, endedSessions },
-      });
-      return user;
-    });
+    await tx.user.update({ where: { id: user.id }, data: { passwordHash } });
+    await queuePasswordResetMail(tx, user, true);
   },
-});
+);
 
-/** Turns off a staff member's two-factor authentication (a lost phone and lost recovery codes); their sessions end. */
-export const resetStaffTwoFactor = defineCommand({
-  name: "staff.reset-two-factor",
-  permission: "staff:manage",
-  input: z.object({ userId: id }),
-  async run(ctx, { userId }) {
-    return ctx.db.$transaction(async (tx) => {
-      const user = await otherStaffMember(ctx, tx, userId, "turn off two-factor authentication");
-      await tx.user.update({ where: { id: userId }, data: TWO_FACTOR_OFF });
-      await tx.recoveryCode.deleteMany({ where: { userId } });
-      const endedSessions = await revokeUserSessions(tx, userId);
-      await recordAudit(tx, ctx, {
-        action: "staff.reset-two-factor",
-        targetType: "user",
-        targetId: userId,
-        details: { email: user.email, endedSessions },
-      });
-      return user;
-    });
+/** Turns off a staff member's two-factor authentication (a lost phone and lost recovery codes). */
+export const resetStaffTwoFactor = defineStaffSignInReset(
+  "staff.reset-two-factor",
+  "turn off two-factor authentication",
+  async (tx, user) => {
+    await tx.user.update({ where: { id: user.id }, data: TWO_FACTOR_OFF });
+    await tx.recoveryCode.deleteMany({ where: { userId: user.id } });
   },
-});
+);

@@ -3,8 +3,8 @@ import Image from "next/image";
 import QRCode from "qrcode";
 import { signOutAction } from "@/app/(auth)/sign-in/actions";
 import { beginTwoFactorSetupAction, confirmTwoFactorSetupAction } from "@/app/(staff)/staff/account/actions";
-import { ActionForm, SubmitButton, TextField } from "@/components/forms";
-import { RecoveryCodesOrFields } from "@/components/recovery-codes";
+import { ActionForm, SubmitButton } from "@/components/forms";
+import { OneTimeCodeField, RecoveryCodesOrFields } from "@/components/two-factor";
 import { Card } from "@/components/ui";
 import { pendingTwoFactorSetup } from "@/lib/auth/account";
 import { commandContext, requireStaff } from "@/lib/auth/guards";
@@ -72,7 +72,7 @@ export default async function TwoFactorSetupPage() {
                 </p>
               ) : (
                 <>
-                  <TextField name="code" label="Code from the app" autoComplete="one-time-code" inputMode="numeric" />
+                  <OneTimeCodeField label="Code from the app" digitsOnly />
                   <SubmitButton>Turn on two-factor authentication</SubmitButton>
                 </>
               )}

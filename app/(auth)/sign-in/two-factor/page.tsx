@@ -1,6 +1,7 @@
 import type { Metadata } from "next";
 import { cookies } from "next/headers";
-import { ActionForm, SubmitButton, TextField } from "@/components/forms";
+import { ActionForm, SubmitButton } from "@/components/forms";
+import { OneTimeCodeField } from "@/components/two-factor";
 import { CHALLENGE_COOKIE, challengeAwaitsSecondFactor } from "@/lib/auth/sign-in";
 import { getDb } from "@/lib/db";
 import { secondFactorAction } from "../actions";
@@ -17,10 +18,8 @@ export default async function SecondFactorPage() {
         <>
           <p className="mb-6 text-slate-700">Enter the 6-digit code from your authenticator app.</p>
           <ActionForm action={secondFactorAction} aria-label="Two-factor authentication">
-            <TextField
-              name="code"
+            <OneTimeCodeField
               label="Authentication code"
-              autoComplete="one-time-code"
               hint="Lost your phone? Enter one of your recovery codes instead; each works once."
             />
             <SubmitButton>Verify</SubmitButton>

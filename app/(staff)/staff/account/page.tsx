@@ -1,6 +1,6 @@
 import type { Metadata } from "next";
 import { ActionForm, SubmitButton, TextField } from "@/components/forms";
-import { RecoveryCodesOrFields } from "@/components/recovery-codes";
+import { OneTimeCodeField, RecoveryCodesOrFields } from "@/components/two-factor";
 import { Badge, ButtonLink, Card, formatDateTime, PageHeader } from "@/components/ui";
 import { requirePermission } from "@/lib/auth/guards";
 import { MIN_PASSWORD_LENGTH } from "@/lib/auth/password-policy";
@@ -51,12 +51,10 @@ export default async function AccountPage() {
             </p>
             <ActionForm action={regenerateRecoveryCodesAction} aria-label="New recovery codes">
               <RecoveryCodesOrFields>
-                <TextField
-                  name="code"
+                <OneTimeCodeField
                   label="Code from your app, for new recovery codes"
-                  autoComplete="one-time-code"
-                  inputMode="numeric"
                   hint="The old recovery codes stop working."
+                  digitsOnly
                 />
                 <SubmitButton variant="secondary">Make new recovery codes</SubmitButton>
               </RecoveryCodesOrFields>
@@ -65,12 +63,7 @@ export default async function AccountPage() {
               <p className="text-sm text-slate-600">Your administrator requires two-factor authentication.</p>
             ) : (
               <ActionForm action={disableTwoFactorAction} aria-label="Turn off two-factor authentication">
-                <TextField
-                  name="code"
-                  label="Code from your app, to turn it off"
-                  autoComplete="one-time-code"
-                  inputMode="numeric"
-                />
+                <OneTimeCodeField label="Code from your app, to turn it off" digitsOnly />
                 <SubmitButton variant="danger">Turn off two-factor authentication</SubmitButton>
               </ActionForm>
             )}

@@ -2,7 +2,7 @@
 
 import type { ReactNode } from "react";
 import { CopyButton } from "./copy-button";
-import { useFormState } from "./forms";
+import { TextField, useFormState } from "./forms";
 
 /**
  * Inside an ActionForm whose action returns new recovery codes: shows them (this is the only time they can be
@@ -30,5 +30,26 @@ export function RecoveryCodesOrFields({ children, after }: { children: ReactNode
         {after}
       </div>
     </div>
+  );
+}
+
+/** Where a code from the authenticator app is typed (at sign-in also a recovery code, which has letters). */
+export function OneTimeCodeField({
+  label,
+  hint,
+  digitsOnly,
+}: {
+  label: string;
+  hint?: ReactNode;
+  digitsOnly?: boolean;
+}) {
+  return (
+    <TextField
+      name="code"
+      label={label}
+      autoComplete="one-time-code"
+      inputMode={digitsOnly ? "numeric" : undefined}
+      hint={hint}
+    />
   );
 }
