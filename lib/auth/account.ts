@@ -106,9 +106,12 @@ export const beginTwoFactorSetup = defineCommand({
   async run(ctx) {
     if ((await loadSelf(ctx)).totpEnabledAt) throw new ConflictError("Two-factor authentication is already on.");
     const sealed = sealTotpSecret(ctx.actor.id, newTotpSecret());
-    await ctx.db.user.update({
-      where: { id: ctx.actor.id },
-      data: { totpSecretCiphertext: sealed.ciphertext, totpSecretKeyId: sealed.keyId, totpLastStep: null },
+    await ctx.db.$transaction(async (tx) => {
+      await tx.user.update({
+        where: { id: ctx.actor.id },
+        data: { totpSecretCiphertext: sealed.ciphertext, totpSecretKeyId: sealed.keyId, totpLastStep: null },
+      });
+      await recordAudit(tx, ctx, { action: "auth.two-factor-setup", targetType: "user", targetId: ctx.actor.id });
     });
   },
 });

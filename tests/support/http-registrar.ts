@@ -1,7 +1,7 @@
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { verifySignature } from "../../lib/registrar/http";
-import type { Subscriber } from "../../lib/registrar/types";
+import type { Registration, Subscriber } from "../../lib/registrar/types";
 
 /**
  * A reference receiver of the HTTP provisioning API (docs/registrar-http-api.md): verifies signatures, keeps
@@ -9,6 +9,11 @@ import type { Subscriber } from "../../lib/registrar/types";
  */
 export class TestHttpRegistrar {
   readonly subscribers = new Map<string, Subscriber>();
+  /** What `GET …/registrations` answers, by username, as JSON on the wire (set by tests; older receivers omit requestedHost). */
+  readonly registrations = new Map<
+    string,
+    (Omit<Registration, "expiresAt" | "requestedHost"> & { expiresAt: string; requestedHost?: string | null })[]
+  >();
   readonly requests: { method: string; path: string; status: number }[] = [];
   failNext = 0;
   private server: Server | null = null;
@@ -45,7 +50,7 @@ export class TestHttpRegistrar {
           );
           return reply(200, rows);
         }
-        if (method === "GET" && match[2]) return reply(200, []);
+        if (method === "GET" && match[2] && username) return reply(200, this.registrations.get(username) ?? []);
         if (method === "PUT" && username) {
           this.subscribers.set(username, JSON.parse(body));
           return reply(204);
