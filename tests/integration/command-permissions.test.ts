@@ -237,7 +237,7 @@ describe("every server action's command checks the policy before anything else",
 
   it("an allowed caller with malformed input gets field errors and changes nothing", async () => {
     // Commands that take no input (registrar.reconcile, account.sign-out-everywhere…) cannot get malformed input.
-    for (const command of commands.filter((command) => !command.input.safeParse({}).success)) {
+    for (const command of commands.filter((command) => !(command.input as z.ZodType).safeParse({}).success)) {
       const actor = actors.get(ALLOWED[command.name]?.[0] as Role) ?? null;
       const auditBefore = await db.auditLog.count();
       const result = await executeCommand(
