@@ -7,7 +7,12 @@ export type Db = PrismaClient;
 export type Tx = Omit<PrismaClient, "$connect" | "$disconnect" | "$on" | "$transaction" | "$extends">;
 
 export function createDb(connectionString: string): PrismaClient {
-  return new PrismaClient({ adapter: new PrismaPg({ connectionString }) });
+  return new PrismaClient({
+    adapter: new PrismaPg({ connectionString }),
+    // A burst of requests (50 trunks created at once, parallel sign-ins) queues for the pool's connections; on a
+    // busy machine that takes longer than Prisma's 2 s default, and waiting beats failing the request.
+    transactionOptions: { maxWait: 15_000, timeout: 20_000 },
+  });
 }
 
 const globalForDb = globalThis as unknown as { db?: PrismaClient };
