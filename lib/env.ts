@@ -5,6 +5,9 @@ const base64Key = z
   .string()
   .refine((value) => Buffer.from(value, "base64").length === 32, "must be 32 bytes encoded as base64");
 
+const port = (fallback: number) =>
+  z.coerce.number({ error: "must be a port number" }).int().min(1).max(65535).default(fallback);
+
 const schema = z
   .object({
     DATABASE_URL: z.url({ protocol: /^postgres(ql)?$/, error: "must be a postgresql:// URL" }),
@@ -36,6 +39,12 @@ const schema = z
           return z.NEVER;
         }
       }),
+    // The SIP registrar `npm start` runs (lib/registrar/local-kamailio.ts).
+    SIP_LISTEN: z.ipv4({ error: "must be an IPv4 address of this machine, e.g. 192.168.1.10" }).default("127.0.0.1"),
+    SIP_PORT: port(5060),
+    SIP_RPC_PORT: port(5071),
+    /** Set by `npm start` for the web server: whether it runs Kamailio itself, or would but Kamailio is missing. */
+    LOCAL_SIP_REGISTRAR: z.enum(["kamailio", "not-installed"]).optional(),
   })
   .refine((value) => Boolean(value.REGISTRAR_HTTP_URL) === Boolean(value.REGISTRAR_HTTP_SECRET), {
     path: ["REGISTRAR_HTTP_SECRET"],

@@ -26,10 +26,14 @@ server.on("request", (request, response) => {
   request.headers[PEER_ADDRESS_HEADER] = request.socket.remoteAddress ?? "";
   void handle(request, response);
 });
-server.listen(port, () => console.info(`[trunk-portal] web server listening on port ${port}`));
-for (const signal of ["SIGINT", "SIGTERM"]) {
+server.listen(port, () => console.info(`[trunk-portal] web server ready on port ${port}`));
+// Stopped by a signal: exit with the shell's status for it (130 for Ctrl-C), as `next start` does.
+for (const [signal, status] of [
+  ["SIGINT", 130],
+  ["SIGTERM", 143],
+]) {
   process.on(signal, () => {
     server.close();
-    void app.close().finally(() => process.exit(0));
+    void app.close().finally(() => process.exit(status));
   });
 }

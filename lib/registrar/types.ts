@@ -50,6 +50,11 @@ export type RegistrarSnapshot = {
   attributes: SubscriberAttributes;
 };
 
+export type RegistrarStatus = {
+  /** Contacts registered right now, over all subscribers; null when the registrar cannot tell. */
+  liveRegistrations: number | null;
+};
+
 export interface Registrar {
   /**
    * Idempotent: makes the registrar match `subscriber` (in one DB transaction). A disabled subscriber must not be
@@ -63,5 +68,7 @@ export interface Registrar {
   list(): Promise<RegistrarSnapshot[]>;
   /** Live registrations (non-expired) for one username. */
   registrations(username: string): Promise<Registration[]>;
+  /** Whether the registrar answers (this throws when it does not), and how many registrations are live. */
+  status(): Promise<RegistrarStatus>;
   close(): Promise<void>;
 }

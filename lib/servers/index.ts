@@ -13,6 +13,14 @@ export async function listServers(db: Db, { activeOnly = false } = {}) {
   });
 }
 
+/**
+ * The default SIP server: the oldest active one. The registrar `npm start` runs authenticates with its realm (one
+ * realm per Kamailio, see registrar/kamailio/README.md).
+ */
+export async function defaultSipServer(db: Db) {
+  return db.sipServer.findFirst({ where: { active: true }, orderBy: { createdAt: "asc" } });
+}
+
 const serverFields = {
   hostname,
   realm: hostname.optional().or(z.literal("").transform(() => undefined)),

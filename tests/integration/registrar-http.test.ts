@@ -47,6 +47,20 @@ describe("the HTTP registrar adapter", () => {
     expect(receiver.subscribers.size).toBe(0);
   });
 
+  it("reports its status, and answers without a count when the receiver has no GET /status", async () => {
+    const registrar = createHttpRegistrar({ baseUrl: receiver.url, secret: SECRET, ...fast });
+    expect(await registrar.status()).toEqual({ liveRegistrations: 0 });
+    receiver.answersStatus = false;
+    try {
+      expect(await registrar.status()).toEqual({ liveRegistrations: null });
+    } finally {
+      receiver.answersStatus = true;
+    }
+    receiver.failNext = 5;
+    await expect(registrar.status()).rejects.toThrow(/GET \/api\/status answered 503/);
+    receiver.failNext = 0;
+  });
+
   it("retries 5xx answers and then succeeds", async () => {
     const registrar = createHttpRegistrar({ baseUrl: receiver.url, secret: SECRET, ...fast });
     receiver.failNext = 2;

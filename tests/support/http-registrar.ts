@@ -16,6 +16,8 @@ export class TestHttpRegistrar {
   >();
   readonly requests: { method: string; path: string; status: number }[] = [];
   failNext = 0;
+  /** GET /status is optional in the API: false makes this receiver one that does not implement it. */
+  answersStatus = true;
   private server: Server | null = null;
 
   constructor(private readonly secret: string) {}
@@ -41,6 +43,9 @@ export class TestHttpRegistrar {
           this.failNext--;
           return reply(503, { error: "try again" });
         }
+        // This receiver keeps no registrations.
+        if (method === "GET" && path === "/api/status" && this.answersStatus)
+          return reply(200, { liveRegistrations: 0 });
         const match = path.match(/^\/api\/subscribers(?:\/([^/]+))?(\/registrations)?$/);
         const username = match?.[1] ? decodeURIComponent(match[1]) : undefined;
         if (!match) return reply(404, { error: "no such route" });
