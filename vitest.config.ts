@@ -20,6 +20,8 @@ export default defineConfig({
         test: {
           name: "integration",
           include: ["tests/integration/**/*.test.ts"],
+          // next-auth imports "next/server" without an extension, which only a bundler resolves.
+          server: { deps: { inline: ["next-auth"] } },
           globalSetup: ["tests/support/global-setup.ts"],
           setupFiles: ["tests/support/test-env.ts"],
           testTimeout: 60_000,

@@ -1,9 +1,10 @@
 import "server-only";
 import { revalidatePath } from "next/cache";
 import { forbidden, notFound, redirect } from "next/navigation";
-import type { z } from "zod";
-import { commandContext } from "./auth/guards";
+import { z } from "zod";
+import { commandContext, TWO_FACTOR_SETUP_PATH } from "./auth/guards";
 import { type Command, executeCommand, type FieldErrors } from "./commands";
+import { email } from "./validation";
 
 export type FormState = {
   ok?: boolean;
@@ -49,11 +50,28 @@ export function serverAction<Schema extends z.ZodType, Result>(
     if (!result.ok) {
       if (result.reason === "forbidden") forbidden();
       if (result.reason === "not-found") notFound();
+      if (result.reason === "two-factor-due") redirect(TWO_FACTOR_SETUP_PATH);
       const values = Object.fromEntries(Object.entries(input).filter(([key]) => !SECRET_FIELDS.test(key)));
       return { ok: false, formError: result.formError, fieldErrors: result.fieldErrors, values };
     }
     revalidatePath("/", "layout");
     if (options.redirectTo) redirect(options.redirectTo(result.value));
     return { ok: true, message: options.message, data: options.data?.(result.value) };
+  };
+}
+
+/**
+ * The `email` field of a form anyone may send (a sign-in link, a password reset): the address, or the form state
+ * that asks for a valid one.
+ */
+export function emailFromForm(formData: FormData): { email: string } | { invalid: FormState } {
+  const parsed = z.object({ email }).safeParse({ email: formData.get("email") });
+  if (parsed.success) return { email: parsed.data.email };
+  return {
+    invalid: {
+      ok: false,
+      fieldErrors: { email: ["Enter a valid email address."] },
+      values: { email: String(formData.get("email") ?? "") },
+    },
   };
 }

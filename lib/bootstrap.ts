@@ -1,4 +1,5 @@
 import { randomBytes } from "node:crypto";
+import { passwordProblem } from "./auth/password-policy";
 import { hashPassword } from "./auth/passwords";
 import type { Db } from "./db";
 import { getProviderSettings } from "./settings";
@@ -22,7 +23,8 @@ export async function bootstrap(
   const adminEmail = (options.adminEmail ?? "admin@localhost.localdomain").trim().toLowerCase();
   const generatedPassword = options.adminPassword ? undefined : randomBytes(15).toString("base64url");
   const password = options.adminPassword ?? generatedPassword ?? "";
-  if (password.length < 12) throw new Error("ADMIN_PASSWORD must be at least 12 characters.");
+  const problem = passwordProblem(password, adminEmail);
+  if (problem) throw new Error(`ADMIN_PASSWORD: ${problem}`);
   await db.user.create({
     data: { email: adminEmail, name: "Administrator", role: "ADMIN", passwordHash: await hashPassword(password) },
   });

@@ -13,6 +13,10 @@ export type CommandContext = {
   meta: RequestMeta;
   /** When the actor last signed in (proved who they are), for actions that need a recent sign-in. */
   authenticatedAt?: Date | null;
+  /** The actor's session (UserSession row), so a change can end their other sessions but this one. */
+  sessionId?: string | null;
+  /** A staff member who must set up two-factor authentication first: only setup commands may run. */
+  twoFactorDue?: boolean;
 };
 export type AuthorizedContext = CommandContext & { actor: Actor };
 
@@ -24,6 +28,8 @@ export type Command<Schema extends z.ZodType, Result> = {
   name: string;
   permission: Permission;
   input: Schema;
+  /** May run before the actor has set up the two-factor authentication they are required to use. */
+  duringTwoFactorSetup?: boolean;
   run(ctx: AuthorizedContext, input: z.output<Schema>): Promise<Result>;
 };
 
@@ -34,8 +40,11 @@ export function defineCommand<Schema extends z.ZodType, Result>(command: Command
 export type FieldErrors = Record<string, string[]>;
 export type CommandFailure = {
   ok: false;
-  /** "busy": the database could not take the change in time (an overload); trying again later can succeed. */
-  reason: "invalid" | "conflict" | "forbidden" | "unauthenticated" | "not-found" | "busy";
+  /**
+   * "busy": the database could not take the change in time (an overload); trying again later can succeed.
+   * "two-factor-due": the user must finish setting up two-factor authentication first.
+   */
+  reason: "invalid" | "conflict" | "forbidden" | "unauthenticated" | "not-found" | "busy" | "two-factor-due";
   formError?: string;
   fieldErrors?: FieldErrors;
 };
@@ -47,6 +56,9 @@ export async function executeCommand<Schema extends z.ZodType, Result>(
   rawInput: unknown,
 ): Promise<CommandResult<Result>> {
   if (!ctx.actor) return { ok: false, reason: "unauthenticated", formError: "Please sign in." };
+  if (ctx.twoFactorDue && !command.duringTwoFactorSetup) {
+    return { ok: false, reason: "two-factor-due", formError: "Set up two-factor authentication first." };
+  }
   if (!can(ctx.actor, command.permission)) {
     return { ok: false, reason: "forbidden", formError: "You do not have permission to do that." };
   }
@@ -97,7 +109,7 @@ function fieldsWithControlCharacters(input: unknown): string[] {
     .map(([field]) => field);
 }
 
-function fieldErrorsOf(error: z.ZodError): FieldErrors {
+export function fieldErrorsOf(error: z.ZodError): FieldErrors {
   const errors: FieldErrors = {};
   for (const issue of error.issues) {
     // Forms show errors per field: an issue inside a list field (one of several DIDs) belongs to the field.

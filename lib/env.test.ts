@@ -38,6 +38,13 @@ describe("start-up configuration", () => {
     );
   });
 
+  it("reads TRUSTED_PROXIES as none, a hop count or a CIDR list", () => {
+    expect(parseEnv(valid).TRUSTED_PROXIES).toEqual({ kind: "none" });
+    expect(parseEnv({ ...valid, TRUSTED_PROXIES: "2" }).TRUSTED_PROXIES).toEqual({ kind: "hops", hops: 2 });
+    expect(parseEnv({ ...valid, TRUSTED_PROXIES: "10.0.0.0/8, ::1" }).TRUSTED_PROXIES.kind).toBe("addresses");
+    expect(() => parseEnv({ ...valid, TRUSTED_PROXIES: "the load balancer" })).toThrow(/TRUSTED_PROXIES/);
+  });
+
   it("checks the SIP registrar's address and ports", () => {
     expect(parseEnv(valid)).toMatchObject({ SIP_LISTEN: "127.0.0.1", SIP_PORT: 5060, SIP_RPC_PORT: 5071 });
     expect(parseEnv({ ...valid, SIP_LISTEN: "192.168.1.10", SIP_PORT: "5080" })).toMatchObject({

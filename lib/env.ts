@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { parseTrustedProxies } from "./client-ip";
 
 /**
  * Database connections per process. Every query's JavaScript runs on Node's one thread, so past ~10 connections a
@@ -39,6 +40,17 @@ const schema = z
       .transform((value) => value === "true" || value === "1"),
     SMTP_URL: z.url({ protocol: /^smtps?$/, error: "must be an smtp:// or smtps:// URL" }).optional(),
     MAIL_FROM: z.string().min(3).default("Trunk Portal <no-reply@localhost>"),
+    TRUSTED_PROXIES: z
+      .string()
+      .optional()
+      .transform((value, ctx) => {
+        try {
+          return parseTrustedProxies(value);
+        } catch (error) {
+          ctx.addIssue({ code: "custom", message: `${(error as Error).message} (use a hop count or a CIDR list)` });
+          return z.NEVER;
+        }
+      }),
     // The SIP registrar `npm start` runs (lib/registrar/local-kamailio.ts).
     SIP_LISTEN: z.ipv4({ error: "must be an IPv4 address of this machine, e.g. 192.168.1.10" }).default("127.0.0.1"),
     SIP_PORT: port(5060),
@@ -67,4 +79,9 @@ let cached: Env | undefined;
 export function env(): Env {
   cached ??= parseEnv();
   return cached;
+}
+
+/** An absolute link into the portal. Every link the portal sends is built here, from PORTAL_URL only. */
+export function portalUrl(path: string): string {
+  return `${env().PORTAL_URL.replace(/\/+$/, "")}${path}`;
 }

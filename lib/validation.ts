@@ -1,5 +1,6 @@
 import { parsePhoneNumberFromString } from "libphonenumber-js/max";
 import { z } from "zod";
+import { passwordProblem } from "./auth/password-policy";
 import { isDialableCountry } from "./trunks/countries";
 
 /**
@@ -187,9 +188,10 @@ export const hostname = dnsName("hostname", 253, "Sip1.example.net");
 /** A digest realm: a hostname that fits the registrar's domain column (64 characters). */
 export const realm = dnsName("realm", 64, "sip1.example.net");
 
-export const staffPassword = z
-  .string({ error: "Enter a password." })
-  .min(12, "Use at least 12 characters.")
-  .max(200, "Use at most 200 characters.");
+/** A new staff password: long enough and not a common one (./auth/password-policy). */
+export const staffPassword = z.string({ error: "Enter a password." }).superRefine((value, ctx) => {
+  const problem = passwordProblem(value);
+  if (problem) ctx.addIssue({ code: "custom", message: problem });
+});
 
 export const page = z.coerce.number().int().min(1).catch(1);

@@ -26,6 +26,8 @@ const dev = process.argv.includes("--dev");
 const dataDir = path.resolve(ROOT, process.env.DATA_DIR ?? ".data");
 const port = Number(process.env.PORT ?? 3000);
 const NEXT_BIN = path.join(ROOT, "node_modules", "next", "dist", "bin", "next");
+/** Next.js behind a Node HTTP server that tells the app the client's TCP address (see the script). */
+const SERVE = path.join(ROOT, "scripts", "serve.mjs");
 const log = (message: string) => console.info(`[trunk-portal] ${message}`);
 /** Paths inside the checkout relative to it (`.data/postgres`), others in full. */
 const displayPath = (file: string) => (file.startsWith(`${ROOT}${path.sep}`) ? path.relative(ROOT, file) : file);
@@ -175,12 +177,12 @@ async function main() {
   cleanups.push({ name: "the worker", run: () => worker.stop() });
 
   if (!dev) await buildIfNeeded();
-  const next: ChildProcess = spawn(process.execPath, [NEXT_BIN, dev ? "dev" : "start", "-p", String(port)], {
+  const next: ChildProcess = spawn(process.execPath, [SERVE, ...(dev ? ["--dev"] : [])], {
     cwd: ROOT,
     env: {
       ...environment,
       NEXT_TELEMETRY_DISABLED: "1",
-      AUTH_TRUST_HOST: "true",
+      PORT: String(port),
       ...(localSipRegistrar ? { LOCAL_SIP_REGISTRAR: localSipRegistrar } : {}),
     },
     stdio: "inherit",

@@ -10,7 +10,7 @@ function toAdapterUser(user: { id: string; email: string; name: string; emailVer
  * customer accounts can sign in this way; it never creates users (accounts are made by staff).
  */
 export function portalAuthAdapter(db: Db): Adapter {
-  return {
+  const adapter: Adapter = {
     async getUserByEmail(email) {
       const user = await db.user.findUnique({ where: { email: email.toLowerCase() }, include: { customer: true } });
       // A suspended or closed customer's users get no sign-in link.
@@ -30,7 +30,8 @@ export function portalAuthAdapter(db: Db): Adapter {
       return toAdapterUser(user);
     },
     async createVerificationToken(token) {
-      await db.verificationToken.create({ data: token });
+      // Anyone can ask for a link for any address and gets the same answer; a token is kept only for customers.
+      if (await adapter.getUserByEmail?.(token.identifier)) await db.verificationToken.create({ data: token });
       return token;
     },
     async useVerificationToken({ identifier, token }) {
@@ -42,4 +43,5 @@ export function portalAuthAdapter(db: Db): Adapter {
       }
     },
   };
+  return adapter;
 }

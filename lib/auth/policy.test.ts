@@ -50,6 +50,11 @@ const RULES: Rule[] = [
     roles: ["ADMIN"],
   },
   {
+    rule: "every staff member looks after their own password, two-factor authentication and sessions",
+    permissions: ["account:security"],
+    roles: ["ADMIN", "SALES", "SUPPORT"],
+  },
+  {
     rule: "the customer portal is for customers only, and it is all they get",
     permissions: ["portal:use"],
     roles: ["CUSTOMER"],

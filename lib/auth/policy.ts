@@ -28,6 +28,8 @@ export const PERMISSIONS = {
   "servers:manage": ["ADMIN"],
   "settings:manage": ["ADMIN"],
   "audit:view": ["ADMIN", "SUPPORT"],
+  /** One's own password, two-factor authentication and sessions. */
+  "account:security": ["ADMIN", "SALES", "SUPPORT"],
 } as const satisfies Record<string, readonly Role[]>;
 
 export type Permission = keyof typeof PERMISSIONS;

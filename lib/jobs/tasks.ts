@@ -1,4 +1,5 @@
 import type { TaskList } from "graphile-worker";
+import { deleteExpiredSignInRecords } from "../auth/cleanup";
 import { expireDemos, queueDemoReminders } from "../customers/demo-expiry";
 import type { Db } from "../db";
 import { deliverMail } from "../mail/deliver";
@@ -13,6 +14,7 @@ import { SYNC_TRUNK_TASK } from "../trunks/provision";
 export const DEMO_REMINDERS_TASK = "customers_demo_expiry_notices";
 export const DEMO_EXPIRY_TASK = "customers_demo_expiry";
 export const SCHEDULED_RECONCILE_TASK = "registrar_reconcile_scheduled";
+export const SIGN_IN_CLEANUP_TASK = "auth_sign_in_cleanup";
 
 /**
  * Recurring jobs, in graphile-worker's crontab format; every worker runs them (`startPortalWorker`), and
@@ -23,6 +25,7 @@ export const CRONTAB = [
   // Every minute, so a demo stops working at the registrar within about a minute of its end.
   `* * * * * ${DEMO_EXPIRY_TASK}`,
   `*/15 * * * * ${SCHEDULED_RECONCILE_TASK}`,
+  `30 * * * * ${SIGN_IN_CLEANUP_TASK}`,
 ].join("\n");
 
 export type WorkerDependencies = {
@@ -70,6 +73,9 @@ export function jobTasks({
     },
     [SCHEDULED_RECONCILE_TASK]: async () => {
       await queueReconciliation(db, "schedule", null);
+    },
+    [SIGN_IN_CLEANUP_TASK]: async () => {
+      await deleteExpiredSignInRecords(db);
     },
   };
 }

@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { recordAudit } from "../audit/log";
+import { PASSWORD_RESET_MAIL_KIND } from "../auth/password-reset";
 import { defineCommand } from "../commands";
 import { open } from "../credentials/encryption";
 import { credentialKeyring } from "../credentials/keyring";
@@ -39,6 +40,9 @@ export async function getMail(db: Db, mailId: string) {
 /** True when mail stays in the portal's own mailbox (no SMTP_URL): the quick start's stand-in for a mail server. */
 export const usesLocalMailbox = () => !env().SMTP_URL;
 
+/** A staff password reset link is never shown to other staff: it would let them take over that account. */
+export const mailboxMayShowSecrets = (kind: string) => kind !== PASSWORD_RESET_MAIL_KIND;
+
 /**
  * In the local mailbox only, staff can read a message with its links filled in (e.g. to sign in as a demo customer
  * without a mail server). Audited like a password reveal.
@@ -49,7 +53,7 @@ export const readMailboxMessage = defineCommand({
   input: z.object({ mailId: id }),
   async run(ctx, { mailId }) {
     const mail = await getMail(ctx.db, mailId);
-    if (!usesLocalMailbox() || !mail.secretsSealed || !mail.secretsKeyId) {
+    if (!usesLocalMailbox() || !mail.secretsSealed || !mail.secretsKeyId || !mailboxMayShowSecrets(mail.kind)) {
       throw new ConflictError("This message's links and passwords were delivered to the recipient only.");
     }
     await recordAudit(ctx.db, ctx, {

@@ -4,7 +4,7 @@
  * text around it plus the slots' positions, and the secrets, sealed, are merged in only when the message is sent.
  * Nothing in user text (a contact name like "[[secret:x]]") can ever create, move or hide a slot.
  */
-export type SecretName = "revealUrl" | "password" | "signInUrl";
+export type SecretName = "revealUrl" | "password" | "signInUrl" | "resetUrl";
 export type MailSecrets = Partial<Record<SecretName, string>>;
 
 export type SecretSlot = { readonly secret: SecretName };

@@ -266,3 +266,18 @@ export function signInMail(args: { provider: Provider; expiresMinutes: number })
     { p: "If you did not ask to sign in, you can ignore this email." },
   ]);
 }
+
+export function passwordResetMail(args: { provider: Provider; expiresMinutes: number; forced: boolean }): RenderedMail {
+  return render("Reset your Trunk Portal password", args.provider, [
+    {
+      p: args.forced
+        ? "An administrator asked you to choose a new password for Trunk Portal. Your old password no longer works."
+        : "Someone (we hope you) asked to reset your Trunk Portal password.",
+    },
+    {
+      p: `Use the link below to choose a new password. It works once and expires in ${args.expiresMinutes} minutes.`,
+    },
+    { link: { label: "Choose a new password", url: secret("resetUrl") } },
+    ...(args.forced ? [] : [{ p: "If you did not ask for this, ignore this email: your password stays as it is." }]),
+  ]);
+}

@@ -4,6 +4,7 @@ import { type CommandContext, defineCommand } from "../commands";
 import { consumeRevealLink, inspectRevealLink, type RevealLinkState } from "../credentials/reveal-links";
 import type { Db, Tx } from "../db";
 import { ConflictError, NotFoundError } from "../errors";
+import { type RateLimitRule, takeAttempt } from "../rate-limit";
 import { getProviderSettings } from "../settings";
 import { revealPassword } from "../trunks";
 import { id, isId } from "../validation";
@@ -12,6 +13,13 @@ import { id, isId } from "../validation";
 export const REVEAL_RECENT_SIGN_IN_MS = 15 * 60 * 1000;
 export const REVEALS_PER_WINDOW = 5;
 export const REVEAL_WINDOW_MS = 10 * 60 * 1000;
+/** After 5 reveals, the next waits 10 minutes; and every one after that, until 10 quiet minutes pass. */
+const REVEAL_LIMIT: RateLimitRule = {
+  limit: REVEALS_PER_WINDOW,
+  delayMs: REVEAL_WINDOW_MS,
+  maxDelayMs: REVEAL_WINDOW_MS,
+  resetAfterMs: REVEAL_WINDOW_MS,
+};
 
 const ownTrunkInclude = {
   dids: { orderBy: { number: "asc" } },
@@ -74,14 +82,8 @@ export const revealOwnTrunkPassword = defineCommand({
     if (!ctx.authenticatedAt || Date.now() - ctx.authenticatedAt.getTime() > REVEAL_RECENT_SIGN_IN_MS) {
       throw new ConflictError("For your security, sign in again to see your password (a fresh email link).");
     }
-    const recent = await ctx.db.auditLog.count({
-      where: {
-        actorId: ctx.actor.id,
-        action: "trunk.reveal-password",
-        at: { gte: new Date(Date.now() - REVEAL_WINDOW_MS) },
-      },
-    });
-    if (recent >= REVEALS_PER_WINDOW) {
+    // Counted before the reveal, atomically: parallel requests cannot get more than the limit.
+    if (!(await takeAttempt(ctx.db, `reveal:${ctx.actor.id}`, REVEAL_LIMIT)).allowed) {
       throw new ConflictError(
         "You have revealed passwords several times in a few minutes. Wait 10 minutes and try again.",
       );

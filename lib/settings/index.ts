@@ -77,3 +77,24 @@ export const updateProviderSettings = defineCommand({
     });
   },
 });
+
+/** Which staff must use two-factor authentication; those without it are sent to set it up at their next request. */
+export const updateTwoFactorRequirement = defineCommand({
+  name: "settings.two-factor",
+  permission: "settings:manage",
+  input: z.object({
+    twoFactorRequiredFor: z.enum(["NOBODY", "ADMINS", "ALL_STAFF"], { error: "Choose who must use 2FA." }),
+  }),
+  async run(ctx, { twoFactorRequiredFor }) {
+    return ctx.db.$transaction(async (tx) => {
+      const before = await getProviderSettings(tx);
+      const after = await tx.providerSettings.update({ where: { id: 1 }, data: { twoFactorRequiredFor } });
+      await recordAudit(tx, ctx, {
+        action: "settings.two-factor",
+        targetType: "settings",
+        details: { from: before.twoFactorRequiredFor, to: twoFactorRequiredFor },
+      });
+      return after;
+    });
+  },
+});

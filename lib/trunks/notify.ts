@@ -1,6 +1,6 @@
 import { createRevealLink, REVEAL_LINK_HOURS, supersedeRevealLinks } from "../credentials/reveal-links";
 import type { Tx } from "../db";
-import { env } from "../env";
+import { portalUrl } from "../env";
 import type { ProviderSettings } from "../generated/prisma/client";
 import { queueMail } from "../mail/outbox";
 import { credentialsMail, type TrunkSummary, trunkStatusMail } from "../mail/templates";
@@ -46,18 +46,17 @@ export async function queueCredentialsMailFor(
   reason: "new" | "resend" | "reset",
 ) {
   const trunkId = trunk.id;
-  const portalUrl = env().PORTAL_URL.replace(/\/$/, "");
   const delivery = provider.passwordDelivery === "INLINE" ? "inline" : "link";
   let secrets: Record<string, string>;
   if (delivery === "link") {
-    secrets = { revealUrl: `${portalUrl}/reveal/${await createRevealLink(tx, trunkId)}` };
+    secrets = { revealUrl: portalUrl(`/reveal/${await createRevealLink(tx, trunkId)}`) };
   } else {
     await supersedeRevealLinks(tx, trunkId);
     secrets = { password: decryptTrunkPassword(trunk) };
   }
   const rendered = credentialsMail({
     provider,
-    portalUrl,
+    portalUrl: portalUrl(""),
     delivery,
     reason,
     contactName: trunk.customer.contactName,

@@ -1,4 +1,4 @@
-import { expect, test } from "@playwright/test";
+import { type APIResponse, expect, test } from "@playwright/test";
 import { addStaffMember, type Credentials, E2E_ADMIN, signIn } from "./fixtures";
 
 test.describe.configure({ mode: "serial" });
@@ -26,7 +26,37 @@ const ROUTES: { path: () => string; allowed: Role[] }[] = [
   { path: () => "/staff/mail", allowed: ["ADMIN", "SUPPORT"] },
   { path: () => `/staff/mail/${mailId}`, allowed: ["ADMIN", "SUPPORT"] },
   { path: () => "/staff/registrar", allowed: ["ADMIN", "SUPPORT"] },
+  { path: () => "/staff/account", allowed: ["ADMIN", "SALES", "SUPPORT"] },
 ];
+
+/** Pages anyone may open, and whether their address carries a secret link (no Referer may leave them). */
+const PUBLIC_ROUTES: { path: string; secretLink: boolean }[] = [
+  { path: "/sign-in", secretLink: false },
+  { path: "/sign-in/two-factor", secretLink: false },
+  { path: "/forgot-password", secretLink: false },
+  { path: "/portal/sign-in", secretLink: false },
+  { path: "/portal/sign-in/check-email", secretLink: false },
+  { path: "/reveal/not-a-real-token", secretLink: true },
+  { path: "/reset-password/not-a-real-token", secretLink: true },
+  { path: "/api/auth/csrf", secretLink: false },
+  { path: "/api/auth/callback/email?token=x&email=x%40example.com", secretLink: true },
+  { path: "/no-such-page", secretLink: false },
+];
+
+/** The security headers every response carries, whatever its status (issue 8). */
+function expectSecurityHeaders(response: APIResponse, label: string, secretLink = false) {
+  const headers = response.headers();
+  const csp = headers["content-security-policy"] ?? "";
+  expect(csp, label).toMatch(/script-src 'self' 'nonce-[A-Za-z0-9+/=]{16,}' 'strict-dynamic'/);
+  expect(csp, label).not.toMatch(/script-src[^;]*'unsafe-inline'/);
+  expect(csp, label).toContain("frame-ancestors 'none'");
+  expect(headers["x-content-type-options"], label).toBe("nosniff");
+  expect(headers["x-frame-options"], label).toBe("DENY");
+  expect(headers["permissions-policy"], label).toContain("camera=()");
+  expect(headers["referrer-policy"], label).toBe(secretLink ? "no-referrer" : "strict-origin-when-cross-origin");
+  // PORTAL_URL is http:// in these tests: no HSTS (the https case is a unit test).
+  expect(headers["strict-transport-security"], label).toBeUndefined();
+}
 
 test.beforeAll(async ({ browser }) => {
   users.set("ADMIN", E2E_ADMIN);
@@ -56,7 +86,36 @@ test("signed-out visitors are redirected to sign-in from every staff page", asyn
     const response = await request.get(route.path(), { maxRedirects: 0 });
     expect(response.status(), route.path()).toBe(307);
     expect(response.headers().location, route.path()).toMatch(/\/sign-in$/);
+    expectSecurityHeaders(response, route.path());
   }
+});
+
+test("public pages, link pages and the auth API send the security headers", async ({ request }) => {
+  for (const route of PUBLIC_ROUTES) {
+    expectSecurityHeaders(await request.get(route.path, { maxRedirects: 0 }), route.path, route.secretLink);
+  }
+});
+
+test("pages run under the Content-Security-Policy without a single violation", async ({ page }) => {
+  const violations: string[] = [];
+  page.on("console", (message) => {
+    if (/Content Security Policy|Refused to/i.test(message.text())) violations.push(message.text());
+  });
+  await signIn(page, E2E_ADMIN);
+  for (const route of ROUTES) {
+    await page.goto(route.path());
+    await expect(page.getByRole("navigation", { name: "Staff" }), route.path()).toBeVisible();
+  }
+  // Client code runs: a form with a confirm() prompt only works with its script.
+  await page.goto(`/staff/trunks/${trunkId}`);
+  let asked = false;
+  page.once("dialog", (dialog) => {
+    asked = true;
+    void dialog.dismiss();
+  });
+  await page.getByRole("button", { name: "Reset SIP password" }).click();
+  expect(asked).toBe(true);
+  expect(violations).toEqual([]);
 });
 
 for (const role of ["ADMIN", "SALES", "SUPPORT"] as Role[]) {
@@ -65,6 +124,7 @@ for (const role of ["ADMIN", "SALES", "SUPPORT"] as Role[]) {
     for (const route of ROUTES) {
       const response = await page.request.get(route.path(), { maxRedirects: 0 });
       expect(response.status(), `${role} ${route.path()}`).toBe(route.allowed.includes(role) ? 200 : 403);
+      expectSecurityHeaders(response, `${role} ${route.path()}`);
     }
   });
 }

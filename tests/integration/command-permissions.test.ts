@@ -1,29 +1,13 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { z } from "zod";
 import type { Actor } from "../../lib/auth/policy";
-import { type Command, executeCommand } from "../../lib/commands";
-import * as customers from "../../lib/customers";
-import * as demos from "../../lib/customers/demo";
+import { executeCommand } from "../../lib/commands";
 import type { Db } from "../../lib/db";
 import type { Role } from "../../lib/generated/prisma/enums";
-import * as mail from "../../lib/mail/queries";
-import * as portal from "../../lib/portal";
-import * as registrar from "../../lib/registrar/commands";
-import * as servers from "../../lib/servers";
-import * as settings from "../../lib/settings";
-import * as staff from "../../lib/staff";
-import * as trunks from "../../lib/trunks";
+import { ALL_COMMANDS, commandFixtures } from "../support/commands";
 import { contextFor, createActor, createPortalDatabase } from "../support/portal";
 
-/** Every command exported by the domain modules: adding one without listing it below fails this test. */
-const commands = [customers, demos, mail, portal, registrar, servers, settings, staff, trunks]
-  .flatMap((module) => Object.values(module))
-  .filter(
-    (value): value is Command<never, unknown> =>
-      typeof value === "object" && value !== null && "permission" in value && "run" in value,
-  );
-
-/** Who may run each command, from the product brief. */
+/** Who may run each command, from the product brief: a new command must be added here. */
 const ALLOWED: Record<string, Role[]> = {
   "customer.create": ["ADMIN", "SALES"],
   "customer.update": ["ADMIN", "SALES"],
@@ -47,148 +31,42 @@ const ALLOWED: Record<string, Role[]> = {
   "trunk.resend-credentials": ["ADMIN", "SALES", "SUPPORT"],
   "mail.read-secrets": ["ADMIN", "SUPPORT"],
   "portal.reveal-password": ["CUSTOMER"],
+  "settings.two-factor": ["ADMIN"],
+  "staff.force-password-reset": ["ADMIN"],
+  "staff.reset-two-factor": ["ADMIN"],
+  "account.change-password": ["ADMIN", "SALES", "SUPPORT"],
+  "account.sign-out-everywhere": ["ADMIN", "SALES", "SUPPORT"],
+  "account.two-factor-begin": ["ADMIN", "SALES", "SUPPORT"],
+  "account.two-factor-enable": ["ADMIN", "SALES", "SUPPORT"],
+  "account.two-factor-disable": ["ADMIN", "SALES", "SUPPORT"],
+  "account.recovery-codes-regenerate": ["ADMIN", "SALES", "SUPPORT"],
 };
 
 let db: Db;
 const actors = new Map<Role, Actor>();
-let admin: Actor;
-let serverId: string;
+let fixtures: ReturnType<typeof commandFixtures>;
 
 beforeAll(async () => {
   ({ db } = await createPortalDatabase("permissions"));
   for (const role of ["ADMIN", "SALES", "SUPPORT", "CUSTOMER"] as Role[]) actors.set(role, await createActor(db, role));
-  admin = await createActor(db, "ADMIN");
-  serverId = (
-    await db.sipServer.create({ data: { hostname: "Sip1.Perm.example", realm: "sip1.perm.example", label: "x" } })
-  ).id;
+  const server = await db.sipServer.create({
+    data: { hostname: "Sip1.Perm.example", realm: "sip1.perm.example", label: "x" },
+  });
+  fixtures = commandFixtures(db, await createActor(db, "ADMIN"), server.id);
 });
 afterAll(() => db?.$disconnect());
 
-let unique = 0;
-const next = () => `${++unique}-${Date.now().toString(36)}`;
-const trunkSettings = { callLimit: "5", dialPermission: "US_ONLY", callerIdPolicy: "FORCED" };
-
-/** Runs a command as the fixture admin, for setting up what a command under test needs. */
-async function setUp<Schema extends z.ZodType, Result>(
-  command: Command<Schema, Result>,
-  input: unknown,
-): Promise<Result> {
-  const result = await executeCommand(command, contextFor(db, admin), input);
-  if (!result.ok) throw new Error(`set-up ${command.name} failed: ${JSON.stringify(result)}`);
-  return result.value;
-}
-const newCustomer = () =>
-  setUp(customers.createCustomer, {
-    company: `Perm ${next()}`,
-    contactName: "Pat",
-    contactEmail: `pat-${next()}@perm.example`,
-  });
-/** A fresh demo account, ending in 14 days. */
-const newDemo = async () =>
-  (
-    await setUp(customers.createDemoAccount, {
-      company: `Demo ${next()}`,
-      contactName: "Pat",
-      contactEmail: `dm-${next()}@perm.example`,
-    })
-  ).customer;
-async function newTrunk(customerId?: string) {
-  return setUp(trunks.createTrunk, {
-    customerId: customerId ?? (await newCustomer()).id,
-    serverIds: serverId,
-    ...trunkSettings,
-  });
-}
-
-/** Valid input for each command, on fresh records, so an allowed caller reaches the command's own logic. */
-const VALID_INPUT: Record<string, (actor: Actor | null) => Promise<Record<string, unknown>>> = {
-  "customer.create": async () => ({
-    company: `New ${next()}`,
-    contactName: "Pat",
-    contactEmail: `n-${next()}@perm.example`,
-  }),
-  "customer.update": async () => {
-    const customer = await newCustomer();
-    return {
-      customerId: customer.id,
-      company: "Renamed",
-      contactName: "Pat",
-      contactEmail: `u-${next()}@perm.example`,
-      status: "ACTIVE",
-    };
-  },
-  "customer.add-user": async () => ({
-    customerId: (await newCustomer()).id,
-    name: "Second",
-    email: `s-${next()}@perm.example`,
-  }),
-  "demo.create": async () => ({
-    company: `Demo ${next()}`,
-    contactName: "Pat",
-    contactEmail: `d-${next()}@perm.example`,
-  }),
-  "demo.extend": async () => ({
-    customerId: (await newDemo()).id,
-    demoExpiresAt: new Date(Date.now() + 30 * 86_400_000).toISOString().slice(0, 10),
-  }),
-  "demo.convert": async () => ({ customerId: (await newDemo()).id, ...trunkSettings, callLimit: "20" }),
-  "server.create": async () => ({ hostname: `Sip-${next()}.perm.example`, label: "New" }),
-  "server.update": async () => ({ serverId, label: `Label ${next()}`, active: "on" }),
-  "settings.update": async () => ({
-    providerName: "Perm Voice",
-    supportEmail: "support@perm.example",
-    supportPhone: "+1 202 555 0100",
-    forcedCallerId: "+12025550100",
-    demoCallLimit: "5",
-    demoDialPermission: "US_ONLY",
-    demoDurationDays: "14",
-    demoReminderDays: "3",
-    passwordDelivery: "LINK",
-  }),
-  "staff.create": async () => ({
-    name: "New Staff",
-    email: `st-${next()}@perm.example`,
-    role: "SALES",
-    password: "a long enough password",
-  }),
-  "staff.update": async () => ({ userId: (await createActor(db, "SALES")).id, role: "SUPPORT", active: "on" }),
-  "trunk.create": async () => ({ customerId: (await newCustomer()).id, serverIds: serverId, ...trunkSettings }),
-  "trunk.update": async () => ({
-    trunkId: (await newTrunk()).id,
-    serverIds: serverId,
-    ...trunkSettings,
-    callLimit: "7",
-  }),
-  "trunk.set-status": async () => ({ trunkId: (await newTrunk()).id, status: "DISABLED", reason: "Unpaid invoice" }),
-  "trunk.reset-password": async () => ({ trunkId: (await newTrunk()).id }),
-  "trunk.reveal-password": async () => ({ trunkId: (await newTrunk()).id }),
-  "trunk.resync": async () => ({ trunkId: (await newTrunk()).id }),
-  "trunk.delete": async () => ({ trunkId: (await newTrunk()).id, reason: "Closed" }),
-  "trunk.resend-credentials": async () => ({ trunkId: (await newTrunk()).id }),
-  "registrar.reconcile": async () => ({}),
-  "mail.read-secrets": async () => {
-    const trunk = await newTrunk();
-    const mail = await db.mail.findFirstOrThrow({ where: { trunkId: trunk.id, secretsSealed: { not: null } } });
-    return { mailId: mail.id };
-  },
-  // The customer's own trunk (another customer's would be a 404, tested in customer-portal.test.ts).
-  "portal.reveal-password": async () => ({
-    trunkId: (await newTrunk(actors.get("CUSTOMER")?.customerId ?? undefined)).id,
-  }),
-};
-
 describe("every server action's command checks the policy before anything else", () => {
   it("lists every command", () => {
-    expect(commands.map((command) => command.name).sort()).toEqual(Object.keys(ALLOWED).sort());
-    expect(Object.keys(VALID_INPUT).sort()).toEqual(Object.keys(ALLOWED).sort());
+    expect(ALL_COMMANDS.map((command) => command.name).sort()).toEqual(Object.keys(ALLOWED).sort());
   });
 
-  for (const command of commands) {
+  for (const command of ALL_COMMANDS) {
     for (const role of [null, "ADMIN", "SALES", "SUPPORT", "CUSTOMER"] as (Role | null)[]) {
       const allowed = role !== null && (ALLOWED[command.name] ?? []).includes(role);
       it(`${command.name} as ${role ?? "signed-out"} is ${allowed ? "allowed and does its work" : "refused"}`, async () => {
         const actor = role ? (actors.get(role) ?? null) : null;
-        const input = await (VALID_INPUT[command.name] ?? (async () => ({})))(actor);
+        const input = await fixtures.validInput(command.name, actor);
         const auditBefore = await db.auditLog.count();
         // A customer's reveal needs a recent sign-in; everyone here has just signed in.
         const result = await executeCommand(command, { ...contextFor(db, actor), authenticatedAt: new Date() }, input);
@@ -206,8 +84,8 @@ describe("every server action's command checks the policy before anything else",
   }
 
   it("an allowed caller with malformed input gets field errors and changes nothing", async () => {
-    // registrar.reconcile takes no input, so nothing can be malformed.
-    for (const command of commands.filter((command) => command.name !== "registrar.reconcile")) {
+    // Commands that take no input (registrar.reconcile, account.sign-out-everywhere…) cannot get malformed input.
+    for (const command of ALL_COMMANDS.filter((command) => !(command.input as z.ZodType).safeParse({}).success)) {
       const actor = actors.get(ALLOWED[command.name]?.[0] as Role) ?? null;
       const auditBefore = await db.auditLog.count();
       const result = await executeCommand(

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { portalAuthAdapter } from "../../lib/auth/adapter";
 import type { Actor } from "../../lib/auth/policy";
-import { loadActor } from "../../lib/auth/sign-in";
+import { loadSession, startSession } from "../../lib/auth/sessions";
 import { executeCommand } from "../../lib/commands";
 import { createRevealLink } from "../../lib/credentials/reveal-links";
 import { createDemoAccount, updateCustomer } from "../../lib/customers";
@@ -134,14 +134,15 @@ describe("suspending, closing and re-activating a customer", () => {
         { ...contextFor(db, actor), authenticatedAt: new Date() },
         { trunkId: trunks[0]?.id },
       );
+    const sessionId = await startSession(db, actor.id, "email-link", { ip: "127.0.0.1", userAgent: "vitest" });
     expect(await adapter.getUserByEmail?.(actor.email)).toMatchObject({ id: actor.id });
-    expect(await loadActor(db, actor.id)).toMatchObject({ id: actor.id });
+    expect(await loadSession(db, actor.id, sessionId)).toMatchObject({ actor: { id: actor.id } });
     expect((await reveal()).ok).toBe(true);
 
     for (const status of ["SUSPENDED", "CLOSED"]) {
       expect((await setStatus(customer, status)).ok).toBe(true);
       expect(await adapter.getUserByEmail?.(actor.email), status).toBeNull();
-      expect(await loadActor(db, actor.id), status).toBeNull();
+      expect(await loadSession(db, actor.id, sessionId), status).toBeNull();
       expect(await reveal(), status).toMatchObject({ ok: false, reason: "conflict" });
     }
 

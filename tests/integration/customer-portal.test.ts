@@ -80,4 +80,17 @@ describe("a customer", () => {
     const limited = await executeCommand(revealOwnTrunkPassword, ctx, { trunkId: alpha.trunkId });
     expect(limited).toMatchObject({ ok: false, formError: expect.stringMatching(/Wait 10 minutes/) });
   });
+
+  it("gets at most the limit of passwords from 16 parallel reveals", async () => {
+    const [, bravo] = customers;
+    if (!bravo) throw new Error("setup failed");
+    const ctx = { ...contextFor(db, bravo.actor), authenticatedAt: recently() };
+    const results = await Promise.all(
+      Array.from({ length: 16 }, () => executeCommand(revealOwnTrunkPassword, ctx, { trunkId: bravo.trunkId })),
+    );
+    expect(results.filter((result) => result.ok)).toHaveLength(REVEALS_PER_WINDOW);
+    expect(await db.auditLog.count({ where: { action: "trunk.reveal-password", actorId: bravo.actor.id } })).toBe(
+      REVEALS_PER_WINDOW,
+    );
+  });
 });

@@ -27,8 +27,9 @@ const scheduledTasks = CRONTAB.split("\n")
   .sort();
 
 describe("npm run worker", () => {
-  it("runs the same recurring schedule as npm start: reconciliation, demo reminders and demo expiry", async () => {
+  it("runs the same recurring schedule as npm start: reconciliation, demo reminders and expiry, sign-in clean-up", async () => {
     expect(scheduledTasks).toEqual([
+      "auth_sign_in_cleanup",
       "customers_demo_expiry",
       "customers_demo_expiry_notices",
       "registrar_reconcile_scheduled",

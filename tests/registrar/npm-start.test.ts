@@ -280,11 +280,13 @@ describe("npm start", () => {
     expect(portal.output()).toContain(`embedded PostgreSQL on 127.0.0.1:${postgresPort()} `);
     expect(await optionsPing("127.0.0.1", sipPort, 500)).toBeNull();
 
-    // The Ctrl-C reaches the web server before the portal (it can, under load): still a normal stop. Next.js names
-    // its process once it is ready, and handles SIGINT from then on (exit status 130).
-    await portal.waitFor(/Ready in/);
+    // The Ctrl-C reaches the web server before the portal (it can, under load): still a normal stop. The web server
+    // (scripts/serve.mjs) handles SIGINT once it says it is ready (exit status 130).
+    await portal.waitFor(/web server ready on port/);
     const processes = portal.processes();
-    const webServer = processes.find((pid) => readFileSync(`/proc/${pid}/cmdline`, "utf8").startsWith("next-server"));
+    const webServer = processes.find((pid) =>
+      readFileSync(`/proc/${pid}/cmdline`, "utf8").includes("scripts/serve.mjs"),
+    );
     expect(webServer).toBeDefined();
     const before = portal.output().length;
     process.kill(webServer ?? 0, "SIGINT");

@@ -4,15 +4,24 @@ import { signInAction } from "./actions";
 
 export const metadata: Metadata = { title: "Sign in" };
 
-export default function SignInPage() {
+export default async function SignInPage({ searchParams }: { searchParams: Promise<{ reset?: string }> }) {
+  const { reset } = await searchParams;
   return (
     <main className="mx-auto max-w-sm px-4 py-12">
       <h1 className="mb-6 text-2xl font-bold">Sign in to Trunk Portal</h1>
+      {reset ? (
+        <p role="status" className="mb-4 rounded border border-green-300 bg-green-50 px-3 py-2 text-sm text-green-800">
+          Your password was changed and every session of your account was ended. Sign in with your new password.
+        </p>
+      ) : null}
       <ActionForm action={signInAction} aria-label="Sign in">
         <TextField name="email" label="Email" type="email" autoComplete="username" required />
         <TextField name="password" label="Password" type="password" autoComplete="current-password" required />
         <SubmitButton>Sign in</SubmitButton>
       </ActionForm>
+      <p className="mt-6 text-sm">
+        <a href="/forgot-password">Forgot your password?</a>
+      </p>
     </main>
   );
 }

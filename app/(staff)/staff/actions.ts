@@ -6,8 +6,8 @@ import { convertDemo, extendDemo } from "@/lib/customers/demo";
 import { readMailboxMessage } from "@/lib/mail/queries";
 import { requestReconciliation } from "@/lib/registrar/commands";
 import { createServer, updateServer } from "@/lib/servers";
-import { updateProviderSettings } from "@/lib/settings";
-import { createStaffUser, updateStaffUser } from "@/lib/staff";
+import { updateProviderSettings, updateTwoFactorRequirement } from "@/lib/settings";
+import { createStaffUser, forceStaffPasswordReset, resetStaffTwoFactor, updateStaffUser } from "@/lib/staff";
 import {
   createTrunk,
   deleteTrunk,
@@ -48,9 +48,18 @@ export const resendCredentialsAction = serverAction(resendCredentials, {
 export const resyncTrunkAction = serverAction(requestResync, { message: "Registrar sync requested." });
 export const createStaffUserAction = serverAction(createStaffUser, { message: "Staff user created." });
 export const updateStaffUserAction = serverAction(updateStaffUser, { message: "Staff user updated." });
+export const forceStaffPasswordResetAction = serverAction(forceStaffPasswordReset, {
+  message: "Their password no longer works and they were signed out; a reset link is on its way to them.",
+});
+export const resetStaffTwoFactorAction = serverAction(resetStaffTwoFactor, {
+  message: "Two-factor authentication is off for them, and they were signed out.",
+});
 export const createServerAction = serverAction(createServer, { message: "SIP server added." });
 export const updateServerAction = serverAction(updateServer, { message: "SIP server updated." });
 export const updateSettingsAction = serverAction(updateProviderSettings, { message: "Settings saved." });
+export const updateTwoFactorRequirementAction = serverAction(updateTwoFactorRequirement, {
+  message: "Two-factor requirement saved.",
+});
 export const readMailboxMessageAction = serverAction(readMailboxMessage, { data: ({ text }) => ({ text }) });
 export const requestReconciliationAction = serverAction(requestReconciliation, {
   message: "Reconciliation queued; refresh in a moment for its report.",

@@ -5,7 +5,7 @@ import { requirePermission } from "@/lib/auth/guards";
 import { getDb } from "@/lib/db";
 import { getProviderSettings } from "@/lib/settings";
 import { DIAL_PERMISSION_LABELS } from "@/lib/trunks/describe";
-import { updateSettingsAction } from "../actions";
+import { updateSettingsAction, updateTwoFactorRequirementAction } from "../actions";
 import { CountriesField } from "../trunks/trunk-settings-fields";
 
 export const metadata: Metadata = { title: "Settings" };
@@ -76,6 +76,22 @@ export default async function SettingsPage() {
             hint="The customer is emailed this many days before the demo ends (1 to 30). At the end its trunks are disabled."
           />
           <SubmitButton>Save settings</SubmitButton>
+        </ActionForm>
+      </Card>
+      <Card title="Security">
+        <ActionForm action={updateTwoFactorRequirementAction} aria-label="Two-factor requirement">
+          <SelectField
+            name="twoFactorRequiredFor"
+            label="Require two-factor authentication for"
+            defaultValue={settings.twoFactorRequiredFor}
+            options={[
+              { value: "NOBODY", label: "Nobody (each staff member may turn it on)" },
+              { value: "ADMINS", label: "Admins" },
+              { value: "ALL_STAFF", label: "All staff" },
+            ]}
+            hint="Staff it applies to who have not set it up are sent to do so after signing in."
+          />
+          <SubmitButton>Save requirement</SubmitButton>
         </ActionForm>
       </Card>
     </>

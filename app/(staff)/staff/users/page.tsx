@@ -4,7 +4,12 @@ import { Badge, Card, formatDateTime, PageHeader } from "@/components/ui";
 import { requirePermission } from "@/lib/auth/guards";
 import { getDb } from "@/lib/db";
 import { listStaff } from "@/lib/staff";
-import { createStaffUserAction, updateStaffUserAction } from "../actions";
+import {
+  createStaffUserAction,
+  forceStaffPasswordResetAction,
+  resetStaffTwoFactorAction,
+  updateStaffUserAction,
+} from "../actions";
 
 export const metadata: Metadata = { title: "Staff" };
 
@@ -15,7 +20,7 @@ const ROLE_OPTIONS = [
 ];
 
 export default async function StaffUsersPage() {
-  await requirePermission("staff:manage");
+  const actor = await requirePermission("staff:manage");
   const staff = await listStaff(getDb());
   return (
     <>
@@ -30,7 +35,7 @@ export default async function StaffUsersPage() {
             label="Initial password"
             type="password"
             autoComplete="new-password"
-            hint="At least 12 characters. Share it with them privately."
+            hint="At least 12 characters, not a common password. Share it with them privately."
           />
           <SubmitButton>Add staff member</SubmitButton>
         </ActionForm>
@@ -40,7 +45,8 @@ export default async function StaffUsersPage() {
           {staff.map((user) => (
             <li key={user.id} className="py-4">
               <p className="font-medium">
-                {user.name} — {user.email} {user.active ? null : <Badge color="red">inactive</Badge>}
+                {user.name} — {user.email} {user.active ? null : <Badge color="red">inactive</Badge>}{" "}
+                {user.totpEnabledAt ? <Badge color="green">2FA on</Badge> : <Badge>2FA off</Badge>}
               </p>
               <p className="text-sm text-slate-600">Last sign-in: {formatDateTime(user.lastSignInAt)}</p>
               <details className="mt-2">
@@ -57,6 +63,28 @@ export default async function StaffUsersPage() {
                   />
                   <SubmitButton variant="secondary">Save</SubmitButton>
                 </ActionForm>
+                {user.id === actor.id ? null : (
+                  <div className="mt-4 flex flex-wrap gap-4">
+                    <ActionForm
+                      action={forceStaffPasswordResetAction}
+                      aria-label={`Force a password reset for ${user.email}`}
+                      confirm={`${user.email}'s password will stop working and they will be signed out. Continue?`}
+                    >
+                      <input type="hidden" name="userId" value={user.id} />
+                      <SubmitButton variant="secondary">Force a password reset</SubmitButton>
+                    </ActionForm>
+                    {user.totpEnabledAt ? (
+                      <ActionForm
+                        action={resetStaffTwoFactorAction}
+                        aria-label={`Turn off two-factor authentication for ${user.email}`}
+                        confirm={`Turn off ${user.email}'s two-factor authentication (lost phone)?`}
+                      >
+                        <input type="hidden" name="userId" value={user.id} />
+                        <SubmitButton variant="secondary">Turn off their 2FA</SubmitButton>
+                      </ActionForm>
+                    ) : null}
+                  </div>
+                )}
               </details>
             </li>
           ))}

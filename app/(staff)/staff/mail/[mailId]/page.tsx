@@ -3,7 +3,7 @@ import { ActionForm } from "@/components/forms";
 import { Card, DefinitionList, formatDateTime, PageHeader } from "@/components/ui";
 import { requirePermission } from "@/lib/auth/guards";
 import { getDb } from "@/lib/db";
-import { getMail, usesLocalMailbox } from "@/lib/mail/queries";
+import { getMail, mailboxMayShowSecrets, usesLocalMailbox } from "@/lib/mail/queries";
 import { maskSecrets, storedBodies } from "@/lib/mail/secrets";
 import { orNotFound } from "@/lib/pages";
 import { readMailboxMessageAction } from "../../actions";
@@ -15,7 +15,7 @@ export default async function MailMessagePage({ params }: { params: Promise<{ ma
   await requirePermission("mail:view");
   const { mailId } = await params;
   const mail = await orNotFound(getMail(getDb(), mailId));
-  const canReadSecrets = usesLocalMailbox() && Boolean(mail.secretsSealed);
+  const canReadSecrets = usesLocalMailbox() && Boolean(mail.secretsSealed) && mailboxMayShowSecrets(mail.kind);
   const bodies = storedBodies(mail);
   return (
     <>

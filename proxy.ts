@@ -1,0 +1,27 @@
+import { type NextRequest, NextResponse } from "next/server";
+import { env } from "./lib/env";
+import { securityHeaders } from "./lib/security-headers";
+
+/**
+ * Runs before every route: a fresh CSP nonce per request (Next.js reads it from the request's policy header and puts
+ * it on its scripts) and the security headers on the response.
+ */
+export function proxy(request: NextRequest) {
+  const nonce = Buffer.from(crypto.getRandomValues(new Uint8Array(16))).toString("base64");
+  const headers = securityHeaders({
+    nonce,
+    pathname: request.nextUrl.pathname,
+    https: env().PORTAL_URL.startsWith("https:"),
+    dev: process.env.NODE_ENV === "development",
+  });
+  const requestHeaders = new Headers(request.headers);
+  requestHeaders.set("Content-Security-Policy", headers["Content-Security-Policy"] ?? "");
+  const response = NextResponse.next({ request: { headers: requestHeaders } });
+  for (const [name, value] of Object.entries(headers)) response.headers.set(name, value);
+  return response;
+}
+
+export const config = {
+  // Static build files are immutable and carry no markup; everything else, API routes included, gets the headers.
+  matcher: [{ source: "/((?!_next/static|_next/image|favicon.ico).*)" }],
+};
