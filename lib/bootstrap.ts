@@ -1,6 +1,7 @@
 import { randomBytes } from "node:crypto";
 import { hashPassword } from "./auth/passwords";
 import type { Db } from "./db";
+import { requestProviderPolicySync } from "./registrar/provider-policy";
 import { getProviderSettings } from "./settings";
 
 /**
@@ -14,8 +15,11 @@ export async function bootstrap(
 ): Promise<{ adminEmail: string; generatedPassword?: string } | null> {
   await getProviderSettings(db);
   if ((await db.sipServer.count()) === 0) {
-    await db.sipServer.create({
-      data: { hostname: options.defaultSipServer, realm: options.defaultSipServer.toLowerCase(), label: "Default" },
+    await db.$transaction(async (tx) => {
+      await tx.sipServer.create({
+        data: { hostname: options.defaultSipServer, realm: options.defaultSipServer.toLowerCase(), label: "Default" },
+      });
+      await requestProviderPolicySync(tx);
     });
   }
   if ((await db.user.count({ where: { role: "ADMIN" } })) > 0) return null;

@@ -5,6 +5,7 @@ import { deliverMail } from "../mail/deliver";
 import { SEND_MAIL_TASK } from "../mail/outbox";
 import type { MailTransport } from "../mail/transport";
 import { queueReconciliation, RECONCILE_TASK } from "../registrar/commands";
+import { SYNC_PROVIDER_POLICY_TASK, syncProviderPolicy } from "../registrar/provider-policy";
 import { runReconciliation } from "../registrar/reconcile";
 import { syncTrunk } from "../registrar/sync";
 import type { Registrar } from "../registrar/types";
@@ -37,6 +38,9 @@ export function jobTasks({
     [SYNC_TRUNK_TASK]: async (payload, helpers) => {
       const { trunkId } = payload as { trunkId: string };
       await syncTrunk(db, registrar, trunkId, helpers.job.attempts);
+    },
+    [SYNC_PROVIDER_POLICY_TASK]: async () => {
+      await syncProviderPolicy(db, registrar);
     },
     [SEND_MAIL_TASK]: async (payload, helpers) => {
       const { mailId } = payload as { mailId: string };

@@ -120,6 +120,9 @@ export function createHttpRegistrar(options: HttpRegistrarOptions): Registrar {
         expiresAt: new Date(row.expiresAt),
       }));
     },
+    async putProviderPolicy(policy) {
+      await request("PUT", "provider-policy", policy);
+    },
     async close() {},
   };
 }

@@ -1,4 +1,5 @@
 import pg from "pg";
+import { putProviderPolicy } from "./kamailio-sql-provider";
 import type {
   CallerIdPolicy,
   DialPermission,
@@ -331,6 +332,8 @@ export function createKamailioSqlRegistrar(databaseUrl: string, options: Kamaili
           }),
         );
     },
+
+    putProviderPolicy: (policy) => putProviderPolicy(pool, policy),
 
     async close() {
       await pool.end();

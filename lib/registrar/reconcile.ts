@@ -1,5 +1,6 @@
 import type { Db } from "../db";
 import type { Prisma } from "../generated/prisma/client";
+import { syncProviderPolicy } from "./provider-policy";
 import { loadAllTrunksForSync, subscriberFor } from "./sync";
 import type { Registrar, RegistrarSnapshot, Subscriber, SubscriberAttributes } from "./types";
 
@@ -62,6 +63,8 @@ function compare(desired: Subscriber | null, actual: RegistrarSnapshot[], userna
  * does not know are reported, and removed only when `removeUnknown` is set (another system may own them).
  */
 export async function reconcile(db: Db, registrar: Registrar, { removeUnknown = false } = {}) {
+  // Provider-wide rules are small and written whole: rewriting them is the cheapest way to repair any drift.
+  await syncProviderPolicy(db, registrar);
   const [trunks, rows] = await Promise.all([loadAllTrunksForSync(db), registrar.list()]);
   const byUsername = new Map<string, RegistrarSnapshot[]>();
   for (const row of rows) byUsername.set(row.username, [...(byUsername.get(row.username) ?? []), row]);

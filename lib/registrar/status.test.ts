@@ -22,6 +22,7 @@ const registrarWith = (rows: Registration[] | Error): Registrar => ({
     if (rows instanceof Error) throw rows;
     return rows;
   },
+  putProviderPolicy: async () => {},
   close: async () => {},
 });
 

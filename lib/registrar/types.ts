@@ -50,6 +50,17 @@ export type RegistrarSnapshot = {
   attributes: SubscriberAttributes;
 };
 
+/**
+ * Provider-wide rules the registrar enforces for every trunk, written whole by the portal (putProviderPolicy).
+ */
+export type ProviderPolicy = {
+  /**
+   * Every SIP server hostname, exactly as the provider spells it. A call addressed to another casing of one of these
+   * names is refused with a reply naming the exact name (the hostnames are case-sensitive for calls).
+   */
+  serverNames: string[];
+};
+
 export interface Registrar {
   /**
    * Idempotent: makes the registrar match `subscriber` (in one DB transaction). A disabled subscriber must not be
@@ -63,5 +74,7 @@ export interface Registrar {
   list(): Promise<RegistrarSnapshot[]>;
   /** Live registrations (non-expired) for one username. */
   registrations(username: string): Promise<Registration[]>;
+  /** Idempotent: makes the registrar's provider-wide rules equal `policy` (one transaction). */
+  putProviderPolicy(policy: ProviderPolicy): Promise<void>;
   close(): Promise<void>;
 }

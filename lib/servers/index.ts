@@ -3,6 +3,7 @@ import { recordAudit } from "../audit/log";
 import { defineCommand } from "../commands";
 import type { Db } from "../db";
 import { ConflictError, NotFoundError } from "../errors";
+import { requestProviderPolicySync } from "../registrar/provider-policy";
 import { checkbox, hostname, id, requiredText } from "../validation";
 
 export async function listServers(db: Db, { activeOnly = false } = {}) {
@@ -26,13 +27,23 @@ export const createServer = defineCommand({
   input: z.object(serverFields),
   async run(ctx, input) {
     return ctx.db.$transaction(async (tx) => {
-      if (await tx.sipServer.findUnique({ where: { hostname: input.hostname } })) {
-        throw new ConflictError("This hostname is already configured.", "hostname");
+      // Names that differ only by case cannot both exist: the registrar refuses calls to another casing of a name.
+      const existing = await tx.sipServer.findFirst({
+        where: { hostname: { equals: input.hostname, mode: "insensitive" } },
+      });
+      if (existing) {
+        throw new ConflictError(
+          existing.hostname === input.hostname
+            ? "This hostname is already configured."
+            : `${existing.hostname} is already configured; server names differing only by case cannot both exist.`,
+          "hostname",
+        );
       }
       // The realm defaults to the lowercased hostname; it is part of every HA1, so it is fixed per server.
       const server = await tx.sipServer.create({
         data: { ...input, realm: input.realm ?? input.hostname.toLowerCase() },
       });
+      await requestProviderPolicySync(tx);
       await recordAudit(tx, ctx, {
         action: "server.create",
         targetType: "server",

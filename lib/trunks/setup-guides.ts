@@ -13,6 +13,9 @@ export type GuideTrunk = {
 
 export type Guide = { id: string; title: string; intro: string; snippet: string };
 
+/** A troubleshooting topic: what goes wrong, in the provider's words, and how to fix it. */
+export type HelpTopic = { id: string; title: string; paragraphs: string[] };
+
 export const PASSWORD_PLACEHOLDER = "<your SIP password>";
 const PBX_IP = "<your PBX public IP>";
 
@@ -162,6 +165,24 @@ Via: SIP/2.0/UDP ${host};branch=z9hG4bK…
 From: "Caller ID Name" <sip:${outside.slice(1)}@${host}>;tag=…
 To: <sip:+${yourDid}@${host}>
 Contact: <sip:${host}>`,
+    },
+  ];
+}
+
+/**
+ * Troubleshooting, in the provider's words. Each topic has a stable id: the packet check and the call records link to
+ * the topic that fixes what they found (`#help-<id>` on the trunk page).
+ */
+export function troubleshooting(trunk: GuideTrunk): HelpTopic[] {
+  const host = trunk.hostnames[0] ?? "";
+  return [
+    {
+      id: "server-name",
+      title: "Use the server name exactly as written",
+      paragraphs: [
+        `Our server name is case-sensitive: use ${trunk.hostnames.join(" or ")} exactly, in the SIP server, proxy, registrar, From domain and outbound proxy fields. Copy and paste it rather than typing it.`,
+        `A PBX configured with another casing (for example ${host.toLowerCase()}) may still register, but every call is refused with "404 Wrong server name casing, use ${host}". Emergency calls are never refused for it.`,
+      ],
     },
   ];
 }

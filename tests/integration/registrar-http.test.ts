@@ -47,6 +47,14 @@ describe("the HTTP registrar adapter", () => {
     expect(receiver.subscribers.size).toBe(0);
   });
 
+  it("writes the provider-wide policy whole with one signed PUT", async () => {
+    const registrar = createHttpRegistrar({ baseUrl: receiver.url, secret: SECRET, ...fast });
+    const before = receiver.requests.length;
+    await registrar.putProviderPolicy({ serverNames: ["Sip1.Example.net", "sip2.example.net"] });
+    expect(receiver.requests.slice(before)).toEqual([{ method: "PUT", path: "/api/provider-policy", status: 204 }]);
+    expect(receiver.providerPolicy).toEqual({ serverNames: ["Sip1.Example.net", "sip2.example.net"] });
+  });
+
   it("retries 5xx answers and then succeeds", async () => {
     const registrar = createHttpRegistrar({ baseUrl: receiver.url, secret: SECRET, ...fast });
     receiver.failNext = 2;

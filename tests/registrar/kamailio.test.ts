@@ -3,7 +3,6 @@
  * ensureRegistrarSchema, provisioned through the SQL adapter only) + SIPp as trunk PBXs and as the carrier.
  * All SIP traffic stays on 127.0.0.1.
  */
-import { createHash } from "node:crypto";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createKamailioSqlRegistrar } from "@/lib/registrar/kamailio-sql";
@@ -19,38 +18,13 @@ import {
   startRegisteredUas,
   startUas,
 } from "../support/sipp";
+import { credential as credentialIn, subscriber } from "../support/subscribers";
 
 const REALM = "sip.trunks.test";
 
-const md5 = (s: string) => createHash("md5").update(s).digest("hex");
-
-/** HA1 = md5(username:realm:password), ha1b = md5(username@realm:realm:password). */
-function credential(username: string, password: string, realm = REALM) {
-  return {
-    realm,
-    ha1: md5(`${username}:${realm}:${password}`),
-    ha1b: md5(`${username}@${realm}:${realm}:${password}`),
-  };
-}
-
-const demoAttributes: SubscriberAttributes = {
-  callLimit: 5,
-  dialPermission: "US_ONLY",
-  allowedPrefixes: [],
-  callerIdPolicy: "FORCED",
-  forcedCallerId: "+19195550100",
-  forcedCallerIdName: "Celito Demo",
-  dids: [],
-};
-
-function trunk(username: string, password: string, attributes: Partial<SubscriberAttributes> = {}): Subscriber {
-  return {
-    username,
-    enabled: true,
-    credentials: [credential(username, password)],
-    attributes: { ...demoAttributes, ...attributes },
-  };
-}
+const credential = (username: string, password: string, realm = REALM) => credentialIn(username, password, realm);
+const trunk = (username: string, password: string, attributes: Partial<SubscriberAttributes> = {}): Subscriber =>
+  subscriber(username, password, REALM, attributes);
 
 let databaseUrl: string;
 let registrar: Registrar;

@@ -1,7 +1,7 @@
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { verifySignature } from "../../lib/registrar/http";
-import type { Subscriber } from "../../lib/registrar/types";
+import type { ProviderPolicy, Subscriber } from "../../lib/registrar/types";
 
 /**
  * A reference receiver of the HTTP provisioning API (docs/registrar-http-api.md): verifies signatures, keeps
@@ -9,6 +9,7 @@ import type { Subscriber } from "../../lib/registrar/types";
  */
 export class TestHttpRegistrar {
   readonly subscribers = new Map<string, Subscriber>();
+  providerPolicy: ProviderPolicy | null = null;
   readonly requests: { method: string; path: string; status: number }[] = [];
   failNext = 0;
   private server: Server | null = null;
@@ -35,6 +36,11 @@ export class TestHttpRegistrar {
         if (this.failNext > 0) {
           this.failNext--;
           return reply(503, { error: "try again" });
+        }
+        if (path === "/api/provider-policy") {
+          if (method !== "PUT") return reply(405, { error: "method not allowed" });
+          this.providerPolicy = JSON.parse(body);
+          return reply(204);
         }
         const match = path.match(/^\/api\/subscribers(?:\/([^/]+))?(\/registrations)?$/);
         const username = match?.[1] ? decodeURIComponent(match[1]) : undefined;

@@ -1,5 +1,6 @@
 import type { Metadata } from "next";
 import { CopyButton } from "@/components/copy-button";
+import { HelpTopics } from "@/components/help-topics";
 import { RegistrationStatus } from "@/components/registration-status";
 import { TrunkCredentials } from "@/components/trunk-credentials";
 import { Badge, Card, PageHeader } from "@/components/ui";
@@ -7,7 +8,7 @@ import { requirePermission } from "@/lib/auth/guards";
 import { getDb } from "@/lib/db";
 import { orNotFound } from "@/lib/pages";
 import { getOwnTrunk } from "@/lib/portal";
-import { expectedPackets, type Guide, type GuideTrunk, setupGuides } from "@/lib/trunks/setup-guides";
+import { expectedPackets, type Guide, type GuideTrunk, setupGuides, troubleshooting } from "@/lib/trunks/setup-guides";
 import { revealOwnPasswordAction } from "../../actions";
 
 export const metadata: Metadata = { title: "Trunk" };
@@ -64,6 +65,9 @@ export default async function PortalTrunkPage({ params }: { params: Promise<{ tr
         {expectedPackets(guideTrunk).map((guide) => (
           <GuideBlock key={guide.id} guide={guide} />
         ))}
+      </Card>
+      <Card title="Troubleshooting">
+        <HelpTopics topics={troubleshooting(guideTrunk)} />
       </Card>
     </>
   );
