@@ -4,7 +4,8 @@ import { defineConfig } from "@playwright/test";
 
 const port = Number(process.env.E2E_PORT ?? 3210);
 /** A throwaway data folder: each run starts from an empty embedded database. */
-const dataDir = path.join(os.tmpdir(), "trunk-portal-e2e");
+export const E2E_DATA_DIR = path.join(os.tmpdir(), "trunk-portal-e2e");
+const dataDir = E2E_DATA_DIR;
 
 export const E2E_SMTP_PORT = Number(process.env.E2E_SMTP_PORT ?? 2526);
 /** Where the test SMTP server files each message it receives (see tests/e2e/global-setup.ts). */

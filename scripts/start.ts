@@ -120,6 +120,7 @@ async function main() {
     adminEmail: process.env.ADMIN_EMAIL,
     adminPassword: process.env.ADMIN_PASSWORD,
     defaultSipServer: process.env.DEFAULT_SIP_SERVER ?? "sip1.example.net",
+    defaultSipServerProbeAddress: process.env.DEFAULT_SIP_SERVER_PROBE_ADDRESS,
   });
   if (admin?.generatedPassword) {
     log(`created the first admin: ${admin.adminEmail} with password ${admin.generatedPassword}`);

@@ -10,6 +10,8 @@ export type JobOptions = {
   jobKey?: string;
   maxAttempts?: number;
   runAt?: Date;
+  /** Jobs of one named queue run one at a time, so they never take every worker slot. */
+  queueName?: string;
 };
 
 export async function enqueueJob(tx: Tx, task: string, payload: Record<string, unknown>, options: JobOptions = {}) {
@@ -17,6 +19,7 @@ export async function enqueueJob(tx: Tx, task: string, payload: Record<string, u
     SELECT graphile_worker.add_job(
       ${task}::text,
       payload := ${JSON.stringify(payload)}::json,
+      queue_name := ${options.queueName ?? null}::text,
       run_at := ${options.runAt ?? null}::timestamptz,
       max_attempts := ${options.maxAttempts ?? null}::int,
       job_key := ${options.jobKey ?? null}::text

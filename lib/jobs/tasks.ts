@@ -9,6 +9,7 @@ import { SYNC_PROVIDER_POLICY_TASK, syncProviderPolicy } from "../registrar/prov
 import { runReconciliation } from "../registrar/reconcile";
 import { syncTrunk } from "../registrar/sync";
 import type { Registrar } from "../registrar/types";
+import { CREDENTIAL_CHECK_TASK, runCredentialCheck } from "../trunks/credential-check";
 import { SYNC_TRUNK_TASK } from "../trunks/provision";
 
 export const DEMO_EXPIRY_TASK = "customers_demo_expiry_notices";
@@ -41,6 +42,10 @@ export function jobTasks({
     },
     [SYNC_PROVIDER_POLICY_TASK]: async () => {
       await syncProviderPolicy(db, registrar);
+    },
+    [CREDENTIAL_CHECK_TASK]: async (payload) => {
+      const { trunkId } = payload as { trunkId: string };
+      await runCredentialCheck(db, trunkId);
     },
     [SEND_MAIL_TASK]: async (payload, helpers) => {
       const { mailId } = payload as { mailId: string };

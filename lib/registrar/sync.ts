@@ -1,6 +1,7 @@
 import type { Db } from "../db";
 import { nextRetryAt } from "../jobs/queue";
 import { callingCodesFor } from "../trunks/countries";
+import { requestCredentialCheck } from "../trunks/credential-check";
 import type { Registrar, Subscriber } from "./types";
 
 const syncInclude = { customer: true, dids: true, servers: { include: { server: true } } } as const;
@@ -58,8 +59,10 @@ export async function syncTrunk(db: Db, registrar: Registrar, trunkId: string, a
     throw error;
   }
   // A change made while this sync ran has queued another sync; leave the trunk pending for that one.
-  await db.trunk.updateMany({
+  const synced = await db.trunk.updateMany({
     where: { id: trunkId, OR: [{ syncRequestedAt: null }, { syncRequestedAt: { lte: startedAt } }] },
     data: { syncState: "SYNCED", syncedAt: new Date(), syncError: null, syncAttempts: 0, syncNextAttemptAt: null },
   });
+  // The registrar now holds the trunk's latest credentials: prove them on the wire.
+  if (synced.count === 1 && subscriberFor(trunk).enabled) await requestCredentialCheck(db, trunkId);
 }

@@ -14,11 +14,28 @@ export async function listServers(db: Db, { activeOnly = false } = {}) {
   });
 }
 
+/** Where the credential check sends its REGISTER instead of the hostname on 5060: "host", "host:port", "[v6]:port". */
+const probeAddress = z
+  .string()
+  .trim()
+  .max(260)
+  .refine(
+    (value) =>
+      value === "" ||
+      (/^(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9.-]+)(:[0-9]{1,5})?$/.test(value) &&
+        Number(/:([0-9]{1,5})$/.exec(value.replace(/^\[.*\]/, ""))?.[1] ?? 5060) <= 65535),
+    "Enter a host or host:port, e.g. 192.0.2.10:5060.",
+  )
+  .optional()
+  .transform((value) => value || null);
+
 const serverFields = {
   hostname,
   realm: hostname.optional().or(z.literal("").transform(() => undefined)),
   label: requiredText("a label", 80),
   active: checkbox,
+  credentialCheck: checkbox,
+  probeAddress,
 };
 
 export const createServer = defineCommand({
@@ -48,7 +65,12 @@ export const createServer = defineCommand({
         action: "server.create",
         targetType: "server",
         targetId: server.id,
-        details: { hostname: server.hostname, realm: server.realm },
+        details: {
+          hostname: server.hostname,
+          realm: server.realm,
+          credentialCheck: server.credentialCheck,
+          probeAddress: server.probeAddress,
+        },
       });
       return server;
     });
@@ -58,16 +80,22 @@ export const createServer = defineCommand({
 export const updateServer = defineCommand({
   name: "server.update",
   permission: "servers:manage",
-  input: z.object({ serverId: id, label: serverFields.label, active: checkbox }),
-  async run(ctx, { serverId, label, active }) {
+  input: z.object({
+    serverId: id,
+    label: serverFields.label,
+    active: checkbox,
+    credentialCheck: checkbox,
+    probeAddress,
+  }),
+  async run(ctx, { serverId, ...changes }) {
     return ctx.db.$transaction(async (tx) => {
       if (!(await tx.sipServer.findUnique({ where: { id: serverId } }))) throw new NotFoundError("SIP server");
-      const server = await tx.sipServer.update({ where: { id: serverId }, data: { label, active } });
+      const server = await tx.sipServer.update({ where: { id: serverId }, data: changes });
       await recordAudit(tx, ctx, {
         action: "server.update",
         targetType: "server",
         targetId: serverId,
-        details: { hostname: server.hostname, label, active },
+        details: { hostname: server.hostname, ...changes },
       });
       return server;
     });

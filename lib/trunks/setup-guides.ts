@@ -184,5 +184,14 @@ export function troubleshooting(trunk: GuideTrunk): HelpTopic[] {
         `A PBX configured with another casing (for example ${host.toLowerCase()}) may still register, but every call is refused with "404 Wrong server name casing, use ${host}". Emergency calls are never refused for it.`,
       ],
     },
+    {
+      id: "credentials",
+      title: "Username and password",
+      paragraphs: [
+        `Use ${trunk.username} as the username, authentication ID and From user, and the password exactly as shown (copy and paste it). The realm is ${trunk.realms.join(" or ")}; most PBXs take it from our challenge.`,
+        "After every change to your trunk our portal registers with these credentials itself and shows the result on this page. If it says the credentials are verified and your PBX still gets 401 or 403, the PBX is sending something else: check for spaces and for an old password.",
+        "A PBX that does not answer our 401/407 challenge with an Authorization header has no password configured, or has authentication limited to one direction: enable outbound authentication and registration.",
+      ],
+    },
   ];
 }

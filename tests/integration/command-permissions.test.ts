@@ -11,10 +11,11 @@ import * as servers from "../../lib/servers";
 import * as settings from "../../lib/settings";
 import * as staff from "../../lib/staff";
 import * as trunks from "../../lib/trunks";
+import * as credentialChecks from "../../lib/trunks/credential-check";
 import { contextFor, createActor, createPortalDatabase } from "../support/portal";
 
 /** Every command exported by the domain modules: adding one without listing it below fails this test. */
-const commands = [customers, mail, portal, registrar, servers, settings, staff, trunks]
+const commands = [customers, mail, portal, registrar, servers, settings, staff, trunks, credentialChecks]
   .flatMap((module) => Object.values(module))
   .filter(
     (value): value is Command<never, unknown> =>
@@ -38,6 +39,7 @@ const ALLOWED: Record<string, Role[]> = {
   "trunk.reset-password": ["ADMIN", "SUPPORT"],
   "trunk.reveal-password": ["ADMIN", "SALES", "SUPPORT"],
   "trunk.resync": ["ADMIN", "SUPPORT"],
+  "trunk.check-credentials": ["ADMIN", "SUPPORT"],
   "trunk.delete": ["ADMIN"],
   "registrar.reconcile": ["ADMIN", "SUPPORT"],
   "trunk.resend-credentials": ["ADMIN", "SALES", "SUPPORT"],

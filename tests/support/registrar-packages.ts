@@ -1,13 +1,16 @@
-import { ensureDebianPackages } from "./debian";
+import { type DebianPackage, ensureDebianPackages } from "./debian";
+
+/** The real Kamailio with its PostgreSQL driver, and SIPp. */
+export const REGISTRAR_PACKAGES: DebianPackage[] = [
+  { name: "kamailio", provides: "/usr/sbin/kamailio" },
+  { name: "kamailio-postgres-modules", provides: "/usr/lib/x86_64-linux-gnu/kamailio/modules/db_postgres.so" },
+  { name: "sip-tester", provides: "/usr/bin/sipp" },
+];
 
 /**
- * Vitest globalSetup for the registrar project: the real Kamailio with its PostgreSQL driver, and SIPp. Installed when
- * running as root; otherwise the run fails with the command.
+ * Vitest globalSetup for the registrar project: installed when running as root; otherwise the run fails with the
+ * command.
  */
 export default function setup(): void {
-  ensureDebianPackages([
-    { name: "kamailio", provides: "/usr/sbin/kamailio" },
-    { name: "kamailio-postgres-modules", provides: "/usr/lib/x86_64-linux-gnu/kamailio/modules/db_postgres.so" },
-    { name: "sip-tester", provides: "/usr/bin/sipp" },
-  ]);
+  ensureDebianPackages(REGISTRAR_PACKAGES);
 }

@@ -17,6 +17,7 @@ import {
   setTrunkStatus,
   updateTrunk,
 } from "@/lib/trunks";
+import { checkTrunkCredentials } from "@/lib/trunks/credential-check";
 
 export const createCustomerAction = serverAction(createCustomer, {
   redirectTo: (customer) => `/staff/customers/${customer.id}`,
@@ -38,6 +39,9 @@ export const resendCredentialsAction = serverAction(resendCredentials, {
   message: "Credentials email queued with a new one-time password link.",
 });
 export const resyncTrunkAction = serverAction(requestResync, { message: "Registrar sync requested." });
+export const checkTrunkCredentialsAction = serverAction(checkTrunkCredentials, {
+  message: "Credentials check queued; refresh in a moment for its result.",
+});
 export const createStaffUserAction = serverAction(createStaffUser, { message: "Staff user created." });
 export const updateStaffUserAction = serverAction(updateStaffUser, { message: "Staff user updated." });
 export const createServerAction = serverAction(createServer, { message: "SIP server added." });

@@ -1,5 +1,6 @@
 import type { Metadata } from "next";
 import { CopyButton } from "@/components/copy-button";
+import { AttentionNotice, CredentialChecks } from "@/components/credential-checks";
 import { HelpTopics } from "@/components/help-topics";
 import { RegistrationStatus } from "@/components/registration-status";
 import { TrunkCredentials } from "@/components/trunk-credentials";
@@ -8,6 +9,8 @@ import { requirePermission } from "@/lib/auth/guards";
 import { getDb } from "@/lib/db";
 import { orNotFound } from "@/lib/pages";
 import { getOwnTrunk } from "@/lib/portal";
+import { attentionReasons } from "@/lib/trunks/attention";
+import { listCredentialChecks } from "@/lib/trunks/credential-check";
 import { expectedPackets, type Guide, type GuideTrunk, setupGuides, troubleshooting } from "@/lib/trunks/setup-guides";
 import { revealOwnPasswordAction } from "../../actions";
 
@@ -34,6 +37,7 @@ export default async function PortalTrunkPage({ params }: { params: Promise<{ tr
   const actor = await requirePermission("portal:use");
   const { trunkId } = await params;
   const trunk = await orNotFound(getOwnTrunk(getDb(), actor, trunkId));
+  const checks = await listCredentialChecks(getDb(), trunk.id);
   const guideTrunk: GuideTrunk = {
     ...trunk,
     hostnames: trunk.servers.map((s) => s.server.hostname),
@@ -45,8 +49,11 @@ export default async function PortalTrunkPage({ params }: { params: Promise<{ tr
       <PageHeader title={`Trunk ${trunk.username}`}>
         <Badge color={trunk.status === "ACTIVE" ? "green" : "red"}>{trunk.status.toLowerCase()}</Badge>
       </PageHeader>
+      <AttentionNotice reasons={attentionReasons(trunk, checks)} />
       <Card title="Is my PBX connected?">
         <RegistrationStatus username={trunk.username} hostnames={guideTrunk.hostnames} />
+        <h3 className="mt-4 mb-2 font-semibold">Do our servers accept these credentials?</h3>
+        <CredentialChecks checks={checks} />
       </Card>
       <TrunkCredentials trunk={trunk} revealAction={revealOwnPasswordAction} />
       <Card title="Setup help">

@@ -1,5 +1,6 @@
 import type { Metadata } from "next";
 import Link from "next/link";
+import { AttentionNotice, CredentialChecks } from "@/components/credential-checks";
 import { ActionForm, SubmitButton, TextField } from "@/components/forms";
 import { RegistrationStatus } from "@/components/registration-status";
 import { SyncStatus } from "@/components/sync-status";
@@ -10,7 +11,10 @@ import { can } from "@/lib/auth/policy";
 import { getDb } from "@/lib/db";
 import { orNotFound } from "@/lib/pages";
 import { getTrunk } from "@/lib/trunks";
+import { attentionReasons } from "@/lib/trunks/attention";
+import { listCredentialChecks } from "@/lib/trunks/credential-check";
 import {
+  checkTrunkCredentialsAction,
   deleteTrunkAction,
   resendCredentialsAction,
   resetTrunkPasswordAction,
@@ -25,6 +29,7 @@ export default async function TrunkPage({ params }: { params: Promise<{ trunkId:
   const actor = await requirePermission("trunks:view");
   const { trunkId } = await params;
   const trunk = await orNotFound(getTrunk(getDb(), trunkId));
+  const checks = await listCredentialChecks(getDb(), trunk.id);
   const disabled = trunk.status === "DISABLED";
   const deleted = trunk.status === "DELETED";
   return (
@@ -44,6 +49,8 @@ export default async function TrunkPage({ params }: { params: Promise<{ trunkId:
         {disabled && trunk.statusReason ? <span className="ml-2 text-sm">Reason: {trunk.statusReason}</span> : null}
       </PageHeader>
 
+      <AttentionNotice reasons={attentionReasons(trunk, checks)} />
+
       <TrunkCredentials
         trunk={trunk}
         revealAction={can(actor, "trunks:reveal-password") ? revealTrunkPasswordAction : undefined}
@@ -61,6 +68,16 @@ export default async function TrunkPage({ params }: { params: Promise<{ trunkId:
         }
       >
         <SyncStatus trunk={trunk} />
+        <div className="mt-4 mb-2 flex flex-wrap items-center justify-between gap-2">
+          <h3 className="font-semibold">Credentials check</h3>
+          {can(actor, "registrar:sync") && !deleted ? (
+            <ActionForm action={checkTrunkCredentialsAction} aria-label="Check credentials">
+              <input type="hidden" name="trunkId" value={trunk.id} />
+              <SubmitButton variant="secondary">Check credentials now</SubmitButton>
+            </ActionForm>
+          ) : null}
+        </div>
+        <CredentialChecks checks={checks} />
         <h3 className="mt-4 mb-2 font-semibold">Live registration</h3>
         <RegistrationStatus username={trunk.username} hostnames={trunk.servers.map((s) => s.server.hostname)} />
       </Card>
