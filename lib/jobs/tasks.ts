@@ -3,6 +3,7 @@ import { queueDemoExpiryNotices } from "../customers/demo-expiry";
 import type { Db } from "../db";
 import { deliverMail } from "../mail/deliver";
 import { SEND_MAIL_TASK } from "../mail/outbox";
+import { deleteExpiredTraces } from "../packet-check/service";
 import type { MailTransport } from "../mail/transport";
 import { queueReconciliation, RECONCILE_TASK } from "../registrar/commands";
 import { SYNC_PROVIDER_POLICY_TASK, syncProviderPolicy } from "../registrar/provider-policy";
@@ -13,10 +14,15 @@ import { CREDENTIAL_CHECK_TASK, runCredentialCheck } from "../trunks/credential-
 import { SYNC_TRUNK_TASK } from "../trunks/provision";
 
 export const DEMO_EXPIRY_TASK = "customers_demo_expiry_notices";
+const SAVED_TRACE_RETENTION_TASK = "trunks_saved_trace_retention";
 const SCHEDULED_RECONCILE_TASK = "registrar_reconcile_scheduled";
 
 /** Recurring jobs, in graphile-worker's crontab format. */
-export const CRONTAB = [`0 * * * * ${DEMO_EXPIRY_TASK}`, `*/15 * * * * ${SCHEDULED_RECONCILE_TASK}`].join("\n");
+export const CRONTAB = [
+  `0 * * * * ${DEMO_EXPIRY_TASK}`,
+  `*/15 * * * * ${SCHEDULED_RECONCILE_TASK}`,
+  `30 * * * * ${SAVED_TRACE_RETENTION_TASK}`,
+].join("\n");
 
 export type WorkerDependencies = {
   db: Db;
@@ -57,6 +63,9 @@ export function jobTasks({
     [RECONCILE_TASK]: async (payload) => {
       const { runId } = payload as { runId: string };
       await runReconciliation(db, registrar, runId, { removeUnknown: removeUnknownSubscribers });
+    },
+    [SAVED_TRACE_RETENTION_TASK]: async () => {
+      await deleteExpiredTraces(db);
     },
     [SCHEDULED_RECONCILE_TASK]: async () => {
       await queueReconciliation(db, "schedule", null);

@@ -19,11 +19,11 @@ export type DigestChallenge = {
 
 const ALGORITHMS = ["MD5", "MD5-sess", "SHA-256", "SHA-256-sess"] as const;
 
-/** Parses `Digest realm="…", nonce="…", …`; null when it is not a Digest challenge this client can answer. */
-export function parseDigestChallenge(value: string | undefined): DigestChallenge | null {
+/** The parameters of a `Digest …` challenge or credentials value (names lower-cased, values unquoted). */
+export function digestParams(value: string | undefined): Record<string, string> {
   const match = value ? /^\s*Digest\s+(.*)$/is.exec(value) : null;
-  if (!match) return null;
   const params: Record<string, string> = {};
+  if (!match) return params;
   for (const part of splitHeaderValues(match[1] as string)) {
     const eq = part.indexOf("=");
     if (eq <= 0) continue;
@@ -32,6 +32,12 @@ export function parseDigestChallenge(value: string | undefined): DigestChallenge
     if (raw.startsWith('"') && raw.endsWith('"') && raw.length >= 2) raw = raw.slice(1, -1).replace(/\\(.)/g, "$1");
     params[name] = raw;
   }
+  return params;
+}
+
+/** Parses `Digest realm="…", nonce="…", …`; null when it is not a Digest challenge this client can answer. */
+export function parseDigestChallenge(value: string | undefined): DigestChallenge | null {
+  const params = digestParams(value);
   if (params.realm === undefined || !params.nonce) return null;
   const algorithm = ALGORITHMS.find((name) => name.toLowerCase() === (params.algorithm ?? "MD5").toLowerCase());
   if (!algorithm) return null;

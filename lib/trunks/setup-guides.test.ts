@@ -42,7 +42,9 @@ describe("setup guides", () => {
   });
 
   it("explain the server name casing with the exact name and the refusal the PBX will log", () => {
-    const topic = troubleshooting(trunk).find((candidate) => candidate.id === "server-name");
+    const topic = troubleshooting({ ...trunk, dialPermission: "US_ONLY", allowedCountries: [], callLimit: 5 }).find(
+      (candidate) => candidate.id === "server-name",
+    );
     const text = topic?.paragraphs.join(" ") ?? "";
     expect(text).toContain("Sip1.CelitoVoice.example exactly");
     expect(text).toContain('"404 Wrong server name casing, use Sip1.CelitoVoice.example"');

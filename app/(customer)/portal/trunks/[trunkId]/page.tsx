@@ -1,4 +1,5 @@
 import type { Metadata } from "next";
+import Link from "next/link";
 import { CopyButton } from "@/components/copy-button";
 import { AttentionNotice, CredentialChecks } from "@/components/credential-checks";
 import { HelpTopics } from "@/components/help-topics";
@@ -11,7 +12,7 @@ import { orNotFound } from "@/lib/pages";
 import { getOwnTrunk } from "@/lib/portal";
 import { attentionReasons } from "@/lib/trunks/attention";
 import { listCredentialChecks } from "@/lib/trunks/credential-check";
-import { expectedPackets, type Guide, type GuideTrunk, setupGuides, troubleshooting } from "@/lib/trunks/setup-guides";
+import { expectedPackets, type Guide, type HelpTrunk, setupGuides, troubleshooting } from "@/lib/trunks/setup-guides";
 import { revealOwnPasswordAction } from "../../actions";
 
 export const metadata: Metadata = { title: "Trunk" };
@@ -38,7 +39,7 @@ export default async function PortalTrunkPage({ params }: { params: Promise<{ tr
   const { trunkId } = await params;
   const trunk = await orNotFound(getOwnTrunk(getDb(), actor, trunkId));
   const checks = await listCredentialChecks(getDb(), trunk.id);
-  const guideTrunk: GuideTrunk = {
+  const guideTrunk: HelpTrunk = {
     ...trunk,
     hostnames: trunk.servers.map((s) => s.server.hostname),
     realms: trunk.servers.map((s) => s.server.realm),
@@ -74,6 +75,10 @@ export default async function PortalTrunkPage({ params }: { params: Promise<{ tr
         ))}
       </Card>
       <Card title="Troubleshooting">
+        <p className="mb-4 text-sm text-slate-700">
+          Registered but calls fail? <Link href={`/portal/trunks/${trunk.id}/packet-check`}>Check a SIP capture</Link>{" "}
+          against what this trunk should send: every difference is explained, with its fix.
+        </p>
         <HelpTopics topics={troubleshooting(guideTrunk)} />
       </Card>
     </>
