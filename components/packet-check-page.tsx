@@ -2,8 +2,9 @@ import { packetCheckAction } from "@/app/packet-check-action";
 import { requirePermission } from "@/lib/auth/guards";
 import type { Permission } from "@/lib/auth/policy";
 import { getDb } from "@/lib/db";
-import { expectationsFor, listSavedTraces, trunkForPacketCheck } from "@/lib/packet-check/service";
+import { expectationsFor, listSavedTraces } from "@/lib/packet-check/service";
 import { orNotFound } from "@/lib/pages";
+import { visibleTrunk } from "@/lib/trunks/access";
 import { troubleshooting } from "@/lib/trunks/setup-guides";
 import { HelpTopics } from "./help-topics";
 import { PacketCheck } from "./packet-check";
@@ -13,7 +14,7 @@ import { Card, PageHeader } from "./ui";
 /** The packet check page, the same for staff ("trunks:view") and the customer ("portal:use", own trunks only). */
 export async function PacketCheckPage({ permission, trunkId }: { permission: Permission; trunkId: string }) {
   const actor = await requirePermission(permission);
-  const trunk = await orNotFound(trunkForPacketCheck(getDb(), actor, trunkId));
+  const trunk = await orNotFound(visibleTrunk(getDb(), actor, trunkId));
   const expectations = expectationsFor(trunk);
   const traces = await listSavedTraces(getDb(), trunk.id);
   return (

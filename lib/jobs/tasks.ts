@@ -1,10 +1,11 @@
 import type { TaskList } from "graphile-worker";
+import { purgeOldCallRecords } from "../calls";
 import { queueDemoExpiryNotices } from "../customers/demo-expiry";
 import type { Db } from "../db";
 import { deliverMail } from "../mail/deliver";
 import { SEND_MAIL_TASK } from "../mail/outbox";
-import { deleteExpiredTraces } from "../packet-check/service";
 import type { MailTransport } from "../mail/transport";
+import { deleteExpiredTraces } from "../packet-check/service";
 import { queueReconciliation, RECONCILE_TASK } from "../registrar/commands";
 import { SYNC_PROVIDER_POLICY_TASK, syncProviderPolicy } from "../registrar/provider-policy";
 import { runReconciliation } from "../registrar/reconcile";
@@ -15,6 +16,7 @@ import { SYNC_TRUNK_TASK } from "../trunks/provision";
 
 export const DEMO_EXPIRY_TASK = "customers_demo_expiry_notices";
 const SAVED_TRACE_RETENTION_TASK = "trunks_saved_trace_retention";
+const CALL_RECORD_RETENTION_TASK = "registrar_call_record_retention";
 const SCHEDULED_RECONCILE_TASK = "registrar_reconcile_scheduled";
 
 /** Recurring jobs, in graphile-worker's crontab format. */
@@ -22,6 +24,7 @@ export const CRONTAB = [
   `0 * * * * ${DEMO_EXPIRY_TASK}`,
   `*/15 * * * * ${SCHEDULED_RECONCILE_TASK}`,
   `30 * * * * ${SAVED_TRACE_RETENTION_TASK}`,
+  `45 3 * * * ${CALL_RECORD_RETENTION_TASK}`,
 ].join("\n");
 
 export type WorkerDependencies = {
@@ -66,6 +69,9 @@ export function jobTasks({
     },
     [SAVED_TRACE_RETENTION_TASK]: async () => {
       await deleteExpiredTraces(db);
+    },
+    [CALL_RECORD_RETENTION_TASK]: async () => {
+      await purgeOldCallRecords(db, registrar);
     },
     [SCHEDULED_RECONCILE_TASK]: async () => {
       await queueReconciliation(db, "schedule", null);

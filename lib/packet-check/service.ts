@@ -1,9 +1,8 @@
 import { z } from "zod";
 import { recordAudit } from "../audit/log";
-import { type Actor, can } from "../auth/policy";
 import type { CommandContext } from "../commands";
 import type { Db } from "../db";
-import { NotFoundError } from "../errors";
+import { type VisibleTrunk, visibleTrunk } from "../trunks/access";
 import { callingCodesFor } from "../trunks/countries";
 import { checkbox, id } from "../validation";
 import { checkTrace, type PacketCheckReport, type TrunkExpectations } from ".";
@@ -19,23 +18,7 @@ export type PacketCheckState =
   | { ok: false; error: string }
   | null;
 
-const trunkInclude = { customer: true, dids: true, servers: { include: { server: true } } } as const;
-
-/** Staff may check any trunk; a customer only their own (another customer's trunk does not exist for them). */
-export async function trunkForPacketCheck(db: Db, actor: Actor | null, trunkId: string) {
-  let trunk = null;
-  if (actor && can(actor, "trunks:view")) {
-    trunk = await db.trunk.findUnique({ where: { id: trunkId }, include: trunkInclude });
-  } else if (actor && can(actor, "portal:use") && actor.customerId) {
-    trunk = await db.trunk.findFirst({ where: { id: trunkId, customerId: actor.customerId }, include: trunkInclude });
-  }
-  if (!trunk) throw new NotFoundError("Trunk");
-  return trunk;
-}
-
-type TrunkWithSettings = Awaited<ReturnType<typeof trunkForPacketCheck>>;
-
-export function expectationsFor(trunk: TrunkWithSettings): TrunkExpectations {
+export function expectationsFor(trunk: VisibleTrunk): TrunkExpectations {
   return {
     username: trunk.username,
     hostnames: trunk.servers.map((row) => row.server.hostname),
@@ -68,7 +51,7 @@ export async function runPacketCheck(ctx: CommandContext, formData: FormData): P
     save: formData.get("save") ?? undefined,
   });
   if (!parsed.success) return { ok: false, error: parsed.error.issues[0]?.message ?? "Invalid input." };
-  const trunk = await trunkForPacketCheck(ctx.db, ctx.actor, parsed.data.trunkId);
+  const trunk = await visibleTrunk(ctx.db, ctx.actor, parsed.data.trunkId);
 
   const upload = formData.get("capture");
   let file: Uint8Array | undefined;

@@ -1,4 +1,5 @@
 import pg from "pg";
+import { callRecords, purgeCallRecords } from "./kamailio-sql-calls";
 import { putProviderPolicy } from "./kamailio-sql-provider";
 import type {
   CallerIdPolicy,
@@ -334,6 +335,8 @@ export function createKamailioSqlRegistrar(databaseUrl: string, options: Kamaili
     },
 
     putProviderPolicy: (policy) => putProviderPolicy(pool, policy),
+    callRecords: (query) => callRecords(pool, kamailioTimeZone, query),
+    purgeCallRecords: (before) => purgeCallRecords(pool, kamailioTimeZone, before),
 
     async close() {
       await pool.end();

@@ -23,6 +23,8 @@ const registrarWith = (rows: Registration[] | Error): Registrar => ({
     return rows;
   },
   putProviderPolicy: async () => {},
+  callRecords: async () => [],
+  purgeCallRecords: async () => 0,
   close: async () => {},
 });
 

@@ -61,6 +61,33 @@ export type ProviderPolicy = {
   serverNames: string[];
 };
 
+/** One call of a trunk as the registrar recorded it (reference Kamailio: the acc table). */
+export type CallRecord = {
+  /** Stable and unique per registrar: the keyset cursor's tie-breaker. */
+  id: string;
+  callId: string;
+  direction: "out" | "in";
+  /** The caller and the dialled number as sent (before the registrar rewrites them). */
+  from: string;
+  to: string;
+  /** When the call got its final answer: answered, or refused / failed. */
+  at: Date;
+  /** When an answered call ended (its BYE); null while it lasts or when the end was not seen. */
+  endedAt: Date | null;
+  status: number;
+  reason: string;
+};
+
+export type CallOutcome = "answered" | "failed";
+
+export type CallRecordQuery = {
+  username: string;
+  outcome?: CallOutcome;
+  /** Keyset pagination: only calls older than this one (by `at`, then `id`). */
+  before?: { at: Date; id: string };
+  limit: number;
+};
+
 export interface Registrar {
   /**
    * Idempotent: makes the registrar match `subscriber` (in one DB transaction). A disabled subscriber must not be
@@ -76,5 +103,9 @@ export interface Registrar {
   registrations(username: string): Promise<Registration[]>;
   /** Idempotent: makes the registrar's provider-wide rules equal `policy` (one transaction). */
   putProviderPolicy(policy: ProviderPolicy): Promise<void>;
+  /** A trunk's calls, newest first. */
+  callRecords(query: CallRecordQuery): Promise<CallRecord[]>;
+  /** Deletes call records older than `before` (retention); returns how many went. */
+  purgeCallRecords(before: Date): Promise<number>;
   close(): Promise<void>;
 }

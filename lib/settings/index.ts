@@ -39,6 +39,12 @@ export const updateProviderSettings = defineCommand({
       .min(1, "A demo lasts at least 1 day.")
       .max(365, "A demo lasts at most 365 days."),
     passwordDelivery: z.enum(["LINK", "INLINE"], { error: "Choose how passwords are delivered." }),
+    callRecordRetentionDays: z.coerce
+      .number({ error: "Enter a number of days." })
+      .int("Enter a whole number of days.")
+      .min(1, "Keep call records at least 1 day.")
+      .max(3650, "Keep call records at most 3650 days.")
+      .optional(),
   }),
   async run(ctx, input) {
     return ctx.db.$transaction(async (tx) => {

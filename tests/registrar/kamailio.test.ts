@@ -75,8 +75,10 @@ describe("schema", () => {
     try {
       const { rows } = await client.query("SELECT table_name, table_version FROM version ORDER BY table_name");
       expect(rows).toEqual([
+        { table_name: "acc", table_version: 5 },
         { table_name: "location", table_version: 9 },
         { table_name: "location_attrs", table_version: 1 },
+        { table_name: "missed_calls", table_version: 4 },
         { table_name: "subscriber", table_version: 7 },
         { table_name: "usr_preferences", table_version: 2 },
         { table_name: "version", table_version: 1 },

@@ -10,6 +10,8 @@ import type { ProviderPolicy, Subscriber } from "../../lib/registrar/types";
 export class TestHttpRegistrar {
   readonly subscribers = new Map<string, Subscriber>();
   providerPolicy: ProviderPolicy | null = null;
+  /** Call records it answers with, as JSON (`at`/`endedAt` ISO strings), each with the trunk's username. */
+  calls: (Record<string, unknown> & { trunk: string; at: string })[] = [];
   readonly requests: { method: string; path: string; status: number }[] = [];
   failNext = 0;
   private server: Server | null = null;
@@ -37,12 +39,19 @@ export class TestHttpRegistrar {
           this.failNext--;
           return reply(503, { error: "try again" });
         }
+        if (path === "/api/calls/purge" && method === "POST") {
+          const before = new Date(JSON.parse(body).before).getTime();
+          const kept = this.calls.filter((call) => new Date(call.at).getTime() >= before);
+          const deleted = this.calls.length - kept.length;
+          this.calls = kept;
+          return reply(200, { deleted });
+        }
         if (path === "/api/provider-policy") {
           if (method !== "PUT") return reply(405, { error: "method not allowed" });
           this.providerPolicy = JSON.parse(body);
           return reply(204);
         }
-        const match = path.match(/^\/api\/subscribers(?:\/([^/]+))?(\/registrations)?$/);
+        const match = path.match(/^\/api\/subscribers(?:\/([^/]+))?(\/registrations|\/calls)?$/);
         const username = match?.[1] ? decodeURIComponent(match[1]) : undefined;
         if (!match) return reply(404, { error: "no such route" });
         if (method === "GET" && !username) {
@@ -50,6 +59,12 @@ export class TestHttpRegistrar {
             s.enabled ? s.credentials.map((c) => ({ username: s.username, ...c, attributes: s.attributes })) : [],
           );
           return reply(200, rows);
+        }
+        if (method === "GET" && match[2] === "/calls") {
+          return reply(
+            200,
+            this.calls.filter((call) => call.trunk === username).map(({ trunk: _trunk, ...call }) => call),
+          );
         }
         if (method === "GET" && match[2]) return reply(200, []);
         if (method === "PUT" && username) {

@@ -63,6 +63,14 @@ export default async function SettingsPage() {
             type="number"
             defaultValue={String(settings.demoDurationDays)}
           />
+          <TextField
+            name="callRecordRetentionDays"
+            label="Keep call records for (days)"
+            type="number"
+            inputMode="numeric"
+            defaultValue={String(settings.callRecordRetentionDays)}
+            hint="Older call records are deleted from the registrar database every night."
+          />
           <SubmitButton>Save settings</SubmitButton>
         </ActionForm>
       </Card>

@@ -51,6 +51,9 @@ export default async function PortalTrunkPage({ params }: { params: Promise<{ tr
         <Badge color={trunk.status === "ACTIVE" ? "green" : "red"}>{trunk.status.toLowerCase()}</Badge>
       </PageHeader>
       <AttentionNotice reasons={attentionReasons(trunk, checks)} />
+      <p className="mb-4">
+        <Link href={`/portal/trunks/${trunk.id}/calls`}>Recent calls, and why any failed</Link>
+      </p>
       <Card title="Is my PBX connected?">
         <RegistrationStatus username={trunk.username} hostnames={guideTrunk.hostnames} />
         <h3 className="mt-4 mb-2 font-semibold">Do our servers accept these credentials?</h3>

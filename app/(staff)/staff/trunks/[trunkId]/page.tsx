@@ -45,6 +45,7 @@ export default async function TrunkPage({ params }: { params: Promise<{ trunkId:
         }
       >
         <Link href={`/staff/customers/${trunk.customerId}`}>{trunk.customer.company}</Link> ·{" "}
+        <Link href={`/staff/trunks/${trunk.id}/calls`}>Calls</Link> ·{" "}
         <Link href={`/staff/trunks/${trunk.id}/packet-check`}>Packet check</Link>{" "}
         <Badge color={trunk.status === "ACTIVE" ? "green" : "red"}>{trunk.status.toLowerCase()}</Badge>
         {disabled && trunk.statusReason ? <span className="ml-2 text-sm">Reason: {trunk.statusReason}</span> : null}
