@@ -12,11 +12,13 @@ import { runReconciliation } from "../registrar/reconcile";
 import { syncTrunk } from "../registrar/sync";
 import type { Registrar } from "../registrar/types";
 import { CREDENTIAL_CHECK_TASK, runCredentialCheck } from "../trunks/credential-check";
+import { suspendTrunksOverDailyCaps } from "../trunks/fraud-guard";
 import { SYNC_TRUNK_TASK } from "../trunks/provision";
 
 export const DEMO_EXPIRY_TASK = "customers_demo_expiry_notices";
 const SAVED_TRACE_RETENTION_TASK = "trunks_saved_trace_retention";
 const CALL_RECORD_RETENTION_TASK = "registrar_call_record_retention";
+const FRAUD_GUARD_SCAN_TASK = "trunks_fraud_guard_scan";
 const SCHEDULED_RECONCILE_TASK = "registrar_reconcile_scheduled";
 
 /** Recurring jobs, in graphile-worker's crontab format. */
@@ -25,6 +27,7 @@ export const CRONTAB = [
   `*/15 * * * * ${SCHEDULED_RECONCILE_TASK}`,
   `30 * * * * ${SAVED_TRACE_RETENTION_TASK}`,
   `45 3 * * * ${CALL_RECORD_RETENTION_TASK}`,
+  `* * * * * ${FRAUD_GUARD_SCAN_TASK}`,
 ].join("\n");
 
 export type WorkerDependencies = {
@@ -69,6 +72,9 @@ export function jobTasks({
     },
     [SAVED_TRACE_RETENTION_TASK]: async () => {
       await deleteExpiredTraces(db);
+    },
+    [FRAUD_GUARD_SCAN_TASK]: async () => {
+      await suspendTrunksOverDailyCaps(db, registrar);
     },
     [CALL_RECORD_RETENTION_TASK]: async () => {
       await purgeOldCallRecords(db, registrar);

@@ -1,6 +1,6 @@
 import pg from "pg";
 import { callRecords, purgeCallRecords } from "./kamailio-sql-calls";
-import { putProviderPolicy } from "./kamailio-sql-provider";
+import { fraudGuardRows, parseFraudGuard, putProviderPolicy, validateFraudGuard } from "./kamailio-sql-provider";
 import type {
   CallerIdPolicy,
   DialPermission,
@@ -67,6 +67,7 @@ export function attributeRows(attributes: SubscriberAttributes): AttributeRow[] 
   if (attributes.forcedCallerId) rows.push({ attribute: "forced_cid", value: attributes.forcedCallerId });
   if (attributes.forcedCallerIdName) rows.push({ attribute: "forced_cid_name", value: attributes.forcedCallerIdName });
   for (const did of attributes.dids) rows.push({ attribute: "did", value: did });
+  rows.push(...fraudGuardRows(attributes));
   return rows;
 }
 
@@ -105,6 +106,7 @@ function validate(subscriber: Subscriber): Subscriber {
     if (/[\u0000-\u001f\u007f]/.test(forcedCallerIdName)) fail("forcedCallerIdName contains control characters");
     if (forcedCallerIdName.length > MAX_VALUE_LENGTH) fail("forcedCallerIdName too long");
   }
+  validateFraudGuard(a, fail);
   const dids = [...new Set(a.dids)];
   for (const d of dids) if (!E164_RE.test(d)) fail(`DID ${JSON.stringify(d)} must be E.164 (+CC…)`);
 
@@ -128,6 +130,7 @@ function parseAttributes(rows: AttributeRow[]): SubscriberAttributes {
     forcedCallerId: first("forced_cid"),
     forcedCallerIdName: first("forced_cid_name"),
     dids: rows.filter((r) => r.attribute === "did").map((r) => r.value),
+    ...parseFraudGuard(first),
   };
 }
 

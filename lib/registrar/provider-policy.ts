@@ -1,5 +1,6 @@
 import type { Db, Tx } from "../db";
 import { enqueueJob } from "../jobs/queue";
+import { getProviderSettings } from "../settings";
 import type { ProviderPolicy, Registrar } from "./types";
 
 export const SYNC_PROVIDER_POLICY_TASK = "registrar.sync-provider-policy";
@@ -7,8 +8,11 @@ export const SYNC_PROVIDER_POLICY_TASK = "registrar.sync-provider-policy";
 /** The provider-wide rules the registrar must enforce, as the portal knows them now. */
 export async function providerPolicyFor(db: Tx): Promise<ProviderPolicy> {
   // Every server, active or not: trunks keep using a server that no longer takes new trunks.
-  const servers = await db.sipServer.findMany({ select: { hostname: true }, orderBy: { hostname: "asc" } });
-  return { serverNames: servers.map((server) => server.hostname) };
+  const [servers, settings] = await Promise.all([
+    db.sipServer.findMany({ select: { hostname: true }, orderBy: { hostname: "asc" } }),
+    getProviderSettings(db),
+  ]);
+  return { serverNames: servers.map((server) => server.hostname), blockedPrefixes: settings.blockedPrefixes };
 }
 
 /** Queues a provider-policy sync in the caller's transaction; pending requests coalesce. */

@@ -19,6 +19,11 @@ const normalise = (attributes: SubscriberAttributes) =>
     dids: [...attributes.dids].sort(),
     forcedCallerId: attributes.forcedCallerId ?? null,
     forcedCallerIdName: attributes.forcedCallerIdName ?? null,
+    maxCallsPerSecond: attributes.maxCallsPerSecond ?? null,
+    maxCallsPerDay: attributes.maxCallsPerDay ?? null,
+    maxMinutesPerDay: attributes.maxMinutesPerDay ?? null,
+    outboundSuspended: attributes.outboundSuspended ?? null,
+    capCountingSince: attributes.capCountingSince ?? null,
   });
 
 /** What is wrong with one trunk's registrar rows compared with what the portal says they should be. */

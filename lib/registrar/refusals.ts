@@ -48,6 +48,16 @@ export function explainResponse(code: number, reason: string, trunk: TrunkForExp
       return { text: "no caller ID is set up for this trunk: contact support", topic: "caller-id" };
     if (/Caller ID/i.test(reason))
       return { text: "the caller ID is not one of this trunk's numbers", topic: "caller-id" };
+    if (/Daily Call Limit|Daily Minutes Limit|Outbound Calling Suspended|Destination Blocked/i.test(reason)) {
+      const what = /Daily Call Limit/i.test(reason)
+        ? "the trunk's daily call limit is reached"
+        : /Daily Minutes Limit/i.test(reason)
+          ? "the trunk's daily minutes limit is reached"
+          : /Suspended/i.test(reason)
+            ? "outbound calls are suspended on this trunk (fraud protection)"
+            : "this destination is blocked for all trunks (fraud protection)";
+      return { text: what, topic: "fraud-guard" };
+    }
     if (/To user/i.test(reason))
       return { text: "the PBX registered another username than its own", topic: "credentials" };
     if (/Unknown Dialog/i.test(reason)) return { text: "a request for a call our server does not know", topic: null };
@@ -80,6 +90,8 @@ export function explainResponse(code: number, reason: string, trunk: TrunkForExp
     case 606:
       return { text: "no common audio codec: offer G.711 (PCMU/PCMA)", topic: "codecs" };
     case 503:
+      if (/Calls Per Second Limit/i.test(reason))
+        return { text: "too many new calls in one second", topic: "fraud-guard" };
       return { text: "the service or the carrier is temporarily unavailable", topic: "service" };
     default:
       if (code >= 500) return { text: `the network could not complete the call (${code} ${reason})`, topic: "service" };

@@ -30,6 +30,11 @@ export function subscriberFor(trunk: TrunkForSync): Subscriber {
       forcedCallerId: trunk.forcedCallerId,
       forcedCallerIdName: trunk.forcedCallerIdName,
       dids: trunk.dids.map((did) => did.number).sort(),
+      maxCallsPerSecond: trunk.maxCallsPerSecond,
+      maxCallsPerDay: trunk.maxCallsPerDay,
+      maxMinutesPerDay: trunk.maxMinutesPerDay,
+      outboundSuspended: trunk.outboundSuspendedReason,
+      capCountingSince: trunk.capCountingSince ? Math.floor(trunk.capCountingSince.getTime() / 1000) : null,
     },
   };
 }

@@ -15,6 +15,14 @@ export type SubscriberAttributes = {
   forcedCallerId: string | null; // E.164 with '+', e.g. "+19195550100"
   forcedCallerIdName: string | null;
   dids: string[]; // E.164 with '+'
+  /** Fraud guard (null or absent: no limit). */
+  maxCallsPerSecond?: number | null;
+  maxCallsPerDay?: number | null;
+  maxMinutesPerDay?: number | null;
+  /** Why outbound calling is suspended (non-emergency calls refused), or null. */
+  outboundSuspended?: string | null;
+  /** Daily caps count calls from this moment (unix seconds) when it is later than midnight UTC: a lifted suspension. */
+  capCountingSince?: number | null;
 };
 
 /** One per SIP server realm. ha1 = md5(username:realm:password), ha1b = md5(username@realm:realm:password). */
@@ -59,6 +67,8 @@ export type ProviderPolicy = {
    * names is refused with a reply naming the exact name (the hostnames are case-sensitive for calls).
    */
   serverNames: string[];
+  /** E.164 prefixes with '+' (e.g. "+882") that no trunk may call, whatever its dial permission. */
+  blockedPrefixes: string[];
 };
 
 /** One call of a trunk as the registrar recorded it (reference Kamailio: the acc table). */

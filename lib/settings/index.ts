@@ -2,6 +2,7 @@ import { z } from "zod";
 import { recordAudit } from "../audit/log";
 import { defineCommand } from "../commands";
 import type { Db, Tx } from "../db";
+import { requestProviderPolicySync } from "../registrar/provider-policy";
 import { callLimit, dialPermission, email, optionalText, phoneNumber, requiredText } from "../validation";
 
 export const DEFAULT_SETTINGS = {
@@ -39,6 +40,20 @@ export const updateProviderSettings = defineCommand({
       .min(1, "A demo lasts at least 1 day.")
       .max(365, "A demo lasts at most 365 days."),
     passwordDelivery: z.enum(["LINK", "INLINE"], { error: "Choose how passwords are delivered." }),
+    blockedPrefixes: z
+      .string()
+      .max(2000)
+      .optional()
+      .transform((value, ctx) => {
+        if (value === undefined) return undefined;
+        const prefixes = [...new Set(value.split(/[\s,]+/).filter(Boolean))];
+        const bad = prefixes.find((prefix) => !/^\+[1-9][0-9]{0,14}$/.test(prefix));
+        if (bad) {
+          ctx.addIssue({ code: "custom", message: `"${bad}" is not a number prefix like +882.` });
+          return z.NEVER;
+        }
+        return prefixes;
+      }),
     callRecordRetentionDays: z.coerce
       .number({ error: "Enter a number of days." })
       .int("Enter a whole number of days.")
@@ -50,6 +65,7 @@ export const updateProviderSettings = defineCommand({
     return ctx.db.$transaction(async (tx) => {
       const before = await getProviderSettings(tx);
       const after = await tx.providerSettings.update({ where: { id: 1 }, data: input });
+      if (input.blockedPrefixes !== undefined) await requestProviderPolicySync(tx);
       const changed = Object.keys(input).filter(
         (key) => String(before[key as keyof typeof before]) !== String(after[key as keyof typeof after]),
       );

@@ -250,6 +250,14 @@ export function troubleshooting(trunk: HelpTrunk): HelpTopic[] {
       ],
     },
     {
+      id: "fraud-guard",
+      title: "Fraud protection limits",
+      paragraphs: [
+        'Some trunks have limits on calls per second, calls per day or minutes per day, and some destinations are blocked for everyone. A call over a limit is refused ("503 … Calls Per Second Limit", "403 … Daily Call Limit", "403 … Destination Blocked").',
+        "Reaching a daily limit suspends outbound calls on the trunk to protect you from toll fraud, and we email you. Inbound calls and 911 keep working; contact support to resume.",
+      ],
+    },
+    {
       id: "codecs",
       title: "Codecs",
       paragraphs: ["Offer G.711 (PCMU and PCMA). A call whose offer has no codec in common is refused with 488."],

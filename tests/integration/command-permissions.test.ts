@@ -12,10 +12,11 @@ import * as settings from "../../lib/settings";
 import * as staff from "../../lib/staff";
 import * as trunks from "../../lib/trunks";
 import * as credentialChecks from "../../lib/trunks/credential-check";
+import * as fraudGuard from "../../lib/trunks/fraud-guard";
 import { contextFor, createActor, createPortalDatabase } from "../support/portal";
 
 /** Every command exported by the domain modules: adding one without listing it below fails this test. */
-const commands = [customers, mail, portal, registrar, servers, settings, staff, trunks, credentialChecks]
+const commands = [customers, mail, portal, registrar, servers, settings, staff, trunks, credentialChecks, fraudGuard]
   .flatMap((module) => Object.values(module))
   .filter(
     (value): value is Command<never, unknown> =>
@@ -40,6 +41,8 @@ const ALLOWED: Record<string, Role[]> = {
   "trunk.reveal-password": ["ADMIN", "SALES", "SUPPORT"],
   "trunk.resync": ["ADMIN", "SUPPORT"],
   "trunk.check-credentials": ["ADMIN", "SUPPORT"],
+  "trunk.set-fraud-limits": ["ADMIN", "SALES"],
+  "trunk.lift-suspension": ["ADMIN", "SUPPORT"],
   "trunk.delete": ["ADMIN"],
   "registrar.reconcile": ["ADMIN", "SUPPORT"],
   "trunk.resend-credentials": ["ADMIN", "SALES", "SUPPORT"],

@@ -50,9 +50,15 @@ describe("the HTTP registrar adapter", () => {
   it("writes the provider-wide policy whole with one signed PUT", async () => {
     const registrar = createHttpRegistrar({ baseUrl: receiver.url, secret: SECRET, ...fast });
     const before = receiver.requests.length;
-    await registrar.putProviderPolicy({ serverNames: ["Sip1.Example.net", "sip2.example.net"] });
+    await registrar.putProviderPolicy({
+      serverNames: ["Sip1.Example.net", "sip2.example.net"],
+      blockedPrefixes: ["+882"],
+    });
     expect(receiver.requests.slice(before)).toEqual([{ method: "PUT", path: "/api/provider-policy", status: 204 }]);
-    expect(receiver.providerPolicy).toEqual({ serverNames: ["Sip1.Example.net", "sip2.example.net"] });
+    expect(receiver.providerPolicy).toEqual({
+      serverNames: ["Sip1.Example.net", "sip2.example.net"],
+      blockedPrefixes: ["+882"],
+    });
   });
 
   it("reads a trunk's call records and purges old ones with a signed body", async () => {

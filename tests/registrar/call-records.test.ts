@@ -32,7 +32,7 @@ const own: TrunkForExplanations & { username: string } = {
 
 beforeAll(async () => {
   env = await startRegistrarEnvironment({ realm: REALM });
-  await env.registrar.putProviderPolicy({ serverNames: [SERVER] });
+  await env.registrar.putProviderPolicy({ serverNames: [SERVER], blockedPrefixes: [] });
   await env.registrar.put(subscriber("calls_demo", "pw-demo", REALM, { callLimit: 2 }));
   await env.registrar.put(
     subscriber("calls_own", "pw-own", REALM, {
@@ -67,6 +67,11 @@ beforeAll(async () => {
     from: "+19194444444",
   });
   expect(inbound.statuses).toEqual([480]);
+
+  // Kamailio writes a record as its transaction completes: wait until all of them are in.
+  const count = async (username: string) => (await env.registrar.callRecords({ username, limit: 20 })).length;
+  await expect.poll(() => count("calls_demo"), { timeout: 15_000 }).toBe(7);
+  await expect.poll(() => count("calls_own"), { timeout: 15_000 }).toBe(2);
 });
 
 afterAll(async () => {

@@ -39,7 +39,7 @@ beforeAll(async () => {
   ensureDebianPackages([{ name: "tshark", provides: "/usr/bin/dumpcap" }]);
   dir = mkdtempSync(path.join(os.tmpdir(), "capture-"));
   env = await startRegistrarEnvironment({ realm: REALM });
-  await env.registrar.putProviderPolicy({ serverNames: [SERVER] });
+  await env.registrar.putProviderPolicy({ serverNames: [SERVER], blockedPrefixes: [] });
   await env.registrar.put(subscriber("capture_trunk", "pw-capture", REALM));
 });
 

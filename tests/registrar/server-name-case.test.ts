@@ -17,7 +17,7 @@ let env: RegistrarEnvironment;
 
 beforeAll(async () => {
   env = await startRegistrarEnvironment({ realm: REALM });
-  await env.registrar.putProviderPolicy({ serverNames: [SERVER, OTHER_SERVER] });
+  await env.registrar.putProviderPolicy({ serverNames: [SERVER, OTHER_SERVER], blockedPrefixes: [] });
   await env.registrar.put(subscriber("casing_trunk", "pw-casing", REALM));
 });
 
@@ -74,15 +74,17 @@ describe("server name casing", () => {
   });
 
   it("follows the provider's list without a reload", async () => {
-    await env.registrar.putProviderPolicy({ serverNames: [OTHER_SERVER] });
+    await env.registrar.putProviderPolicy({ serverNames: [OTHER_SERVER], blockedPrefixes: [] });
     expect((await call(SERVER.toLowerCase(), {}, 1)).statuses).toEqual([200]);
-    await env.registrar.putProviderPolicy({ serverNames: [SERVER, OTHER_SERVER] });
+    await env.registrar.putProviderPolicy({ serverNames: [SERVER, OTHER_SERVER], blockedPrefixes: [] });
     expect((await call(SERVER.toLowerCase())).statuses).toEqual([404]);
   });
 
   it("rejects server names that are not hostnames or differ only by case, before writing anything", async () => {
     for (const serverNames of [["sip1.casing.test'; DROP TABLE subscriber; --"], [SERVER, SERVER.toLowerCase()]]) {
-      await expect(env.registrar.putProviderPolicy({ serverNames })).rejects.toThrow(/server name/);
+      await expect(env.registrar.putProviderPolicy({ serverNames, blockedPrefixes: [] })).rejects.toThrow(
+        /server name/,
+      );
     }
     expect((await call(SERVER.toLowerCase())).statuses).toEqual([404]);
   });

@@ -18,6 +18,7 @@ import {
   updateTrunk,
 } from "@/lib/trunks";
 import { checkTrunkCredentials } from "@/lib/trunks/credential-check";
+import { liftOutboundSuspension, setFraudLimits } from "@/lib/trunks/fraud-guard";
 
 export const createCustomerAction = serverAction(createCustomer, {
   redirectTo: (customer) => `/staff/customers/${customer.id}`,
@@ -39,6 +40,10 @@ export const resendCredentialsAction = serverAction(resendCredentials, {
   message: "Credentials email queued with a new one-time password link.",
 });
 export const resyncTrunkAction = serverAction(requestResync, { message: "Registrar sync requested." });
+export const setFraudLimitsAction = serverAction(setFraudLimits, { message: "Fraud limits saved." });
+export const liftSuspensionAction = serverAction(liftOutboundSuspension, {
+  message: "Suspension lifted: outbound calls resume once the registrar is updated.",
+});
 export const checkTrunkCredentialsAction = serverAction(checkTrunkCredentials, {
   message: "Credentials check queued; refresh in a moment for its result.",
 });

@@ -50,3 +50,10 @@ CREATE TABLE IF NOT EXISTS missed_calls (
 );
 CREATE INDEX IF NOT EXISTS missed_calls_callid_idx ON missed_calls (callid);
 INSERT INTO version (table_name, table_version) VALUES ('missed_calls', '4') ON CONFLICT (table_name) DO NOTHING;
+
+-- Destinations nobody may call (provider-wide fraud guard, written by the portal with putProviderPolicy): E.164
+-- prefixes with '+', e.g. '+882' (international networks), '+53'. kamailio.cfg route[FRAUD_GUARD] refuses a call to
+-- a number starting with one of them.
+CREATE TABLE IF NOT EXISTS blocked_prefix (
+    prefix VARCHAR(16) PRIMARY KEY NOT NULL
+);

@@ -1,5 +1,5 @@
 import type { Metadata } from "next";
-import { ActionForm, SelectField, SubmitButton, TextField } from "@/components/forms";
+import { ActionForm, SelectField, SubmitButton, TextAreaField, TextField } from "@/components/forms";
 import { Card, PageHeader } from "@/components/ui";
 import { requirePermission } from "@/lib/auth/guards";
 import { getDb } from "@/lib/db";
@@ -62,6 +62,12 @@ export default async function SettingsPage() {
             label="Demo length in days"
             type="number"
             defaultValue={String(settings.demoDurationDays)}
+          />
+          <TextAreaField
+            name="blockedPrefixes"
+            label="Blocked destinations (fraud guard)"
+            defaultValue={settings.blockedPrefixes.join(", ")}
+            hint="Number prefixes no trunk may call, whatever its dial permission, e.g. +882, +883 (international networks). Comma or space separated."
           />
           <TextField
             name="callRecordRetentionDays"
