@@ -1,11 +1,17 @@
 import os from "node:os";
 import path from "node:path";
 import { defineConfig } from "@playwright/test";
+import { freeSipPort, freeTcpPort } from "./tests/support/kamailio";
 
 const port = Number(process.env.E2E_PORT ?? 3210);
 /** A throwaway data folder: each run starts from an empty embedded database. */
 export const E2E_DATA_DIR = path.join(os.tmpdir(), "trunk-portal-e2e");
-const dataDir = E2E_DATA_DIR;
+
+// The portal under test runs its SIP registrar (Kamailio) on free ports, never 5060 (other Kamailios may run here).
+// Chosen once, in the runner process; the worker processes inherit them through the environment.
+process.env.E2E_SIP_PORT ??= String(await freeSipPort());
+process.env.E2E_SIP_RPC_PORT ??= String(await freeTcpPort());
+export const E2E_SIP_PORT = Number(process.env.E2E_SIP_PORT);
 
 export const E2E_SMTP_PORT = Number(process.env.E2E_SMTP_PORT ?? 2526);
 /** Where the test SMTP server files each message it receives (see tests/e2e/global-setup.ts). */
@@ -43,20 +49,26 @@ export default defineConfig({
     },
   },
   webServer: {
-    command: `rm -rf ${dataDir} && npx tsx scripts/start.ts`,
+    // The quick start, after the Debian packages the registrar test needs (installed as root, else the command to run).
+    command: `npx tsx tests/e2e/install-registrar-packages.ts && rm -rf ${E2E_DATA_DIR} && npx tsx scripts/start.ts`,
     url: `http://localhost:${port}/sign-in`,
     timeout: 300_000,
     reuseExistingServer: false,
+    // Ctrl-C, as a user stops `npm start`: the portal then stops its database and Kamailio (a SIGKILL would orphan
+    // them; they run in process groups of their own).
+    gracefulShutdown: { signal: "SIGINT", timeout: 60_000 },
     stdout: "pipe",
     stderr: "pipe",
     env: {
-      DATA_DIR: dataDir,
+      DATA_DIR: E2E_DATA_DIR,
       PORT: String(port),
       ADMIN_EMAIL: E2E_ADMIN.email,
       ADMIN_PASSWORD: E2E_ADMIN.password,
       DEFAULT_SIP_SERVER: E2E_SIP_SERVER,
       SMTP_URL: `smtp://127.0.0.1:${E2E_SMTP_PORT}`,
       PORTAL_URL: `http://localhost:${port}`,
+      SIP_PORT: String(E2E_SIP_PORT),
+      SIP_RPC_PORT: process.env.E2E_SIP_RPC_PORT,
     },
   },
 });

@@ -1,5 +1,12 @@
 import { defineConfig } from "vitest/config";
 
+/** Integration tests run in a random order; the seed is printed so a failing order can be repeated. */
+if (!process.env.TEST_SEED) {
+  process.env.TEST_SEED = String(Math.floor(Math.random() * 1_000_000));
+  console.info(`integration test order: TEST_SEED=${process.env.TEST_SEED}`);
+}
+const seed = Number(process.env.TEST_SEED);
+
 export default defineConfig({
   resolve: { alias: { "@": new URL("./", import.meta.url).pathname } },
   test: {
@@ -17,6 +24,8 @@ export default defineConfig({
           setupFiles: ["tests/support/test-env.ts"],
           testTimeout: 60_000,
           hookTimeout: 120_000,
+          // Files and tests run in a random order each time, so one that depends on another's leftovers fails.
+          sequence: { shuffle: { files: true, tests: true }, seed },
         },
       },
       {

@@ -30,6 +30,17 @@ describe("start-up configuration", () => {
     );
   });
 
+  it("checks the SIP registrar's address and ports", () => {
+    expect(parseEnv(valid)).toMatchObject({ SIP_LISTEN: "127.0.0.1", SIP_PORT: 5060, SIP_RPC_PORT: 5071 });
+    expect(parseEnv({ ...valid, SIP_LISTEN: "192.168.1.10", SIP_PORT: "5080" })).toMatchObject({
+      SIP_LISTEN: "192.168.1.10",
+      SIP_PORT: 5080,
+    });
+    expect(() => parseEnv({ ...valid, SIP_LISTEN: "pbx.example", SIP_PORT: "70000", SIP_RPC_PORT: "x" })).toThrow(
+      /SIP_LISTEN: must be an IPv4 address[\s\S]*SIP_PORT[\s\S]*SIP_RPC_PORT/,
+    );
+  });
+
   it("requires the HTTP registrar's URL and secret together", () => {
     expect(() => parseEnv({ ...valid, REGISTRAR_HTTP_URL: "https://registrar.example/api" })).toThrow(
       /REGISTRAR_HTTP_SECRET/,

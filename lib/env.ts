@@ -4,6 +4,9 @@ const base64Key = z
   .string()
   .refine((value) => Buffer.from(value, "base64").length === 32, "must be 32 bytes encoded as base64");
 
+const port = (fallback: number) =>
+  z.coerce.number({ error: "must be a port number" }).int().min(1).max(65535).default(fallback);
+
 const schema = z
   .object({
     DATABASE_URL: z.url({ protocol: /^postgres(ql)?$/, error: "must be a postgresql:// URL" }),
@@ -24,6 +27,12 @@ const schema = z
       .transform((value) => value === "true" || value === "1"),
     SMTP_URL: z.url({ protocol: /^smtps?$/, error: "must be an smtp:// or smtps:// URL" }).optional(),
     MAIL_FROM: z.string().min(3).default("Trunk Portal <no-reply@localhost>"),
+    // The SIP registrar `npm start` runs (lib/registrar/local-kamailio.ts).
+    SIP_LISTEN: z.ipv4({ error: "must be an IPv4 address of this machine, e.g. 192.168.1.10" }).default("127.0.0.1"),
+    SIP_PORT: port(5060),
+    SIP_RPC_PORT: port(5071),
+    /** Set by `npm start` for the web server: whether it runs Kamailio itself, or would but Kamailio is missing. */
+    LOCAL_SIP_REGISTRAR: z.enum(["kamailio", "not-installed"]).optional(),
   })
   .refine((value) => Boolean(value.REGISTRAR_HTTP_URL) === Boolean(value.REGISTRAR_HTTP_SECRET), {
     path: ["REGISTRAR_HTTP_SECRET"],

@@ -6,6 +6,26 @@ type Secrets = { AUTH_SECRET: string; CREDENTIAL_ENCRYPTION_KEY: string };
 const NAMES = ["AUTH_SECRET", "CREDENTIAL_ENCRYPTION_KEY"] as const;
 
 /**
+ * Values stored in `<dataDir>/secrets.json` (mode 600), generating the missing ones. Other values in the file are
+ * kept: a folder from an earlier version gains the new ones and keeps the rest.
+ */
+function storedSecrets<Name extends string>(
+  dataDir: string,
+  names: readonly Name[],
+  generate: (name: Name) => string,
+): Record<Name, string> {
+  const file = path.join(dataDir, "secrets.json");
+  const stored: Record<string, string> = existsSync(file) ? JSON.parse(readFileSync(file, "utf8")) : {};
+  const missing = names.filter((name) => !stored[name]);
+  for (const name of missing) stored[name] = generate(name);
+  if (missing.length) {
+    mkdirSync(dataDir, { recursive: true });
+    writeFileSync(file, `${JSON.stringify(stored, null, 2)}\n`, { mode: 0o600 });
+  }
+  return Object.fromEntries(names.map((name) => [name, stored[name]])) as Record<Name, string>;
+}
+
+/**
  * Secrets not given in the environment are generated once into `<dataDir>/secrets.json` (mode 600) and reused, so
  * sessions and encrypted SIP passwords survive restarts. Values in the environment always win.
  */
@@ -16,18 +36,22 @@ export function loadOrCreateSecrets(dataDir: string, environment: NodeJS.Process
       CREDENTIAL_ENCRYPTION_KEY: environment.CREDENTIAL_ENCRYPTION_KEY ?? "",
     };
   }
-  const file = path.join(dataDir, "secrets.json");
-  const stored: Partial<Secrets> = existsSync(file) ? JSON.parse(readFileSync(file, "utf8")) : {};
-  const secrets: Secrets = {
-    AUTH_SECRET: stored.AUTH_SECRET ?? randomBytes(32).toString("base64"),
-    CREDENTIAL_ENCRYPTION_KEY: stored.CREDENTIAL_ENCRYPTION_KEY ?? randomBytes(32).toString("base64"),
-  };
-  if (NAMES.some((name) => !stored[name])) {
-    mkdirSync(dataDir, { recursive: true });
-    writeFileSync(file, `${JSON.stringify(secrets, null, 2)}\n`, { mode: 0o600 });
-  }
+  const secrets = storedSecrets(dataDir, NAMES, () => randomBytes(32).toString("base64"));
   return {
     AUTH_SECRET: environment.AUTH_SECRET || secrets.AUTH_SECRET,
     CREDENTIAL_ENCRYPTION_KEY: environment.CREDENTIAL_ENCRYPTION_KEY || secrets.CREDENTIAL_ENCRYPTION_KEY,
   };
+}
+
+/** The embedded PostgreSQL's passwords: its superuser (the portal) and the least-privilege role Kamailio uses. */
+export type EmbeddedDatabaseSecrets = { EMBEDDED_POSTGRES_PASSWORD: string; KAMAILIO_DB_PASSWORD: string };
+
+/**
+ * Generated once into `<dataDir>/secrets.json` with the other secrets. URL-safe, so they go into connection URLs
+ * (Kamailio's DBURL included) without escaping.
+ */
+export function loadOrCreateDatabaseSecrets(dataDir: string): EmbeddedDatabaseSecrets {
+  return storedSecrets(dataDir, ["EMBEDDED_POSTGRES_PASSWORD", "KAMAILIO_DB_PASSWORD"], () =>
+    randomBytes(24).toString("base64url"),
+  );
 }

@@ -1,48 +1,63 @@
 /**
  * `npm start`: everything the portal needs on one machine. Starts an embedded PostgreSQL under .data/ unless
- * DATABASE_URL is set, applies migrations, creates the first admin, builds the app if needed, and runs the web
- * server and the background worker. Ctrl-C stops all of it, the embedded database included.
+ * DATABASE_URL is set, applies migrations, creates the first admin, runs a SIP registrar (Kamailio, when installed)
+ * on the embedded registrar database, builds the app if needed, and runs the web server and the background worker.
+ * Ctrl-C stops all of it in order: the web server, the worker, the registrar, then the embedded database.
  */
 import { type ChildProcess, spawn } from "node:child_process";
 import { existsSync, readdirSync, statSync } from "node:fs";
 import path from "node:path";
 import { bootstrap } from "../lib/bootstrap";
-import { createDb } from "../lib/db";
-import { type EmbeddedDatabase, startEmbeddedPostgres, takeOverShutdownSignals } from "../lib/embedded-postgres";
-import { parseEnv } from "../lib/env";
+import { createDb, type Db } from "../lib/db";
+import { startEmbeddedPostgres, takeOverShutdownSignals } from "../lib/embedded-postgres";
+import { type Env, parseEnv } from "../lib/env";
 import { workerDependencies } from "../lib/jobs/dependencies";
 import { CRONTAB, jobTasks } from "../lib/jobs/tasks";
 import { migrateJobQueue, startWorker } from "../lib/jobs/worker";
 import { ROOT } from "../lib/paths";
+import { waitForExit } from "../lib/processes";
+import { ensureKamailioRole, kamailioRoleUrl } from "../lib/registrar/kamailio-role";
+import { KAMAILIO_CFG, kamailioInstallation } from "../lib/registrar/kamailio-server";
+import { startLocalKamailio } from "../lib/registrar/local-kamailio";
 import { ensureRegistrarSchema } from "../lib/registrar/schema";
-import { loadOrCreateSecrets } from "../lib/runtime-secrets";
+import { loadOrCreateDatabaseSecrets, loadOrCreateSecrets } from "../lib/runtime-secrets";
+import { defaultSipServer } from "../lib/servers";
 
 const dev = process.argv.includes("--dev");
 const dataDir = path.resolve(ROOT, process.env.DATA_DIR ?? ".data");
 const port = Number(process.env.PORT ?? 3000);
 const NEXT_BIN = path.join(ROOT, "node_modules", "next", "dist", "bin", "next");
 const log = (message: string) => console.info(`[trunk-portal] ${message}`);
+/** Paths inside the checkout relative to it (`.data/postgres`), others in full. */
+const displayPath = (file: string) => (file.startsWith(`${ROOT}${path.sep}`) ? path.relative(ROOT, file) : file);
 
-const cleanups: (() => Promise<void> | void)[] = [];
+const children = new Set<ChildProcess>();
+let webServerStarted = false;
+/** What to stop on the way out, in the reverse order of starting; `name` is reported once it has stopped. */
+const cleanups: { name?: string; run: () => Promise<void> | void }[] = [];
 let stopping = false;
 async function stop(code: number) {
   if (stopping) return;
   stopping = true;
   // Synchronously first: the web server and any build are told to stop even if the process exits right after.
-  for (const child of children) child.kill("SIGTERM");
+  const running = [...children];
+  for (const child of running) child.kill("SIGTERM");
+  for (const child of running) {
+    if (!(await waitForExit(child, 10_000))) child.kill("SIGKILL");
+  }
+  if (webServerStarted) log("stopped the web server");
   for (const cleanup of cleanups.reverse()) {
     try {
-      await cleanup();
+      await cleanup.run();
+      if (cleanup.name) log(`stopped ${cleanup.name}`);
     } catch (error) {
-      console.error(error);
+      console.error(`[trunk-portal] could not stop ${cleanup.name ?? "cleanly"}: ${(error as Error).message}`);
     }
   }
   process.exit(code);
 }
 takeOverShutdownSignals();
 for (const signal of ["SIGINT", "SIGTERM", "SIGHUP"] as const) process.on(signal, () => void stop(0));
-
-const children = new Set<ChildProcess>();
 
 /** Runs a child process to completion; it is killed if the portal is stopped meanwhile (Ctrl-C during a build). */
 function runChild(args: string[], env: NodeJS.ProcessEnv, quiet = false): Promise<void> {
@@ -89,38 +104,84 @@ async function buildIfNeeded() {
   await runChild([NEXT_BIN, "build"], { ...process.env, NEXT_TELEMETRY_DISABLED: "1" });
 }
 
+/** The embedded PostgreSQL: its port and passwords are kept in DATA_DIR, so they stay the same across restarts. */
+async function startEmbeddedDatabase() {
+  const passwords = loadOrCreateDatabaseSecrets(dataDir);
+  const dir = path.join(dataDir, "postgres");
+  log(`starting the embedded PostgreSQL in ${displayPath(dir)}…`);
+  const embedded = await startEmbeddedPostgres({
+    dir,
+    portFile: path.join(dir, "port"),
+    password: passwords.EMBEDDED_POSTGRES_PASSWORD,
+    // Folders from before the password was generated: their superuser is moved to the generated password.
+    formerPasswords: ["postgres"],
+    ownProcessGroup: true,
+  });
+  cleanups.push({ name: "the embedded PostgreSQL", run: () => embedded.stop() });
+  log(`embedded PostgreSQL on 127.0.0.1:${embedded.port} (kept for the next start)`);
+  await embedded.createDatabase("trunk_portal");
+  await embedded.createDatabase("kamailio");
+  return { embedded, kamailioPassword: passwords.KAMAILIO_DB_PASSWORD };
+}
+
+/**
+ * The reference Kamailio on the embedded registrar database, as its own least-privilege role, with the default SIP
+ * server's realm. Without Kamailio installed, says how to install it and carries on.
+ */
+async function startSipRegistrar(db: Db, env: Env, databaseUrl: string) {
+  const installation = kamailioInstallation();
+  if (!installation.installed) {
+    log(`SIP registrar: not started, Kamailio is not installed. To get one, run: ${installation.installCommand}`);
+    return "not-installed" as const;
+  }
+  const kamailio = await startLocalKamailio({
+    binary: installation.binary,
+    cfgFile: path.join(ROOT, KAMAILIO_CFG),
+    databaseUrl,
+    listen: env.SIP_LISTEN,
+    port: env.SIP_PORT,
+    rpcPort: env.SIP_RPC_PORT,
+    dir: path.join(dataDir, "kamailio"),
+    realm: async () => (await defaultSipServer(db))?.realm ?? null,
+    log,
+  });
+  cleanups.push({ name: "the SIP registrar", run: () => kamailio.stop() });
+  return "kamailio" as const;
+}
+
 async function main() {
   const secrets = loadOrCreateSecrets(dataDir, process.env);
-  let databaseUrl = process.env.DATABASE_URL;
-  let embedded: EmbeddedDatabase | undefined;
-  if (!databaseUrl) {
-    log(`starting the embedded PostgreSQL in ${path.relative(ROOT, dataDir) || "."}/postgres…`);
-    embedded = await startEmbeddedPostgres({ dir: path.join(dataDir, "postgres") });
-    cleanups.push(() => embedded?.stop());
-    await embedded.createDatabase("trunk_portal");
-    await embedded.createDatabase("kamailio");
-    databaseUrl = embedded.url("trunk_portal");
-  }
+  const otherRegistrar = Boolean(process.env.REGISTRAR_DATABASE_URL || process.env.REGISTRAR_HTTP_URL);
+  const local = process.env.DATABASE_URL ? undefined : await startEmbeddedDatabase();
   const environment = {
     ...process.env,
     ...secrets,
-    DATABASE_URL: databaseUrl,
-    REGISTRAR_DATABASE_URL: process.env.REGISTRAR_DATABASE_URL ?? embedded?.url("kamailio"),
+    DATABASE_URL: process.env.DATABASE_URL ?? local?.embedded.url("trunk_portal"),
+    REGISTRAR_DATABASE_URL: process.env.REGISTRAR_DATABASE_URL ?? local?.embedded.url("kamailio"),
   };
   const env = parseEnv(environment);
   Object.assign(process.env, environment);
 
   await runPrisma(["migrate", "deploy"], env.DATABASE_URL);
   await migrateJobQueue(env.DATABASE_URL);
-  if (embedded && env.REGISTRAR_DATABASE_URL) await ensureRegistrarSchema(env.REGISTRAR_DATABASE_URL);
+  // The embedded registrar database, unless another registrar is configured. The portal provisions it as the
+  // cluster's owner; Kamailio gets a role of its own that can do only what kamailio.cfg needs.
+  const localRegistrarUrl = local && !otherRegistrar ? env.REGISTRAR_DATABASE_URL : undefined;
+  if (local && localRegistrarUrl) {
+    await ensureRegistrarSchema(localRegistrarUrl);
+    await ensureKamailioRole(localRegistrarUrl, local.kamailioPassword);
+  }
 
   const db = createDb(env.DATABASE_URL);
-  cleanups.push(() => db.$disconnect());
+  cleanups.push({ run: () => db.$disconnect() });
   const admin = await bootstrap(db, {
     adminEmail: process.env.ADMIN_EMAIL,
     adminPassword: process.env.ADMIN_PASSWORD,
     defaultSipServer: process.env.DEFAULT_SIP_SERVER ?? "sip1.example.net",
-    defaultSipServerProbeAddress: process.env.DEFAULT_SIP_SERVER_PROBE_ADDRESS,
+    // The registrar started below is where the default server's credentials can be proven.
+    defaultSipServerProbeAddress:
+      process.env.DEFAULT_SIP_SERVER_PROBE_ADDRESS ??
+      (localRegistrarUrl && kamailioInstallation().installed ? `${env.SIP_LISTEN}:${env.SIP_PORT}` : undefined),
   });
   if (admin?.generatedPassword) {
     log(`created the first admin: ${admin.adminEmail} with password ${admin.generatedPassword}`);
@@ -129,23 +190,44 @@ async function main() {
     log(`created the first admin: ${admin.adminEmail} (password from ADMIN_PASSWORD)`);
   }
 
+  const localSipRegistrar =
+    local && localRegistrarUrl
+      ? await startSipRegistrar(db, env, kamailioRoleUrl(localRegistrarUrl, local.kamailioPassword))
+      : undefined;
+
+  const dependencies = workerDependencies(env);
   const worker = await startWorker({
     connectionString: env.DATABASE_URL,
-    taskList: jobTasks(workerDependencies(env)),
+    taskList: jobTasks(dependencies),
     crontab: CRONTAB,
   });
-  cleanups.push(() => worker.stop());
+  cleanups.push({
+    name: "the worker",
+    run: async () => {
+      await worker.stop();
+      await dependencies.registrar.close();
+    },
+  });
 
   if (!dev) await buildIfNeeded();
   const next: ChildProcess = spawn(process.execPath, [NEXT_BIN, dev ? "dev" : "start", "-p", String(port)], {
     cwd: ROOT,
-    env: { ...environment, NEXT_TELEMETRY_DISABLED: "1", AUTH_TRUST_HOST: "true" },
+    env: {
+      ...environment,
+      NEXT_TELEMETRY_DISABLED: "1",
+      AUTH_TRUST_HOST: "true",
+      ...(localSipRegistrar ? { LOCAL_SIP_REGISTRAR: localSipRegistrar } : {}),
+    },
     stdio: "inherit",
   });
   children.add(next);
-  next.on("exit", (code) => {
+  webServerStarted = true;
+  next.on("exit", (code, signal) => {
     children.delete(next);
-    void stop(code ?? 0);
+    // A Ctrl-C reaches the web server too (same process group), and it may exit before this process handles its own
+    // SIGINT: stopped by a signal is a normal stop, anything else stops the portal with its status.
+    const interrupted = signal === "SIGINT" || signal === "SIGTERM" || code === 130 || code === 143;
+    void stop(interrupted ? 0 : (code ?? 1));
   });
   log(`portal on http://localhost:${port}`);
 }

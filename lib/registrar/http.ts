@@ -139,6 +139,17 @@ export function createHttpRegistrar(options: HttpRegistrarOptions): Registrar {
       const answer = await request<{ deleted: number }>("POST", "calls/purge", { before: before.toISOString() });
       return answer?.deleted ?? 0;
     },
+    async status() {
+      try {
+        const body = await request<{ liveRegistrations?: unknown }>("GET", "status");
+        const live = body?.liveRegistrations;
+        return { liveRegistrations: typeof live === "number" ? live : null };
+      } catch (error) {
+        // A receiver without GET /status (it is optional) answered all the same; it just cannot count.
+        if (error instanceof RegistrarHttpError && error.status === 404) return { liveRegistrations: null };
+        throw error;
+      }
+    },
     async close() {},
   };
 }

@@ -340,6 +340,14 @@ export function createKamailioSqlRegistrar(databaseUrl: string, options: Kamaili
     putProviderPolicy: (policy) => putProviderPolicy(pool, policy),
     callRecords: (query) => callRecords(pool, kamailioTimeZone, query),
     purgeCallRecords: (before) => purgeCallRecords(pool, kamailioTimeZone, before),
+    async status() {
+      // Same time zone rule as registrations(); location_expires_idx keeps this an index scan.
+      const result = await pool.query<{ live: number }>(
+        "SELECT count(*)::int AS live FROM location WHERE expires > (now() AT TIME ZONE $1)",
+        [kamailioTimeZone],
+      );
+      return { liveRegistrations: result.rows[0]?.live ?? 0 };
+    },
 
     async close() {
       await pool.end();

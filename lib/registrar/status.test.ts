@@ -25,6 +25,7 @@ const registrarWith = (rows: Registration[] | Error): Registrar => ({
   putProviderPolicy: async () => {},
   callRecords: async () => [],
   purgeCallRecords: async () => 0,
+  status: async () => ({ liveRegistrations: null }),
   close: async () => {},
 });
 

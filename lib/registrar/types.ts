@@ -98,6 +98,11 @@ export type CallRecordQuery = {
   limit: number;
 };
 
+export type RegistrarStatus = {
+  /** Contacts registered right now, over all subscribers; null when the registrar cannot tell. */
+  liveRegistrations: number | null;
+};
+
 export interface Registrar {
   /**
    * Idempotent: makes the registrar match `subscriber` (in one DB transaction). A disabled subscriber must not be
@@ -117,5 +122,7 @@ export interface Registrar {
   callRecords(query: CallRecordQuery): Promise<CallRecord[]>;
   /** Deletes call records older than `before` (retention); returns how many went. */
   purgeCallRecords(before: Date): Promise<number>;
+  /** Whether the registrar answers (this throws when it does not), and how many registrations are live. */
+  status(): Promise<RegistrarStatus>;
   close(): Promise<void>;
 }

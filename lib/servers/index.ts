@@ -28,6 +28,13 @@ const probeAddress = z
   )
   .optional()
   .transform((value) => value || null);
+/**
+ * The default SIP server: the oldest active one. The registrar `npm start` runs authenticates with its realm (one
+ * realm per Kamailio, see registrar/kamailio/README.md).
+ */
+export async function defaultSipServer(db: Db) {
+  return db.sipServer.findFirst({ where: { active: true }, orderBy: { createdAt: "asc" } });
+}
 
 const serverFields = {
   hostname,

@@ -2,15 +2,11 @@ import { mkdirSync, rmSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { E2E_MAIL_DIR, E2E_SMTP_PORT } from "../../playwright.config";
 import { CHROMIUM, ensureDebianPackages } from "../support/debian";
-import { REGISTRAR_PACKAGES } from "../support/registrar-packages";
 import { TestSmtpServer } from "../support/smtp";
 
-/**
- * Chromium, Kamailio and SIPp (the registrar pages are tested against a real registrar), and a real SMTP server that
- * files every message it receives as JSON for the tests to read.
- */
+/** Chromium, and a real SMTP server that files every message it receives as JSON for the tests to read. */
 export default async function globalSetup() {
-  ensureDebianPackages([CHROMIUM, ...REGISTRAR_PACKAGES]);
+  ensureDebianPackages([CHROMIUM]);
   rmSync(E2E_MAIL_DIR, { recursive: true, force: true });
   mkdirSync(E2E_MAIL_DIR, { recursive: true });
   const smtp = new TestSmtpServer();

@@ -2,9 +2,10 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { executeCommand } from "../../lib/commands";
 import { createDemoAccount } from "../../lib/customers";
 import type { Db } from "../../lib/db";
+import { SEND_MAIL_TASK } from "../../lib/mail/outbox";
 import { openRevealLink } from "../../lib/portal";
 import { resendCredentials, resetTrunkPassword, revealTrunkPassword, setTrunkStatus } from "../../lib/trunks";
-import { contextFor, createActor, createPortalDatabase, startTestWorker } from "../support/portal";
+import { contextFor, createActor, createPortalDatabase, startTestWorker, waitForQueueToDrain } from "../support/portal";
 import { TestSmtpServer } from "../support/smtp";
 
 const HOST = "Sip1.CelitoVoice.example";
@@ -162,8 +163,8 @@ describe("delivery when the SMTP server is down", () => {
 
     await smtp.start();
     const received = await smtp.waitFor((all) => emails.every((e) => all.some((m) => m.to === e)), 40_000);
-    // A few more seconds: no duplicate arrives later.
-    await new Promise((resolve) => setTimeout(resolve, 3000));
+    // Once the queue is empty nothing can send them again: no duplicate can arrive later.
+    await waitForQueueToDrain(db, SEND_MAIL_TASK);
     for (const email of emails) expect(received.filter((m) => m.to === email)).toHaveLength(1);
     expect(await db.mail.count({ where: { to: { in: emails }, status: "SENT" } })).toBe(3);
   });

@@ -14,6 +14,18 @@ beforeAll(async () => {
 });
 afterAll(() => db?.$disconnect());
 
+/** A demo account of its own for each test, so the tests pass in any order. */
+async function demo(company: string, contactEmail: string) {
+  const sales = await createActor(db, "SALES");
+  const result = await executeCommand(createDemoAccount, contextFor(db, sales), {
+    company,
+    contactName: "Pat Customer",
+    contactEmail,
+  });
+  if (!result.ok) throw new Error(`demo failed: ${JSON.stringify(result)}`);
+  return result.value;
+}
+
 describe("creating a demo account", () => {
   it("stores the customer, their user and a trunk with exactly the seed's demo defaults", async () => {
     const sales = await createActor(db, "SALES");
@@ -64,27 +76,26 @@ describe("creating a demo account", () => {
       where: { id: 1 },
       data: { demoCallLimit: 3, demoDurationDays: 30, forcedCallerId: "+19195550123" },
     });
-    const sales = await createActor(db, "SALES");
-    const result = await executeCommand(createDemoAccount, contextFor(db, sales), {
-      company: "Road Runner Inc",
-      contactName: "R. Runner",
-      contactEmail: "beep@roadrunner.example",
-    });
-    expect(result.ok && result.value.trunk).toMatchObject({ callLimit: 3, forcedCallerId: "+19195550123" });
-    await db.providerSettings.update({
-      where: { id: 1 },
-      data: { demoCallLimit: 5, demoDurationDays: 14, forcedCallerId: "+12025550100" },
-    });
+    try {
+      const { trunk } = await demo("Road Runner Inc", "beep@roadrunner.example");
+      expect(trunk).toMatchObject({ callLimit: 3, forcedCallerId: "+19195550123" });
+    } finally {
+      await db.providerSettings.update({
+        where: { id: 1 },
+        data: { demoCallLimit: 5, demoDurationDays: 14, forcedCallerId: "+12025550100" },
+      });
+    }
   });
 
   it("rejects a contact email that already has a user, and writes nothing", async () => {
+    await demo("First Owner Co", "taken@owner.example");
     const sales = await createActor(db, "SALES");
     const counts = async () => [await db.customer.count(), await db.trunk.count(), await db.auditLog.count()];
     const before = await counts();
     const result = await executeCommand(createDemoAccount, contextFor(db, sales), {
       company: "Duplicate Co",
       contactName: "Again",
-      contactEmail: "wile@acme.example",
+      contactEmail: "Taken@Owner.example",
     });
     expect(result).toMatchObject({
       ok: false,
@@ -109,14 +120,9 @@ describe("creating a demo account", () => {
 
 describe("support's search box", () => {
   it("finds a customer by company, contact email, SIP username or DID", async () => {
-    const customer = await db.customer.findFirstOrThrow({
-      where: { company: "Acme Widgets" },
-      include: { trunks: true },
-    });
-    const trunk = customer.trunks[0];
-    if (!trunk) throw new Error("no trunk");
+    const { customer, trunk } = await demo("Searchable Widgets", "finder@searchable.example");
     await db.did.create({ data: { number: "+19193333333", trunkId: trunk.id } });
-    for (const query of ["acme wid", "wile@acme", trunk.username, "919-333-3333", "9193333333"]) {
+    for (const query of ["searchable wid", "finder@search", trunk.username, "919-333-3333", "9193333333"]) {
       const { customers } = await searchCustomers(db, query, 1);
       expect(
         customers.map((c) => c.id),

@@ -83,6 +83,20 @@ describe("the HTTP registrar adapter", () => {
     expect(receiver.calls).toEqual([]);
   });
 
+  it("reports its status, and answers without a count when the receiver has no GET /status", async () => {
+    const registrar = createHttpRegistrar({ baseUrl: receiver.url, secret: SECRET, ...fast });
+    expect(await registrar.status()).toEqual({ liveRegistrations: 0 });
+    receiver.answersStatus = false;
+    try {
+      expect(await registrar.status()).toEqual({ liveRegistrations: null });
+    } finally {
+      receiver.answersStatus = true;
+    }
+    receiver.failNext = 5;
+    await expect(registrar.status()).rejects.toThrow(/GET \/api\/status answered 503/);
+    receiver.failNext = 0;
+  });
+
   it("retries 5xx answers and then succeeds", async () => {
     const registrar = createHttpRegistrar({ baseUrl: receiver.url, secret: SECRET, ...fast });
     receiver.failNext = 2;
@@ -115,21 +129,87 @@ describe("the HTTP registrar adapter", () => {
   });
 });
 
+describe("live registrations over HTTP", () => {
+  it("come back typed, with the server name exactly as the PBX sent it", async () => {
+    const registrar = createHttpRegistrar({ baseUrl: receiver.url, secret: SECRET, ...fast });
+    receiver.registrations.set(subscriber.username, [
+      {
+        username: subscriber.username,
+        realm: "sip.example.net",
+        contact: "sip:httptrunk123456@198.51.100.7:5062;transport=udp",
+        received: "sip:203.0.113.9:40112",
+        source: "203.0.113.9:40112",
+        userAgent: "FPBX-16.0.40(18.9.0)",
+        requestedHost: "SIP.example.net",
+        expiresAt: "2026-11-27T09:00:00.000Z",
+      },
+      // An older receiver that does not record the requested host.
+      {
+        username: subscriber.username,
+        realm: "sip.example.net",
+        contact: "sip:httptrunk123456@10.0.0.5:5060",
+        received: null,
+        source: null,
+        userAgent: null,
+        expiresAt: "2026-11-27T09:30:00.000Z",
+      },
+    ]);
+    const registrations = await registrar.registrations(subscriber.username);
+    expect(registrations).toHaveLength(2);
+    expect(registrations[0]).toMatchObject({
+      contact: "sip:httptrunk123456@198.51.100.7:5062;transport=udp",
+      source: "203.0.113.9:40112",
+      userAgent: "FPBX-16.0.40(18.9.0)",
+      requestedHost: "SIP.example.net",
+    });
+    expect(registrations[0]?.expiresAt).toEqual(new Date("2026-11-27T09:00:00.000Z"));
+    expect(registrations[1]?.requestedHost).toBeNull();
+    expect(registrations[1]?.expiresAt.getTime()).toBe(Date.parse("2026-11-27T09:30:00.000Z"));
+    expect(await registrar.registrations("someone-else")).toEqual([]);
+  });
+});
+
+/** The vectors published in docs/registrar-http-api.md, computed independently with openssl. */
+const VECTOR_TIME = 1764230400;
+const VECTORS = [
+  {
+    method: "PUT",
+    path: "/api/subscribers/acme123456",
+    body: '{"username":"acme123456"}',
+    header: "t=1764230400,v1=c65fa1fa3a8ef4aa4d8cf8d56fd7329f6f1bc3dd57e43e6128e293d89bca1d94",
+  },
+  {
+    method: "DELETE",
+    path: "/api/subscribers/acme123456",
+    body: "",
+    header: "t=1764230400,v1=40f67c9124672c4cffec4624c9461263484e714a46d9bc69cab4183e0b955ea4",
+  },
+  {
+    method: "GET",
+    path: "/api/subscribers",
+    body: "",
+    header: "t=1764230400,v1=4d9186abf7f6df8cf1a840f9e0375b98f26f612986bec17fb0489038617d9880",
+  },
+];
+
 describe("request signatures", () => {
-  it("are bound to the method, path, body and time", () => {
-    const now = Date.now();
-    const t = Math.floor(now / 1000);
-    const header = sign(SECRET, t, "PUT", "/api/subscribers/u", "{}");
-    expect(verifySignature(SECRET, header, { method: "PUT", path: "/api/subscribers/u", body: "{}" }, now)).toBe(true);
-    expect(verifySignature(SECRET, header, { method: "PUT", path: "/api/subscribers/v", body: "{}" }, now)).toBe(false);
-    expect(verifySignature(SECRET, header, { method: "DELETE", path: "/api/subscribers/u", body: "{}" }, now)).toBe(
-      false,
-    );
-    expect(verifySignature(SECRET, header, { method: "PUT", path: "/api/subscribers/u", body: "{ }" }, now)).toBe(
-      false,
-    );
-    expect(
-      verifySignature(SECRET, header, { method: "PUT", path: "/api/subscribers/u", body: "{}" }, now + 301_000),
-    ).toBe(false);
+  it.each(VECTORS)("match the documented vector for $method $path", ({ method, path, body, header }) => {
+    expect(sign(SECRET, VECTOR_TIME, method, path, body)).toBe(header);
+    expect(sign(SECRET, VECTOR_TIME, method.toLowerCase(), path, body)).toBe(header);
+    expect(verifySignature(SECRET, header, { method, path, body }, VECTOR_TIME * 1000)).toBe(true);
+  });
+
+  it("are refused when the method, path, body, secret or time differ", () => {
+    const { method, path, body, header } = VECTORS[0] as (typeof VECTORS)[number];
+    const at = VECTOR_TIME * 1000;
+    expect(verifySignature(SECRET, header, { method, path: "/api/subscribers/acme123457", body }, at)).toBe(false);
+    expect(verifySignature(SECRET, header, { method: "DELETE", path, body }, at)).toBe(false);
+    expect(verifySignature(SECRET, header, { method, path, body: `${body} ` }, at)).toBe(false);
+    expect(verifySignature(`${SECRET}x`, header, { method, path, body }, at)).toBe(false);
+    expect(verifySignature(SECRET, header, { method, path, body }, at + 301_000)).toBe(false);
+    expect(verifySignature(SECRET, header, { method, path, body }, at - 301_000)).toBe(false);
+    expect(verifySignature(SECRET, header, { method, path, body }, at + 299_000)).toBe(true);
+    expect(verifySignature(SECRET, header.toUpperCase(), { method, path, body }, at)).toBe(false);
+    expect(verifySignature(SECRET, undefined, { method, path, body }, at)).toBe(false);
   });
 });

@@ -4,10 +4,11 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { executeCommand } from "../../lib/commands";
 import { createDemoAccount } from "../../lib/customers";
 import type { Db } from "../../lib/db";
+import { SEND_MAIL_TASK } from "../../lib/mail/outbox";
 import { ROOT } from "../../lib/paths";
 import { ensureRegistrarSchema } from "../../lib/registrar/schema";
 import { createTestDatabase } from "../support/database";
-import { contextFor, createActor, createPortalDatabase, startTestWorker } from "../support/portal";
+import { contextFor, createActor, createPortalDatabase, startTestWorker, waitForQueueToDrain } from "../support/portal";
 import { TestSmtpServer } from "../support/smtp";
 
 let db: Db;
@@ -49,12 +50,11 @@ describe("a worker killed mid-send", () => {
     });
     expect(created.ok).toBe(true);
 
-    // The worker process has handed the message to SMTP and waits for the server's answer…
-    await expect
-      .poll(async () => (await db.mail.findFirst({ where: { to: "dummy@crash.example" } }))?.status, {
-        timeout: 30_000,
-      })
-      .toBe("SENDING");
+    // The worker process has sent the whole message and waits for the server's answer…
+    const started = (
+      await smtp.waitFor((all) => all.some((m) => m.to === "dummy@crash.example"), 30_000, smtp.unacknowledged)
+    ).find((m) => m.to === "dummy@crash.example");
+    expect((await db.mail.findFirstOrThrow({ where: { to: "dummy@crash.example" } })).status).toBe("SENDING");
     // …when it dies.
     child.kill("SIGKILL");
     await new Promise((resolve) => child?.once("exit", resolve));
@@ -62,12 +62,15 @@ describe("a worker killed mid-send", () => {
 
     const survivor = await startTestWorker({ db, url, smtpUrl: smtp.url, staleAfterMs: 2000 });
     try {
-      const mails = await smtp.waitFor((all) => all.some((m) => m.to === "dummy@crash.example"), 30_000);
-      await new Promise((resolve) => setTimeout(resolve, 2000));
+      await smtp.waitFor((all) => all.some((m) => m.to === "dummy@crash.example"), 30_000);
+      // Once the queue is empty nothing can send it again: what arrived by then is everything that ever will.
+      await waitForQueueToDrain(db, SEND_MAIL_TASK);
       const stored = await db.mail.findFirstOrThrow({ where: { to: "dummy@crash.example" } });
-      const delivered = mails.filter((m) => m.to === "dummy@crash.example");
+      const delivered = smtp.received.filter((m) => m.to === "dummy@crash.example");
       expect(delivered).toHaveLength(1);
+      // The interrupted attempt and the delivery are one message to the receiving side: the same Message-ID.
       expect(delivered[0]?.messageId).toBe(stored.messageId);
+      expect(started?.messageId).toBe(stored.messageId);
       expect(stored.status).toBe("SENT");
       expect(stored.attempts).toBeGreaterThanOrEqual(2);
     } finally {

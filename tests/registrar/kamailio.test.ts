@@ -142,6 +142,25 @@ describe("REGISTER", () => {
     expect(dump).toContain(`reg_live@${REALM}`);
   });
 
+  it("counts live registrations for the staff Registrar page, not expired ones", async () => {
+    const { liveRegistrations: before } = await registrar.status();
+    await registrar.put(trunk("reg_count", "secret-count"));
+    expect((await register("reg_count", "secret-count")).status).toBe(200);
+    // An expired contact whose row Kamailio has not purged yet.
+    const owner = new pg.Client({ connectionString: databaseUrl });
+    await owner.connect();
+    try {
+      await owner.query(
+        `INSERT INTO location (ruid, username, domain, contact, expires)
+         VALUES ('stale-ruid', 'reg_stale', $1, 'sip:reg_stale@192.0.2.1', (now() AT TIME ZONE 'UTC') - interval '1 minute')`,
+        [REALM],
+      );
+    } finally {
+      await owner.end();
+    }
+    expect(await registrar.status()).toEqual({ liveRegistrations: (before ?? 0) + 1 });
+  });
+
   it("records the server name exactly as the PBX spelled it, so the portal can spot a case mismatch", async () => {
     await registrar.put(trunk("reg_case", "secret-case"));
     // The realm is fixed, so a PBX using another casing of the server name still authenticates and registers…

@@ -1,7 +1,7 @@
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { verifySignature } from "../../lib/registrar/http";
-import type { ProviderPolicy, Subscriber } from "../../lib/registrar/types";
+import type { ProviderPolicy, Registration, Subscriber } from "../../lib/registrar/types";
 
 /**
  * A reference receiver of the HTTP provisioning API (docs/registrar-http-api.md): verifies signatures, keeps
@@ -12,8 +12,15 @@ export class TestHttpRegistrar {
   providerPolicy: ProviderPolicy | null = null;
   /** Call records it answers with, as JSON (`at`/`endedAt` ISO strings), each with the trunk's username. */
   calls: (Record<string, unknown> & { trunk: string; at: string })[] = [];
+  /** What `GET …/registrations` answers, by username, as JSON on the wire (set by tests; older receivers omit requestedHost). */
+  readonly registrations = new Map<
+    string,
+    (Omit<Registration, "expiresAt" | "requestedHost"> & { expiresAt: string; requestedHost?: string | null })[]
+  >();
   readonly requests: { method: string; path: string; status: number }[] = [];
   failNext = 0;
+  /** GET /status is optional in the API: false makes this receiver one that does not implement it. */
+  answersStatus = true;
   private server: Server | null = null;
 
   constructor(private readonly secret: string) {}
@@ -51,6 +58,9 @@ export class TestHttpRegistrar {
           this.providerPolicy = JSON.parse(body);
           return reply(204);
         }
+        // This receiver keeps no registrations.
+        if (method === "GET" && path === "/api/status" && this.answersStatus)
+          return reply(200, { liveRegistrations: 0 });
         const match = path.match(/^\/api\/subscribers(?:\/([^/]+))?(\/registrations|\/calls)?$/);
         const username = match?.[1] ? decodeURIComponent(match[1]) : undefined;
         if (!match) return reply(404, { error: "no such route" });
@@ -66,7 +76,7 @@ export class TestHttpRegistrar {
             this.calls.filter((call) => call.trunk === username).map(({ trunk: _trunk, ...call }) => call),
           );
         }
-        if (method === "GET" && match[2]) return reply(200, []);
+        if (method === "GET" && match[2] && username) return reply(200, this.registrations.get(username) ?? []);
         if (method === "PUT" && username) {
           this.subscribers.set(username, JSON.parse(body));
           return reply(204);

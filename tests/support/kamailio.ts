@@ -1,21 +1,29 @@
 /**
  * Runs the reference Kamailio configuration (registrar/kamailio/kamailio.cfg) for tests: free ports on 127.0.0.1,
- * the given registrar database, parameters passed as -A defines (the cfg file itself is used unmodified), log
- * captured to a file. Readiness = a 200 to an OPTIONS ping over UDP.
+ * the given registrar database as a least-privilege role of its own (as `npm start` runs it), parameters passed as
+ * -A defines (the cfg file itself is used unmodified), log captured to a file. Readiness = a 200 to an OPTIONS ping
+ * over UDP.
  */
-import { type ChildProcess, spawn } from "node:child_process";
-import { createSocket } from "node:dgram";
+import { spawn } from "node:child_process";
+import { randomBytes } from "node:crypto";
 import { closeSync, existsSync, mkdtempSync, openSync, readFileSync, rmSync } from "node:fs";
 import { createServer } from "node:net";
 import os from "node:os";
 import path from "node:path";
-import { fileURLToPath } from "node:url";
+import { ROOT } from "../../lib/paths";
+import { terminate as terminateProcess } from "../../lib/processes";
+import { ensureKamailioRole, kamailioRoleUrl } from "../../lib/registrar/kamailio-role";
+import { KAMAILIO_CFG as CFG_PATH, kamailioArgs, kamailioDbCredentials } from "../../lib/registrar/kamailio-server";
+import { optionsPing as ping } from "../../lib/registrar/sip-probe";
 import { freeUdpPort, KEEP_ARTIFACTS, LOOPBACK } from "./sipp";
 
-export const KAMAILIO_CFG = fileURLToPath(new URL("../../registrar/kamailio/kamailio.cfg", import.meta.url));
+export const KAMAILIO_CFG = path.join(ROOT, CFG_PATH);
 
 export type KamailioOptions = {
-  /** Registrar database URL (postgres:// or postgresql://), schema already created. */
+  /**
+   * Registrar database URL (postgres:// or postgresql://) of its owner, schema already created. Kamailio connects as
+   * a role that may do only what kamailio.cfg needs (lib/registrar/kamailio-role.ts), created here.
+   */
   databaseUrl: string;
   realm: string;
   /** UDP port of the carrier UAS (CARRIER = sip:127.0.0.1:<port>); default: a free port. */
@@ -32,6 +40,8 @@ export type KamailioInstance = {
   httpPort: number;
   carrierPort: number;
   realm: string;
+  /** The database URL Kamailio connects with: its own least-privilege role. */
+  roleUrl: string;
   /** Kamailio's stdout+stderr (log_stderror via -E). */
   logFile: string;
   dir: string;
@@ -46,7 +56,7 @@ export type KamailioInstance = {
   stop(graceMs?: number): Promise<void>;
 };
 
-async function freeTcpPort(): Promise<number> {
+export async function freeTcpPort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const server = createServer();
     server.on("error", reject);
@@ -68,7 +78,7 @@ async function tcpPortIsFree(port: number): Promise<boolean> {
 }
 
 /** A port free on both UDP and TCP (Kamailio listens on both for SIP). */
-async function freeSipPort(): Promise<number> {
+export async function freeSipPort(): Promise<number> {
   for (let i = 0; i < 50; i++) {
     const port = await freeUdpPort();
     if (await tcpPortIsFree(port)) return port;
@@ -76,56 +86,10 @@ async function freeSipPort(): Promise<number> {
   throw new Error("could not find a port free on both UDP and TCP");
 }
 
-/** Kamailio's db_postgres wants the postgres:// scheme. */
-export function kamailioDbUrl(databaseUrl: string): string {
-  return databaseUrl.replace(/^postgresql:\/\//, "postgres://");
-}
-
 /** Sends OPTIONS sip:127.0.0.1:<port> over UDP; resolves with the status line's code, or null on timeout. */
-export async function optionsPing(port: number, timeoutMs = 300): Promise<number | null> {
-  const socket = createSocket("udp4");
-  return new Promise((resolve) => {
-    const finish = (status: number | null) => {
-      clearTimeout(timer);
-      socket.close();
-      resolve(status);
-    };
-    const timer = setTimeout(() => finish(null), timeoutMs);
-    socket.on("message", (msg) => {
-      const m = /^SIP\/2\.0 (\d{3})/.exec(msg.toString());
-      if (m) finish(Number(m[1]));
-    });
-    socket.on("error", () => finish(null));
-    socket.bind(0, LOOPBACK, () => {
-      const local = socket.address().port;
-      const branch = `z9hG4bK${Math.random().toString(36).slice(2)}`;
-      const request = [
-        `OPTIONS sip:${LOOPBACK}:${port} SIP/2.0`,
-        `Via: SIP/2.0/UDP ${LOOPBACK}:${local};branch=${branch};rport`,
-        "Max-Forwards: 70",
-        `From: <sip:ping@${LOOPBACK}>;tag=${branch.slice(7)}`,
-        `To: <sip:${LOOPBACK}:${port}>`,
-        `Call-ID: ping-${branch}`,
-        "CSeq: 1 OPTIONS",
-        "Content-Length: 0",
-        "",
-        "",
-      ].join("\r\n");
-      socket.send(request, port, LOOPBACK);
-    });
-  });
-}
+export const optionsPing = (port: number, timeoutMs = 300) => ping(LOOPBACK, port, timeoutMs);
 
-function waitForExit(child: ChildProcess, timeoutMs: number): Promise<boolean> {
-  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve(true);
-  return new Promise((resolve) => {
-    const timer = setTimeout(() => resolve(false), timeoutMs);
-    child.once("exit", () => {
-      clearTimeout(timer);
-      resolve(true);
-    });
-  });
-}
+const rolePasswords = new Map<string, string>();
 
 export async function startKamailio(options: KamailioOptions): Promise<KamailioInstance> {
   const dir = mkdtempSync(path.join(os.tmpdir(), "kamailio-test-"));
@@ -134,6 +98,14 @@ export async function startKamailio(options: KamailioOptions): Promise<KamailioI
   const sipPort = await freeSipPort();
   const httpPort = await freeTcpPort();
   const carrierPort = options.carrierPort ?? (await freeUdpPort());
+  // Roles are cluster-wide and test files share the cluster: one role per registrar database.
+  const role = `kamailio_${new URL(options.databaseUrl).pathname.slice(1)}`.slice(0, 63);
+  // Instances on the same database share the role: a new password would lock the running ones out on reconnect.
+  const rolePassword = rolePasswords.get(role) ?? randomBytes(18).toString("base64url");
+  rolePasswords.set(role, rolePassword);
+  await ensureKamailioRole(options.databaseUrl, rolePassword, role);
+  const roleUrl = kamailioRoleUrl(options.databaseUrl, rolePassword, role);
+  const database = kamailioDbCredentials(roleUrl);
 
   const defines: Record<string, string | number> = {
     LISTEN_IP: LOOPBACK,
@@ -141,18 +113,19 @@ export async function startKamailio(options: KamailioOptions): Promise<KamailioI
     HTTP_IP: LOOPBACK,
     HTTP_PORT: httpPort,
     CTL_SOCKET: `unix:${path.join(dir, "kamailio_ctl")}`,
-    DBURL: kamailioDbUrl(options.databaseUrl),
+    DBURL: database.dbUrl,
     REALM: options.realm,
     CARRIER: `sip:${LOOPBACK}:${carrierPort}`,
     ...options.defines,
   };
-  const args = ["-f", KAMAILIO_CFG, "-DD", "-E", "-P", pidFile];
-  args.push("-m", String(options.sharedMemoryMb ?? 64), "-M", String(options.privateMemoryMb ?? 8));
-  for (const [name, value] of Object.entries(defines)) {
-    // Numbers and bare addresses are tokens; everything else is a quoted string define.
-    const token = typeof value === "number" || /^[0-9.]+$/.test(value) ? String(value) : JSON.stringify(value);
-    args.push("-A", `${name}=${token}`);
-  }
+  const args = kamailioArgs(KAMAILIO_CFG, defines, [
+    "-P",
+    pidFile,
+    "-m",
+    String(options.sharedMemoryMb ?? 64),
+    "-M",
+    String(options.privateMemoryMb ?? 8),
+  ]);
 
   const logFd = openSync(logFile, "a");
   // Own process group, so the SIGKILL backstop also reaches Kamailio's worker processes.
@@ -161,7 +134,7 @@ export async function startKamailio(options: KamailioOptions): Promise<KamailioI
     cwd: dir,
     stdio: ["ignore", logFd, logFd],
     detached: true,
-    env: { ...process.env, TZ: "UTC" },
+    env: { ...process.env, TZ: "UTC", PGPASSWORD: database.password },
   });
   closeSync(logFd);
   let exited = false;
@@ -172,17 +145,7 @@ export async function startKamailio(options: KamailioOptions): Promise<KamailioI
   const logTail = (lines = 40) =>
     existsSync(logFile) ? readFileSync(logFile, "utf8").trimEnd().split("\n").slice(-lines).join("\n") : "";
 
-  const terminate = async (graceMs: number) => {
-    if (exited || child.pid === undefined) return;
-    child.kill("SIGTERM");
-    if (await waitForExit(child, graceMs)) return;
-    try {
-      process.kill(-child.pid, "SIGKILL");
-    } catch {
-      // Already gone.
-    }
-    await waitForExit(child, 2000);
-  };
+  const terminate = (graceMs: number) => terminateProcess(child, { graceMs, group: true });
   const stop = async (graceMs = 6000) => {
     await terminate(graceMs);
     if (KEEP_ARTIFACTS) process.stderr.write(`[kamailio] log kept in ${logFile}\n`);
@@ -212,5 +175,5 @@ export async function startKamailio(options: KamailioOptions): Promise<KamailioI
     return body.result as T;
   };
 
-  return { sipPort, httpPort, carrierPort, realm: options.realm, logFile, dir, rpc, logTail, stop };
+  return { sipPort, httpPort, carrierPort, realm: options.realm, roleUrl, logFile, dir, rpc, logTail, stop };
 }

@@ -81,3 +81,18 @@ export async function startTestWorker(options: { db: Db; url: string; smtpUrl?: 
     },
   };
 }
+
+/**
+ * Waits until no job of `task` is left in the queue (done or given up): after that, nothing more can be sent or
+ * synced for what the test created, so "exactly once" can be checked without sleeping.
+ */
+export async function waitForQueueToDrain(db: Db, task: string, timeoutMs = 30_000) {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const [row] = await db.$queryRaw<{ count: bigint }[]>`
+      SELECT count(*) FROM graphile_worker.jobs WHERE task_identifier = ${task} AND attempts < max_attempts`;
+    if (Number(row?.count ?? 0) === 0) return;
+    if (Date.now() > deadline) throw new Error(`${row?.count} ${task} job(s) still queued after ${timeoutMs} ms`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}

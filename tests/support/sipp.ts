@@ -569,7 +569,11 @@ export async function startUas(options: {
   });
   const done = proc.done.then((run) => ({ invites: parseInvites(run.logLines), run }));
   // SIPp needs a moment to bind its socket before the first INVITE arrives.
-  await waitForUdpBound(port);
+  let exited = false;
+  void proc.done.then(() => {
+    exited = true;
+  });
+  await waitForUdpBound(port, () => exited);
   return { port, done, stop: proc.kill };
 }
 
@@ -603,17 +607,19 @@ export async function startRegisteredUas(options: {
   return { ...uas, registerStatus: registration.status };
 }
 
-/** Polls until something is bound to 127.0.0.1:port over UDP (binding fails with EADDRINUSE). */
-async function waitForUdpBound(port: number, timeoutMs = 5000): Promise<void> {
+/**
+ * Polls until a socket is bound to 127.0.0.1:port over UDP, reading /proc/net/udp. (Probing by binding the port
+ * ourselves would race SIPp: a probe holding the port at the moment SIPp binds makes SIPp fail to start.)
+ */
+async function waitForUdpBound(port: number, hasExited: () => boolean, timeoutMs = 20_000): Promise<void> {
+  const hexPort = port.toString(16).toUpperCase().padStart(4, "0");
+  const bound = new Set([`0100007F:${hexPort}`, `00000000:${hexPort}`]);
   const deadline = Date.now() + timeoutMs;
   for (;;) {
-    const inUse = await new Promise<boolean>((resolve) => {
-      const socket = createSocket("udp4");
-      socket.once("error", () => resolve(true));
-      socket.bind(port, LOOPBACK, () => socket.close(() => resolve(false)));
-    });
-    if (inUse) return;
-    if (Date.now() > deadline) throw new Error(`SIPp did not bind UDP ${LOOPBACK}:${port}`);
+    const table = readFileSync("/proc/net/udp", "utf8");
+    if (table.split("\n").some((line) => bound.has(line.trim().split(/\s+/)[1] ?? ""))) return;
+    if (hasExited()) throw new Error(`SIPp exited before binding UDP ${LOOPBACK}:${port}`);
+    if (Date.now() > deadline) throw new Error(`SIPp did not bind UDP ${LOOPBACK}:${port} within ${timeoutMs} ms`);
     await new Promise((r) => setTimeout(r, 20));
   }
 }

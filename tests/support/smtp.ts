@@ -9,7 +9,10 @@ export type ReceivedMail = { messageId: string; to: string; subject: string; tex
  * started again on the same port to simulate an outage, and can hold messages mid-DATA to simulate a slow server.
  */
 export class TestSmtpServer {
+  /** Messages the server accepted (answered 250 to DATA): delivered. */
   readonly received: ReceivedMail[] = [];
+  /** Messages received whole while stalled, never acknowledged: the sender cannot know they arrived. */
+  readonly unacknowledged: ReceivedMail[] = [];
   port = 0;
   /** While set, DATA is not acknowledged: the client waits mid-send. */
   stall = false;
@@ -24,16 +27,17 @@ export class TestSmtpServer {
       onData: (stream, _session, callback) => {
         simpleParser(stream)
           .then((mail: ParsedMail) => {
-            if (this.stall) return; // never answer: the sender is stuck until it gives up or dies
-            this.received.push({
+            const received = {
               messageId: mail.messageId ?? "",
               to: Array.isArray(mail.to) ? mail.to.map((a) => a.text).join(", ") : (mail.to?.text ?? ""),
               subject: mail.subject ?? "",
               text: mail.text ?? "",
               html: typeof mail.html === "string" ? mail.html : "",
-            });
+            };
+            // While stalled, never answer: the sender is stuck until it gives up or dies.
+            (this.stall ? this.unacknowledged : this.received).push(received);
             for (const wake of this.waiters.splice(0)) wake();
-            callback();
+            if (!this.stall) callback();
           })
           .catch(callback);
       },
@@ -56,10 +60,14 @@ export class TestSmtpServer {
     if (server) await new Promise<void>((resolve) => server.close(() => resolve()));
   }
 
-  /** Waits until `predicate` holds for what was received, or fails after `timeoutMs`. */
-  async waitFor(predicate: (mails: ReceivedMail[]) => boolean, timeoutMs = 20_000): Promise<ReceivedMail[]> {
+  /** Waits until `predicate` holds for what was received (or, with `list`, another list), or fails after `timeoutMs`. */
+  async waitFor(
+    predicate: (mails: ReceivedMail[]) => boolean,
+    timeoutMs = 20_000,
+    list: ReceivedMail[] = this.received,
+  ): Promise<ReceivedMail[]> {
     const deadline = Date.now() + timeoutMs;
-    while (!predicate(this.received)) {
+    while (!predicate(list)) {
       const left = deadline - Date.now();
       if (left <= 0) throw new Error(`timed out waiting for mail; received: ${this.received.map((m) => m.subject)}`);
       await new Promise<void>((resolve) => {
@@ -70,6 +78,6 @@ export class TestSmtpServer {
         });
       });
     }
-    return this.received;
+    return list;
   }
 }

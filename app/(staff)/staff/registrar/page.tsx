@@ -1,6 +1,7 @@
 import type { Metadata } from "next";
 import Link from "next/link";
 import { ActionForm, SubmitButton } from "@/components/forms";
+import { RegistrarConnectionCards } from "@/components/registrar-connection";
 import { Badge, Card, formatDateTime, PageHeader, Table } from "@/components/ui";
 import { requirePermission } from "@/lib/auth/guards";
 import { getDb } from "@/lib/db";
@@ -23,6 +24,7 @@ export default async function RegistrarPage() {
       <PageHeader title="Registrar">
         Every 15 minutes, and on demand, the portal compares each trunk with the registrar and repairs any drift.
       </PageHeader>
+      <RegistrarConnectionCards />
       <Card
         title="Sync"
         actions={
