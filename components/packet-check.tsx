@@ -1,9 +1,9 @@
 "use client";
 
 import { useActionState } from "react";
-import { useFormStatus } from "react-dom";
 import type { Finding } from "@/lib/packet-check";
 import type { PacketCheckState } from "@/lib/packet-check/service";
+import { SubmitButton } from "./forms";
 import { Badge } from "./ui";
 
 const SEVERITY = {
@@ -23,19 +23,6 @@ function FindingItem({ finding }: { finding: Finding }) {
         </a>
       ) : null}
     </li>
-  );
-}
-
-function Submit() {
-  const { pending } = useFormStatus();
-  return (
-    <button
-      type="submit"
-      disabled={pending}
-      className="rounded bg-blue-700 px-4 py-2 text-sm font-semibold text-white hover:bg-blue-800 disabled:opacity-60"
-    >
-      {pending ? "Checking…" : "Check the trace"}
-    </button>
   );
 }
 
@@ -79,7 +66,7 @@ export function PacketCheck({
           <input type="checkbox" name="save" className="size-4" />
           Save this trace to the trunk's ticket history (kept 30 days; otherwise nothing is kept)
         </label>
-        <Submit />
+        <SubmitButton>Check the trace</SubmitButton>
       </form>
       {state && !state.ok ? (
         <p role="alert" className="mt-4 rounded border border-red-300 bg-red-50 px-3 py-2 text-sm text-red-800">

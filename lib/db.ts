@@ -7,7 +7,12 @@ export type Db = PrismaClient;
 export type Tx = Omit<PrismaClient, "$connect" | "$disconnect" | "$on" | "$transaction" | "$extends">;
 
 export function createDb(connectionString: string): PrismaClient {
-  return new PrismaClient({ adapter: new PrismaPg({ connectionString }) });
+  // A busy pool makes a transaction wait for a connection rather than fail: Prisma's default 2 s wait turned bursts of
+  // simultaneous commands on a loaded machine into errors.
+  return new PrismaClient({
+    adapter: new PrismaPg({ connectionString }),
+    transactionOptions: { maxWait: 15_000, timeout: 30_000 },
+  });
 }
 
 const globalForDb = globalThis as unknown as { db?: PrismaClient };

@@ -150,6 +150,16 @@ const VALID_INPUT: Record<string, (actor: Actor | null) => Promise<Record<string
   "trunk.reset-password": async () => ({ trunkId: (await newTrunk()).id }),
   "trunk.reveal-password": async () => ({ trunkId: (await newTrunk()).id }),
   "trunk.resync": async () => ({ trunkId: (await newTrunk()).id }),
+  "trunk.check-credentials": async () => ({ trunkId: (await newTrunk()).id }),
+  "trunk.set-fraud-limits": async () => ({ trunkId: (await newTrunk()).id, maxCallsPerDay: "100" }),
+  "trunk.lift-suspension": async () => {
+    const trunk = await newTrunk();
+    await db.trunk.update({
+      where: { id: trunk.id },
+      data: { outboundSuspendedAt: new Date(), outboundSuspendedReason: "daily call limit reached" },
+    });
+    return { trunkId: trunk.id };
+  },
   "trunk.delete": async () => ({ trunkId: (await newTrunk()).id, reason: "Closed" }),
   "trunk.resend-credentials": async () => ({ trunkId: (await newTrunk()).id }),
   "registrar.reconcile": async () => ({}),

@@ -7,14 +7,13 @@ import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Actor } from "@/lib/auth/policy";
 import { executeCommand } from "@/lib/commands";
-import { createDemoAccount } from "@/lib/customers";
 import type { Db } from "@/lib/db";
 import { probeRegistration } from "@/lib/sip/register-probe";
 import { resetTrunkPassword, revealTrunkPassword } from "@/lib/trunks";
 import { attentionReasons } from "@/lib/trunks/attention";
 import { checkTrunkCredentials, listCredentialChecks } from "@/lib/trunks/credential-check";
 import { startKamailio } from "../support/kamailio";
-import { contextFor, createActor, createPortalDatabase, startTestWorker } from "../support/portal";
+import { contextFor, createActor, createDemoTrunk, createPortalDatabase, startTestWorker } from "../support/portal";
 import { type RegistrarEnvironment, startRegistrarEnvironment } from "../support/registrar-env";
 import { freeUdpPort, LOOPBACK, sippRegister } from "../support/sipp";
 import { subscriber } from "../support/subscribers";
@@ -160,13 +159,8 @@ describe("credentials proven after every sync, through the portal", () => {
   const latestOutcome = async (trunkId: string) => (await checksOf(trunkId))[0]?.outcome ?? null;
 
   it("verifies a new demo trunk on its server by exact name, and again after a password reset", async () => {
-    const created = await executeCommand(createDemoAccount, contextFor(db, sales), {
-      company: "Proven Demo Inc",
-      contactName: "Pat",
-      contactEmail: "proven@check.example",
-    });
-    if (!created.ok) throw new Error(created.formError);
-    const trunkId = created.value.trunk.id;
+    const demo = await createDemoTrunk(db, sales, "Proven Demo Inc");
+    const trunkId = demo.id;
     await expect.poll(() => latestOutcome(trunkId), { timeout: 15_000 }).toBe("VERIFIED");
     const [first] = await checksOf(trunkId);
     expect(first).toMatchObject({ serverId, status: 200, server: { hostname: SERVER } });
@@ -177,7 +171,7 @@ describe("credentials proven after every sync, through the portal", () => {
     if (!revealed.ok) throw new Error(revealed.formError);
     const pbx = await sippRegister({
       proxyPort: portalEnv.kamailio.sipPort,
-      username: created.value.trunk.username,
+      username: demo.username,
       password: revealed.value.password,
       domain: SERVER,
       expires: 600,
@@ -189,23 +183,18 @@ describe("credentials proven after every sync, through the portal", () => {
       .poll(async () => (await checksOf(trunkId))[0]?.checkedAt.getTime() ?? 0, { timeout: 15_000 })
       .toBeGreaterThan(first?.checkedAt.getTime() ?? 0);
     expect(await latestOutcome(trunkId)).toBe("VERIFIED");
-    const registrations = await worker.registrar.registrations(created.value.trunk.username);
+    const registrations = await worker.registrar.registrations(demo.username);
     expect(registrations.map((r) => r.source)).toEqual([`${LOOPBACK}:${pbx.localPort}`]);
   });
 
   it("a registrar that refuses the credentials raises the trunk to needs attention", async () => {
-    const created = await executeCommand(createDemoAccount, contextFor(db, sales), {
-      company: "Drifted Demo Inc",
-      contactName: "Pat",
-      contactEmail: "drifted@check.example",
-    });
-    if (!created.ok) throw new Error(created.formError);
-    const trunkId = created.value.trunk.id;
+    const demo = await createDemoTrunk(db, sales, "Drifted Demo Inc");
+    const trunkId = demo.id;
     await expect.poll(() => latestOutcome(trunkId), { timeout: 15_000 }).toBe("VERIFIED");
 
     // Drift by hand: the registrar now holds a hash of some other password. Support asks for a fresh check.
     await registrarDb.query("UPDATE subscriber SET ha1 = md5('other'), ha1b = md5('other') WHERE username = $1", [
-      created.value.trunk.username,
+      demo.username,
     ]);
     const check = await executeCommand(checkTrunkCredentials, contextFor(db, support), { trunkId });
     expect(check.ok).toBe(true);
@@ -221,19 +210,14 @@ describe("credentials proven after every sync, through the portal", () => {
   it("does not check a server whose switch is off", async () => {
     await db.sipServer.update({ where: { id: serverId }, data: { credentialCheck: false } });
     try {
-      const created = await executeCommand(createDemoAccount, contextFor(db, sales), {
-        company: "Unchecked Demo Inc",
-        contactName: "Pat",
-        contactEmail: "unchecked@check.example",
-      });
-      if (!created.ok) throw new Error(created.formError);
+      const demo = await createDemoTrunk(db, sales, "Unchecked Demo Inc");
       await expect
-        .poll(async () => (await db.trunk.findUniqueOrThrow({ where: { id: created.value.trunk.id } })).syncState, {
+        .poll(async () => (await db.trunk.findUniqueOrThrow({ where: { id: demo.id } })).syncState, {
           timeout: 15_000,
         })
         .toBe("SYNCED");
       const check = await executeCommand(checkTrunkCredentials, contextFor(db, support), {
-        trunkId: created.value.trunk.id,
+        trunkId: demo.id,
       });
       expect(check.ok).toBe(true);
       // The check job ran (its queue is empty again) and recorded nothing.
@@ -247,7 +231,7 @@ describe("credentials proven after every sync, through the portal", () => {
           { timeout: 15_000 },
         )
         .toBe(0);
-      expect(await checksOf(created.value.trunk.id)).toEqual([]);
+      expect(await checksOf(demo.id)).toEqual([]);
     } finally {
       await db.sipServer.update({ where: { id: serverId }, data: { credentialCheck: true } });
     }

@@ -8,13 +8,12 @@ import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Actor } from "@/lib/auth/policy";
 import { executeCommand } from "@/lib/commands";
-import { createDemoAccount } from "@/lib/customers";
 import type { Db } from "@/lib/db";
 import type { SubscriberAttributes } from "@/lib/registrar/types";
 import { updateProviderSettings } from "@/lib/settings";
 import { revealTrunkPassword } from "@/lib/trunks";
 import { liftOutboundSuspension, setFraudLimits, suspendTrunksOverDailyCaps } from "@/lib/trunks/fraud-guard";
-import { contextFor, createActor, createPortalDatabase, startTestWorker } from "../support/portal";
+import { contextFor, createActor, createDemoTrunk, createPortalDatabase, startTestWorker } from "../support/portal";
 import { type RegistrarEnvironment, startRegistrarEnvironment } from "../support/registrar-env";
 import { subscriber } from "../support/subscribers";
 
@@ -159,13 +158,7 @@ describe("fraud guard through the portal", () => {
       .toBe("SYNCED");
 
   it("a crossed daily cap suspends outbound calls, emails support and the customer, until staff lift it", async () => {
-    const created = await executeCommand(createDemoAccount, contextFor(portal, sales), {
-      company: "Capped Co",
-      contactName: "Pat",
-      contactEmail: "capped@fraud.example",
-    });
-    if (!created.ok) throw new Error(created.formError);
-    const trunk = created.value.trunk;
+    const trunk = await createDemoTrunk(portal, sales, "Capped Co");
     const limits = await executeCommand(setFraudLimits, contextFor(portal, sales), {
       trunkId: trunk.id,
       maxCallsPerDay: "1",
@@ -196,7 +189,7 @@ describe("fraud guard through the portal", () => {
     const mails = await portal.mail.findMany({
       where: { trunkId: trunk.id, kind: { startsWith: "trunk.outbound-suspended" } },
     });
-    expect(mails.map((mail) => mail.to).sort()).toEqual(["capped@fraud.example", "support@example.com"]);
+    expect(mails.map((mail) => mail.to).sort()).toEqual(["capped-co@demo.example", "support@example.com"]);
     await synced(trunk.id);
     expect((await call("9195551234", 0)).replies[0]?.statusLine).toBe(
       "SIP/2.0 403 Forbidden (Outbound Calling Suspended)",
@@ -210,13 +203,8 @@ describe("fraud guard through the portal", () => {
   });
 
   it("the provider's blocked destinations reach the registrar from the settings", async () => {
-    const created = await executeCommand(createDemoAccount, contextFor(portal, sales), {
-      company: "Blocked Co",
-      contactName: "Pat",
-      contactEmail: "blocked@fraud.example",
-    });
-    if (!created.ok) throw new Error(created.formError);
-    await synced(created.value.trunk.id);
+    const demo = await createDemoTrunk(portal, sales, "Blocked Co");
+    await synced(demo.id);
     const settings = await portal.providerSettings.findUniqueOrThrow({ where: { id: 1 } });
     const saved = await executeCommand(updateProviderSettings, contextFor(portal, admin), {
       ...settings,
@@ -236,12 +224,12 @@ describe("fraud guard through the portal", () => {
       await registrarDb.end();
     }
     const revealed = await executeCommand(revealTrunkPassword, contextFor(portal, support), {
-      trunkId: created.value.trunk.id,
+      trunkId: demo.id,
     });
     if (!revealed.ok) throw new Error(revealed.formError);
     const refused = await portalEnv.callThroughCarrier(
       {
-        username: created.value.trunk.username,
+        username: demo.username,
         password: revealed.value.password,
         from: "100",
         domain: HOSTNAME,

@@ -3,7 +3,8 @@ import { randomBytes } from "node:crypto";
 import path from "node:path";
 import { hashPassword } from "../../lib/auth/passwords";
 import type { Actor } from "../../lib/auth/policy";
-import type { CommandContext } from "../../lib/commands";
+import { type CommandContext, executeCommand } from "../../lib/commands";
+import { createDemoAccount } from "../../lib/customers";
 import { createDb, type Db } from "../../lib/db";
 import type { Role } from "../../lib/generated/prisma/enums";
 import { jobTasks } from "../../lib/jobs/tasks";
@@ -95,4 +96,16 @@ export async function waitForQueueToDrain(db: Db, task: string, timeoutMs = 30_0
     if (Date.now() > deadline) throw new Error(`${row?.count} ${task} job(s) still queued after ${timeoutMs} ms`);
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
+}
+
+/** Sales' one-step demo account, as the demo form creates it; returns its trunk. */
+export async function createDemoTrunk(db: Db, sales: Actor, company: string) {
+  const slug = company.toLowerCase().replace(/[^a-z0-9]+/g, "-");
+  const created = await executeCommand(createDemoAccount, contextFor(db, sales), {
+    company,
+    contactName: "Pat Demo",
+    contactEmail: `${slug}@demo.example`,
+  });
+  if (!created.ok) throw new Error(created.formError);
+  return created.value.trunk;
 }
