@@ -107,23 +107,25 @@ export async function CallsPage({
   );
 }
 
-/** The route's page component for one audience: staff (`/staff/trunks/…`) or the customer (`/portal/trunks/…`). */
-export function callsRoute(permission: Permission, area: "staff" | "portal") {
-  return async function TrunkCallsRoute({
-    params,
-    searchParams,
-  }: {
-    params: Promise<{ trunkId: string }>;
-    searchParams: Promise<{ outcome?: string; before?: string }>;
-  }) {
-    const { trunkId } = await params;
-    return (
-      <CallsPage
-        permission={permission}
-        trunkId={trunkId}
-        basePath={`/${area}/trunks/${trunkId}/calls`}
-        search={await searchParams}
-      />
-    );
-  };
+export type CallsRouteProps = {
+  params: Promise<{ trunkId: string }>;
+  searchParams: Promise<{ outcome?: string; before?: string }>;
+};
+
+/** The calls route for one audience: staff (`/staff/trunks/…`) or the customer (`/portal/trunks/…`). */
+export async function CallsRoute({
+  permission,
+  area,
+  params,
+  searchParams,
+}: CallsRouteProps & { permission: Permission; area: "staff" | "portal" }) {
+  const { trunkId } = await params;
+  return (
+    <CallsPage
+      permission={permission}
+      trunkId={trunkId}
+      basePath={`/${area}/trunks/${trunkId}/calls`}
+      search={await searchParams}
+    />
+  );
 }

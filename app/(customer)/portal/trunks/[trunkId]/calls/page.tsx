@@ -1,6 +1,8 @@
 import type { Metadata } from "next";
-import { callsRoute } from "@/components/calls-page";
+import { CallsRoute, type CallsRouteProps } from "@/components/calls-page";
 
 export const metadata: Metadata = { title: "Calls" };
 
-export default callsRoute("portal:use", "portal");
+export default function PortalCallsPage(props: CallsRouteProps) {
+  return <CallsRoute permission="portal:use" area="portal" {...props} />;
+}

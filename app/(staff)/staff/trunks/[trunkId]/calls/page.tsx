@@ -1,6 +1,8 @@
 import type { Metadata } from "next";
-import { callsRoute } from "@/components/calls-page";
+import { CallsRoute, type CallsRouteProps } from "@/components/calls-page";
 
 export const metadata: Metadata = { title: "Calls" };
 
-export default callsRoute("trunks:view", "staff");
+export default function StaffCallsPage(props: CallsRouteProps) {
+  return <CallsRoute permission="trunks:view" area="staff" {...props} />;
+}
