@@ -2,6 +2,7 @@ import { randomBytes } from "node:crypto";
 import { passwordProblem } from "./auth/password-policy";
 import { hashPassword } from "./auth/passwords";
 import type { Db } from "./db";
+import { requestProviderPolicySync } from "./registrar/provider-policy";
 import { getProviderSettings } from "./settings";
 
 /**
@@ -11,12 +12,27 @@ import { getProviderSettings } from "./settings";
  */
 export async function bootstrap(
   db: Db,
-  options: { adminEmail?: string; adminPassword?: string; defaultSipServer: string },
+  options: {
+    adminEmail?: string;
+    adminPassword?: string;
+    defaultSipServer: string;
+    /** Where to check credentials on the default server; without it the check is off (the name may not resolve). */
+    defaultSipServerProbeAddress?: string;
+  },
 ): Promise<{ adminEmail: string; generatedPassword?: string } | null> {
   await getProviderSettings(db);
   if ((await db.sipServer.count()) === 0) {
-    await db.sipServer.create({
-      data: { hostname: options.defaultSipServer, realm: options.defaultSipServer.toLowerCase(), label: "Default" },
+    await db.$transaction(async (tx) => {
+      await tx.sipServer.create({
+        data: {
+          hostname: options.defaultSipServer,
+          realm: options.defaultSipServer.toLowerCase(),
+          label: "Default",
+          credentialCheck: Boolean(options.defaultSipServerProbeAddress),
+          probeAddress: options.defaultSipServerProbeAddress || null,
+        },
+      });
+      await requestProviderPolicySync(tx);
     });
   }
   if ((await db.user.count({ where: { role: "ADMIN" } })) > 0) return null;

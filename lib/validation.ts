@@ -134,6 +134,18 @@ export const phoneNumberList = z
   })
   .pipe(z.array(e164));
 
+/** The start of E.164 numbers ("+882"), as the registrar's block list matches them. */
+export const numberPrefix = z
+  .string()
+  .regex(/^\+[1-9][0-9]{0,14}$/, { error: (issue) => `"${String(issue.input)}" is not a number prefix like +882.` });
+
+/** A comma- or space-separated list of number prefixes, de-duplicated. */
+export const numberPrefixList = z
+  .string()
+  .max(2000, "List at most 2000 characters of prefixes.")
+  .transform((value) => [...new Set(value.split(/[\s,;]+/).filter(Boolean))])
+  .pipe(z.array(numberPrefix));
+
 /** The name shown with a forced caller ID: it becomes a SIP display name, so one plain line. */
 export const callerIdName = z
   .string()

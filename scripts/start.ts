@@ -160,6 +160,10 @@ async function main() {
     adminEmail: process.env.ADMIN_EMAIL,
     adminPassword: process.env.ADMIN_PASSWORD,
     defaultSipServer: process.env.DEFAULT_SIP_SERVER ?? "sip1.example.net",
+    // The registrar started below is where the default server's credentials can be proven.
+    defaultSipServerProbeAddress:
+      process.env.DEFAULT_SIP_SERVER_PROBE_ADDRESS ??
+      (localRegistrarUrl && kamailioInstallation().installed ? `${env.SIP_LISTEN}:${env.SIP_PORT}` : undefined),
   });
   if (admin?.generatedPassword) {
     log(`created the first admin: ${admin.adminEmail} with password ${admin.generatedPassword}`);

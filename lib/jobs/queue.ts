@@ -12,6 +12,8 @@ export type JobOptions = {
   keepPendingRunAt?: boolean;
   maxAttempts?: number;
   runAt?: Date;
+  /** Jobs of one named queue run one at a time, so they never take every worker slot. */
+  queueName?: string;
 };
 
 /** Queues a job; returns when it will run (graphile-worker's run_at for it). */
@@ -25,6 +27,7 @@ export async function enqueueJob(
     SELECT run_at FROM graphile_worker.add_job(
       ${task}::text,
       payload := ${JSON.stringify(payload)}::json,
+      queue_name := ${options.queueName ?? null}::text,
       run_at := ${options.runAt ?? null}::timestamptz,
       max_attempts := ${options.maxAttempts ?? null}::int,
       job_key := ${options.jobKey ?? null}::text,

@@ -1,20 +1,28 @@
 import type { TaskList } from "graphile-worker";
 import { deleteExpiredSignInRecords } from "../auth/cleanup";
+import { purgeOldCallRecords } from "../calls";
 import { expireDemos, queueDemoReminders } from "../customers/demo-expiry";
 import type { Db } from "../db";
 import { deliverMail } from "../mail/deliver";
 import { SEND_MAIL_TASK } from "../mail/outbox";
 import type { MailTransport } from "../mail/transport";
+import { deleteExpiredTraces } from "../packet-check/service";
 import { queueReconciliation, RECONCILE_TASK } from "../registrar/commands";
+import { SYNC_PROVIDER_POLICY_TASK, syncProviderPolicy } from "../registrar/provider-policy";
 import { runReconciliation } from "../registrar/reconcile";
 import { syncTrunk } from "../registrar/sync";
 import type { Registrar } from "../registrar/types";
+import { CREDENTIAL_CHECK_TASK, runCredentialCheck } from "../trunks/credential-check";
+import { suspendTrunksOverDailyCaps } from "../trunks/fraud-guard";
 import { SYNC_TRUNK_TASK } from "../trunks/provision";
 
 export const DEMO_REMINDERS_TASK = "customers_demo_expiry_notices";
 export const DEMO_EXPIRY_TASK = "customers_demo_expiry";
 export const SCHEDULED_RECONCILE_TASK = "registrar_reconcile_scheduled";
 export const SIGN_IN_CLEANUP_TASK = "auth_sign_in_cleanup";
+const SAVED_TRACE_RETENTION_TASK = "trunks_saved_trace_retention";
+const CALL_RECORD_RETENTION_TASK = "registrar_call_record_retention";
+const FRAUD_GUARD_SCAN_TASK = "trunks_fraud_guard_scan";
 
 /**
  * Recurring jobs, in graphile-worker's crontab format; every worker runs them (`startPortalWorker`), and
@@ -26,6 +34,10 @@ export const CRONTAB = [
   `* * * * * ${DEMO_EXPIRY_TASK}`,
   `*/15 * * * * ${SCHEDULED_RECONCILE_TASK}`,
   `30 * * * * ${SIGN_IN_CLEANUP_TASK}`,
+  `30 * * * * ${SAVED_TRACE_RETENTION_TASK}`,
+  `45 3 * * * ${CALL_RECORD_RETENTION_TASK}`,
+  // Every minute, so a trunk that crossed a daily cap is suspended (and support told) within about a minute.
+  `* * * * * ${FRAUD_GUARD_SCAN_TASK}`,
 ].join("\n");
 
 export type WorkerDependencies = {
@@ -57,6 +69,13 @@ export function jobTasks({
       const { trunkId } = payload as { trunkId: string };
       reportFailure(SYNC_TRUNK_TASK, trunkId, await syncTrunk(db, registrar, trunkId));
     },
+    [SYNC_PROVIDER_POLICY_TASK]: async () => {
+      await syncProviderPolicy(db, registrar);
+    },
+    [CREDENTIAL_CHECK_TASK]: async (payload) => {
+      const { trunkId } = payload as { trunkId: string };
+      await runCredentialCheck(db, trunkId);
+    },
     [SEND_MAIL_TASK]: async (payload) => {
       const { mailId } = payload as { mailId: string };
       reportFailure(SEND_MAIL_TASK, mailId, await deliverMail(db, transport, mailFrom, mailId));
@@ -70,6 +89,15 @@ export function jobTasks({
     [RECONCILE_TASK]: async (payload) => {
       const { runId } = payload as { runId: string };
       await runReconciliation(db, registrar, runId, { removeUnknown: removeUnknownSubscribers });
+    },
+    [SAVED_TRACE_RETENTION_TASK]: async () => {
+      await deleteExpiredTraces(db);
+    },
+    [FRAUD_GUARD_SCAN_TASK]: async () => {
+      await suspendTrunksOverDailyCaps(db, registrar);
+    },
+    [CALL_RECORD_RETENTION_TASK]: async () => {
+      await purgeOldCallRecords(db, registrar);
     },
     [SCHEDULED_RECONCILE_TASK]: async () => {
       await queueReconciliation(db, "schedule", null);

@@ -281,3 +281,18 @@ export function passwordResetMail(args: { provider: Provider; expiresMinutes: nu
     ...(args.forced ? [] : [{ p: "If you did not ask for this, ignore this email: your password stays as it is." }]),
   ]);
 }
+
+/** To the customer and to support: a daily cap was crossed and outbound calling is suspended until staff lift it. */
+export function outboundSuspendedMail(args: {
+  provider: Provider;
+  username: string;
+  company: string;
+  reason: string;
+  audience: "customer" | "support";
+}): RenderedMail {
+  const intro =
+    args.audience === "customer"
+      ? `SIP trunk ${args.username} reached its ${args.reason}, so we have suspended its outbound calls to protect you from fraud. Inbound calls and 911 still work. Contact support to resume outbound calling.`
+      : `SIP trunk ${args.username} of ${args.company} reached its ${args.reason}. Outbound calling is suspended until staff lift it on the trunk's page.`;
+  return render(`Outbound calls suspended on SIP trunk ${args.username}`, args.provider, [{ p: intro }]);
+}

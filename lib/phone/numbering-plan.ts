@@ -182,4 +182,27 @@ export function numberingPlan(): NumberingPlan {
   return { callingCodes, nanpPremiumRate };
 }
 
+/**
+ * The owner of an E.164 number ("+…") under `plan`, as registrar/kamailio/dialplan.cfg's route[DESTINATION_COUNTRY]
+ * finds it from the same rules: the country (null when none owns the number) and whether it is NANP premium rate.
+ */
+export function destinationOf(plan: NumberingPlan, e164: string): { country: CountryCode | null; premium: boolean } {
+  const digits = e164.slice(1);
+  const code = plan.callingCodes.find(({ callingCode }) => digits.startsWith(callingCode));
+  if (!code) return { country: null, premium: false };
+  const national = digits.slice(code.callingCode.length);
+  return {
+    country: code.rules.find((rule) => national.startsWith(rule.prefix))?.country ?? null,
+    premium: code.callingCode === "1" && plan.nanpPremiumRate.some((areaCode) => national.startsWith(areaCode)),
+  };
+}
+
+let computed: NumberingPlan | undefined;
+
+/** numberingPlan(), computed once per process (it takes a second or so). */
+export function installedNumberingPlan(): NumberingPlan {
+  computed ??= numberingPlan();
+  return computed;
+}
+
 export { getCountryCallingCode };

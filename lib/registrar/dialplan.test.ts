@@ -2,16 +2,11 @@ import { readFileSync } from "node:fs";
 import { type CountryCode, getCountries, getExampleNumber, parsePhoneNumberFromString } from "libphonenumber-js/max";
 import examples from "libphonenumber-js/mobile/examples";
 import { describe, expect, it } from "vitest";
-import { type NumberingPlan, numberingPlan } from "../phone/numbering-plan";
+import { destinationOf, type NumberingPlan, numberingPlan } from "../phone/numbering-plan";
 import { DIALPLAN_CFG, generateDialPlanCfg, prefixRegex } from "./dialplan";
 
 /** What route[DESTINATION_COUNTRY] does, over the same rules: the owner of an E.164 number, or null. */
-function ownerOf(plan: NumberingPlan, e164: string): string | null {
-  const digits = e164.slice(1);
-  const code = plan.callingCodes.find(({ callingCode }) => digits.startsWith(callingCode));
-  const national = digits.slice(code?.callingCode.length ?? 0);
-  return code?.rules.find((rule) => national.startsWith(rule.prefix))?.country ?? null;
-}
+const ownerOf = (plan: NumberingPlan, e164: string) => destinationOf(plan, e164).country;
 
 const plan = numberingPlan();
 

@@ -1,6 +1,6 @@
 import { createHmac, timingSafeEqual } from "node:crypto";
 import { RegistrarValidationError, validateSubscriber } from "./subscriber";
-import type { Registrar, RegistrarSnapshot, Registration, Subscriber } from "./types";
+import type { CallRecord, Registrar, RegistrarSnapshot, Registration, Subscriber } from "./types";
 
 /**
  * Registrar adapter for registrars the portal does not write directly: a small JSON API (docs/registrar-http-api.md).
@@ -132,6 +132,25 @@ export function createHttpRegistrar(options: HttpRegistrarOptions): Registrar {
         requestedHost: row.requestedHost ?? null,
         expiresAt: new Date(row.expiresAt),
       }));
+    },
+    async putProviderPolicy(policy) {
+      await request("PUT", "provider-policy", policy);
+    },
+    async callRecords(query) {
+      const search = new URLSearchParams({ limit: String(query.limit) });
+      if (query.outcome) search.set("outcome", query.outcome);
+      if (query.before) search.set("before", `${query.before.at.toISOString()},${query.before.id}`);
+      const rows =
+        (await request<(Omit<CallRecord, "at" | "endedAt"> & { at: string; endedAt: string | null })[]>(
+          "GET",
+          `${subscriberPath(query.username)}/calls?${search}`,
+        )) ?? [];
+      return rows.map((row) => ({ ...row, at: new Date(row.at), endedAt: row.endedAt ? new Date(row.endedAt) : null }));
+    },
+    async purgeCallRecords(before) {
+      // A POST with the date in the signed body: a query string is not covered by the signature.
+      const answer = await request<{ deleted: number }>("POST", "calls/purge", { before: before.toISOString() });
+      return answer?.deleted ?? 0;
     },
     async status() {
       try {

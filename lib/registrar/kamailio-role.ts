@@ -15,6 +15,11 @@ export const KAMAILIO_TABLE_PRIVILEGES: Record<string, string[]> = {
   usr_preferences: ["SELECT"],
   location: ["SELECT", "INSERT", "UPDATE", "DELETE"],
   location_attrs: ["SELECT", "INSERT", "UPDATE", "DELETE"],
+  // route[SERVER_NAME_CASE] and route[FRAUD_GUARD] read the provider-wide lists; acc writes the call records, which
+  // the daily caps count.
+  server_name: ["SELECT"],
+  blocked_prefix: ["SELECT"],
+  acc: ["SELECT", "INSERT"],
 };
 
 /**

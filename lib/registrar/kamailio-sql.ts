@@ -1,4 +1,6 @@
 import pg from "pg";
+import { callRecords, purgeCallRecords } from "./kamailio-sql-calls";
+import { fraudGuardRows, parseFraudGuard, putProviderPolicy } from "./kamailio-sql-provider";
 import { RegistrarValidationError, validateSubscriber } from "./subscriber";
 import type {
   CallerIdPolicy,
@@ -46,6 +48,7 @@ export function attributeRows(attributes: SubscriberAttributes): AttributeRow[] 
   if (attributes.forcedCallerId) rows.push({ attribute: "forced_cid", value: attributes.forcedCallerId });
   if (attributes.forcedCallerIdName) rows.push({ attribute: "forced_cid_name", value: attributes.forcedCallerIdName });
   for (const did of attributes.dids) rows.push({ attribute: "did", value: did });
+  rows.push(...fraudGuardRows(attributes));
   return rows;
 }
 
@@ -61,6 +64,7 @@ function parseAttributes(rows: AttributeRow[]): SubscriberAttributes {
     forcedCallerId: first("forced_cid"),
     forcedCallerIdName: first("forced_cid_name"),
     dids: all("did"),
+    ...parseFraudGuard(first),
   };
 }
 
@@ -275,6 +279,9 @@ export function createKamailioSqlRegistrar(databaseUrl: string, options: Kamaili
         );
     },
 
+    putProviderPolicy: (policy) => putProviderPolicy(pool, policy),
+    callRecords: (query) => callRecords(pool, kamailioTimeZone, query),
+    purgeCallRecords: (before) => purgeCallRecords(pool, kamailioTimeZone, before),
     async status() {
       // Same time zone rule as registrations(); location_expires_idx keeps this an index scan.
       const result = await pool.query<{ live: number }>(

@@ -3,6 +3,7 @@ import type { Db } from "../db";
 import type { Prisma } from "../generated/prisma/client";
 import { rehashTrunk } from "../trunks";
 import { decryptTrunkPassword } from "../trunks/password";
+import { syncProviderPolicy } from "./provider-policy";
 import { loadAllTrunksForSync, subscriberFor, syncTrunk, type TrunkForSync } from "./sync";
 import type { Registrar, RegistrarSnapshot, Subscriber, SubscriberAttributes } from "./types";
 
@@ -29,6 +30,11 @@ const normalise = (attributes: SubscriberAttributes) =>
     dids: [...attributes.dids].sort(),
     forcedCallerId: attributes.forcedCallerId ?? null,
     forcedCallerIdName: attributes.forcedCallerIdName ?? null,
+    maxCallsPerSecond: attributes.maxCallsPerSecond ?? null,
+    maxCallsPerDay: attributes.maxCallsPerDay ?? null,
+    maxMinutesPerDay: attributes.maxMinutesPerDay ?? null,
+    outboundSuspended: attributes.outboundSuspended ?? null,
+    capCountingSince: attributes.capCountingSince ?? null,
   });
 
 /** What is wrong with one trunk's registrar rows compared with what the portal says they should be. */
@@ -110,6 +116,8 @@ function stalePortalHashes(trunk: TrunkForSync, desired: Subscriber): Omit<Findi
  * does not know are reported, and removed only when `removeUnknown` is set (another system may own them).
  */
 export async function reconcile(db: Db, registrar: Registrar, { removeUnknown = false } = {}) {
+  // Provider-wide rules are small and written whole: rewriting them is the cheapest way to repair any drift.
+  await syncProviderPolicy(db, registrar);
   const [trunks, rows] = await Promise.all([loadAllTrunksForSync(db), registrar.list()]);
   const byUsername = new Map<string, RegistrarSnapshot[]>();
   for (const row of rows) byUsername.set(row.username, [...(byUsername.get(row.username) ?? []), row]);

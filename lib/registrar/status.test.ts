@@ -22,6 +22,9 @@ const registrarWith = (rows: Registration[] | Error): Registrar => ({
     if (rows instanceof Error) throw rows;
     return rows;
   },
+  putProviderPolicy: async () => {},
+  callRecords: async () => [],
+  purgeCallRecords: async () => 0,
   status: async () => ({ liveRegistrations: null }),
   close: async () => {},
 });
@@ -48,6 +51,14 @@ describe("registrationStatus", () => {
       hostnames,
     );
     expect(status.state === "ok" && status.registrations.map((r) => r.caseMismatch)).toEqual([null, null, null]);
+  });
+
+  it("does not show the portal's own credential check as a registration", async () => {
+    const check = { ...registration(null), contact: "sip:tp-check-0123456789abcdef@198.51.100.7:40000" };
+    const status = await registrationStatus(registrarWith([check, registration(null)]), "acme123456", hostnames);
+    expect(status.state === "ok" && status.registrations.map((r) => r.contact)).toEqual([
+      "sip:acme123456@203.0.113.5:5060",
+    ]);
   });
 
   it("reports an unreachable registrar instead of failing the page", async () => {

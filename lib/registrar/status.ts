@@ -1,3 +1,4 @@
+import { CHECK_CONTACT_PREFIX } from "../sip/register-probe";
 import type { Registrar, Registration } from "./types";
 
 export type RegistrationView = Registration & {
@@ -19,7 +20,10 @@ export async function registrationStatus(
   hostnames: string[],
 ): Promise<RegistrationStatus> {
   try {
-    const registrations = await registrar.registrations(username);
+    // The portal's own credential check registers a contact for a few milliseconds: it is not the customer's PBX.
+    const registrations = (await registrar.registrations(username)).filter(
+      (registration) => !registration.contact.includes(`sip:${CHECK_CONTACT_PREFIX}`),
+    );
     return {
       state: "ok",
       registrations: registrations.map((registration) => {

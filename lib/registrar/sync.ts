@@ -1,5 +1,6 @@
 import type { Db, Tx } from "../db";
 import { retryLater } from "../jobs/queue";
+import { requestCredentialCheck } from "../trunks/credential-check";
 import { SYNC_TRUNK_TASK, syncJobKey } from "../trunks/provision";
 import { RegistrarValidationError } from "./subscriber";
 import type { Registrar, Subscriber } from "./types";
@@ -17,7 +18,12 @@ export function loadAllTrunksForSync(db: Db) {
 }
 
 /** Whether the trunk may authenticate: active, of an active customer, and not of a demo that has ended. */
-function mayAuthenticate(trunk: TrunkForSync, now: Date): boolean {
+export function mayAuthenticate(
+  trunk: Pick<TrunkForSync, "status"> & {
+    customer: Pick<TrunkForSync["customer"], "status" | "isDemo" | "demoExpiresAt">;
+  },
+  now = new Date(),
+): boolean {
   const { customer } = trunk;
   const demoEnded = customer.isDemo && customer.demoExpiresAt !== null && customer.demoExpiresAt <= now;
   return trunk.status === "ACTIVE" && customer.status === "ACTIVE" && !demoEnded;
@@ -40,6 +46,11 @@ export function subscriberFor(trunk: TrunkForSync, now = new Date()): Subscriber
       forcedCallerId: trunk.forcedCallerId,
       forcedCallerIdName: trunk.forcedCallerIdName,
       dids: trunk.dids.map((did) => did.number).sort(),
+      maxCallsPerSecond: trunk.maxCallsPerSecond,
+      maxCallsPerDay: trunk.maxCallsPerDay,
+      maxMinutesPerDay: trunk.maxMinutesPerDay,
+      outboundSuspended: trunk.outboundSuspendedReason,
+      capCountingSince: trunk.capCountingSince ? Math.floor(trunk.capCountingSince.getTime() / 1000) : null,
     },
   };
 }
@@ -77,7 +88,7 @@ export async function syncTrunk(db: Db, registrar: Registrar, trunkId: string): 
         Object.assign(seen, { syncVersion: trunk.syncVersion, syncAttempts: trunk.syncAttempts });
         if (trunk.status === "DELETED") await registrar.remove(trunk.username);
         else await registrar.put(subscriberFor(trunk));
-        await tx.trunk.updateMany({
+        const synced = await tx.trunk.updateMany({
           where: { id: trunkId, syncVersion: trunk.syncVersion },
           data: {
             syncState: "SYNCED",
@@ -87,6 +98,8 @@ export async function syncTrunk(db: Db, registrar: Registrar, trunkId: string): 
             syncNextAttemptAt: null,
           },
         });
+        // The registrar now holds the trunk's latest credentials: prove them on the wire.
+        if (synced.count === 1 && mayAuthenticate(trunk, new Date())) await requestCredentialCheck(tx, trunkId);
         return { outcome: "synced" };
       },
       { timeout: SYNC_TIMEOUT_MS },

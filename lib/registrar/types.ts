@@ -19,6 +19,14 @@ export type SubscriberAttributes = {
   forcedCallerId: string | null; // E.164 with '+', e.g. "+19195550100"
   forcedCallerIdName: string | null;
   dids: string[]; // E.164 with '+'
+  /** Fraud guard (null or absent: no limit). */
+  maxCallsPerSecond?: number | null;
+  maxCallsPerDay?: number | null;
+  maxMinutesPerDay?: number | null;
+  /** Why outbound calling is suspended (non-emergency calls refused), or null. */
+  outboundSuspended?: string | null;
+  /** Daily caps count calls from this moment (unix seconds) when it is later than midnight UTC: a lifted suspension. */
+  capCountingSince?: number | null;
 };
 
 /** One per SIP server realm. ha1 = md5(username:realm:password), ha1b = md5(username@realm:realm:password). */
@@ -54,6 +62,46 @@ export type RegistrarSnapshot = {
   attributes: SubscriberAttributes;
 };
 
+/**
+ * Provider-wide rules the registrar enforces for every trunk, written whole by the portal (putProviderPolicy).
+ */
+export type ProviderPolicy = {
+  /**
+   * Every SIP server hostname, exactly as the provider spells it. A call addressed to another casing of one of these
+   * names is refused with a reply naming the exact name (the hostnames are case-sensitive for calls).
+   */
+  serverNames: string[];
+  /** E.164 prefixes with '+' (e.g. "+882") that no trunk may call, whatever its dial permission. */
+  blockedPrefixes: string[];
+};
+
+/** One call of a trunk as the registrar recorded it (reference Kamailio: the acc table). */
+export type CallRecord = {
+  /** Stable and unique per registrar: the keyset cursor's tie-breaker. */
+  id: string;
+  callId: string;
+  direction: "out" | "in";
+  /** The caller and the dialled number as sent (before the registrar rewrites them). */
+  from: string;
+  to: string;
+  /** When the call got its final answer: answered, or refused / failed. */
+  at: Date;
+  /** When an answered call ended (its BYE); null while it lasts or when the end was not seen. */
+  endedAt: Date | null;
+  status: number;
+  reason: string;
+};
+
+export type CallOutcome = "answered" | "failed";
+
+export type CallRecordQuery = {
+  username: string;
+  outcome?: CallOutcome;
+  /** Keyset pagination: only calls older than this one (by `at`, then `id`). */
+  before?: { at: Date; id: string };
+  limit: number;
+};
+
 export type RegistrarStatus = {
   /** Contacts registered right now, over all subscribers; null when the registrar cannot tell. */
   liveRegistrations: number | null;
@@ -72,6 +120,12 @@ export interface Registrar {
   list(): Promise<RegistrarSnapshot[]>;
   /** Live registrations (non-expired) for one username. */
   registrations(username: string): Promise<Registration[]>;
+  /** Idempotent: makes the registrar's provider-wide rules equal `policy` (one transaction). */
+  putProviderPolicy(policy: ProviderPolicy): Promise<void>;
+  /** A trunk's calls, newest first. */
+  callRecords(query: CallRecordQuery): Promise<CallRecord[]>;
+  /** Deletes call records older than `before` (retention); returns how many went. */
+  purgeCallRecords(before: Date): Promise<number>;
   /** Whether the registrar answers (this throws when it does not), and how many registrations are live. */
   status(): Promise<RegistrarStatus>;
   close(): Promise<void>;

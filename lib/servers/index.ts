@@ -3,6 +3,7 @@ import { recordAudit } from "../audit/log";
 import { defineCommand } from "../commands";
 import type { Db } from "../db";
 import { ConflictError, NotFoundError } from "../errors";
+import { requestProviderPolicySync } from "../registrar/provider-policy";
 import { checkbox, hostname, id, realm, requiredText } from "../validation";
 
 export async function listServers(db: Db, { activeOnly = false } = {}) {
@@ -13,6 +14,20 @@ export async function listServers(db: Db, { activeOnly = false } = {}) {
   });
 }
 
+/** Where the credential check sends its REGISTER instead of the hostname on 5060: "host", "host:port", "[v6]:port". */
+const probeAddress = z
+  .string()
+  .trim()
+  .max(260)
+  .refine(
+    (value) =>
+      value === "" ||
+      (/^(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9.-]+)(:[0-9]{1,5})?$/.test(value) &&
+        Number(/:([0-9]{1,5})$/.exec(value.replace(/^\[.*\]/, ""))?.[1] ?? 5060) <= 65535),
+    "Enter a host or host:port, e.g. 192.0.2.10:5060.",
+  )
+  .optional()
+  .transform((value) => value || null);
 /**
  * The default SIP server: the oldest active one. The registrar `npm start` runs authenticates with its realm (one
  * realm per Kamailio, see registrar/kamailio/README.md).
@@ -30,6 +45,8 @@ const serverFields = {
     .transform((value) => value || undefined),
   label: requiredText("a label", 80),
   active: checkbox,
+  credentialCheck: checkbox,
+  probeAddress,
 };
 
 export const createServer = defineCommand({
@@ -54,15 +71,30 @@ export const createServer = defineCommand({
   }),
   async run(ctx, input) {
     return ctx.db.$transaction(async (tx) => {
-      if (await tx.sipServer.findUnique({ where: { hostname: input.hostname } })) {
-        throw new ConflictError("This hostname is already configured.", "hostname");
+      // Names that differ only by case cannot both exist: the registrar refuses calls to another casing of a name.
+      const existing = await tx.sipServer.findFirst({
+        where: { hostname: { equals: input.hostname, mode: "insensitive" } },
+      });
+      if (existing) {
+        throw new ConflictError(
+          existing.hostname === input.hostname
+            ? "This hostname is already configured."
+            : `${existing.hostname} is already configured; server names differing only by case cannot both exist.`,
+          "hostname",
+        );
       }
       const server = await tx.sipServer.create({ data: input });
+      await requestProviderPolicySync(tx);
       await recordAudit(tx, ctx, {
         action: "server.create",
         targetType: "server",
         targetId: server.id,
-        details: { hostname: server.hostname, realm: server.realm },
+        details: {
+          hostname: server.hostname,
+          realm: server.realm,
+          credentialCheck: server.credentialCheck,
+          probeAddress: server.probeAddress,
+        },
       });
       return server;
     });
@@ -72,16 +104,22 @@ export const createServer = defineCommand({
 export const updateServer = defineCommand({
   name: "server.update",
   permission: "servers:manage",
-  input: z.object({ serverId: id, label: serverFields.label, active: checkbox }),
-  async run(ctx, { serverId, label, active }) {
+  input: z.object({
+    serverId: id,
+    label: serverFields.label,
+    active: checkbox,
+    credentialCheck: checkbox,
+    probeAddress,
+  }),
+  async run(ctx, { serverId, ...changes }) {
     return ctx.db.$transaction(async (tx) => {
       if (!(await tx.sipServer.findUnique({ where: { id: serverId } }))) throw new NotFoundError("SIP server");
-      const server = await tx.sipServer.update({ where: { id: serverId }, data: { label, active } });
+      const server = await tx.sipServer.update({ where: { id: serverId }, data: changes });
       await recordAudit(tx, ctx, {
         action: "server.update",
         targetType: "server",
         targetId: serverId,
-        details: { hostname: server.hostname, label, active },
+        details: { hostname: server.hostname, ...changes },
       });
       return server;
     });

@@ -2,7 +2,17 @@ import { z } from "zod";
 import { recordAudit } from "../audit/log";
 import { defineCommand } from "../commands";
 import type { Db, Tx } from "../db";
-import { callerIdName, callLimit, countryList, dialPermission, email, phoneNumber, requiredText } from "../validation";
+import { requestProviderPolicySync } from "../registrar/provider-policy";
+import {
+  callerIdName,
+  callLimit,
+  countryList,
+  dialPermission,
+  email,
+  numberPrefixList,
+  phoneNumber,
+  requiredText,
+} from "../validation";
 
 export const DEFAULT_SETTINGS = {
   providerName: "Trunk Portal",
@@ -50,6 +60,13 @@ export const updateProviderSettings = defineCommand({
         .min(1, "Send the reminder at least 1 day before the demo ends.")
         .max(30, "Send the reminder at most 30 days before the demo ends."),
       passwordDelivery: z.enum(["LINK", "INLINE"], { error: "Choose how passwords are delivered." }),
+      blockedPrefixes: numberPrefixList.optional(),
+      callRecordRetentionDays: z.coerce
+        .number({ error: "Enter a number of days." })
+        .int("Enter a whole number of days.")
+        .min(1, "Keep call records at least 1 day.")
+        .max(3650, "Keep call records at most 3650 days.")
+        .optional(),
     })
     .superRefine((value, ctx) => {
       if (value.demoDialPermission === "COUNTRIES" && value.demoAllowedCountries.length === 0) {
@@ -69,6 +86,7 @@ export const updateProviderSettings = defineCommand({
     return ctx.db.$transaction(async (tx) => {
       const before = await getProviderSettings(tx);
       const after = await tx.providerSettings.update({ where: { id: 1 }, data: input });
+      if (input.blockedPrefixes !== undefined) await requestProviderPolicySync(tx);
       const changed = Object.keys(input).filter(
         (key) => String(before[key as keyof typeof before]) !== String(after[key as keyof typeof after]),
       );

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { expectedPackets, type GuideTrunk, PASSWORD_PLACEHOLDER, setupGuides } from "./setup-guides";
+import { expectedPackets, type GuideTrunk, PASSWORD_PLACEHOLDER, setupGuides, troubleshooting } from "./setup-guides";
 
 const trunk: GuideTrunk = {
   username: "acmephon123456",
@@ -39,5 +39,14 @@ describe("setup guides", () => {
     expect(inbound?.snippet).toContain("To: <sip:+19193333333@Sip1.CelitoVoice.example>");
     const ownDids = expectedPackets({ ...trunk, callerIdPolicy: "OWN_DIDS", forcedCallerId: null });
     expect(ownDids[1]?.intro).toMatch(/must be one of your DIDs/);
+  });
+
+  it("explain the server name casing with the exact name and the refusal the PBX will log", () => {
+    const topic = troubleshooting({ ...trunk, dialPermission: "US_ONLY", allowedCountries: [], callLimit: 5 }).find(
+      (candidate) => candidate.id === "server-name",
+    );
+    const text = topic?.paragraphs.join(" ") ?? "";
+    expect(text).toContain("Sip1.CelitoVoice.example exactly");
+    expect(text).toContain('"404 Wrong server name casing, use Sip1.CelitoVoice.example"');
   });
 });

@@ -1,3 +1,6 @@
+import type { DialPermission } from "../generated/prisma/enums";
+import { describeDialPermission } from "./describe";
+
 /**
  * PBX configuration and the expected SIP packets, filled with one trunk's own values. The server hostname is used
  * exactly as stored: its casing matters to the provider. The password is never included — a placeholder stands in.
@@ -11,7 +14,17 @@ export type GuideTrunk = {
   forcedCallerId: string | null;
 };
 
+/** What the troubleshooting topics also explain: the trunk's limits. */
+export type HelpTrunk = GuideTrunk & {
+  dialPermission: DialPermission;
+  allowedCountries: readonly string[];
+  callLimit: number;
+};
+
 export type Guide = { id: string; title: string; intro: string; snippet: string };
+
+/** A troubleshooting topic: what goes wrong, in the provider's words, and how to fix it. */
+export type HelpTopic = { id: string; title: string; paragraphs: string[] };
 
 export const PASSWORD_PLACEHOLDER = "<your SIP password>";
 const PBX_IP = "<your PBX public IP>";
@@ -162,6 +175,99 @@ Via: SIP/2.0/UDP ${host};branch=z9hG4bK…
 From: "Caller ID Name" <sip:${outside.slice(1)}@${host}>;tag=…
 To: <sip:+${yourDid}@${host}>
 Contact: <sip:${host}>`,
+    },
+  ];
+}
+
+/**
+ * Troubleshooting, in the provider's words. Each topic has a stable id: the packet check and the call records link to
+ * the topic that fixes what they found (`#help-<id>` on the trunk page).
+ */
+export function troubleshooting(trunk: HelpTrunk): HelpTopic[] {
+  const host = trunk.hostnames[0] ?? "";
+  return [
+    {
+      id: "server-name",
+      title: "Use the server name exactly as written",
+      paragraphs: [
+        `Our server name is case-sensitive: use ${trunk.hostnames.join(" or ")} exactly, in the SIP server, proxy, registrar, From domain and outbound proxy fields. Copy and paste it rather than typing it.`,
+        `A PBX configured with another casing (for example ${host.toLowerCase()}) may still register, but every call is refused with "404 Wrong server name casing, use ${host}". Emergency calls are never refused for it.`,
+      ],
+    },
+    {
+      id: "credentials",
+      title: "Username and password",
+      paragraphs: [
+        `Use ${trunk.username} as the username, authentication ID and From user, and the password exactly as shown (copy and paste it). The realm is ${trunk.realms.join(" or ")}; most PBXs take it from our challenge.`,
+        "After every change to your trunk our portal registers with these credentials itself and shows the result on this page. If it says the credentials are verified and your PBX still gets 401 or 403, the PBX is sending something else: check for spaces and for an old password.",
+        "A PBX that does not answer our 401/407 challenge with an Authorization header has no password configured, or has authentication limited to one direction: enable outbound authentication and registration.",
+      ],
+    },
+    {
+      id: "number-format",
+      title: "How to dial",
+      paragraphs: [
+        "Send the number you dial in E.164 (+ and the country code, e.g. +442071234567), as 1 + 10 digits (19195551234), as 10 digits (9195551234) for North America, or with 011 for international. Emergency calls go to 911 exactly.",
+        "Do not send an outside-line prefix (the 9 many offices dial first): strip it in the PBX's outbound route. Anything else is refused with 403 Invalid Destination.",
+      ],
+    },
+    {
+      id: "dial-permission",
+      title: "Where this trunk may call",
+      paragraphs: [
+        `${describeDialPermission(trunk.dialPermission, trunk.allowedCountries)} Calls elsewhere are refused with "403 Forbidden (Destination Not Permitted)". Ask us to open more destinations.`,
+      ],
+    },
+    {
+      id: "caller-id",
+      title: "Caller ID",
+      paragraphs: [
+        trunk.callerIdPolicy === "FORCED"
+          ? `Every outbound call shows ${trunk.forcedCallerId ?? "a provider number"}, whatever your PBX sends: this trunk's caller ID is fixed (so is 911's).`
+          : `Send one of your own numbers (${trunk.dids.join(", ") || "none yet"}) as the caller ID (From user); other caller IDs are refused with "403 Forbidden (Caller ID)".`,
+      ],
+    },
+    {
+      id: "call-limit",
+      title: "Concurrent calls",
+      paragraphs: [
+        `This trunk carries ${trunk.callLimit} calls at once, inbound and outbound together. One more is refused with "486 Busy Here (call limit)" until a call ends. Emergency calls always go through.`,
+      ],
+    },
+    {
+      id: "nat",
+      title: "PBX behind NAT (private addresses)",
+      paragraphs: [
+        "If your PBX has a private address (10.x, 172.16-31.x, 192.168.x), tell it its public address: in Asterisk PJSIP set external_media_address and external_signaling_address and local_net; in FreeSWITCH set ext-rtp-ip and ext-sip-ip. Enable rport.",
+        "Our servers answer where your packets come from, but they do not relay audio: a private address in the SDP (c=) line means one-way or no audio.",
+      ],
+    },
+    {
+      id: "transport",
+      title: "Transport and port",
+      paragraphs: [
+        `Use UDP (or TCP) to port 5060 of ${host}. TLS (sips:, port 5061) and WebSocket are not offered; do not put another port in the server address.`,
+      ],
+    },
+    {
+      id: "fraud-guard",
+      title: "Fraud protection limits",
+      paragraphs: [
+        'Some trunks have limits on calls per second, calls per day or minutes per day, and some destinations are blocked for everyone. A call over a limit is refused ("503 … Calls Per Second Limit", "403 … Daily Call Limit", "403 … Destination Blocked").',
+        "Reaching a daily limit suspends outbound calls on the trunk to protect you from toll fraud, and we email you. Inbound calls and 911 keep working; contact support to resume.",
+      ],
+    },
+    {
+      id: "codecs",
+      title: "Codecs",
+      paragraphs: ["Offer G.711 (PCMU and PCMA). A call whose offer has no codec in common is refused with 488."],
+    },
+    {
+      id: "service",
+      title: "503 and other server errors",
+      paragraphs: [
+        "A 503 or other 5xx answer means our service or the carrier could not take the call right now. If it lasts more than a few minutes, contact support with the time of the call.",
+      ],
     },
   ];
 }

@@ -19,6 +19,8 @@ const ROUTES: { path: () => string; allowed: Role[] }[] = [
   { path: () => "/staff/demo/new", allowed: ["ADMIN", "SALES"] },
   { path: () => `/staff/trunks/${trunkId}`, allowed: ["ADMIN", "SALES", "SUPPORT"] },
   { path: () => `/staff/trunks/${trunkId}/edit`, allowed: ["ADMIN", "SALES"] },
+  { path: () => `/staff/trunks/${trunkId}/packet-check`, allowed: ["ADMIN", "SALES", "SUPPORT"] },
+  { path: () => `/staff/trunks/${trunkId}/calls`, allowed: ["ADMIN", "SALES", "SUPPORT"] },
   { path: () => "/staff/users", allowed: ["ADMIN"] },
   { path: () => "/staff/servers", allowed: ["ADMIN"] },
   { path: () => "/staff/settings", allowed: ["ADMIN"] },

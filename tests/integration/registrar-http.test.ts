@@ -47,6 +47,42 @@ describe("the HTTP registrar adapter", () => {
     expect(receiver.subscribers.size).toBe(0);
   });
 
+  it("writes the provider-wide policy whole with one signed PUT", async () => {
+    const registrar = createHttpRegistrar({ baseUrl: receiver.url, secret: SECRET, ...fast });
+    const before = receiver.requests.length;
+    await registrar.putProviderPolicy({
+      serverNames: ["Sip1.Example.net", "sip2.example.net"],
+      blockedPrefixes: ["+882"],
+    });
+    expect(receiver.requests.slice(before)).toEqual([{ method: "PUT", path: "/api/provider-policy", status: 204 }]);
+    expect(receiver.providerPolicy).toEqual({
+      serverNames: ["Sip1.Example.net", "sip2.example.net"],
+      blockedPrefixes: ["+882"],
+    });
+  });
+
+  it("reads a trunk's call records and purges old ones with a signed body", async () => {
+    const registrar = createHttpRegistrar({ baseUrl: receiver.url, secret: SECRET, ...fast });
+    const call = {
+      id: "7",
+      callId: "c7",
+      direction: "out",
+      from: "9193333333",
+      to: "+442071234567",
+      endedAt: null,
+      status: 403,
+      reason: "Forbidden (Destination Not Permitted)",
+    };
+    receiver.calls = [{ ...call, trunk: subscriber.username, at: "2026-11-01T10:00:00.000Z" }];
+    expect(await registrar.callRecords({ username: subscriber.username, outcome: "failed", limit: 26 })).toEqual([
+      { ...call, at: new Date("2026-11-01T10:00:00.000Z") },
+    ]);
+    const before = receiver.requests.length;
+    expect(await registrar.purgeCallRecords(new Date("2026-11-02T00:00:00.000Z"))).toBe(1);
+    expect(receiver.requests.slice(before)).toEqual([{ method: "POST", path: "/api/calls/purge", status: 200 }]);
+    expect(receiver.calls).toEqual([]);
+  });
+
   it("reports its status, and answers without a count when the receiver has no GET /status", async () => {
     const registrar = createHttpRegistrar({ baseUrl: receiver.url, secret: SECRET, ...fast });
     expect(await registrar.status()).toEqual({ liveRegistrations: 0 });

@@ -41,6 +41,9 @@ const registrar: Registrar = {
   remove: (username) => current.remove(username),
   list: () => current.list(),
   registrations: (username) => current.registrations(username),
+  putProviderPolicy: (policy) => current.putProviderPolicy(policy),
+  callRecords: (query) => current.callRecords(query),
+  purgeCallRecords: (before) => current.purgeCallRecords(before),
   status: () => current.status(),
   close: async () => {},
 };

@@ -27,12 +27,15 @@ const scheduledTasks = CRONTAB.split("\n")
   .sort();
 
 describe("npm run worker", () => {
-  it("runs the same recurring schedule as npm start: reconciliation, demo reminders and expiry, sign-in clean-up", async () => {
+  it("runs the same recurring schedule as npm start: reconciliation, demo reminders and expiry, sign-in clean-up, retention, fraud guard", async () => {
     expect(scheduledTasks).toEqual([
       "auth_sign_in_cleanup",
       "customers_demo_expiry",
       "customers_demo_expiry_notices",
+      "registrar_call_record_retention",
       "registrar_reconcile_scheduled",
+      "trunks_fraud_guard_scan",
+      "trunks_saved_trace_retention",
     ]);
     const registrarUrl = await createTestDatabase("schedule_registrar");
     await ensureRegistrarSchema(registrarUrl);

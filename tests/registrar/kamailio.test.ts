@@ -3,7 +3,6 @@
  * ensureRegistrarSchema, provisioned through the SQL adapter only) + SIPp as trunk PBXs and as the carrier.
  * All SIP traffic stays on 127.0.0.1.
  */
-import { createHash } from "node:crypto";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createKamailioSqlRegistrar } from "@/lib/registrar/kamailio-sql";
@@ -19,38 +18,13 @@ import {
   startRegisteredUas,
   startUas,
 } from "../support/sipp";
+import { credential as credentialIn, subscriber } from "../support/subscribers";
 
 const REALM = "sip.trunks.test";
 
-const md5 = (s: string) => createHash("md5").update(s).digest("hex");
-
-/** HA1 = md5(username:realm:password), ha1b = md5(username@realm:realm:password). */
-function credential(username: string, password: string, realm = REALM) {
-  return {
-    realm,
-    ha1: md5(`${username}:${realm}:${password}`),
-    ha1b: md5(`${username}@${realm}:${realm}:${password}`),
-  };
-}
-
-const demoAttributes: SubscriberAttributes = {
-  callLimit: 5,
-  dialPermission: "US_ONLY",
-  allowedCountries: [],
-  callerIdPolicy: "FORCED",
-  forcedCallerId: "+19195550100",
-  forcedCallerIdName: "Celito Demo",
-  dids: [],
-};
-
-function trunk(username: string, password: string, attributes: Partial<SubscriberAttributes> = {}): Subscriber {
-  return {
-    username,
-    enabled: true,
-    credentials: [credential(username, password)],
-    attributes: { ...demoAttributes, ...attributes },
-  };
-}
+const credential = (username: string, password: string, realm = REALM) => credentialIn(username, password, realm);
+const trunk = (username: string, password: string, attributes: Partial<SubscriberAttributes> = {}): Subscriber =>
+  subscriber(username, password, REALM, attributes);
 
 let databaseUrl: string;
 let registrar: Registrar;
@@ -105,8 +79,10 @@ describe("schema", () => {
     try {
       const { rows } = await client.query("SELECT table_name, table_version FROM version ORDER BY table_name");
       expect(rows).toEqual([
+        { table_name: "acc", table_version: 5 },
         { table_name: "location", table_version: 9 },
         { table_name: "location_attrs", table_version: 1 },
+        { table_name: "missed_calls", table_version: 4 },
         { table_name: "subscriber", table_version: 7 },
         { table_name: "usr_preferences", table_version: 2 },
         { table_name: "version", table_version: 1 },

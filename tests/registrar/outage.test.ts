@@ -42,7 +42,10 @@ afterAll(() => removeSippArtifacts());
 async function environment(prefix: string) {
   const { db, url } = await createPortalDatabase(prefix);
   cleanups.push(() => db.$disconnect());
-  const server = await db.sipServer.create({ data: { hostname: HOSTNAME, realm: REALM, label: "Outage" } });
+  // Credential checks are tested elsewhere (tests/registrar/credential-check.test.ts); here they would only add load.
+  const server = await db.sipServer.create({
+    data: { hostname: HOSTNAME, realm: REALM, label: "Outage", credentialCheck: false },
+  });
   // The provider settings row exists before anyone creates trunks, as `npm start` (lib/bootstrap.ts) makes sure.
   await getProviderSettings(db);
   const registrarUrl = await createTestDatabase(`${prefix}_registrar`);

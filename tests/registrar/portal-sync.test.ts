@@ -15,6 +15,7 @@ import type { Db } from "@/lib/db";
 import { DEMO_EXPIRY_TASK } from "@/lib/jobs/tasks";
 import { reconcile } from "@/lib/registrar/reconcile";
 import { registrationStatus } from "@/lib/registrar/status";
+import { createServer } from "@/lib/servers";
 import { getProviderSettings } from "@/lib/settings";
 import { deleteTrunk, resetTrunkPassword, revealTrunkPassword, setTrunkStatus, updateTrunk } from "@/lib/trunks";
 import { type KamailioInstance, startKamailio } from "../support/kamailio";
@@ -207,6 +208,42 @@ describe("registration follows the portal", () => {
       state: "ok",
       registrations: [{ requestedHost: HOSTNAME, caseMismatch: null }],
     });
+  });
+
+  it("refuses calls to another casing of any server the portal knows, naming the exact name", async () => {
+    // An admin adds a server: its job writes every server name to the registrar, this one and HOSTNAME alike.
+    // (Inactive, so the demo trunks of the other tests stay on HOSTNAME alone.)
+    const added = await executeCommand(createServer, contextFor(db, admin), {
+      hostname: "Sip2.PortalSync.test",
+      label: "Secondary",
+    });
+    expect(added.ok).toBe(true);
+    await expect
+      .poll(async () => (await registrarDb.query("SELECT hostname FROM server_name ORDER BY 1")).rows, {
+        timeout: 15_000,
+      })
+      .toEqual([{ hostname: HOSTNAME }, { hostname: "Sip2.PortalSync.test" }]);
+
+    const trunk = await syncedDemo("Casing Calls Co");
+    const password = await passwordOf(trunk.id);
+    const refused = await sippCalls({
+      proxyPort: kamailio.sipPort,
+      domain: HOSTNAME.toLowerCase(),
+      username: trunk.username,
+      password,
+      to: "9193334444",
+      from: "100",
+    });
+    expect(refused.statuses).toEqual([404]);
+    expect(refused.replies[0]?.statusLine).toBe(`SIP/2.0 404 Wrong server name casing, use ${HOSTNAME}`);
+
+    // The same server name differing only by case cannot be added: it would make the other one's calls fail.
+    const twin = await executeCommand(createServer, contextFor(db, admin), {
+      hostname: "sip2.portalsync.TEST",
+      label: "Twin",
+      active: "on",
+    });
+    expect(twin).toMatchObject({ ok: false, reason: "conflict" });
   });
 });
 

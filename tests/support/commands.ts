@@ -141,8 +141,13 @@ export function commandFixtures(db: Db, admin: Actor, serverId: string) {
       demoExpiresAt: new Date(Date.now() + 30 * 86_400_000).toISOString().slice(0, 10),
     }),
     "demo.convert": async () => ({ customerId: (await newDemo()).id, ...trunkSettings, callLimit: "20" }),
-    "server.create": async () => ({ hostname: `Sip-${next()}.perm.example`, label: "New" }),
-    "server.update": async () => ({ serverId, label: `Label ${next()}`, active: "on" }),
+    "server.create": async () => ({
+      hostname: `Sip-${next()}.perm.example`,
+      label: "New",
+      credentialCheck: "on",
+      probeAddress: "192.0.2.10:5060",
+    }),
+    "server.update": async () => ({ serverId, label: `Label ${next()}`, active: "on", credentialCheck: "on" }),
     "settings.update": async () => ({
       providerName: "Perm Voice",
       supportEmail: "support@perm.example",
@@ -155,6 +160,8 @@ export function commandFixtures(db: Db, admin: Actor, serverId: string) {
       demoDurationDays: "14",
       demoReminderDays: "3",
       passwordDelivery: "LINK",
+      blockedPrefixes: "+882, +883",
+      callRecordRetentionDays: "90",
     }),
     "staff.create": async () => ({
       name: "New Staff",
@@ -169,6 +176,21 @@ export function commandFixtures(db: Db, admin: Actor, serverId: string) {
     "trunk.reset-password": async () => ({ trunkId: (await newTrunk()).id }),
     "trunk.reveal-password": async () => ({ trunkId: (await newTrunk()).id }),
     "trunk.resync": async () => ({ trunkId: (await newTrunk()).id }),
+    "trunk.check-credentials": async () => ({ trunkId: (await newTrunk()).id }),
+    "trunk.set-fraud-limits": async () => ({
+      trunkId: (await newTrunk()).id,
+      maxCallsPerSecond: "5",
+      maxCallsPerDay: "100",
+      maxMinutesPerDay: "600",
+    }),
+    "trunk.lift-suspension": async () => {
+      const trunk = await newTrunk();
+      await db.trunk.update({
+        where: { id: trunk.id },
+        data: { outboundSuspendedAt: new Date(), outboundSuspendedReason: "daily call limit reached" },
+      });
+      return { trunkId: trunk.id };
+    },
     "trunk.delete": async () => ({ trunkId: (await newTrunk()).id, reason: "Closed" }),
     "trunk.resend-credentials": async () => ({ trunkId: (await newTrunk()).id }),
     "registrar.reconcile": async () => ({}),

@@ -1,7 +1,7 @@
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { verifySignature } from "../../lib/registrar/http";
-import type { Registration, Subscriber } from "../../lib/registrar/types";
+import type { ProviderPolicy, Registration, Subscriber } from "../../lib/registrar/types";
 
 /**
  * A reference receiver of the HTTP provisioning API (docs/registrar-http-api.md): verifies signatures, keeps
@@ -9,6 +9,9 @@ import type { Registration, Subscriber } from "../../lib/registrar/types";
  */
 export class TestHttpRegistrar {
   readonly subscribers = new Map<string, Subscriber>();
+  providerPolicy: ProviderPolicy | null = null;
+  /** Call records it answers with, as JSON (`at`/`endedAt` ISO strings), each with the trunk's username. */
+  calls: (Record<string, unknown> & { trunk: string; at: string })[] = [];
   /** What `GET …/registrations` answers, by username, as JSON on the wire (set by tests; older receivers omit requestedHost). */
   readonly registrations = new Map<
     string,
@@ -43,10 +46,22 @@ export class TestHttpRegistrar {
           this.failNext--;
           return reply(503, { error: "try again" });
         }
+        if (path === "/api/calls/purge" && method === "POST") {
+          const before = new Date(JSON.parse(body).before).getTime();
+          const kept = this.calls.filter((call) => new Date(call.at).getTime() >= before);
+          const deleted = this.calls.length - kept.length;
+          this.calls = kept;
+          return reply(200, { deleted });
+        }
+        if (path === "/api/provider-policy") {
+          if (method !== "PUT") return reply(405, { error: "method not allowed" });
+          this.providerPolicy = JSON.parse(body);
+          return reply(204);
+        }
         // This receiver keeps no registrations.
         if (method === "GET" && path === "/api/status" && this.answersStatus)
           return reply(200, { liveRegistrations: 0 });
-        const match = path.match(/^\/api\/subscribers(?:\/([^/]+))?(\/registrations)?$/);
+        const match = path.match(/^\/api\/subscribers(?:\/([^/]+))?(\/registrations|\/calls)?$/);
         const username = match?.[1] ? decodeURIComponent(match[1]) : undefined;
         if (!match) return reply(404, { error: "no such route" });
         if (method === "GET" && !username) {
@@ -54,6 +69,12 @@ export class TestHttpRegistrar {
             s.enabled ? s.credentials.map((c) => ({ username: s.username, ...c, attributes: s.attributes })) : [],
           );
           return reply(200, rows);
+        }
+        if (method === "GET" && match[2] === "/calls") {
+          return reply(
+            200,
+            this.calls.filter((call) => call.trunk === username).map(({ trunk: _trunk, ...call }) => call),
+          );
         }
         if (method === "GET" && match[2] && username) return reply(200, this.registrations.get(username) ?? []);
         if (method === "PUT" && username) {

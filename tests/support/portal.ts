@@ -4,8 +4,9 @@ import path from "node:path";
 import type pg from "pg";
 import { hashPassword } from "../../lib/auth/passwords";
 import type { Actor } from "../../lib/auth/policy";
-import type { CommandContext } from "../../lib/commands";
+import { type CommandContext, executeCommand } from "../../lib/commands";
 import { digestHashes } from "../../lib/credentials/digest";
+import { createDemoAccount } from "../../lib/customers";
 import { createDb, type Db } from "../../lib/db";
 import type { Role } from "../../lib/generated/prisma/enums";
 import { jobTasks } from "../../lib/jobs/tasks";
@@ -116,4 +117,16 @@ export async function plantStaleDigests(
     stale.ha1,
     stale.ha1b,
   ]);
+}
+
+/** Sales' one-step demo account, as the demo form creates it; returns its trunk. */
+export async function createDemoTrunk(db: Db, sales: Actor, company: string) {
+  const slug = company.toLowerCase().replace(/[^a-z0-9]+/g, "-");
+  const created = await executeCommand(createDemoAccount, contextFor(db, sales), {
+    company,
+    contactName: "Pat Demo",
+    contactEmail: `${slug}@demo.example`,
+  });
+  if (!created.ok) throw new Error(created.formError);
+  return created.value.trunk;
 }

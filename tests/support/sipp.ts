@@ -120,17 +120,21 @@ function startSipp(opts: RunOptions): { done: Promise<SippRun>; pid: number | un
   return { done, pid: child.pid, kill: () => child.kill("SIGKILL") };
 }
 
+/**
+ * Logs a final response: "RESULT <call> <code>", and "REPLY <call> <status line>|<Reason header>" (POSIX regex:
+ * [:cntrl:] stops at the CR of the status line).
+ */
+const logFinal = (code: number) =>
+  `<action><ereg regexp="SIP/2\\.0 [0-9]{3} [^[:cntrl:]]*" search_in="msg" check_it="false" assign_to="statusline"/>` +
+  `<ereg regexp=".*" search_in="hdr" header="Reason:" check_it="false" assign_to="reasonhdr"/>` +
+  `<log message="RESULT [call_number] ${code}"/><log message="REPLY [call_number] [$statusline]|[$reasonhdr]"/></action>`;
+
 /** Optional <recv> for every known final response, each logging the code and jumping to `next`. */
 function finalResponses(opts: { except: number[]; next: string; mandatory?: number }): string {
   const codes = FINAL_CODES.filter((c) => !opts.except.includes(c) && c !== opts.mandatory);
-  const lines = codes.map(
-    (c) =>
-      `  <recv response="${c}" optional="true" next="${opts.next}"><action><log message="RESULT [call_number] ${c}"/></action></recv>`,
-  );
+  const lines = codes.map((c) => `  <recv response="${c}" optional="true" next="${opts.next}">${logFinal(c)}</recv>`);
   if (opts.mandatory !== undefined) {
-    lines.push(
-      `  <recv response="${opts.mandatory}" next="${opts.next}"><action><log message="RESULT [call_number] ${opts.mandatory}"/></action></recv>`,
-    );
+    lines.push(`  <recv response="${opts.mandatory}" next="${opts.next}">${logFinal(opts.mandatory)}</recv>`);
   }
   return lines.join("\n");
 }
@@ -148,6 +152,18 @@ function parseChallenges(lines: string[]): Map<number, number> {
     if (m) challenges.set(Number(m[1]), Number(m[2]));
   }
   return challenges;
+}
+
+/** The final response's status line and Reason header per call, from the "REPLY" lines. */
+export type FinalReply = { statusLine: string; reasonHeader: string | null };
+
+function parseReplies(lines: string[]): Map<number, FinalReply> {
+  const replies = new Map<number, FinalReply>();
+  for (const line of lines) {
+    const m = /^REPLY (\d+) (.*)\|(.*)$/.exec(line);
+    if (m) replies.set(Number(m[1]), { statusLine: m[2] ?? "", reasonHeader: m[3]?.trim() || null });
+  }
+  return replies;
 }
 
 function parseResults(lines: string[]): Map<number, number | "timeout"> {
@@ -276,6 +292,8 @@ export type CallsOptions = {
   responseTimeoutMs?: number;
   /** Extra header lines added to the INVITE (e.g. a P-Asserted-Identity the proxy must strip). */
   extraHeaders?: string[];
+  /** Host of the To header when it differs from `domain` (the Request-URI's). */
+  toDomain?: string;
 };
 
 export type CallsResult = {
@@ -283,6 +301,8 @@ export type CallsResult = {
   statuses: (number | "timeout" | null)[];
   /** Per call: the challenge (401/407) answered before the final response, null when there was none. */
   challenges: (number | null)[];
+  /** Per call: the final response's status line and Reason header (null for an answered or timed-out call). */
+  replies: (FinalReply | null)[];
   run: SippRun;
 };
 
@@ -291,6 +311,7 @@ function uacScenario(o: {
   from: string;
   fromDisplay?: string;
   domain: string;
+  toDomain: string;
   holdMs: number;
   responseTimeoutMs: number;
   extraHeaders: string[];
@@ -301,7 +322,7 @@ INVITE sip:${o.to}@${o.domain} SIP/2.0
 Via: SIP/2.0/[transport] [local_ip]:[local_port];branch=[branch]
 Max-Forwards: 70
 From: ${display}<sip:${o.from}@${o.domain}>;tag=[pid]SIPpTag00[call_number]
-To: <sip:${o.to}@${o.domain}>
+To: <sip:${o.to}@${o.toDomain}>
 Call-ID: [call_id]
 CSeq: [cseq] INVITE
 Contact: <sip:${o.from}@[local_ip]:[local_port];transport=[transport]>
@@ -425,6 +446,7 @@ export async function sippCalls(options: CallsOptions): Promise<CallsResult> {
       from: options.from,
       fromDisplay: options.fromDisplay,
       domain: options.domain,
+      toDomain: options.toDomain ?? options.domain,
       holdMs,
       responseTimeoutMs,
       extraHeaders: options.extraHeaders ?? [],
@@ -436,7 +458,13 @@ export async function sippCalls(options: CallsOptions): Promise<CallsResult> {
   const results = parseResults(run.logLines);
   const challenges = parseChallenges(run.logLines);
   const statuses = Array.from({ length: calls }, (_, i) => results.get(i + 1) ?? null);
-  return { statuses, challenges: statuses.map((_, i) => challenges.get(i + 1) ?? null), run };
+  const replies = parseReplies(run.logLines);
+  return {
+    statuses,
+    challenges: statuses.map((_, i) => challenges.get(i + 1) ?? null),
+    replies: statuses.map((_, i) => replies.get(i + 1) ?? null),
+    run,
+  };
 }
 
 // ---------------------------------------------------------------------------------------------------- UAS

@@ -18,6 +18,8 @@ import {
   setTrunkStatus,
   updateTrunk,
 } from "@/lib/trunks";
+import { checkTrunkCredentials } from "@/lib/trunks/credential-check";
+import { liftOutboundSuspension, setFraudLimits } from "@/lib/trunks/fraud-guard";
 
 export const createCustomerAction = serverAction(createCustomer, {
   redirectTo: (customer) => `/staff/customers/${customer.id}`,
@@ -46,6 +48,13 @@ export const resendCredentialsAction = serverAction(resendCredentials, {
   message: "Credentials email queued with a new one-time password link.",
 });
 export const resyncTrunkAction = serverAction(requestResync, { message: "Registrar sync requested." });
+export const setFraudLimitsAction = serverAction(setFraudLimits, { message: "Fraud limits saved." });
+export const liftSuspensionAction = serverAction(liftOutboundSuspension, {
+  message: "Suspension lifted: outbound calls resume once the registrar is updated.",
+});
+export const checkTrunkCredentialsAction = serverAction(checkTrunkCredentials, {
+  message: "Credentials check queued; refresh in a moment for its result.",
+});
 export const createStaffUserAction = serverAction(createStaffUser, { message: "Staff user created." });
 export const updateStaffUserAction = serverAction(updateStaffUser, { message: "Staff user updated." });
 export const forceStaffPasswordResetAction = serverAction(forceStaffPasswordReset, {

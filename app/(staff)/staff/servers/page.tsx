@@ -8,6 +8,9 @@ import { createServerAction, updateServerAction } from "../actions";
 
 export const metadata: Metadata = { title: "SIP servers" };
 
+const PROBE_HINT =
+  "Where the portal sends its check REGISTER (host or host:port), when the hostname does not resolve from the portal. Empty: the hostname, port 5060.";
+
 export default async function ServersPage() {
   await requirePermission("servers:manage");
   const servers = await listServers(getDb());
@@ -24,6 +27,8 @@ export default async function ServersPage() {
           />
           <TextField name="label" label="Label" hint="e.g. US East" />
           <Checkbox name="active" label="Offer for new trunks" defaultChecked />
+          <Checkbox name="credentialCheck" label="Verify trunks' credentials from the portal" defaultChecked />
+          <TextField name="probeAddress" label="Check address (optional)" hint={PROBE_HINT} />
           <SubmitButton>Add server</SubmitButton>
         </ActionForm>
         <CaseSensitiveWarning />
@@ -35,7 +40,10 @@ export default async function ServersPage() {
               <CopyableValue value={server.hostname} label={`hostname ${server.hostname}`} />{" "}
               {server.active ? <Badge color="green">active</Badge> : <Badge>inactive</Badge>}
               <p className="mt-1 text-sm text-slate-600">
-                Realm <code className="font-mono">{server.realm}</code> · {server._count.trunks} trunks
+                Realm <code className="font-mono">{server.realm}</code> · {server._count.trunks} trunks ·{" "}
+                {server.credentialCheck
+                  ? `credentials checked at ${server.probeAddress ?? `${server.hostname}:5060`}`
+                  : "credentials not checked from the portal"}
               </p>
               <ActionForm
                 action={updateServerAction}
@@ -45,6 +53,13 @@ export default async function ServersPage() {
                 <input type="hidden" name="serverId" value={server.id} />
                 <TextField name="label" label="Label" defaultValue={server.label} />
                 <Checkbox name="active" label="Active" defaultChecked={server.active} />
+                <Checkbox name="credentialCheck" label="Verify credentials" defaultChecked={server.credentialCheck} />
+                <TextField
+                  name="probeAddress"
+                  label="Check address"
+                  defaultValue={server.probeAddress ?? ""}
+                  hint={PROBE_HINT}
+                />
                 <SubmitButton variant="secondary">Save</SubmitButton>
               </ActionForm>
             </li>

@@ -1,5 +1,5 @@
 import type { Metadata } from "next";
-import { ActionForm, SelectField, SubmitButton, TextField } from "@/components/forms";
+import { ActionForm, SelectField, SubmitButton, TextAreaField, TextField } from "@/components/forms";
 import { Card, PageHeader } from "@/components/ui";
 import { requirePermission } from "@/lib/auth/guards";
 import { getDb } from "@/lib/db";
@@ -74,6 +74,20 @@ export default async function SettingsPage() {
             type="number"
             defaultValue={String(settings.demoReminderDays)}
             hint="The customer is emailed this many days before the demo ends (1 to 30). At the end its trunks are disabled."
+          />
+          <TextAreaField
+            name="blockedPrefixes"
+            label="Blocked destinations (fraud guard)"
+            defaultValue={settings.blockedPrefixes.join(", ")}
+            hint="Number prefixes no trunk may call, whatever its dial permission, e.g. +882, +883 (international networks). Comma or space separated."
+          />
+          <TextField
+            name="callRecordRetentionDays"
+            label="Keep call records for (days)"
+            type="number"
+            inputMode="numeric"
+            defaultValue={String(settings.callRecordRetentionDays)}
+            hint="Older call records are deleted from the registrar database every night."
           />
           <SubmitButton>Save settings</SubmitButton>
         </ActionForm>

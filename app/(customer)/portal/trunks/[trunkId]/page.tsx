@@ -1,5 +1,8 @@
 import type { Metadata } from "next";
+import Link from "next/link";
 import { CopyButton } from "@/components/copy-button";
+import { AttentionNotice, CredentialChecks } from "@/components/credential-checks";
+import { HelpTopics } from "@/components/help-topics";
 import { RegistrationStatus } from "@/components/registration-status";
 import { TrunkCredentials } from "@/components/trunk-credentials";
 import { Badge, Card, PageHeader } from "@/components/ui";
@@ -7,7 +10,9 @@ import { requirePermission } from "@/lib/auth/guards";
 import { getDb } from "@/lib/db";
 import { orNotFound } from "@/lib/pages";
 import { getOwnTrunk } from "@/lib/portal";
-import { expectedPackets, type Guide, type GuideTrunk, setupGuides } from "@/lib/trunks/setup-guides";
+import { attentionReasons } from "@/lib/trunks/attention";
+import { listCredentialChecks } from "@/lib/trunks/credential-check";
+import { expectedPackets, type Guide, type HelpTrunk, setupGuides, troubleshooting } from "@/lib/trunks/setup-guides";
 import { revealOwnPasswordAction } from "../../actions";
 
 export const metadata: Metadata = { title: "Trunk" };
@@ -33,7 +38,8 @@ export default async function PortalTrunkPage({ params }: { params: Promise<{ tr
   const actor = await requirePermission("portal:use");
   const { trunkId } = await params;
   const trunk = await orNotFound(getOwnTrunk(getDb(), actor, trunkId));
-  const guideTrunk: GuideTrunk = {
+  const checks = await listCredentialChecks(getDb(), trunk.id);
+  const guideTrunk: HelpTrunk = {
     ...trunk,
     hostnames: trunk.servers.map((s) => s.server.hostname),
     realms: trunk.servers.map((s) => s.server.realm),
@@ -44,8 +50,14 @@ export default async function PortalTrunkPage({ params }: { params: Promise<{ tr
       <PageHeader title={`Trunk ${trunk.username}`}>
         <Badge color={trunk.status === "ACTIVE" ? "green" : "red"}>{trunk.status.toLowerCase()}</Badge>
       </PageHeader>
+      <AttentionNotice reasons={attentionReasons(trunk, checks)} />
+      <p className="mb-4">
+        <Link href={`/portal/trunks/${trunk.id}/calls`}>Recent calls, and why any failed</Link>
+      </p>
       <Card title="Is my PBX connected?">
         <RegistrationStatus username={trunk.username} hostnames={guideTrunk.hostnames} />
+        <h3 className="mt-4 mb-2 font-semibold">Do our servers accept these credentials?</h3>
+        <CredentialChecks checks={checks} />
       </Card>
       <TrunkCredentials trunk={trunk} revealAction={revealOwnPasswordAction} />
       <Card title="Setup help">
@@ -64,6 +76,13 @@ export default async function PortalTrunkPage({ params }: { params: Promise<{ tr
         {expectedPackets(guideTrunk).map((guide) => (
           <GuideBlock key={guide.id} guide={guide} />
         ))}
+      </Card>
+      <Card title="Troubleshooting">
+        <p className="mb-4 text-sm text-slate-700">
+          Registered but calls fail? <Link href={`/portal/trunks/${trunk.id}/packet-check`}>Check a SIP capture</Link>{" "}
+          against what this trunk should send: every difference is explained, with its fix.
+        </p>
+        <HelpTopics topics={troubleshooting(guideTrunk)} />
       </Card>
     </>
   );

@@ -1,21 +1,27 @@
 import type { Metadata } from "next";
 import Link from "next/link";
+import { AttentionNotice, CredentialChecks } from "@/components/credential-checks";
 import { ActionForm, SubmitButton, TextField } from "@/components/forms";
 import { RegistrationStatus } from "@/components/registration-status";
 import { SyncStatus } from "@/components/sync-status";
 import { TrunkCredentials } from "@/components/trunk-credentials";
-import { Badge, ButtonLink, Card, PageHeader } from "@/components/ui";
+import { Badge, ButtonLink, Card, formatDateTime, PageHeader } from "@/components/ui";
 import { requirePermission } from "@/lib/auth/guards";
 import { can } from "@/lib/auth/policy";
 import { getDb } from "@/lib/db";
 import { orNotFound } from "@/lib/pages";
 import { getTrunk } from "@/lib/trunks";
+import { attentionReasons } from "@/lib/trunks/attention";
+import { listCredentialChecks } from "@/lib/trunks/credential-check";
 import {
+  checkTrunkCredentialsAction,
   deleteTrunkAction,
+  liftSuspensionAction,
   resendCredentialsAction,
   resetTrunkPasswordAction,
   resyncTrunkAction,
   revealTrunkPasswordAction,
+  setFraudLimitsAction,
   setTrunkStatusAction,
 } from "../../actions";
 
@@ -25,6 +31,7 @@ export default async function TrunkPage({ params }: { params: Promise<{ trunkId:
   const actor = await requirePermission("trunks:view");
   const { trunkId } = await params;
   const trunk = await orNotFound(getTrunk(getDb(), trunkId));
+  const checks = await listCredentialChecks(getDb(), trunk.id);
   const disabled = trunk.status === "DISABLED";
   const deleted = trunk.status === "DELETED";
   return (
@@ -39,10 +46,14 @@ export default async function TrunkPage({ params }: { params: Promise<{ trunkId:
           ) : null
         }
       >
-        <Link href={`/staff/customers/${trunk.customerId}`}>{trunk.customer.company}</Link>{" "}
+        <Link href={`/staff/customers/${trunk.customerId}`}>{trunk.customer.company}</Link> ·{" "}
+        <Link href={`/staff/trunks/${trunk.id}/calls`}>Calls</Link> ·{" "}
+        <Link href={`/staff/trunks/${trunk.id}/packet-check`}>Packet check</Link>{" "}
         <Badge color={trunk.status === "ACTIVE" ? "green" : "red"}>{trunk.status.toLowerCase()}</Badge>
         {disabled && trunk.statusReason ? <span className="ml-2 text-sm">Reason: {trunk.statusReason}</span> : null}
       </PageHeader>
+
+      <AttentionNotice reasons={attentionReasons(trunk, checks)} />
 
       <TrunkCredentials
         trunk={trunk}
@@ -61,9 +72,79 @@ export default async function TrunkPage({ params }: { params: Promise<{ trunkId:
         }
       >
         <SyncStatus trunk={trunk} />
+        <div className="mt-4 mb-2 flex flex-wrap items-center justify-between gap-2">
+          <h3 className="font-semibold">Credentials check</h3>
+          {can(actor, "registrar:sync") && !deleted ? (
+            <ActionForm action={checkTrunkCredentialsAction} aria-label="Check credentials">
+              <input type="hidden" name="trunkId" value={trunk.id} />
+              <SubmitButton variant="secondary">Check credentials now</SubmitButton>
+            </ActionForm>
+          ) : null}
+        </div>
+        <CredentialChecks checks={checks} />
         <h3 className="mt-4 mb-2 font-semibold">Live registration</h3>
         <RegistrationStatus username={trunk.username} hostnames={trunk.servers.map((s) => s.server.hostname)} />
       </Card>
+
+      {!deleted ? (
+        <Card title="Fraud guard">
+          {trunk.outboundSuspendedAt ? (
+            <div className="mb-4">
+              <p>
+                <Badge color="red">Outbound calls suspended</Badge> since {formatDateTime(trunk.outboundSuspendedAt)}:{" "}
+                {trunk.outboundSuspendedReason}.
+              </p>
+              {can(actor, "trunks:set-status") ? (
+                <ActionForm
+                  action={liftSuspensionAction}
+                  className="mt-2"
+                  confirm="Lift the suspension? Outbound calls resume and today's caps count again from now."
+                  aria-label="Lift suspension"
+                >
+                  <input type="hidden" name="trunkId" value={trunk.id} />
+                  <SubmitButton variant="secondary">Lift suspension</SubmitButton>
+                </ActionForm>
+              ) : null}
+            </div>
+          ) : null}
+          {can(actor, "trunks:edit") ? (
+            <ActionForm
+              action={setFraudLimitsAction}
+              className="flex flex-wrap items-end gap-3"
+              aria-label="Fraud limits"
+            >
+              <input type="hidden" name="trunkId" value={trunk.id} />
+              <TextField
+                name="maxCallsPerSecond"
+                label="Calls per second"
+                type="number"
+                defaultValue={trunk.maxCallsPerSecond?.toString() ?? ""}
+              />
+              <TextField
+                name="maxCallsPerDay"
+                label="Calls per day"
+                type="number"
+                defaultValue={trunk.maxCallsPerDay?.toString() ?? ""}
+              />
+              <TextField
+                name="maxMinutesPerDay"
+                label="Minutes per day"
+                type="number"
+                defaultValue={trunk.maxMinutesPerDay?.toString() ?? ""}
+              />
+              <SubmitButton variant="secondary">Save limits</SubmitButton>
+            </ActionForm>
+          ) : (
+            <p className="text-sm">
+              {trunk.maxCallsPerSecond ?? "No"} calls per second limit · {trunk.maxCallsPerDay ?? "no"} calls per day ·{" "}
+              {trunk.maxMinutesPerDay ?? "no"} minutes per day.
+            </p>
+          )}
+          <p className="mt-2 text-sm text-slate-700">
+            Empty means no limit. Crossing a daily cap suspends outbound calling and emails support and the customer.
+          </p>
+        </Card>
+      ) : null}
 
       {can(actor, "trunks:send-credentials") && !deleted ? (
         <Card title="Customer email">

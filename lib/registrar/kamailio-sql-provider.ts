@@ -1,0 +1,122 @@
+import type pg from "pg";
+import type { ProviderPolicy, SubscriberAttributes } from "./types";
+
+/**
+ * The provider-wide part of the Kamailio SQL adapter (tables of registrar/kamailio/schema/portal.sql that hold one
+ * list for every trunk and every Kamailio sharing the database), and the fraud guard's per-trunk attributes.
+ */
+
+const PREFIX_RE = /^\+[1-9][0-9]{0,14}$/;
+
+type FraudGuard = Pick<
+  SubscriberAttributes,
+  "maxCallsPerSecond" | "maxCallsPerDay" | "maxMinutesPerDay" | "outboundSuspended" | "capCountingSince"
+>;
+
+/** The fraud guard's usr_preferences rows (kamailio.cfg route[FRAUD_GUARD]); absent limits write nothing. */
+export function fraudGuardRows(a: FraudGuard): { attribute: string; value: string }[] {
+  const rows: { attribute: string; value: string }[] = [];
+  const add = (attribute: string, value: number | string | null | undefined) => {
+    if (value !== null && value !== undefined && value !== "") rows.push({ attribute, value: String(value) });
+  };
+  add("max_cps", a.maxCallsPerSecond);
+  add("max_calls_day", a.maxCallsPerDay);
+  add("max_minutes_day", a.maxMinutesPerDay);
+  add("outbound_suspended", a.outboundSuspended);
+  add("cap_since", a.capCountingSince);
+  return rows;
+}
+
+/** The fraud guard's attributes read back; absent rows are absent keys, as for a subscriber put without limits. */
+export function parseFraudGuard(first: (name: string) => string | null): FraudGuard {
+  const guard: FraudGuard = {};
+  const number = (name: string) => {
+    const value = first(name);
+    return value === null ? undefined : Number.parseInt(value, 10);
+  };
+  const values: FraudGuard = {
+    maxCallsPerSecond: number("max_cps"),
+    maxCallsPerDay: number("max_calls_day"),
+    maxMinutesPerDay: number("max_minutes_day"),
+    outboundSuspended: first("outbound_suspended") ?? undefined,
+    capCountingSince: number("cap_since"),
+  };
+  for (const [key, value] of Object.entries(values) as [keyof FraudGuard, never][]) {
+    if (value !== undefined) guard[key] = value;
+  }
+  return guard;
+}
+
+export function validateFraudGuard(a: FraudGuard, fail: (message: string) => never) {
+  for (const [name, value, max] of [
+    ["maxCallsPerSecond", a.maxCallsPerSecond, 1000],
+    ["maxCallsPerDay", a.maxCallsPerDay, 1_000_000],
+    ["maxMinutesPerDay", a.maxMinutesPerDay, 1_000_000],
+  ] as const) {
+    if (value !== null && value !== undefined && (!Number.isInteger(value) || value < 1 || value > max)) {
+      fail(`${name} must be 1..${max}`);
+    }
+  }
+  if (a.capCountingSince !== null && a.capCountingSince !== undefined && !Number.isInteger(a.capCountingSince)) {
+    fail("capCountingSince must be unix seconds");
+  }
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: rejecting control characters is the point.
+  if (a.outboundSuspended && (/[\u0000-\u001f\u007f]/.test(a.outboundSuspended) || a.outboundSuspended.length > 128)) {
+    fail("outboundSuspended must be a short line of text");
+  }
+}
+
+/** A DNS hostname as kamailio.cfg interpolates it (route[SERVER_NAME_CASE] only looks up names of this shape). */
+const HOSTNAME_RE = /^[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?)*$/;
+
+export class ProviderPolicyValidationError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "ProviderPolicyValidationError";
+  }
+}
+
+function validate(policy: ProviderPolicy): ProviderPolicy {
+  const serverNames = [...new Set(policy.serverNames)];
+  for (const name of serverNames) {
+    if (name.length > 253 || !HOSTNAME_RE.test(name)) {
+      throw new ProviderPolicyValidationError(`invalid server name ${JSON.stringify(name)}`);
+    }
+  }
+  const lowered = new Set(serverNames.map((name) => name.toLowerCase()));
+  if (lowered.size !== serverNames.length) {
+    // Two spellings of one name: a call to either would look like the other one's casing mistake.
+    throw new ProviderPolicyValidationError("server names must differ by more than their casing");
+  }
+  const blockedPrefixes = [...new Set(policy.blockedPrefixes)];
+  for (const prefix of blockedPrefixes) {
+    if (!PREFIX_RE.test(prefix))
+      throw new ProviderPolicyValidationError(`invalid blocked prefix ${JSON.stringify(prefix)}`);
+  }
+  return { serverNames, blockedPrefixes };
+}
+
+/** Replaces the provider-wide rows in one transaction, touching only rows that change. */
+export async function putProviderPolicy(pool: pg.Pool, input: ProviderPolicy): Promise<void> {
+  const policy = validate(input);
+  const client = await pool.connect();
+  try {
+    await client.query("BEGIN");
+    await client.query("DELETE FROM server_name WHERE NOT (hostname = ANY($1::text[]))", [policy.serverNames]);
+    await client.query(
+      "INSERT INTO server_name (hostname) SELECT unnest($1::text[]) ON CONFLICT (hostname) DO NOTHING",
+      [policy.serverNames],
+    );
+    await client.query("DELETE FROM blocked_prefix WHERE NOT (prefix = ANY($1::text[]))", [policy.blockedPrefixes]);
+    await client.query(
+      "INSERT INTO blocked_prefix (prefix) SELECT unnest($1::text[]) ON CONFLICT (prefix) DO NOTHING",
+      [policy.blockedPrefixes],
+    );
+    await client.query("COMMIT");
+  } catch (error) {
+    // As in the subscriber writes: a broken connection is discarded, PostgreSQL rolls back when the session ends.
+    client.release(error instanceof Error ? error : true);
+    throw error;
+  }
+  client.release();
+}
