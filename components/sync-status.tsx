@@ -32,8 +32,7 @@ export function SyncStatus({ trunk }: { trunk: SyncFields }) {
     return (
       <div>
         <p>
-          <Badge color="red">Needs attention</Badge> — the registrar refuses this trunk's data, so it is not retried.
-          Correct what the reason names (edit the trunk), or resync once the registrar is fixed.
+          <Badge color="red">Refused by the registrar</Badge> — not retried: the trunk needs attention (above).
         </p>
         <p className="mt-1 font-mono text-sm text-red-800">{trunk.syncError}</p>
       </div>

@@ -139,12 +139,31 @@ export const numberPrefix = z
   .string()
   .regex(/^\+[1-9][0-9]{0,14}$/, { error: (issue) => `"${String(issue.input)}" is not a number prefix like +882.` });
 
-/** A comma- or space-separated list of number prefixes, de-duplicated. */
+/** Number prefixes from a comma- or space-separated list ("+882, +883") or a list, de-duplicated. */
 export const numberPrefixList = z
-  .string()
-  .max(2000, "List at most 2000 characters of prefixes.")
-  .transform((value) => [...new Set(value.split(/[\s,;]+/).filter(Boolean))])
+  .union([z.string().max(2000, "List at most 2000 characters of prefixes."), z.array(z.string()).max(200)])
+  .transform((value) => [
+    ...new Set((Array.isArray(value) ? value : value.split(/[\s,;]+/)).map((entry) => entry.trim()).filter(Boolean)),
+  ])
   .pipe(z.array(numberPrefix));
+
+/** A fraud-guard limit of a trunk, enforced by the registrar: a whole number up to `max`. */
+const fraudLimit = (max: number) =>
+  z
+    .number({ error: "Enter a whole number." })
+    .int("Enter a whole number.")
+    .min(1, "The limit must be at least 1.")
+    .max(max, `The limit can be at most ${max}.`);
+export const callsPerSecondLimit = fraudLimit(1000);
+export const callsPerDayLimit = fraudLimit(1_000_000);
+export const minutesPerDayLimit = fraudLimit(1_000_000);
+
+/** A limit's form field: empty (or absent) means no limit (null). */
+export const optionalLimit = (limit: ReturnType<typeof fraudLimit>) =>
+  z
+    .union([z.literal(""), z.coerce.number({ error: "Enter a whole number." }).pipe(limit)])
+    .optional()
+    .transform((value) => (value === "" || value === undefined ? null : value));
 
 /** The name shown with a forced caller ID: it becomes a SIP display name, so one plain line. */
 export const callerIdName = z

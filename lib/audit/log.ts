@@ -11,6 +11,12 @@ export type AuditEntry = {
   details?: Prisma.InputJsonObject;
 };
 
+/** The scheduled jobs act on their own: the audit log records them without a person or an address. */
+export const SYSTEM_ACTOR: Pick<CommandContext, "actor" | "meta"> = {
+  actor: null,
+  meta: { ip: null, userAgent: null },
+};
+
 /** Records who did what, to what, from where; call it inside the transaction of the change it describes. */
 export async function recordAudit(tx: Tx, ctx: Pick<CommandContext, "actor" | "meta">, entry: AuditEntry) {
   await tx.auditLog.create({

@@ -68,8 +68,11 @@ export async function trunkCalls(
   }
 }
 
-/** The retention job: call records older than the provider's setting are deleted from the registrar. */
+/**
+ * The retention job: call records (and the registrar's failed-authentication counts) older than the provider's
+ * setting are deleted from the registrar.
+ */
 export async function purgeOldCallRecords(db: Db, registrar: Registrar, now = new Date()) {
   const { callRecordRetentionDays } = await getProviderSettings(db);
-  return registrar.purgeCallRecords(new Date(now.getTime() - callRecordRetentionDays * 24 * 3600 * 1000));
+  return registrar.purgeRecords(new Date(now.getTime() - callRecordRetentionDays * 24 * 3600 * 1000));
 }

@@ -1,4 +1,4 @@
-import { recordAudit } from "../audit/log";
+import { recordAudit, SYSTEM_ACTOR } from "../audit/log";
 import { type Db, transaction } from "../db";
 import { demoEndedMail, demoExpiringMail } from "../mail/templates";
 import { getProviderSettings } from "../settings";
@@ -7,8 +7,6 @@ import { queueDemoMail } from "./demo";
 import { lockCustomer } from "./index";
 
 const DAY_MS = 24 * 60 * 60 * 1000;
-/** The scheduled jobs act on their own; the audit log records them without a person. */
-const SYSTEM = { actor: null, meta: { ip: null, userAgent: null } };
 
 /**
  * Queues the "demo ends soon" email for active demos ending within the provider's reminder period, once per demo
@@ -76,7 +74,7 @@ async function expireDemo(db: Db, customerId: string, now: Date): Promise<boolea
     await tx.customer.update({ where: { id: customerId }, data: { demoExpiredAt: now } });
     const usernames = trunks.map((trunk) => trunk.username);
     await queueDemoMail(tx, customer, "demo.ended", (about) => demoEndedMail({ ...about, usernames }));
-    await recordAudit(tx, SYSTEM, {
+    await recordAudit(tx, SYSTEM_ACTOR, {
       action: "demo.expire",
       targetType: "customer",
       targetId: customerId,

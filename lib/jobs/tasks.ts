@@ -12,6 +12,7 @@ import { SYNC_PROVIDER_POLICY_TASK, syncProviderPolicy } from "../registrar/prov
 import { runReconciliation } from "../registrar/reconcile";
 import { syncTrunk } from "../registrar/sync";
 import type { Registrar } from "../registrar/types";
+import { scanAuthFailureBursts } from "../trunks/auth-failures";
 import { CREDENTIAL_CHECK_TASK, runCredentialCheck } from "../trunks/credential-check";
 import { suspendTrunksOverDailyCaps } from "../trunks/fraud-guard";
 import { SYNC_TRUNK_TASK } from "../trunks/provision";
@@ -23,6 +24,7 @@ export const SIGN_IN_CLEANUP_TASK = "auth_sign_in_cleanup";
 const SAVED_TRACE_RETENTION_TASK = "trunks_saved_trace_retention";
 const CALL_RECORD_RETENTION_TASK = "registrar_call_record_retention";
 const FRAUD_GUARD_SCAN_TASK = "trunks_fraud_guard_scan";
+const AUTH_FAILURE_SCAN_TASK = "trunks_auth_failure_scan";
 
 /**
  * Recurring jobs, in graphile-worker's crontab format; every worker runs them (`startPortalWorker`), and
@@ -38,6 +40,8 @@ export const CRONTAB = [
   `45 3 * * * ${CALL_RECORD_RETENTION_TASK}`,
   // Every minute, so a trunk that crossed a daily cap is suspended (and support told) within about a minute.
   `* * * * * ${FRAUD_GUARD_SCAN_TASK}`,
+  // Every minute too: support hears of a burst of failed authentications within about a minute.
+  `* * * * * ${AUTH_FAILURE_SCAN_TASK}`,
 ].join("\n");
 
 export type WorkerDependencies = {
@@ -95,6 +99,9 @@ export function jobTasks({
     },
     [FRAUD_GUARD_SCAN_TASK]: async () => {
       await suspendTrunksOverDailyCaps(db, registrar);
+    },
+    [AUTH_FAILURE_SCAN_TASK]: async () => {
+      await scanAuthFailureBursts(db, registrar);
     },
     [CALL_RECORD_RETENTION_TASK]: async () => {
       await purgeOldCallRecords(db, registrar);

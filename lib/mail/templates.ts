@@ -296,3 +296,32 @@ export function outboundSuspendedMail(args: {
       : `SIP trunk ${args.username} of ${args.company} reached its ${args.reason}. Outbound calling is suspended until staff lift it on the trunk's page.`;
   return render(`Outbound calls suspended on SIP trunk ${args.username}`, args.provider, [{ p: intro }]);
 }
+
+/** To support: one username's failed authentications crossed the burst threshold (lib/trunks/auth-failures.ts). */
+export function authFailureBurstMail(args: {
+  provider: Provider;
+  username: string;
+  company: string;
+  failures: number;
+  minutes: number;
+  sources: string[];
+  trunkUrl: string;
+}): RenderedMail {
+  const addresses = `${args.sources.length} ${args.sources.length === 1 ? "address" : "addresses"}`;
+  return render(`${args.failures} failed authentications on SIP trunk ${args.username}`, args.provider, [
+    {
+      p: `Our SIP registrar refused ${args.failures} authentications for trunk ${args.username} of ${args.company} in ${args.minutes} minutes, from ${addresses}. Someone may be guessing its password, or a PBX is still using an old one.`,
+    },
+    {
+      values: [
+        ["SIP username", args.username, { mono: true }],
+        ["Customer", args.company],
+        ["Source addresses", args.sources.join(", ") || "unknown"],
+      ],
+    },
+    {
+      p: "Each address is banned for a while after repeated failures, but an attack spread over many addresses gets past that. If the customer changed nothing, reset the trunk's SIP password and tell them; block the addresses at the firewall if it goes on. This is the only email for this burst: the trunk page shows it while it lasts.",
+    },
+    { link: { label: "Open the trunk", url: args.trunkUrl } },
+  ]);
+}

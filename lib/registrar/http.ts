@@ -1,6 +1,14 @@
 import { createHmac, timingSafeEqual } from "node:crypto";
-import { RegistrarValidationError, validateSubscriber } from "./subscriber";
-import type { CallRecord, Registrar, RegistrarSnapshot, Registration, Subscriber } from "./types";
+import { RegistrarValidationError, validateProviderPolicy, validateSubscriber } from "./subscriber";
+import type {
+  AuthFailureCount,
+  CallRecord,
+  Refusal,
+  Registrar,
+  RegistrarSnapshot,
+  Registration,
+  Subscriber,
+} from "./types";
 
 /**
  * Registrar adapter for registrars the portal does not write directly: a small JSON API (docs/registrar-http-api.md).
@@ -134,7 +142,7 @@ export function createHttpRegistrar(options: HttpRegistrarOptions): Registrar {
       }));
     },
     async putProviderPolicy(policy) {
-      await request("PUT", "provider-policy", policy);
+      await request("PUT", "provider-policy", validateProviderPolicy(policy));
     },
     async callRecords(query) {
       const search = new URLSearchParams({ limit: String(query.limit) });
@@ -147,9 +155,24 @@ export function createHttpRegistrar(options: HttpRegistrarOptions): Registrar {
         )) ?? [];
       return rows.map((row) => ({ ...row, at: new Date(row.at), endedAt: row.endedAt ? new Date(row.endedAt) : null }));
     },
-    async purgeCallRecords(before) {
+    async refusals(query) {
+      const search = new URLSearchParams({ since: query.since.toISOString() });
+      for (const reason of query.reasons) search.append("reason", reason);
+      const rows = (await request<(Omit<Refusal, "at"> & { at: string })[]>("GET", `refusals?${search}`)) ?? [];
+      return rows.map((row) => ({ ...row, at: new Date(row.at) }));
+    },
+    async authFailures(query) {
+      const search = new URLSearchParams({ since: query.since.toISOString(), atLeast: String(query.atLeast) });
+      const rows =
+        (await request<(Omit<AuthFailureCount, "firstAt" | "lastAt"> & { firstAt: string; lastAt: string })[]>(
+          "GET",
+          `auth-failures?${search}`,
+        )) ?? [];
+      return rows.map((row) => ({ ...row, firstAt: new Date(row.firstAt), lastAt: new Date(row.lastAt) }));
+    },
+    async purgeRecords(before) {
       // A POST with the date in the signed body: a query string is not covered by the signature.
-      const answer = await request<{ deleted: number }>("POST", "calls/purge", { before: before.toISOString() });
+      const answer = await request<{ deleted: number }>("POST", "records/purge", { before: before.toISOString() });
       return answer?.deleted ?? 0;
     },
     async status() {

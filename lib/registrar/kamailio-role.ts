@@ -16,10 +16,11 @@ export const KAMAILIO_TABLE_PRIVILEGES: Record<string, string[]> = {
   location: ["SELECT", "INSERT", "UPDATE", "DELETE"],
   location_attrs: ["SELECT", "INSERT", "UPDATE", "DELETE"],
   // route[SERVER_NAME_CASE] and route[FRAUD_GUARD] read the provider-wide lists; acc writes the call records, which
-  // the daily caps count.
+  // the daily caps count; route[AUTH_FAILURE_RECORD] counts failed authentications (an upsert).
   server_name: ["SELECT"],
   blocked_prefix: ["SELECT"],
   acc: ["SELECT", "INSERT"],
+  auth_failure: ["SELECT", "INSERT", "UPDATE"],
 };
 
 /**
@@ -45,8 +46,10 @@ export async function ensureKamailioRole(adminUrl: string, password: string, rol
     for (const [table, privileges] of Object.entries(KAMAILIO_TABLE_PRIVILEGES)) {
       await client.query(`GRANT ${privileges.join(", ")} ON ${client.escapeIdentifier(table)} TO ${name}`);
       if (privileges.includes("INSERT")) {
+        // Tables keyed otherwise (auth_failure) have no id column, and no sequence.
         const sequence = await client.query<{ name: string | null }>(
-          "SELECT pg_get_serial_sequence($1, 'id') AS name",
+          `SELECT pg_get_serial_sequence($1, 'id') AS name FROM information_schema.columns
+           WHERE table_schema = current_schema() AND table_name = $1 AND column_name = 'id'`,
           [table],
         );
         if (sequence.rows[0]?.name) await client.query(`GRANT USAGE ON SEQUENCE ${sequence.rows[0].name} TO ${name}`);

@@ -1,5 +1,5 @@
 import type pg from "pg";
-import type { CallRecord, CallRecordQuery } from "./types";
+import type { CallRecord, CallRecordQuery, Refusal } from "./types";
 
 /**
  * Call records of the Kamailio SQL adapter: the `acc` table kamailio.cfg writes (route[CALL_RECORD]). An INVITE row
@@ -58,6 +58,25 @@ export async function callRecords(pool: pg.Pool, timeZone: string, query: CallRe
   }));
 }
 
+/** Each trunk's latest outbound refusal with one of these reason phrases (kamailio.cfg's $avp(acc_local_reason)). */
+export async function refusals(
+  pool: pg.Pool,
+  timeZone: string,
+  query: { reasons: string[]; since: Date },
+): Promise<Refusal[]> {
+  // acc_refusal_idx: only refusals carry a local reason, so this reads a small part of the day's records.
+  const result = await pool.query<{ trunk: string; reason: string; at: Date }>(
+    `SELECT DISTINCT ON (trunk) trunk, local_reason AS reason, time AT TIME ZONE $3 AS at
+     FROM acc
+     WHERE local_reason IS NOT NULL AND local_reason = ANY($1::text[]) AND time >= ($2::timestamptz AT TIME ZONE $3)
+       AND method = 'INVITE' AND direction = 'out' AND trunk IS NOT NULL
+     ORDER BY trunk, time DESC`,
+    [query.reasons, query.since, timeZone],
+  );
+  return result.rows.map((row) => ({ username: row.trunk, reason: row.reason, at: row.at }));
+}
+
+/** Retention: call records older than `before` go. */
 export async function purgeCallRecords(pool: pg.Pool, timeZone: string, before: Date): Promise<number> {
   const result = await pool.query("DELETE FROM acc WHERE time < ($1::timestamptz AT TIME ZONE $2)", [before, timeZone]);
   return result.rowCount ?? 0;

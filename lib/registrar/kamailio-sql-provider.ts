@@ -1,12 +1,11 @@
 import type pg from "pg";
+import { validateProviderPolicy } from "./subscriber";
 import type { ProviderPolicy, SubscriberAttributes } from "./types";
 
 /**
  * The provider-wide part of the Kamailio SQL adapter (tables of registrar/kamailio/schema/portal.sql that hold one
  * list for every trunk and every Kamailio sharing the database), and the fraud guard's per-trunk attributes.
  */
-
-const PREFIX_RE = /^\+[1-9][0-9]{0,14}$/;
 
 type FraudGuard = Pick<
   SubscriberAttributes,
@@ -47,58 +46,9 @@ export function parseFraudGuard(first: (name: string) => string | null): FraudGu
   return guard;
 }
 
-export function validateFraudGuard(a: FraudGuard, fail: (message: string) => never) {
-  for (const [name, value, max] of [
-    ["maxCallsPerSecond", a.maxCallsPerSecond, 1000],
-    ["maxCallsPerDay", a.maxCallsPerDay, 1_000_000],
-    ["maxMinutesPerDay", a.maxMinutesPerDay, 1_000_000],
-  ] as const) {
-    if (value !== null && value !== undefined && (!Number.isInteger(value) || value < 1 || value > max)) {
-      fail(`${name} must be 1..${max}`);
-    }
-  }
-  if (a.capCountingSince !== null && a.capCountingSince !== undefined && !Number.isInteger(a.capCountingSince)) {
-    fail("capCountingSince must be unix seconds");
-  }
-  // biome-ignore lint/suspicious/noControlCharactersInRegex: rejecting control characters is the point.
-  if (a.outboundSuspended && (/[\u0000-\u001f\u007f]/.test(a.outboundSuspended) || a.outboundSuspended.length > 128)) {
-    fail("outboundSuspended must be a short line of text");
-  }
-}
-
-/** A DNS hostname as kamailio.cfg interpolates it (route[SERVER_NAME_CASE] only looks up names of this shape). */
-const HOSTNAME_RE = /^[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?)*$/;
-
-export class ProviderPolicyValidationError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = "ProviderPolicyValidationError";
-  }
-}
-
-function validate(policy: ProviderPolicy): ProviderPolicy {
-  const serverNames = [...new Set(policy.serverNames)];
-  for (const name of serverNames) {
-    if (name.length > 253 || !HOSTNAME_RE.test(name)) {
-      throw new ProviderPolicyValidationError(`invalid server name ${JSON.stringify(name)}`);
-    }
-  }
-  const lowered = new Set(serverNames.map((name) => name.toLowerCase()));
-  if (lowered.size !== serverNames.length) {
-    // Two spellings of one name: a call to either would look like the other one's casing mistake.
-    throw new ProviderPolicyValidationError("server names must differ by more than their casing");
-  }
-  const blockedPrefixes = [...new Set(policy.blockedPrefixes)];
-  for (const prefix of blockedPrefixes) {
-    if (!PREFIX_RE.test(prefix))
-      throw new ProviderPolicyValidationError(`invalid blocked prefix ${JSON.stringify(prefix)}`);
-  }
-  return { serverNames, blockedPrefixes };
-}
-
 /** Replaces the provider-wide rows in one transaction, touching only rows that change. */
 export async function putProviderPolicy(pool: pg.Pool, input: ProviderPolicy): Promise<void> {
-  const policy = validate(input);
+  const policy = validateProviderPolicy(input);
   const client = await pool.connect();
   try {
     await client.query("BEGIN");

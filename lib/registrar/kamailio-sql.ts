@@ -1,5 +1,6 @@
 import pg from "pg";
-import { callRecords, purgeCallRecords } from "./kamailio-sql-calls";
+import { authFailures, purgeAuthFailures } from "./kamailio-sql-auth-failures";
+import { callRecords, purgeCallRecords, refusals } from "./kamailio-sql-calls";
 import { fraudGuardRows, parseFraudGuard, putProviderPolicy } from "./kamailio-sql-provider";
 import { RegistrarValidationError, validateSubscriber } from "./subscriber";
 import type {
@@ -281,7 +282,11 @@ export function createKamailioSqlRegistrar(databaseUrl: string, options: Kamaili
 
     putProviderPolicy: (policy) => putProviderPolicy(pool, policy),
     callRecords: (query) => callRecords(pool, kamailioTimeZone, query),
-    purgeCallRecords: (before) => purgeCallRecords(pool, kamailioTimeZone, before),
+    refusals: (query) => refusals(pool, kamailioTimeZone, query),
+    authFailures: (query) => authFailures(pool, query),
+    async purgeRecords(before) {
+      return (await purgeCallRecords(pool, kamailioTimeZone, before)) + (await purgeAuthFailures(pool, before));
+    },
     async status() {
       // Same time zone rule as registrations(); location_expires_idx keeps this an index scan.
       const result = await pool.query<{ live: number }>(

@@ -24,7 +24,9 @@ const registrarWith = (rows: Registration[] | Error): Registrar => ({
   },
   putProviderPolicy: async () => {},
   callRecords: async () => [],
-  purgeCallRecords: async () => 0,
+  refusals: async () => [],
+  authFailures: async () => [],
+  purgeRecords: async () => 0,
   status: async () => ({ liveRegistrations: null }),
   close: async () => {},
 });

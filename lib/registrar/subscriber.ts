@@ -1,6 +1,20 @@
 import { z } from "zod";
-import { callerIdName, callerIdPolicy, callLimit, countryCode, dialPermission, e164, realm } from "../validation";
-import type { Subscriber } from "./types";
+import {
+  callerIdName,
+  callerIdPolicy,
+  callLimit,
+  callsPerDayLimit,
+  callsPerSecondLimit,
+  countryCode,
+  dialPermission,
+  e164,
+  hasControlCharacters,
+  hostname,
+  minutesPerDayLimit,
+  numberPrefix,
+  realm,
+} from "../validation";
+import type { ProviderPolicy, Subscriber } from "./types";
 
 /**
  * What every registrar adapter accepts, built from the very schemas the forms and commands use (lib/validation.ts):
@@ -27,6 +41,17 @@ export const subscriberSchema = z
       forcedCallerId: e164.nullable(),
       forcedCallerIdName: callerIdName.nullable(),
       dids: z.array(e164).transform((numbers) => [...new Set(numbers)]),
+      // Fraud guard (absent or null: no limit).
+      maxCallsPerSecond: callsPerSecondLimit.nullish(),
+      maxCallsPerDay: callsPerDayLimit.nullish(),
+      maxMinutesPerDay: minutesPerDayLimit.nullish(),
+      outboundSuspended: z
+        .string()
+        .min(1)
+        .max(128)
+        .refine((value) => !hasControlCharacters(value), "no control characters")
+        .nullish(),
+      capCountingSince: z.number().int().nonnegative().nullish(),
     }),
   })
   .superRefine((subscriber, ctx) => {
@@ -52,4 +77,25 @@ export function validateSubscriber(subscriber: Subscriber): Subscriber {
   if (parsed.success) return parsed.data;
   const problems = parsed.error.issues.map((issue) => `${issue.path.join(".") || "subscriber"}: ${issue.message}`);
   throw new RegistrarValidationError(`subscriber ${JSON.stringify(subscriber.username)}: ${problems.join("; ")}`);
+}
+
+/** The provider-wide rules every adapter accepts, from the same schemas as the servers and settings forms. */
+export const providerPolicySchema = z.object({
+  serverNames: z
+    .array(hostname)
+    .transform((names) => [...new Set(names)])
+    // Two spellings of one name: a call to either would look like the other one's casing mistake.
+    .refine(
+      (names) => new Set(names.map((name) => name.toLowerCase())).size === names.length,
+      "server names must differ by more than their casing",
+    ),
+  blockedPrefixes: z.array(numberPrefix).transform((prefixes) => [...new Set(prefixes)]),
+});
+
+/** Checks the provider policy before anything is written (same refusal as for a subscriber: retrying cannot help). */
+export function validateProviderPolicy(policy: ProviderPolicy): ProviderPolicy {
+  const parsed = providerPolicySchema.safeParse(policy);
+  if (parsed.success) return parsed.data;
+  const problems = parsed.error.issues.map((issue) => `${issue.path.join(".") || "policy"}: ${issue.message}`);
+  throw new RegistrarValidationError(`provider policy: ${problems.join("; ")}`);
 }

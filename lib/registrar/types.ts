@@ -102,6 +102,22 @@ export type CallRecordQuery = {
   limit: number;
 };
 
+/** A trunk's latest refusal with a given reason phrase (the fraud guard's scan for crossed daily caps). */
+export type Refusal = { username: string; reason: string; at: Date };
+
+/**
+ * Failed authentications of one username counted by the registrar, from any source address (reference Kamailio: the
+ * auth_failure table, per minute): what the portal's burst alert reads.
+ */
+export type AuthFailureCount = {
+  username: string;
+  failures: number;
+  /** Distinct source addresses seen (the registrar may keep only the first few per minute). */
+  sources: string[];
+  firstAt: Date;
+  lastAt: Date;
+};
+
 export type RegistrarStatus = {
   /** Contacts registered right now, over all subscribers; null when the registrar cannot tell. */
   liveRegistrations: number | null;
@@ -124,8 +140,12 @@ export interface Registrar {
   putProviderPolicy(policy: ProviderPolicy): Promise<void>;
   /** A trunk's calls, newest first. */
   callRecords(query: CallRecordQuery): Promise<CallRecord[]>;
-  /** Deletes call records older than `before` (retention); returns how many went. */
-  purgeCallRecords(before: Date): Promise<number>;
+  /** Each trunk's latest refused call since `since` whose reason phrase is one of `reasons`. */
+  refusals(query: { reasons: string[]; since: Date }): Promise<Refusal[]>;
+  /** Usernames with at least `atLeast` failed authentications since `since`, from any address. */
+  authFailures(query: { since: Date; atLeast: number }): Promise<AuthFailureCount[]>;
+  /** Deletes call records and failed-authentication counts older than `before` (retention); returns how many. */
+  purgeRecords(before: Date): Promise<number>;
   /** Whether the registrar answers (this throws when it does not), and how many registrations are live. */
   status(): Promise<RegistrarStatus>;
   close(): Promise<void>;

@@ -3,12 +3,13 @@ import { isIP } from "node:net";
 import { z } from "zod";
 import { recordAudit } from "../audit/log";
 import { defineCommand } from "../commands";
-import type { Db, Tx } from "../db";
-import { NotFoundError } from "../errors";
+import { type Db, type Tx, transaction } from "../db";
 import type { CredentialCheckOutcome } from "../generated/prisma/enums";
 import { enqueueJob } from "../jobs/queue";
+import { mayAuthenticate } from "../registrar/sync";
 import { type ProbeOutcome, type ProbeResult, probeRegistration } from "../sip/register-probe";
 import { id } from "../validation";
+import { lockTrunk } from ".";
 import { decryptTrunkPassword } from "./password";
 
 /**
@@ -96,37 +97,52 @@ async function checkOn(
 
 /**
  * Checks the trunk's credentials on every assigned server that allows it and records each outcome. Skipped when the
- * trunk cannot authenticate (disabled, deleted, customer not active) or a newer change is still being synced: that
- * change's sync queues another check.
+ * trunk cannot authenticate (disabled, deleted, customer not active, demo ended) or a newer change is still being
+ * synced: that change's sync queues another check. An outcome is recorded only if the trunk did not change while
+ * it was checked (syncVersion), so a check of a password that was just reset never stands for the new one.
  */
 export async function runCredentialCheck(db: Db, trunkId: string, options: { timeoutMs?: number } = {}) {
   const trunk = await db.trunk.findUnique({
     where: { id: trunkId },
     include: { customer: true, servers: { include: { server: true } } },
   });
-  if (!trunk) return;
-  if (trunk.status !== "ACTIVE" || trunk.customer.status !== "ACTIVE" || trunk.syncState !== "SYNCED") return;
+  if (!trunk || !mayAuthenticate(trunk) || trunk.syncState !== "SYNCED") return;
   const credentials = { username: trunk.username, password: decryptTrunkPassword(trunk) };
-  // Results for servers the trunk no longer uses, or that no longer allow checks, are stale.
-  const checked = trunk.servers.filter((row) => row.server.credentialCheck).map((row) => row.serverId);
-  await db.credentialCheck.deleteMany({ where: { trunkId, serverId: { notIn: checked } } });
+  const results: { serverId: string; result: ProbeResult; checkedAt: Date }[] = [];
   for (const { server } of trunk.servers) {
     if (!server.credentialCheck) continue;
-    const result = await checkOn(server, credentials, options.timeoutMs);
-    const data = {
-      outcome: OUTCOMES[result.outcome],
-      status: result.status,
-      reason: result.reason?.slice(0, 200) ?? null,
-      latencyMs: result.latencyMs,
-      detail: result.detail?.slice(0, 500) ?? null,
+    results.push({
+      serverId: server.id,
+      result: await checkOn(server, credentials, options.timeoutMs),
       checkedAt: new Date(),
-    };
-    await db.credentialCheck.upsert({
-      where: { trunkId_serverId: { trunkId, serverId: server.id } },
-      create: { trunkId, serverId: server.id, ...data },
-      update: data,
     });
   }
+  await transaction(db, async (tx) => {
+    const now = await tx.trunk.findFirst({
+      where: { id: trunkId, syncVersion: trunk.syncVersion },
+      select: { id: true },
+    });
+    if (!now) return;
+    // Results for servers the trunk no longer uses, or that no longer allow checks, are stale.
+    await tx.credentialCheck.deleteMany({
+      where: { trunkId, serverId: { notIn: results.map((row) => row.serverId) } },
+    });
+    for (const { serverId, result, checkedAt } of results) {
+      const data = {
+        outcome: OUTCOMES[result.outcome],
+        status: result.status,
+        reason: result.reason?.slice(0, 200) ?? null,
+        latencyMs: result.latencyMs,
+        detail: result.detail?.slice(0, 500) ?? null,
+        checkedAt,
+      };
+      await tx.credentialCheck.upsert({
+        where: { trunkId_serverId: { trunkId, serverId } },
+        create: { trunkId, serverId, ...data },
+        update: data,
+      });
+    }
+  });
 }
 
 /** The latest check of each of the trunk's servers, with the server's exact hostname. */
@@ -146,9 +162,8 @@ export const checkTrunkCredentials = defineCommand({
   permission: "registrar:sync",
   input: z.object({ trunkId: id }),
   async run(ctx, { trunkId }) {
-    return ctx.db.$transaction(async (tx) => {
-      const trunk = await tx.trunk.findUnique({ where: { id: trunkId } });
-      if (!trunk) throw new NotFoundError("Trunk");
+    return transaction(ctx.db, async (tx) => {
+      const trunk = await lockTrunk(tx, trunkId);
       await requestCredentialCheck(tx, trunkId);
       await recordAudit(tx, ctx, {
         action: "trunk.check-credentials",

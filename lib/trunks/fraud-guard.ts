@@ -1,13 +1,14 @@
 import { z } from "zod";
-import { recordAudit } from "../audit/log";
+import { recordAudit, SYSTEM_ACTOR } from "../audit/log";
 import { defineCommand } from "../commands";
-import type { Db } from "../db";
-import { ConflictError, NotFoundError } from "../errors";
+import { type Db, transaction } from "../db";
+import { ConflictError } from "../errors";
 import { queueMail } from "../mail/outbox";
 import { outboundSuspendedMail } from "../mail/templates";
 import type { Registrar } from "../registrar/types";
 import { getProviderSettings } from "../settings";
-import { id } from "../validation";
+import { callsPerDayLimit, callsPerSecondLimit, id, minutesPerDayLimit, optionalLimit } from "../validation";
+import { lockLiveTrunk } from ".";
 import { requestTrunkSync } from "./provision";
 
 /**
@@ -23,29 +24,18 @@ export const DAILY_CAP_REFUSALS: Record<string, string> = {
   "Forbidden (Daily Minutes Limit)": "daily minutes limit",
 };
 
-const optionalLimit = (max: number) =>
-  z
-    .union([
-      z.literal(""),
-      z.coerce.number().int("Enter a whole number.").min(1, "At least 1.").max(max, `At most ${max}.`),
-    ])
-    .optional()
-    .transform((value) => (value === "" || value === undefined ? null : value));
-
 export const setFraudLimits = defineCommand({
   name: "trunk.set-fraud-limits",
   permission: "trunks:edit",
   input: z.object({
     trunkId: id,
-    maxCallsPerSecond: optionalLimit(1000),
-    maxCallsPerDay: optionalLimit(1_000_000),
-    maxMinutesPerDay: optionalLimit(1_000_000),
+    maxCallsPerSecond: optionalLimit(callsPerSecondLimit),
+    maxCallsPerDay: optionalLimit(callsPerDayLimit),
+    maxMinutesPerDay: optionalLimit(minutesPerDayLimit),
   }),
   async run(ctx, { trunkId, ...limits }) {
-    return ctx.db.$transaction(async (tx) => {
-      const trunk = await tx.trunk.findUnique({ where: { id: trunkId } });
-      if (!trunk) throw new NotFoundError("Trunk");
-      if (trunk.status === "DELETED") throw new ConflictError("This trunk was deleted; it can no longer be changed.");
+    return transaction(ctx.db, async (tx) => {
+      const trunk = await lockLiveTrunk(tx, trunkId);
       const updated = await tx.trunk.update({ where: { id: trunkId }, data: limits });
       await requestTrunkSync(tx, trunkId);
       await recordAudit(tx, ctx, {
@@ -65,9 +55,8 @@ export const liftOutboundSuspension = defineCommand({
   permission: "trunks:set-status",
   input: z.object({ trunkId: id }),
   async run(ctx, { trunkId }) {
-    return ctx.db.$transaction(async (tx) => {
-      const trunk = await tx.trunk.findUnique({ where: { id: trunkId } });
-      if (!trunk) throw new NotFoundError("Trunk");
+    return transaction(ctx.db, async (tx) => {
+      const trunk = await lockLiveTrunk(tx, trunkId);
       if (!trunk.outboundSuspendedAt) throw new ConflictError("Outbound calling is not suspended on this trunk.");
       // The day's caps count again from now, or the next call would be refused (and suspended) at once.
       const updated = await tx.trunk.update({
@@ -88,30 +77,36 @@ export const liftOutboundSuspension = defineCommand({
 });
 
 /**
- * The scheduled scan: a trunk with a daily cap whose latest refused calls include a cap refusal (after its last lift)
- * is suspended, once, with an email to support and to the customer. Only trunks with a cap are read.
+ * The scheduled scan (every minute): a trunk whose daily cap refused a call since its last lift is suspended, once,
+ * with an email to support and to the customer. One registrar query finds the day's cap refusals of every trunk, one
+ * portal query the trunks among them still to suspend.
  */
-export async function suspendTrunksOverDailyCaps(db: Db, registrar: Registrar) {
+export async function suspendTrunksOverDailyCaps(db: Db, registrar: Registrar, now = new Date()) {
+  // A day back, so a refusal just before midnight UTC is still seen by the first scan after it.
+  const refused = await registrar.refusals({
+    reasons: Object.keys(DAILY_CAP_REFUSALS),
+    since: new Date(now.getTime() - 24 * 3600 * 1000),
+  });
+  if (refused.length === 0) return 0;
   const candidates = await db.trunk.findMany({
     where: {
+      username: { in: refused.map((refusal) => refusal.username) },
       status: "ACTIVE",
       outboundSuspendedAt: null,
-      OR: [{ maxCallsPerDay: { not: null } }, { maxMinutesPerDay: { not: null } }],
     },
     select: { id: true, username: true, capCountingSince: true },
   });
   let suspended = 0;
   for (const trunk of candidates) {
-    const refusals = await registrar.callRecords({ username: trunk.username, outcome: "failed", limit: 20 });
-    const since = trunk.capCountingSince?.getTime() ?? 0;
-    const crossed = refusals.find((call) => DAILY_CAP_REFUSALS[call.reason] && call.at.getTime() >= since);
-    if (crossed && (await suspend(db, trunk.id, DAILY_CAP_REFUSALS[crossed.reason] as string))) suspended++;
+    const crossed = refused.find((refusal) => refusal.username === trunk.username);
+    if (!crossed || crossed.at.getTime() < (trunk.capCountingSince?.getTime() ?? 0)) continue;
+    if (await suspend(db, trunk.id, DAILY_CAP_REFUSALS[crossed.reason] as string)) suspended++;
   }
   return suspended;
 }
 
 async function suspend(db: Db, trunkId: string, reason: string): Promise<boolean> {
-  return db.$transaction(async (tx) => {
+  return transaction(db, async (tx) => {
     // Only the first scan to get here suspends (and mails): a concurrent one finds it done.
     const claimed = await tx.trunk.updateMany({
       where: { id: trunkId, outboundSuspendedAt: null },
@@ -138,17 +133,13 @@ async function suspend(db: Db, trunkId: string, reason: string): Promise<boolean
         trunkId,
       });
     }
-    await recordAudit(
-      tx,
-      { actor: null, meta: { ip: null, userAgent: null } },
-      {
-        action: "trunk.outbound-suspended",
-        targetType: "trunk",
-        targetId: trunkId,
-        customerId: trunk.customerId,
-        details: { reason },
-      },
-    );
+    await recordAudit(tx, SYSTEM_ACTOR, {
+      action: "trunk.outbound-suspended",
+      targetType: "trunk",
+      targetId: trunkId,
+      customerId: trunk.customerId,
+      details: { reason },
+    });
     return true;
   });
 }

@@ -39,13 +39,13 @@ export type TrunkDetails = Awaited<ReturnType<typeof getTrunk>>;
  * a settings edit at the same moment can no longer mix two passwords). NO KEY: rows that merely reference the trunk
  * (reveal links, DIDs) can still be inserted meanwhile; only other changes to it wait.
  */
-async function lockTrunk(tx: Tx, trunkId: string) {
+export async function lockTrunk(tx: Tx, trunkId: string) {
   await tx.$queryRaw`SELECT 1 FROM "Trunk" WHERE "id" = ${trunkId} FOR NO KEY UPDATE`;
   return getTrunk(tx, trunkId);
 }
 
 /** Locks a trunk that can still be changed: deleted trunks are kept only for their history. */
-async function lockLiveTrunk(tx: Tx, trunkId: string) {
+export async function lockLiveTrunk(tx: Tx, trunkId: string) {
   const trunk = await lockTrunk(tx, trunkId);
   if (trunk.status === "DELETED") throw new ConflictError("This trunk was deleted; it can no longer be changed.");
   return trunk;

@@ -9,6 +9,7 @@ import { reconcile } from "../../lib/registrar/reconcile";
 import { syncTrunk } from "../../lib/registrar/sync";
 import type { Registrar } from "../../lib/registrar/types";
 import { deleteTrunk, revealTrunkPassword, setTrunkStatus } from "../../lib/trunks";
+import { SYNC_TRUNK_TASK, syncJobKey } from "../../lib/trunks/provision";
 import { contextFor, createActor, createPortalDatabase, plantStaleDigests, startTestWorker } from "../support/portal";
 
 let db: Db;
@@ -102,8 +103,22 @@ describe("reconciliation", () => {
     });
     if (!created.ok) throw new Error(created.formError);
     const { trunk } = created.value;
-    // Synced here rather than by the worker, which another test of this file stops.
+    // Synced here rather than by the worker, which another test of this file stops; a sync the worker already
+    // started must end first, or it could write the right hashes over the planted ones.
     await syncTrunk(db, registrar, trunk.id);
+    await db.$executeRaw`SELECT graphile_worker.remove_job(${syncJobKey(trunk.id)})`;
+    await expect
+      .poll(
+        async () =>
+          (
+            await db.$queryRaw<{ n: number }[]>`
+              SELECT count(*)::int AS n FROM graphile_worker._private_jobs j
+              JOIN graphile_worker._private_tasks t ON t.id = j.task_id
+              WHERE t.identifier = ${SYNC_TRUNK_TASK} AND j.payload->>'trunkId' = ${trunk.id}`
+          )[0]?.n,
+        { timeout: 15_000 },
+      )
+      .toBe(0);
     const realm = "sip.reconcile.example";
     await plantStaleDigests(db, registrarDb, trunk, realm);
 

@@ -78,9 +78,40 @@ describe("the HTTP registrar adapter", () => {
       { ...call, at: new Date("2026-11-01T10:00:00.000Z") },
     ]);
     const before = receiver.requests.length;
-    expect(await registrar.purgeCallRecords(new Date("2026-11-02T00:00:00.000Z"))).toBe(1);
-    expect(receiver.requests.slice(before)).toEqual([{ method: "POST", path: "/api/calls/purge", status: 200 }]);
+    expect(await registrar.purgeRecords(new Date("2026-11-02T00:00:00.000Z"))).toBe(1);
+    expect(receiver.requests.slice(before)).toEqual([{ method: "POST", path: "/api/records/purge", status: 200 }]);
     expect(receiver.calls).toEqual([]);
+  });
+
+  it("reads the day's cap refusals and failed-authentication counts, with their query", async () => {
+    const registrar = createHttpRegistrar({ baseUrl: receiver.url, secret: SECRET, ...fast });
+    receiver.refusals = [
+      { username: "capped1", reason: "Forbidden (Daily Call Limit)", at: "2026-11-01T10:00:00.000Z" },
+      { username: "capped2", reason: "Forbidden (Caller ID)", at: "2026-11-01T10:00:00.000Z" },
+      { username: "capped3", reason: "Forbidden (Daily Call Limit)", at: "2026-10-30T10:00:00.000Z" },
+    ];
+    expect(
+      await registrar.refusals({
+        reasons: ["Forbidden (Daily Call Limit)", "Forbidden (Daily Minutes Limit)"],
+        since: new Date("2026-11-01T00:00:00.000Z"),
+      }),
+    ).toEqual([
+      { username: "capped1", reason: "Forbidden (Daily Call Limit)", at: new Date("2026-11-01T10:00:00.000Z") },
+    ]);
+    const burst = { username: "guessed1", failures: 25, sources: ["192.0.2.1", "192.0.2.2"] };
+    receiver.authFailures = [
+      { ...burst, firstAt: "2026-11-01T10:00:00.000Z", lastAt: "2026-11-01T10:04:00.000Z" },
+      {
+        username: "typo",
+        failures: 2,
+        sources: ["192.0.2.9"],
+        firstAt: "2026-11-01T10:00:00.000Z",
+        lastAt: "2026-11-01T10:00:00.000Z",
+      },
+    ];
+    expect(await registrar.authFailures({ since: new Date("2026-11-01T09:55:00.000Z"), atLeast: 20 })).toEqual([
+      { ...burst, firstAt: new Date("2026-11-01T10:00:00.000Z"), lastAt: new Date("2026-11-01T10:04:00.000Z") },
+    ]);
   });
 
   it("reports its status, and answers without a count when the receiver has no GET /status", async () => {

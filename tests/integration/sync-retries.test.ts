@@ -43,7 +43,9 @@ const registrar: Registrar = {
   registrations: (username) => current.registrations(username),
   putProviderPolicy: (policy) => current.putProviderPolicy(policy),
   callRecords: (query) => current.callRecords(query),
-  purgeCallRecords: (before) => current.purgeCallRecords(before),
+  refusals: (query) => current.refusals(query),
+  authFailures: (query) => current.authFailures(query),
+  purgeRecords: (before) => current.purgeRecords(before),
   status: () => current.status(),
   close: async () => {},
 };

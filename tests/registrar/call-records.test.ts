@@ -130,8 +130,8 @@ describe("call records with reasons", () => {
   });
 
   it("deletes records older than the retention limit", async () => {
-    expect(await env.registrar.purgeCallRecords(new Date(Date.now() - 3_600_000))).toBe(0);
-    expect(await env.registrar.purgeCallRecords(new Date(Date.now() + 3_600_000))).toBeGreaterThanOrEqual(9);
+    expect(await env.registrar.purgeRecords(new Date(Date.now() - 3_600_000))).toBe(0);
+    expect(await env.registrar.purgeRecords(new Date(Date.now() + 3_600_000))).toBeGreaterThanOrEqual(9);
     expect(await reasons(demo)).toEqual([]);
   });
 });

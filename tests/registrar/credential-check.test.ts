@@ -164,7 +164,8 @@ describe("credentials proven after every sync, through the portal", () => {
     await expect.poll(() => latestOutcome(trunkId), { timeout: 15_000 }).toBe("VERIFIED");
     const [first] = await checksOf(trunkId);
     expect(first).toMatchObject({ serverId, status: 200, server: { hostname: SERVER } });
-    expect(attentionReasons({ status: "ACTIVE" }, await checksOf(trunkId))).toEqual([]);
+    const trunkNow = () => db.trunk.findUniqueOrThrow({ where: { id: trunkId } });
+    expect(attentionReasons(await trunkNow(), await checksOf(trunkId), "customer")).toEqual([]);
 
     // The customer's PBX registers; a reset (new password, new sync) is proven again without touching that binding.
     const revealed = await executeCommand(revealTrunkPassword, contextFor(db, support), { trunkId });
@@ -201,7 +202,8 @@ describe("credentials proven after every sync, through the portal", () => {
     await expect.poll(() => latestOutcome(trunkId), { timeout: 15_000 }).toBe("REJECTED");
     const checks = await checksOf(trunkId);
     expect(checks[0]).toMatchObject({ status: 403 });
-    expect(attentionReasons({ status: "ACTIVE" }, checks)).toEqual([
+    const trunk = await db.trunk.findUniqueOrThrow({ where: { id: trunkId } });
+    expect(attentionReasons(trunk, checks, "customer")).toEqual([
       `The credentials could not be verified on ${SERVER}.`,
     ]);
     expect(await db.auditLog.count({ where: { action: "trunk.check-credentials", targetId: trunkId } })).toBe(1);

@@ -12,6 +12,10 @@ export class TestHttpRegistrar {
   providerPolicy: ProviderPolicy | null = null;
   /** Call records it answers with, as JSON (`at`/`endedAt` ISO strings), each with the trunk's username. */
   calls: (Record<string, unknown> & { trunk: string; at: string })[] = [];
+  /** Refusals it answers with (`at` ISO strings), filtered by the request's `since` and `reason`s. */
+  refusals: { username: string; reason: string; at: string }[] = [];
+  /** Failed-authentication counts it answers with, filtered by the request's `atLeast`. */
+  authFailures: { username: string; failures: number; sources: string[]; firstAt: string; lastAt: string }[] = [];
   /** What `GET …/registrations` answers, by username, as JSON on the wire (set by tests; older receivers omit requestedHost). */
   readonly registrations = new Map<
     string,
@@ -32,7 +36,8 @@ export class TestHttpRegistrar {
         body += chunk;
       });
       req.on("end", () => {
-        const path = new URL(req.url ?? "/", "http://localhost").pathname;
+        const url = new URL(req.url ?? "/", "http://localhost");
+        const path = url.pathname;
         const method = req.method ?? "GET";
         const reply = (status: number, payload?: unknown) => {
           this.requests.push({ method, path, status });
@@ -46,7 +51,22 @@ export class TestHttpRegistrar {
           this.failNext--;
           return reply(503, { error: "try again" });
         }
-        if (path === "/api/calls/purge" && method === "POST") {
+        if (method === "GET" && path === "/api/refusals") {
+          const since = new Date(url.searchParams.get("since") ?? "").getTime();
+          const reasons = url.searchParams.getAll("reason");
+          return reply(
+            200,
+            this.refusals.filter((row) => new Date(row.at).getTime() >= since && reasons.includes(row.reason)),
+          );
+        }
+        if (method === "GET" && path === "/api/auth-failures") {
+          const atLeast = Number(url.searchParams.get("atLeast"));
+          return reply(
+            200,
+            this.authFailures.filter((row) => row.failures >= atLeast),
+          );
+        }
+        if (path === "/api/records/purge" && method === "POST") {
           const before = new Date(JSON.parse(body).before).getTime();
           const kept = this.calls.filter((call) => new Date(call.at).getTime() >= before);
           const deleted = this.calls.length - kept.length;

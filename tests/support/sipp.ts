@@ -73,6 +73,8 @@ type RunOptions = {
   args: string[];
   /** Hard stop: SIPp is killed after this long (its own -timeout should normally end it first). */
   killAfterMs: number;
+  /** The address SIPp sends from (another loopback address stands for another PBX); 127.0.0.1 by default. */
+  localIp?: string;
 };
 
 /** Starts SIPp; resolves when it exits. */
@@ -84,7 +86,7 @@ function startSipp(opts: RunOptions): { done: Promise<SippRun>; pid: number | un
     "-sf",
     scenarioFile,
     "-i",
-    LOOPBACK,
+    opts.localIp ?? LOOPBACK,
     "-nostdin",
     "-trace_logs",
     "-log_file",
@@ -189,6 +191,8 @@ export type RegisterOptions = {
   userAgent?: string;
   /** How long to wait for each response before reporting "timeout". */
   responseTimeoutMs?: number;
+  /** Send from this loopback address (127.0.0.2…) instead of 127.0.0.1: another PBX, as the registrar sees it. */
+  localIp?: string;
 };
 
 export type RegisterResult = {
@@ -200,7 +204,7 @@ export type RegisterResult = {
   run: SippRun;
 };
 
-function registerScenario(o: Required<Omit<RegisterOptions, "password" | "proxyPort">>): string {
+function registerScenario(o: Required<Omit<RegisterOptions, "password" | "proxyPort" | "localIp">>): string {
   const request = (auth: boolean) => `<![CDATA[
 REGISTER sip:${o.domain} SIP/2.0
 Via: SIP/2.0/[transport] [local_ip]:[local_port];branch=[branch]
@@ -248,6 +252,7 @@ export async function sippRegister(options: RegisterOptions): Promise<RegisterRe
   const dir = workDir("register");
   const { done } = startSipp({
     dir,
+    localIp: options.localIp,
     scenario: registerScenario(o),
     args: [
       `${LOOPBACK}:${options.proxyPort}`,

@@ -57,3 +57,18 @@ INSERT INTO version (table_name, table_version) VALUES ('missed_calls', '4') ON 
 CREATE TABLE IF NOT EXISTS blocked_prefix (
     prefix VARCHAR(16) PRIMARY KEY NOT NULL
 );
+-- The fraud guard's scan (Registrar.refusals): a day's refusals of some reasons, found without reading every call.
+CREATE INDEX IF NOT EXISTS acc_refusal_idx ON acc (local_reason, time) WHERE local_reason IS NOT NULL;
+
+-- Failed authentications per username and minute, from any source address (kamailio.cfg route[AUTH_FAILURE_RECORD]):
+-- the per-address ban cannot see one username attacked from many addresses; the portal reads these counts
+-- (Registrar.authFailures) and alerts support to a burst. `sources` keeps the first 16 distinct addresses of the
+-- minute. The username is what the client sent (escaped, at most 64 characters), whether or not it exists.
+CREATE TABLE IF NOT EXISTS auth_failure (
+    username VARCHAR(64) NOT NULL,
+    minute TIMESTAMP WITH TIME ZONE NOT NULL,
+    failures INTEGER NOT NULL DEFAULT 0,
+    sources TEXT[] NOT NULL DEFAULT '{}',
+    PRIMARY KEY (username, minute)
+);
+CREATE INDEX IF NOT EXISTS auth_failure_minute_idx ON auth_failure (minute);

@@ -7,27 +7,63 @@ import { requirePermission } from "@/lib/auth/guards";
 import { getDb } from "@/lib/db";
 import { listReconciliationRuns } from "@/lib/registrar/commands";
 import type { Finding } from "@/lib/registrar/reconcile";
+import { attentionReasons, NEEDS_ATTENTION } from "@/lib/trunks/attention";
 import { requestReconciliationAction } from "../actions";
 
 export const metadata: Metadata = { title: "Registrar" };
 
 const TROUBLED_SHOWN = 50;
 
-/** Trunks in a failed sync state, most recent first, with the reason. */
-async function troubledTrunks(db: ReturnType<typeof getDb>, syncState: "FAILED" | "NEEDS_ATTENTION") {
+/** Trunks whose sync failed and is being retried, most recent first, with the error. */
+async function failedTrunks(db: ReturnType<typeof getDb>) {
+  const where = { syncState: "FAILED" as const };
   const [total, trunks] = await Promise.all([
-    db.trunk.count({ where: { syncState } }),
+    db.trunk.count({ where }),
     db.trunk.findMany({
-      where: { syncState },
+      where,
       select: { id: true, username: true, syncError: true, syncNextAttemptAt: true },
       orderBy: { updatedAt: "desc" },
       take: TROUBLED_SHOWN,
     }),
   ]);
-  return { total, trunks };
+  return {
+    total,
+    trunks: trunks.map((trunk) => ({
+      ...trunk,
+      reasons: [
+        `${trunk.syncError ?? ""}${trunk.syncNextAttemptAt ? ` (next attempt ${formatDateTime(trunk.syncNextAttemptAt)})` : ""}`,
+      ],
+    })),
+  };
 }
 
-function TroubledTrunks({ title, trunks }: { title: string; trunks: Awaited<ReturnType<typeof troubledTrunks>> }) {
+/** Trunks that need attention (lib/trunks/attention.ts), most recent first, with the reasons. */
+async function trunksNeedingAttention(db: ReturnType<typeof getDb>) {
+  const [total, trunks] = await Promise.all([
+    db.trunk.count({ where: NEEDS_ATTENTION }),
+    db.trunk.findMany({
+      where: NEEDS_ATTENTION,
+      include: {
+        credentialChecks: { include: { server: { select: { hostname: true } } } },
+        authFailureBursts: { where: { endedAt: null } },
+      },
+      orderBy: { updatedAt: "desc" },
+      take: TROUBLED_SHOWN,
+    }),
+  ]);
+  return {
+    total,
+    trunks: trunks.map((trunk) => ({
+      id: trunk.id,
+      username: trunk.username,
+      reasons: attentionReasons(trunk, trunk.credentialChecks, "staff", trunk.authFailureBursts[0] ?? null),
+    })),
+  };
+}
+
+type TroubledList = { total: number; trunks: { id: string; username: string; reasons: string[] }[] };
+
+function TroubledTrunks({ title, trunks }: { title: string; trunks: TroubledList }) {
   if (trunks.total === 0) return null;
   return (
     <section className="mt-3" aria-label={title}>
@@ -38,8 +74,7 @@ function TroubledTrunks({ title, trunks }: { title: string; trunks: Awaited<Retu
             <Link href={`/staff/trunks/${trunk.id}`} className="font-mono">
               {trunk.username}
             </Link>{" "}
-            <span className="font-mono text-red-800">{trunk.syncError}</span>
-            {trunk.syncNextAttemptAt ? ` (next attempt ${formatDateTime(trunk.syncNextAttemptAt)})` : null}
+            <span className="text-red-800">{trunk.reasons.join(" ")}</span>
           </li>
         ))}
       </ul>
@@ -55,8 +90,8 @@ export default async function RegistrarPage() {
   const db = getDb();
   const [runs, failed, attention, pending] = await Promise.all([
     listReconciliationRuns(db),
-    troubledTrunks(db, "FAILED"),
-    troubledTrunks(db, "NEEDS_ATTENTION"),
+    failedTrunks(db),
+    trunksNeedingAttention(db),
     db.trunk.count({ where: { syncState: "PENDING" } }),
   ]);
   return (
@@ -81,10 +116,7 @@ export default async function RegistrarPage() {
           {pending} {pending === 1 ? "trunk" : "trunks"} waiting to sync; {failed.total} failed and retrying;{" "}
           {attention.total} {attention.total === 1 ? "needs" : "need"} attention.
         </p>
-        <TroubledTrunks
-          title="Needs attention: the registrar refuses these trunks' data; they are not retried until changed"
-          trunks={attention}
-        />
+        <TroubledTrunks title="Needs attention" trunks={attention} />
         <TroubledTrunks title="Failed, retrying" trunks={failed} />
       </Card>
       <Card title="Reconciliation runs">

@@ -1,7 +1,8 @@
 import type { Metadata } from "next";
 import Link from "next/link";
+import { AttentionNotice } from "@/components/attention-notice";
 import { CopyButton } from "@/components/copy-button";
-import { AttentionNotice, CredentialChecks } from "@/components/credential-checks";
+import { CredentialChecks } from "@/components/credential-checks";
 import { HelpTopics } from "@/components/help-topics";
 import { RegistrationStatus } from "@/components/registration-status";
 import { TrunkCredentials } from "@/components/trunk-credentials";
@@ -50,7 +51,7 @@ export default async function PortalTrunkPage({ params }: { params: Promise<{ tr
       <PageHeader title={`Trunk ${trunk.username}`}>
         <Badge color={trunk.status === "ACTIVE" ? "green" : "red"}>{trunk.status.toLowerCase()}</Badge>
       </PageHeader>
-      <AttentionNotice reasons={attentionReasons(trunk, checks)} />
+      <AttentionNotice reasons={attentionReasons(trunk, checks, "customer")} />
       <p className="mb-4">
         <Link href={`/portal/trunks/${trunk.id}/calls`}>Recent calls, and why any failed</Link>
       </p>

@@ -1,6 +1,7 @@
 import type { Metadata } from "next";
 import Link from "next/link";
-import { AttentionNotice, CredentialChecks } from "@/components/credential-checks";
+import { AttentionNotice } from "@/components/attention-notice";
+import { CredentialChecks } from "@/components/credential-checks";
 import { ActionForm, SubmitButton, TextField } from "@/components/forms";
 import { RegistrationStatus } from "@/components/registration-status";
 import { SyncStatus } from "@/components/sync-status";
@@ -12,6 +13,7 @@ import { getDb } from "@/lib/db";
 import { orNotFound } from "@/lib/pages";
 import { getTrunk } from "@/lib/trunks";
 import { attentionReasons } from "@/lib/trunks/attention";
+import { openAuthFailureBurst } from "@/lib/trunks/auth-failures";
 import { listCredentialChecks } from "@/lib/trunks/credential-check";
 import {
   checkTrunkCredentialsAction,
@@ -31,7 +33,10 @@ export default async function TrunkPage({ params }: { params: Promise<{ trunkId:
   const actor = await requirePermission("trunks:view");
   const { trunkId } = await params;
   const trunk = await orNotFound(getTrunk(getDb(), trunkId));
-  const checks = await listCredentialChecks(getDb(), trunk.id);
+  const [checks, burst] = await Promise.all([
+    listCredentialChecks(getDb(), trunk.id),
+    openAuthFailureBurst(getDb(), trunk.id),
+  ]);
   const disabled = trunk.status === "DISABLED";
   const deleted = trunk.status === "DELETED";
   return (
@@ -53,7 +58,7 @@ export default async function TrunkPage({ params }: { params: Promise<{ trunkId:
         {disabled && trunk.statusReason ? <span className="ml-2 text-sm">Reason: {trunk.statusReason}</span> : null}
       </PageHeader>
 
-      <AttentionNotice reasons={attentionReasons(trunk, checks)} />
+      <AttentionNotice reasons={attentionReasons(trunk, checks, "staff", burst)} />
 
       <TrunkCredentials
         trunk={trunk}
