@@ -1,7 +1,7 @@
 import { expect, test } from "@playwright/test";
 import { E2E_SIP_PORT, E2E_SIP_SERVER } from "../../playwright.config";
-import { removeSippArtifacts, sippCalls } from "../support/sipp";
-import { createDemoAccountAs, E2E_ADMIN, signIn } from "./fixtures";
+import { removeSippArtifacts, sippCalls, sippRegister } from "../support/sipp";
+import { createDemoAccountAs, E2E_ADMIN, signIn, waitForMail } from "./fixtures";
 
 test.afterAll(() => removeSippArtifacts());
 
@@ -55,4 +55,41 @@ test("staff set a trunk's fraud limits on its page, and the registrar enforces t
       page.getByTestId("call-row").filter({ hasText: "503 — too many new calls in one second" }).first(),
     ).toBeVisible({ timeout: 1000 });
   }).toPass({ timeout: 20_000 });
+});
+
+test("a burst of failed authentications for one trunk, from several addresses, alerts support and shows on the trunk", async ({
+  page,
+}) => {
+  // The scan runs once a minute.
+  test.setTimeout(180_000);
+  await signIn(page, E2E_ADMIN);
+  await createDemoAccountAs(page, "Guessed Co", `guessed-${Date.now()}@customer.example`);
+  const username = (await page.getByTestId("sip-username").textContent()) ?? "";
+
+  // Two "PBXs" (SIPp on their own loopback addresses) guess until Kamailio bans each (10 failures, its default):
+  // 20 failures, a burst, which no per-address ban stops.
+  const guess = async (localIp: string) => {
+    for (let attempt = 0; attempt < 10; attempt++) {
+      const { status } = await sippRegister({
+        proxyPort: E2E_SIP_PORT,
+        username,
+        password: `guess-${attempt}`,
+        domain: E2E_SIP_SERVER,
+        localIp,
+      });
+      expect(status).toBe(403);
+    }
+  };
+  await Promise.all([guess("127.0.0.2"), guess("127.0.0.3")]);
+
+  const alert = await waitForMail((mail) => mail.subject === `20 failed authentications on SIP trunk ${username}`, {
+    timeoutMs: 150_000,
+  });
+  expect(alert.to).toBe("support@example.com");
+  expect(alert.text).toContain("from 2 addresses");
+
+  await page.reload();
+  await expect(page.getByRole("alert").filter({ hasText: "Needs attention" })).toContainText(
+    "20 failed authentications for this username in the last minutes, from 2 addresses (127.0.0.2, 127.0.0.3)",
+  );
 });
