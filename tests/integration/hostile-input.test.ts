@@ -3,6 +3,7 @@
  * character in it, comes back as a field error (PostgreSQL refuses NUL outright; the rest would reach SIP and mail
  * headers), and searches with such text find nothing instead of failing.
  */
+import { randomBytes } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { listAudit } from "../../lib/audit/query";
 import { type Actor, can } from "../../lib/auth/policy";
@@ -117,6 +118,32 @@ describe("control characters in any field of any command", () => {
     });
     expect(provider).toMatchObject({ ok: false, fieldErrors: { forcedCallerIdName: [expect.any(String)] } });
   });
+});
+
+describe("very long text in any field of any command", () => {
+  // Random, so PostgreSQL cannot compress it below its index limits (a B-tree entry holds at most 2,704 bytes).
+  const longText = () => randomBytes(3000).toString("hex");
+  for (const command of ALL_COMMANDS as Command<never, unknown>[]) {
+    it(`${command.name}: 6,000 characters in any field are refused with an answer, never an exception`, async () => {
+      const actor = await allowedActor(command);
+      const input = await fixtures.validInput(command.name, actor);
+      for (const [field, value] of textFields(input)) {
+        // An email address keeps its shape, so the length is what is tested (the local part may have 64 octets).
+        const long = typeof value === "string" && value.includes("@") ? `${longText()}${value}` : longText();
+        const hostile = Array.isArray(value) ? [...value, long] : long;
+        // A wrong current password is audited as a failed attempt; nothing else may be written.
+        const changes = () => db.auditLog.count({ where: { NOT: { action: { endsWith: "-failed" } } } });
+        const auditBefore = await changes();
+        const result = await executeCommand(
+          command,
+          { ...contextFor(db, actor), authenticatedAt: new Date() },
+          { ...input, [field]: hostile },
+        );
+        expect(result, `${command.name}.${field}`).toMatchObject({ ok: false });
+        expect(await changes(), `${command.name}.${field} changed something`).toBe(auditBefore);
+      }
+    });
+  }
 });
 
 describe("searches and lookups with such text find nothing", () => {
