@@ -149,6 +149,26 @@ describe("two-factor authentication", () => {
     expect(await completeSecondFactor(db, replay.token, code, meta)).toEqual({ ok: false, reason: "invalid" });
   });
 
+  it("checks at most 5 codes of one pending sign-in, even 20 sent at once from 20 sources", async () => {
+    const admin = await createActor(db, "ADMIN");
+    const { key, recoveryCodes } = await enrol(await signedIn(admin));
+    const started = await beginStaffSignIn(db, admin.email, PASSWORD, fromNewSource());
+    if (!started.ok) throw new Error("password refused");
+    const right = new Set([totpCode(key, Date.now(), -1), totpCode(key), freshCode(key)]);
+    const guesses = Array.from({ length: 20 }, (_, i) => String(100_000 + i)).filter((guess) => !right.has(guess));
+    const results = await Promise.all(
+      guesses.map((guess) => completeSecondFactor(db, started.token, guess, fromNewSource())),
+    );
+    const checked = await db.auditLog.count({ where: { action: "auth.sign-in-failed", targetId: admin.id } });
+    expect(checked).toBe(5);
+    expect(results.filter((result) => !result.ok && result.reason === "invalid").length).toBeLessThanOrEqual(4);
+    // The pending sign-in is used up: not even a right code completes it now.
+    expect(await completeSecondFactor(db, started.token, recoveryCodes[0] ?? "", fromNewSource())).toEqual({
+      ok: false,
+      reason: "expired",
+    });
+  });
+
   it("takes each recovery code once", async () => {
     const support = await createActor(db, "SUPPORT");
     const { recoveryCodes } = await enrol(await signedIn(support));
