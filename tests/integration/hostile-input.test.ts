@@ -5,7 +5,7 @@
  */
 import { randomBytes } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { listAudit } from "../../lib/audit/query";
+import { auditFilterFromParams, listAudit } from "../../lib/audit/query";
 import { type Actor, can } from "../../lib/auth/policy";
 import { type Command, executeCommand } from "../../lib/commands";
 import * as customers from "../../lib/customers";
@@ -156,6 +156,21 @@ describe("searches and lookups with such text find nothing", () => {
     for (const filter of [{ action: "trunk\u0000" }, { actor: "a\u0000" }, { customerId: "\u0000" }]) {
       expect(await listAudit(db, filter)).toMatchObject({ entries: [] });
     }
+  });
+
+  it("the audit log page's address: dates and ids the database cannot take are no filter", async () => {
+    const all = await listAudit(db, {});
+    for (const params of [
+      { from: "275760-09-13" },
+      { to: "0000-01-01" },
+      { from: "-001000-01-01" },
+      { to: "+275760-09-13T00:00:00.000Z" },
+      { before: "99999999999999999999999" },
+    ]) {
+      expect(await listAudit(db, auditFilterFromParams(params)), JSON.stringify(params)).toEqual(all);
+    }
+    const day = new Date().toISOString().slice(0, 10);
+    expect(auditFilterFromParams({ from: day, before: "42" })).toMatchObject({ from: new Date(day), before: 42n });
   });
 
   it("records looked up by an id from a URL", async () => {
