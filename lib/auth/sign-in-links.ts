@@ -1,6 +1,7 @@
+import { createHash, randomBytes } from "node:crypto";
 import type { RequestMeta } from "../commands";
-import type { Db } from "../db";
-import { portalUrl } from "../env";
+import type { Db, Tx } from "../db";
+import { env, portalUrl } from "../env";
 import { queueMail } from "../mail/outbox";
 import { signInMail } from "../mail/templates";
 import { type RateLimitRule, takeAttempt } from "../rate-limit";
@@ -27,10 +28,7 @@ export async function queueSignInLink(db: Db, email: string, authJsUrl: string, 
   const user = await portalAuthAdapter(db).getUserByEmail?.(email);
   if (!user) return;
   if (!(await takeAttempt(db, `sign-in-link:${email}`, SIGN_IN_LINK_LIMITS.address)).allowed) return;
-  const link = new URL(portalUrl("/api/auth/callback/email"));
-  link.searchParams.set("callbackUrl", portalUrl("/portal"));
-  link.searchParams.set("token", new URL(authJsUrl).searchParams.get("token") ?? "");
-  link.searchParams.set("email", email);
+  const link = signInLinkUrl(email, new URL(authJsUrl).searchParams.get("token") ?? "");
   await db.$transaction(async (tx) => {
     const customer = await tx.user.findUnique({ where: { email }, select: { customerId: true } });
     await queueMail(tx, {
@@ -38,7 +36,32 @@ export async function queueSignInLink(db: Db, email: string, authJsUrl: string, 
       kind: "auth.sign-in-link",
       to: email,
       customerId: customer?.customerId,
-      secrets: { signInUrl: link.toString() },
+      secrets: { signInUrl: link },
     });
   });
+}
+
+/** The customer sign-in link for a token, on PORTAL_URL: Auth.js's email callback, landing on the portal. */
+function signInLinkUrl(email: string, token: string): string {
+  const link = new URL(portalUrl("/api/auth/callback/email"));
+  link.searchParams.set("callbackUrl", portalUrl("/portal"));
+  link.searchParams.set("token", token);
+  link.searchParams.set("email", email);
+  return link.toString();
+}
+
+/**
+ * A sign-in link made by the portal itself rather than asked for (an invitation), valid for `maxAgeS`: stored the way
+ * Auth.js stores and checks its own (SHA-256 of the token and AUTH_SECRET), so its email callback accepts it once.
+ */
+export async function createSignInLink(tx: Tx, email: string, maxAgeS: number): Promise<string> {
+  const token = randomBytes(32).toString("hex");
+  await tx.verificationToken.create({
+    data: {
+      identifier: email,
+      token: createHash("sha256").update(`${token}${env().AUTH_SECRET}`).digest("hex"),
+      expires: new Date(Date.now() + maxAgeS * 1000),
+    },
+  });
+  return signInLinkUrl(email, token);
 }
