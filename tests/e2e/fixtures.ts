@@ -12,7 +12,7 @@ export async function signIn(page: Page, user: Credentials) {
   await page.getByLabel("Email").fill(user.email);
   await page.getByLabel("Password").fill(user.password);
   await page.getByRole("button", { name: "Sign in" }).click();
-  await expect(page).toHaveURL(/\/staff\/customers/);
+  await expect(page).toHaveURL(/\/staff$/);
 }
 
 /** Signs in as the admin in a fresh browser context and adds a staff member through the Staff page. */

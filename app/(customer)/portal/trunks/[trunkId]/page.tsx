@@ -1,14 +1,16 @@
 import type { Metadata } from "next";
 import { CopyButton } from "@/components/copy-button";
 import { RegistrationStatus } from "@/components/registration-status";
+import { ResetPasswordForm } from "@/components/reset-password-form";
+import { SyncStatus } from "@/components/sync-status";
 import { TrunkCredentials } from "@/components/trunk-credentials";
-import { Badge, Card, PageHeader } from "@/components/ui";
+import { Card, PageHeader, StatusBadge } from "@/components/ui";
 import { requirePermission } from "@/lib/auth/guards";
 import { getDb } from "@/lib/db";
 import { orNotFound } from "@/lib/pages";
 import { getOwnTrunk } from "@/lib/portal";
 import { expectedPackets, type Guide, type GuideTrunk, setupGuides } from "@/lib/trunks/setup-guides";
-import { revealOwnPasswordAction } from "../../actions";
+import { resetOwnPasswordAction, revealOwnPasswordAction } from "../../actions";
 
 export const metadata: Metadata = { title: "Trunk" };
 
@@ -21,8 +23,8 @@ function GuideBlock({ guide }: { guide: Guide }) {
         </h3>
         <CopyButton value={guide.snippet} label={`${guide.title} settings`} />
       </div>
-      <p className="mt-1 text-sm text-slate-700">{guide.intro}</p>
-      <pre className="mt-2 overflow-x-auto rounded bg-slate-900 p-3 font-mono text-sm text-slate-100">
+      <p className="mt-1 text-sm text-muted-foreground">{guide.intro}</p>
+      <pre className="mt-2 overflow-x-auto rounded bg-code p-3 font-mono text-sm text-code-foreground">
         {guide.snippet}
       </pre>
     </section>
@@ -42,14 +44,32 @@ export default async function PortalTrunkPage({ params }: { params: Promise<{ tr
   return (
     <>
       <PageHeader title={`Trunk ${trunk.username}`}>
-        <Badge color={trunk.status === "ACTIVE" ? "green" : "red"}>{trunk.status.toLowerCase()}</Badge>
+        <StatusBadge kind="trunk" status={trunk.status} />
       </PageHeader>
       <Card title="Is my PBX connected?">
-        <RegistrationStatus username={trunk.username} hostnames={guideTrunk.hostnames} />
+        <RegistrationStatus
+          trunkId={trunk.id}
+          username={trunk.username}
+          hostnames={guideTrunk.hostnames}
+          audience="customer"
+        />
+        <h3 className="mt-4 mb-2 font-semibold">Our SIP servers</h3>
+        <SyncStatus trunk={trunk} audience="customer" />
       </Card>
       <TrunkCredentials trunk={trunk} revealAction={revealOwnPasswordAction} />
+      {trunk.status === "ACTIVE" ? (
+        <Card title="Change the SIP password">
+          <ResetPasswordForm action={resetOwnPasswordAction} trunkId={trunk.id} audience="customer">
+            <p className="text-sm text-muted-foreground">
+              If the password may have leaked, get a new one. Your PBX must then use the new password: the old one stops
+              working as soon as our SIP servers have the new one, which this page tells you. The account's contact gets
+              an email about it.
+            </p>
+          </ResetPasswordForm>
+        </Card>
+      ) : null}
       <Card title="Setup help">
-        <p className="mb-4 text-sm text-slate-700">
+        <p className="mb-4 text-sm text-muted-foreground">
           Settings for common PBXs, filled in with this trunk's values. Replace {"<your SIP password>"} with the
           password above.
         </p>
@@ -58,7 +78,7 @@ export default async function PortalTrunkPage({ params }: { params: Promise<{ tr
         ))}
       </Card>
       <Card title="Expected SIP packets">
-        <p className="mb-4 text-sm text-slate-700">
+        <p className="mb-4 text-sm text-muted-foreground">
           If registering or calling fails, capture your PBX's SIP traffic and compare it with these examples.
         </p>
         {expectedPackets(guideTrunk).map((guide) => (

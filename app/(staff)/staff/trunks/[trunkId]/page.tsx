@@ -2,9 +2,10 @@ import type { Metadata } from "next";
 import Link from "next/link";
 import { ActionForm, SubmitButton, TextField } from "@/components/forms";
 import { RegistrationStatus } from "@/components/registration-status";
+import { ResetPasswordForm } from "@/components/reset-password-form";
 import { SyncStatus } from "@/components/sync-status";
 import { TrunkCredentials } from "@/components/trunk-credentials";
-import { Badge, ButtonLink, Card, PageHeader } from "@/components/ui";
+import { ButtonLink, Card, PageHeader, StatusBadge } from "@/components/ui";
 import { requirePermission } from "@/lib/auth/guards";
 import { can } from "@/lib/auth/policy";
 import { getDb } from "@/lib/db";
@@ -40,7 +41,7 @@ export default async function TrunkPage({ params }: { params: Promise<{ trunkId:
         }
       >
         <Link href={`/staff/customers/${trunk.customerId}`}>{trunk.customer.company}</Link>{" "}
-        <Badge color={trunk.status === "ACTIVE" ? "green" : "red"}>{trunk.status.toLowerCase()}</Badge>
+        <StatusBadge kind="trunk" status={trunk.status} />
         {disabled && trunk.statusReason ? <span className="ml-2 text-sm">Reason: {trunk.statusReason}</span> : null}
       </PageHeader>
 
@@ -62,14 +63,18 @@ export default async function TrunkPage({ params }: { params: Promise<{ trunkId:
       >
         <SyncStatus trunk={trunk} />
         <h3 className="mt-4 mb-2 font-semibold">Live registration</h3>
-        <RegistrationStatus username={trunk.username} hostnames={trunk.servers.map((s) => s.server.hostname)} />
+        <RegistrationStatus
+          trunkId={trunk.id}
+          username={trunk.username}
+          hostnames={trunk.servers.map((s) => s.server.hostname)}
+        />
       </Card>
 
       {can(actor, "trunks:send-credentials") && !deleted ? (
         <Card title="Customer email">
           <ActionForm action={resendCredentialsAction} aria-label="Resend credentials">
             <input type="hidden" name="trunkId" value={trunk.id} />
-            <p className="text-sm text-slate-700">
+            <p className="text-sm text-muted-foreground">
               Emails {trunk.customer.contactEmail} the trunk's credentials again, with a new one-time password link
               (earlier links stop working).
             </p>
@@ -82,17 +87,12 @@ export default async function TrunkPage({ params }: { params: Promise<{ trunkId:
         <Card title="Support actions">
           <div className="grid gap-6 sm:grid-cols-2">
             {can(actor, "trunks:reset-password") ? (
-              <ActionForm
-                action={resetTrunkPasswordAction}
-                confirm="Generate a new SIP password? The current password stops working immediately."
-                aria-label="Reset SIP password"
-              >
-                <input type="hidden" name="trunkId" value={trunk.id} />
-                <p className="text-sm text-slate-700">
-                  Generates a new password. The old one stops working as soon as the registrar is updated.
+              <ResetPasswordForm action={resetTrunkPasswordAction} trunkId={trunk.id} audience="staff">
+                <p className="text-sm text-muted-foreground">
+                  Generates a new password and emails the customer. The old one stops working as soon as the registrar
+                  is updated; this page says when.
                 </p>
-                <SubmitButton variant="danger">Reset SIP password</SubmitButton>
-              </ActionForm>
+              </ResetPasswordForm>
             ) : null}
             {can(actor, "trunks:set-status") ? (
               <ActionForm
@@ -120,7 +120,7 @@ export default async function TrunkPage({ params }: { params: Promise<{ trunkId:
             aria-label="Delete trunk"
           >
             <input type="hidden" name="trunkId" value={trunk.id} />
-            <p className="text-sm text-slate-700">
+            <p className="text-sm text-muted-foreground">
               The PBX stops working at once. The username stays reserved and the history is kept.
             </p>
             <TextField name="reason" label="Reason for deleting" />
