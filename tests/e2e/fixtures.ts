@@ -2,6 +2,7 @@ import { readdirSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { type Browser, expect, type Page } from "@playwright/test";
 import { E2E_ADMIN, E2E_MAIL_DIR } from "../../playwright.config";
+import type { ReceivedMail } from "../support/smtp";
 
 export { E2E_ADMIN };
 
@@ -36,7 +37,7 @@ export async function addStaffMember(browser: Browser, role: "ADMIN" | "SALES" |
   return user;
 }
 
-export type ReceivedMail = { messageId: string; to: string; subject: string; text: string; html: string };
+export type { ReceivedMail };
 
 function receivedMail(): ReceivedMail[] {
   return readdirSync(E2E_MAIL_DIR)
