@@ -84,3 +84,16 @@ export async function createDemoAccountAs(page: Page, company: string, contactEm
   await expect(page).toHaveURL(/\/staff\/trunks\//);
   return page.url();
 }
+
+/** Signs a customer in the only way there is: a sign-in link from their email, opened in this page. */
+export async function signInCustomer(page: Page, email: string) {
+  const isSignInMail = (m: ReceivedMail) => m.to === email && m.subject.startsWith("Sign in");
+  const seen = countMail(isSignInMail);
+  await page.goto("/portal/sign-in");
+  await page.getByRole("textbox", { name: "Email" }).fill(email);
+  await page.getByRole("button", { name: "Email me a sign-in link" }).click();
+  await expect(page.getByRole("heading", { name: "Check your email" })).toBeVisible();
+  const mail = await waitForMail(isSignInMail, { seen });
+  await page.goto(linkIn(mail, /http:\/\/localhost:\d+\/api\/auth\/callback\/email\?\S+/));
+  await expect(page).toHaveURL(/\/portal$/);
+}
