@@ -45,6 +45,10 @@ export const PUBLIC_ROUTES: { path: string; secretLink: boolean; page: boolean }
   { path: "/api/auth/csrf", secretLink: false, page: false },
   { path: "/api/auth/callback/email?token=x&email=x%40example.com", secretLink: true, page: false },
   { path: "/no-such-page", secretLink: false, page: true },
+  // The icons are public files, and a missing one is the HTML not-found page: neither may be framed either.
+  { path: "/favicon.ico", secretLink: false, page: false },
+  { path: "/no-such-icon.png", secretLink: false, page: false },
+  { path: "/_next/image?url=%2Fx.png&w=64&q=75", secretLink: false, page: false },
 ];
 
 /**
