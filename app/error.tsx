@@ -3,5 +3,9 @@
 import { SomethingWentWrong } from "@/components/something-went-wrong";
 
 export default function ErrorPage({ error, retry }: { error: unknown; retry: () => void }) {
-  return <SomethingWentWrong error={error} retry={retry} />;
+  return (
+    <main className="px-4">
+      <SomethingWentWrong error={error} retry={retry} />
+    </main>
+  );
 }

@@ -9,7 +9,9 @@ export default function GlobalError({ error, retry }: { error: unknown; retry: (
     <html lang="en">
       <body className="min-h-screen font-sans">
         <title>Something went wrong · Trunk Portal</title>
-        <SomethingWentWrong error={error} retry={retry} />
+        <main className="px-4">
+          <SomethingWentWrong error={error} retry={retry} />
+        </main>
       </body>
     </html>
   );

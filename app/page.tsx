@@ -4,6 +4,6 @@ import { isStaff } from "@/lib/auth/policy";
 
 export default async function Home() {
   const actor = await currentActor();
-  if (isStaff(actor)) redirect("/staff/customers");
+  if (isStaff(actor)) redirect("/staff");
   redirect(actor?.role === "CUSTOMER" ? "/portal" : "/sign-in");
 }

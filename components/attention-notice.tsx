@@ -1,10 +1,10 @@
-import { Badge } from "./ui";
+import { Alert, Badge } from "./ui";
 
 /** "Needs attention" with its reasons (lib/trunks/attention.ts), at the top of the trunk page. */
 export function AttentionNotice({ reasons }: { reasons: string[] }) {
   if (reasons.length === 0) return null;
   return (
-    <div role="alert" className="mb-6 rounded border border-amber-300 bg-amber-50 px-4 py-3 text-amber-950">
+    <Alert tone="warning" role="alert" className="mb-6 px-4 py-3 text-base">
       <p>
         <Badge color="amber">Needs attention</Badge>
       </p>
@@ -13,6 +13,6 @@ export function AttentionNotice({ reasons }: { reasons: string[] }) {
           <li key={reason}>{reason}</li>
         ))}
       </ul>
-    </div>
+    </Alert>
   );
 }

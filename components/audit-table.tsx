@@ -1,5 +1,5 @@
 import type { AuditEntryRow } from "@/lib/audit/query";
-import { formatDateTime, Table } from "./ui";
+import { DateTime, Table, Td } from "./ui";
 
 function describeDetails(details: unknown): string {
   if (!details || typeof details !== "object") return "";
@@ -9,20 +9,28 @@ function describeDetails(details: unknown): string {
 }
 
 export function AuditTable({ entries }: { entries: AuditEntryRow[] }) {
-  if (entries.length === 0) return <p className="text-slate-600">Nothing recorded yet.</p>;
+  if (entries.length === 0) return <p className="text-muted-foreground">Nothing recorded yet.</p>;
   return (
     <Table headers={["When", "Who", "What", "Target", "From", "Details"]} caption="Audit log">
       {entries.map((entry) => (
         <tr key={entry.id.toString()}>
-          <td className="whitespace-nowrap px-2 py-2">{formatDateTime(entry.at)}</td>
-          <td className="px-2 py-2">{entry.actorEmail ?? "system"}</td>
-          <td className="px-2 py-2 font-mono">{entry.action}</td>
-          <td className="px-2 py-2">
+          <Td label="When" className="sm:whitespace-nowrap">
+            <DateTime value={entry.at} />
+          </Td>
+          <Td label="Who">{entry.actorEmail ?? "system"}</Td>
+          <Td label="What" className="font-mono">
+            {entry.action}
+          </Td>
+          <Td label="Target">
             {entry.targetType}
-            {entry.targetId ? <span className="block font-mono text-xs text-slate-500">{entry.targetId}</span> : null}
-          </td>
-          <td className="px-2 py-2">{entry.ip ?? "—"}</td>
-          <td className="px-2 py-2 text-slate-700">{describeDetails(entry.details)}</td>
+            {entry.targetId ? (
+              <span className="block font-mono text-xs break-all text-muted-foreground">{entry.targetId}</span>
+            ) : null}
+          </Td>
+          <Td label="From">{entry.ip ?? "—"}</Td>
+          <Td label="Details" className="text-muted-foreground">
+            {describeDetails(entry.details)}
+          </Td>
         </tr>
       ))}
     </Table>

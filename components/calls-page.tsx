@@ -52,14 +52,14 @@ export async function CallsPage({
               id="outcome"
               name="outcome"
               defaultValue={outcome ?? ""}
-              className="mt-1 rounded border border-slate-300 px-2 py-1"
+              className="mt-1 rounded border border-input bg-card px-2 py-1"
             >
               <option value="">All calls</option>
               <option value="answered">Answered</option>
               <option value="failed">Refused or failed</option>
             </select>
           </div>
-          <button type="submit" className="rounded border border-slate-300 px-3 py-1 text-sm font-semibold">
+          <button type="submit" className="rounded border border-border px-3 py-1 text-sm font-semibold">
             Show
           </button>
         </form>
@@ -86,7 +86,7 @@ export async function CallsPage({
                   {!call.answered && call.explanation.topic ? (
                     <>
                       {" "}
-                      <Link className="text-blue-700 underline" href={`${help}#help-${call.explanation.topic}`}>
+                      <Link className="text-link underline" href={`${help}#help-${call.explanation.topic}`}>
                         How to fix
                       </Link>
                     </>

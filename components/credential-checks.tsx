@@ -38,7 +38,7 @@ function describeCheck(check: CredentialCheckRow): { badge: "green" | "red" | "a
 export function CredentialChecks({ checks }: { checks: CredentialCheckRow[] }) {
   if (checks.length === 0) {
     return (
-      <p className="text-sm text-slate-700" data-testid="credential-checks">
+      <p className="text-sm text-muted-foreground" data-testid="credential-checks">
         Not checked yet: the portal registers with these credentials after every change that reaches the registrar.
       </p>
     );

@@ -3,6 +3,12 @@
 import { createContext, type ReactNode, useActionState, useContext, useId } from "react";
 import { useFormStatus } from "react-dom";
 import type { FormState } from "@/lib/actions";
+import { Alert } from "./ui/alert";
+import { buttonVariants } from "./ui/button";
+import { cn } from "./ui/cn";
+import { inputClass, labelClass } from "./ui/input";
+
+const fieldErrorClass = "mt-1 text-sm text-danger";
 
 type Action = (state: FormState, formData: FormData) => Promise<FormState>;
 
@@ -39,14 +45,14 @@ export function ActionForm({
         }}
       >
         {state.formError ? (
-          <p role="alert" className="rounded border border-red-300 bg-red-50 px-3 py-2 text-sm text-red-800">
+          <Alert tone="danger" role="alert">
             {state.formError}
-          </p>
+          </Alert>
         ) : null}
         {state.ok && state.message ? (
-          <p role="status" className="rounded border border-green-300 bg-green-50 px-3 py-2 text-sm text-green-800">
+          <Alert tone="success" role="status">
             {state.message}
-          </p>
+          </Alert>
         ) : null}
         {children}
       </form>
@@ -70,9 +76,6 @@ function useField(name: string, defaultValue?: string | string[] | null) {
   };
 }
 
-const inputClass =
-  "mt-1 block w-full rounded border border-slate-300 px-3 py-2 text-base shadow-sm focus:border-blue-600 focus:outline-none focus:ring-2 focus:ring-blue-600/30 aria-[invalid=true]:border-red-600";
-
 function FieldShell({
   id,
   label,
@@ -92,17 +95,17 @@ function FieldShell({
 }) {
   return (
     <div>
-      <label htmlFor={id} className="block text-sm font-medium text-slate-800">
+      <label htmlFor={id} className={labelClass}>
         {label}
       </label>
       {children}
       {hint ? (
-        <p id={hintId} className="mt-1 text-sm text-slate-600">
+        <p id={hintId} className="mt-1 text-sm text-muted-foreground">
           {hint}
         </p>
       ) : null}
       {errors?.length ? (
-        <p id={errorId} className="mt-1 text-sm text-red-700">
+        <p id={errorId} className={fieldErrorClass}>
           {errors.join(" ")}
         </p>
       ) : null}
@@ -177,7 +180,7 @@ export function TextAreaField({
         key={String(field.value)}
         aria-invalid={field.errors ? true : undefined}
         aria-describedby={describedBy(hint, field.errors, field.hintId, field.errorId)}
-        className={`${inputClass} font-mono`}
+        className={cn(inputClass, "font-mono")}
       />
     </FieldShell>
   );
@@ -239,8 +242,8 @@ export function CheckboxGroup({
   const errorId = useId();
   return (
     <fieldset aria-describedby={errors ? errorId : undefined}>
-      <legend className="text-sm font-medium text-slate-800">{legend}</legend>
-      {hint ? <p className="mt-1 text-sm text-slate-600">{hint}</p> : null}
+      <legend className={labelClass}>{legend}</legend>
+      {hint ? <p className="mt-1 text-sm text-muted-foreground">{hint}</p> : null}
       <div className="mt-2 space-y-2">
         {options.map((option) => (
           <label key={option.value} className="flex items-center gap-2 text-sm">
@@ -257,7 +260,7 @@ export function CheckboxGroup({
         ))}
       </div>
       {errors ? (
-        <p id={errorId} className="mt-1 text-sm text-red-700">
+        <p id={errorId} className={fieldErrorClass}>
           {errors.join(" ")}
         </p>
       ) : null}
@@ -284,18 +287,8 @@ export function SubmitButton({
   variant?: "primary" | "danger" | "secondary";
 }) {
   const { pending } = useFormStatus();
-  const colors = {
-    primary: "bg-blue-700 text-white hover:bg-blue-800",
-    danger: "bg-red-700 text-white hover:bg-red-800",
-    secondary: "border border-slate-300 bg-white text-slate-800 hover:bg-slate-50",
-  }[variant];
   return (
-    <button
-      type="submit"
-      disabled={pending}
-      aria-disabled={pending}
-      className={`rounded px-4 py-2 text-sm font-semibold focus:outline-none focus-visible:ring-2 focus-visible:ring-blue-600 focus-visible:ring-offset-2 disabled:opacity-60 ${colors}`}
-    >
+    <button type="submit" disabled={pending} aria-disabled={pending} className={buttonVariants({ variant })}>
       {pending ? "Working…" : children}
     </button>
   );

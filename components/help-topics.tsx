@@ -15,7 +15,7 @@ export function HelpTopics({ topics }: { topics: HelpTopic[] }) {
             {topic.title}
           </h3>
           {topic.paragraphs.map((paragraph) => (
-            <p key={paragraph} className="mt-1 text-sm text-slate-700">
+            <p key={paragraph} className="mt-1 text-sm text-muted-foreground">
               {paragraph}
             </p>
           ))}

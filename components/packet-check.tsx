@@ -4,7 +4,7 @@ import { useActionState } from "react";
 import type { Finding } from "@/lib/packet-check";
 import type { PacketCheckState } from "@/lib/packet-check/service";
 import { SubmitButton } from "./forms";
-import { Badge } from "./ui";
+import { Alert, Badge } from "./ui";
 
 const SEVERITY = {
   error: { color: "red", label: "Problem" },
@@ -18,7 +18,7 @@ function FindingItem({ finding }: { finding: Finding }) {
     <li className="mt-1 text-sm">
       <Badge color={severity.color}>{severity.label}</Badge> {finding.text}{" "}
       {finding.topic ? (
-        <a className="text-blue-700 underline" href={`#help-${finding.topic}`}>
+        <a className="text-link underline" href={`#help-${finding.topic}`}>
           How to fix
         </a>
       ) : null}
@@ -43,7 +43,7 @@ export function PacketCheck({
           <label htmlFor="trace" className="block font-medium">
             SIP trace
           </label>
-          <p id="trace-hint" className="text-sm text-slate-600">
+          <p id="trace-hint" className="text-sm text-muted-foreground">
             Paste an sngrep or ngrep text export, Asterisk's <code>pjsip set logger on</code> output, or FreeSWITCH's
             siptrace.
           </p>
@@ -52,7 +52,7 @@ export function PacketCheck({
             name="trace"
             rows={10}
             aria-describedby="trace-hint"
-            className="mt-1 w-full rounded border border-slate-300 p-2 font-mono text-sm"
+            className="mt-1 w-full rounded border border-border p-2 font-mono text-sm"
           />
         </div>
         <div>
@@ -60,7 +60,7 @@ export function PacketCheck({
             Or upload a capture
           </label>
           <input id="capture" name="capture" type="file" accept=".pcap,.pcapng,.cap,.txt" className="mt-1 text-sm" />
-          <p className="text-sm text-slate-600">.pcap or .pcapng (Wireshark, tcpdump), up to 8 MB.</p>
+          <p className="text-sm text-muted-foreground">.pcap or .pcapng (Wireshark, tcpdump), up to 8 MB.</p>
         </div>
         <label className="flex items-center gap-2 text-sm">
           <input type="checkbox" name="save" className="size-4" />
@@ -69,9 +69,9 @@ export function PacketCheck({
         <SubmitButton>Check the trace</SubmitButton>
       </form>
       {state && !state.ok ? (
-        <p role="alert" className="mt-4 rounded border border-red-300 bg-red-50 px-3 py-2 text-sm text-red-800">
+        <Alert tone="danger" role="alert" className="mt-4">
           {state.error}
-        </p>
+        </Alert>
       ) : null}
       {state?.ok ? <Report state={state} /> : null}
     </>
@@ -88,7 +88,7 @@ function Report({ state }: { state: Extract<PacketCheckState, { ok: true }> }) {
         {state.savedId ? " Saved to the ticket history." : ""}
       </p>
       {report.warnings.map((warning) => (
-        <p key={warning} className="mt-1 text-sm text-amber-900">
+        <p key={warning} className="mt-1 text-sm text-amber-900 dark:text-amber-200">
           {warning}
         </p>
       ))}
@@ -99,12 +99,12 @@ function Report({ state }: { state: Extract<PacketCheckState, { ok: true }> }) {
       </ul>
       <ol className="mt-4 space-y-4">
         {report.messages.map((message) => (
-          <li key={message.index} className="rounded border border-slate-200 p-3">
+          <li key={message.index} className="rounded border border-border p-3">
             <p className="font-mono text-sm break-all">
               {message.index}. {message.summary}
             </p>
             {message.source || message.destination ? (
-              <p className="text-xs text-slate-600">
+              <p className="text-xs text-muted-foreground">
                 {message.time ? `${message.time} · ` : ""}
                 {message.source ?? "?"} → {message.destination ?? "?"}
                 {message.transport ? ` (${message.transport})` : ""}

@@ -11,9 +11,9 @@ import {
   registrarHealth,
 } from "@/lib/registrar/connection";
 import { defaultSipServer } from "@/lib/servers";
-import { Badge, Card, CopyableValue, DefinitionList } from "./ui";
+import { Alert, Badge, Card, CopyableValue, DefinitionList } from "./ui";
 
-const code = "rounded bg-slate-100 px-1 font-mono text-sm";
+const code = "rounded bg-muted px-1 font-mono text-sm break-all";
 
 function Where({ connection }: { connection: RegistrarConnection }) {
   if (connection.adapter === "http") {
@@ -61,10 +61,10 @@ function LocalRegistrar({ local, portalRealm }: { local: LocalSipRegistrar; port
         <code className={code}>{local.realm ?? "?"}</code>
       </p>
       {portalRealm && local.realm !== portalRealm ? (
-        <p role="alert" className="mt-2 rounded border border-amber-300 bg-amber-50 px-3 py-2 text-sm text-amber-900">
+        <Alert tone="warning" role="alert" className="mt-2">
           The default SIP server&apos;s realm is <code className={code}>{portalRealm}</code>, so new passwords are
           hashed for it. The portal restarts Kamailio with that realm within seconds; reload this page to check.
-        </p>
+        </Alert>
       ) : null}
     </div>
   );
@@ -116,7 +116,7 @@ export async function RegistrarConnectionCards() {
       <Card title="Connection">
         <DefinitionList items={items} />
         {connection.adapter === "sql" && local ? (
-          <p className="mt-4 text-sm text-slate-600">
+          <p className="mt-4 text-sm text-muted-foreground">
             The portal provisions as the database&apos;s owner; Kamailio connects as its own role,{" "}
             <code className={code}>kamailio</code>, which can only read credentials and attributes and write
             registrations. Both passwords are generated into <code className={code}>secrets.json</code> in the data
@@ -126,7 +126,7 @@ export async function RegistrarConnectionCards() {
       </Card>
       {reference ? (
         <Card title="Run the reference Kamailio on another machine">
-          <p className="text-sm text-slate-700">
+          <p className="text-sm text-muted-foreground">
             On a Debian machine with <code className={code}>kamailio kamailio-postgres-modules</code> installed, from a
             checkout of this repository, set <code className={code}>SIP_IP</code> to that machine&apos;s address and{" "}
             <code className={code}>KAMAILIO_DB_PASSWORD</code> to the password of the{" "}
@@ -152,7 +152,7 @@ export async function RegistrarConnectionCards() {
               <CopyableValue value={reference.command} label="Kamailio command" testId="reference-command" />
             </li>
           </ol>
-          <p className="mt-3 text-sm text-slate-600">
+          <p className="mt-3 text-sm text-muted-foreground">
             Outbound calls also need <code className={code}>{`-A 'CARRIER="sip:<carrier IP>:5060"'`}</code>; every
             option is in <code className={code}>registrar/kamailio/README.md</code>.
           </p>

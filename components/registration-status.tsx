@@ -1,52 +1,32 @@
+import { Suspense } from "react";
 import { getRegistrar } from "@/lib/registrar";
-import { registrationStatus } from "@/lib/registrar/status";
-import { Badge, CopyableValue, formatDateTime } from "./ui";
+import { liveRegistration } from "@/lib/trunks/live-status";
+import { type Audience, statusUrl } from "@/lib/trunks/live-status-view";
+import { LiveRegistration } from "./live-trunk-status";
 
-/** Whether the trunk's PBX is registered right now, from where and until when; flags a mis-cased server name. */
-export async function RegistrationStatus({ username, hostnames }: { username: string; hostnames: string[] }) {
-  const status = await registrationStatus(getRegistrar(), username, hostnames);
-  if (status.state === "unavailable") {
-    return (
-      <p>
-        <Badge color="amber">Unknown</Badge> The registrar could not be reached: {status.error}
-      </p>
-    );
-  }
-  if (status.registrations.length === 0) {
-    return (
-      <p data-testid="registration-state">
-        <Badge color="slate">Not registered</Badge> No PBX is registered with these credentials right now.
-      </p>
-    );
-  }
+type Props = { trunkId: string; username: string; hostnames: string[]; audience?: Audience };
+
+/**
+ * The trunk's live registrations. The registrar is asked while the rest of the page is already shown (it streams in
+ * behind Suspense), gets a few seconds to answer before the page says it is not answering, and the answer then keeps
+ * itself current.
+ */
+export function RegistrationStatus(props: Props) {
   return (
-    <ul className="space-y-3" data-testid="registration-state">
-      {status.registrations.map((registration) => (
-        <li key={`${registration.contact}-${registration.realm}`}>
-          <p>
-            <Badge color="green">Registered</Badge> from <code className="font-mono">{registration.source ?? "?"}</code>
-            {registration.userAgent ? (
-              <>
-                {" "}
-                with <span className="font-mono">{registration.userAgent}</span>
-              </>
-            ) : null}
-            , until {formatDateTime(registration.expiresAt)}
-          </p>
-          {registration.caseMismatch ? (
-            <div role="alert" className="mt-2 rounded border border-red-300 bg-red-50 px-3 py-2 text-sm text-red-900">
-              <p>
-                <strong>The PBX uses the wrong casing for the server name.</strong> It registered to{" "}
-                <code className="font-mono">{registration.caseMismatch.used}</code>, so calls will fail. Change the
-                server (registrar, proxy and domain) in the PBX to exactly:
-              </p>
-              <p className="mt-2">
-                <CopyableValue value={registration.caseMismatch.expected} label="the exact server name" />
-              </p>
-            </div>
-          ) : null}
-        </li>
-      ))}
-    </ul>
+    <Suspense
+      fallback={
+        <p className="text-muted-foreground" data-testid="registration-state" data-state="asking">
+          Asking the registrar…
+        </p>
+      }
+    >
+      <RegistrationLookup {...props} />
+    </Suspense>
   );
+}
+
+async function RegistrationLookup({ trunkId, username, hostnames, audience = "staff" }: Props) {
+  const checkedAt = new Date().toISOString();
+  const value = await liveRegistration(getRegistrar(), username, hostnames);
+  return <LiveRegistration url={statusUrl(trunkId, audience)} initial={{ checkedAt, value }} />;
 }

@@ -1,8 +1,10 @@
 "use client";
 
+import { Eye } from "lucide-react";
 import { useActionState } from "react";
 import type { FormState } from "@/lib/actions";
-import { CopyableValue } from "./ui";
+import { Button } from "./ui/button";
+import { CopyableValue } from "./ui/copyable-value";
 
 /** The SIP password stays hidden until asked for; each reveal is a server action that writes the audit log. */
 export function RevealPassword({
@@ -16,20 +18,17 @@ export function RevealPassword({
   const password = state.data?.password;
   if (password) return <CopyableValue value={password} label="SIP password" testId="sip-password" />;
   return (
-    <form action={formAction} className="inline-flex items-center gap-2">
+    <form action={formAction} className="inline-flex flex-wrap items-center gap-2">
       <input type="hidden" name="trunkId" value={trunkId} />
       <span aria-hidden="true" className="font-mono tracking-widest">
         ••••••••••••
       </span>
-      <button
-        type="submit"
-        disabled={pending}
-        className="rounded border border-slate-300 bg-white px-2 py-1 text-xs font-semibold"
-      >
+      <Button type="submit" variant="secondary" size="sm" disabled={pending}>
+        <Eye aria-hidden="true" />
         {pending ? "Revealing…" : "Reveal password"}
-      </button>
+      </Button>
       {state.formError ? (
-        <span role="alert" className="text-sm text-red-700">
+        <span role="alert" className="text-sm text-danger">
           {state.formError}
         </span>
       ) : null}

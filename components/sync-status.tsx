@@ -1,46 +1,25 @@
 import type { SyncState } from "@/lib/generated/prisma/enums";
-import { Badge, formatDateTime } from "./ui";
+import { syncView } from "@/lib/trunks/live-status";
+import { type Audience, statusUrl } from "@/lib/trunks/live-status-view";
+import { LiveSyncStatus } from "./live-trunk-status";
 
 type SyncFields = {
+  id: string;
   syncState: SyncState;
+  syncVersion: number;
   syncedAt: Date | null;
   syncRequestedAt: Date | null;
   syncError: string | null;
   syncNextAttemptAt: Date | null;
 };
 
-/** Whether the registrar reflects the trunk's latest change. */
-export function SyncStatus({ trunk }: { trunk: SyncFields }) {
-  if (trunk.syncState === "SYNCED") {
-    return (
-      <p>
-        <Badge color="green">Synced</Badge> at {formatDateTime(trunk.syncedAt)}
-      </p>
-    );
-  }
-  if (trunk.syncState === "FAILED") {
-    return (
-      <div>
-        <p>
-          <Badge color="red">Sync failed</Badge> — next retry {formatDateTime(trunk.syncNextAttemptAt)}
-        </p>
-        <p className="mt-1 font-mono text-sm text-red-800">{trunk.syncError}</p>
-      </div>
-    );
-  }
-  if (trunk.syncState === "NEEDS_ATTENTION") {
-    return (
-      <div>
-        <p>
-          <Badge color="red">Refused by the registrar</Badge> — not retried: the trunk needs attention (above).
-        </p>
-        <p className="mt-1 font-mono text-sm text-red-800">{trunk.syncError}</p>
-      </div>
-    );
-  }
+/** Whether the registrar reflects the trunk's latest change; it updates itself while the page is open. */
+export function SyncStatus({ trunk, audience = "staff" }: { trunk: SyncFields; audience?: Audience }) {
   return (
-    <p>
-      <Badge color="amber">Pending</Badge> since {formatDateTime(trunk.syncRequestedAt)}
-    </p>
+    <LiveSyncStatus
+      url={statusUrl(trunk.id, audience)}
+      audience={audience}
+      initial={{ checkedAt: new Date().toISOString(), value: syncView(trunk, audience) }}
+    />
   );
 }

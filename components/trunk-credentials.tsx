@@ -1,7 +1,7 @@
 import type { FormState } from "@/lib/actions";
 import { describeCallerId, describeCallLimit, describeDialPermission } from "@/lib/trunks/describe";
 import { RevealPassword } from "./reveal-password";
-import { Card, CopyableValue, DefinitionList, formatDateTime, SipServerList } from "./ui";
+import { Card, CopyableValue, DateTime, DefinitionList, SipServerList } from "./ui";
 
 type TrunkView = {
   id: string;
@@ -38,7 +38,7 @@ export function TrunkCredentials({
               "SIP password",
               revealAction ? <RevealPassword key="password" action={revealAction} trunkId={trunk.id} /> : "Hidden",
             ],
-            ["Password set", formatDateTime(trunk.passwordChangedAt)],
+            ["Password set", <DateTime key="set" value={trunk.passwordChangedAt} />],
           ]}
         />
       </Card>

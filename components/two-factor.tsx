@@ -14,7 +14,7 @@ export function RecoveryCodesOrFields({ children, after }: { children: ReactNode
   return (
     <div className="space-y-3">
       <p className="font-semibold">Your recovery codes</p>
-      <p className="text-sm text-slate-700">
+      <p className="text-sm text-muted-foreground">
         Each code signs you in once if you lose your phone. Store them somewhere safe, such as your password manager:
         they are not shown again.
       </p>

@@ -66,3 +66,14 @@ export async function requireStaff(options: { duringTwoFactorSetup?: boolean } =
   if (twoFactorDue && !options.duringTwoFactorSetup) redirect(TWO_FACTOR_SETUP_PATH);
   return actor;
 }
+
+/**
+ * For route handlers that answer JSON (a page's live status): the signed-in actor with the permission, or the status
+ * to answer instead of a redirect — 401 signed out, 403 without the permission (or before required 2FA setup).
+ */
+export async function routeActor(permission: Permission): Promise<{ actor: Actor } | { status: 401 | 403 }> {
+  const { actor, twoFactorDue } = await currentSession();
+  if (!actor) return { status: 401 };
+  if (twoFactorDue || !can(actor, permission)) return { status: 403 };
+  return { actor };
+}

@@ -59,6 +59,11 @@ const RULES: Rule[] = [
     permissions: ["portal:use"],
     roles: ["CUSTOMER"],
   },
+  {
+    rule: "customers reset their own trunks' SIP passwords and invite colleagues to their own account; staff use the staff pages",
+    permissions: ["portal:reset-password", "portal:invite-users"],
+    roles: ["CUSTOMER"],
+  },
 ];
 
 const ROLES: Role[] = ["ADMIN", "SALES", "SUPPORT", "CUSTOMER"];
@@ -75,11 +80,17 @@ describe("the authorization policy follows the brief", () => {
   }
 
   it("admins may do everything staff may do", () => {
-    expect(ALL.filter((permission) => permission !== "portal:use" && !can({ role: "ADMIN" }, permission))).toEqual([]);
+    expect(
+      ALL.filter((permission) => !permission.startsWith("portal:") && !can({ role: "ADMIN" }, permission)),
+    ).toEqual([]);
   });
 
   it("customers may do nothing outside their portal", () => {
-    expect(ALL.filter((permission) => can({ role: "CUSTOMER" }, permission))).toEqual(["portal:use"]);
+    expect(ALL.filter((permission) => can({ role: "CUSTOMER" }, permission))).toEqual([
+      "portal:use",
+      "portal:reset-password",
+      "portal:invite-users",
+    ]);
   });
 
   it("nobody signed out may do anything", () => {

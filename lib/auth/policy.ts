@@ -24,6 +24,9 @@ export const PERMISSIONS = {
   "trunks:send-credentials": ["ADMIN", "SALES", "SUPPORT"],
   "mail:view": ["ADMIN", "SUPPORT"],
   "portal:use": ["CUSTOMER"],
+  /** Their own trunks' SIP passwords, and colleagues invited to their own account (each after a recent sign-in). */
+  "portal:reset-password": ["CUSTOMER"],
+  "portal:invite-users": ["CUSTOMER"],
   "staff:manage": ["ADMIN"],
   "servers:manage": ["ADMIN"],
   "settings:manage": ["ADMIN"],

@@ -1,6 +1,6 @@
 import { createHash, randomBytes } from "node:crypto";
 import type { RequestMeta } from "../commands";
-import type { Db } from "../db";
+import type { Db, Tx } from "../db";
 import { env, portalUrl } from "../env";
 import { enqueueJob } from "../jobs/queue";
 import { queueMail } from "../mail/outbox";
@@ -38,33 +38,36 @@ export async function requestSignInLink(db: Db, email: string, meta: RequestMeta
 const storedTokenOf = (token: string) => createHash("sha256").update(`${token}${env().AUTH_SECRET}`).digest("hex");
 
 /**
- * The job: emails a sign-in link through the outbox to an active customer user only, within the address's limit.
- * The link is built on PORTAL_URL; its token is stored (hashed) in the same transaction as the email.
+ * A sign-in link for `email` on PORTAL_URL, valid once for `maxAgeS`: Auth.js's email callback, landing on the portal.
+ * The token is stored (hashed) in `tx`, so it exists exactly when the email that carries it does. Invitations use it
+ * too.
  */
-export async function sendSignInLink(db: Db, email: string) {
-  const user = await portalAuthAdapter(db).getUserByEmail?.(email);
-  if (!user) return;
-  if (!(await takeAttempt(db, `sign-in-link:${email}`, SIGN_IN_LINK_LIMITS.address)).allowed) return;
+export async function createSignInLink(tx: Tx, email: string, maxAgeS: number): Promise<string> {
   const token = randomBytes(32).toString("hex");
+  await tx.verificationToken.create({
+    data: { identifier: email, token: storedTokenOf(token), expires: new Date(Date.now() + maxAgeS * 1000) },
+  });
   const link = new URL(portalUrl("/api/auth/callback/email"));
   link.searchParams.set("callbackUrl", portalUrl("/portal"));
   link.searchParams.set("token", token);
   link.searchParams.set("email", email);
+  return link.toString();
+}
+
+/** The job: emails a sign-in link through the outbox to an active customer user only, within the address's limit. */
+export async function sendSignInLink(db: Db, email: string) {
+  const user = await portalAuthAdapter(db).getUserByEmail?.(email);
+  if (!user) return;
+  if (!(await takeAttempt(db, `sign-in-link:${email}`, SIGN_IN_LINK_LIMITS.address)).allowed) return;
   await db.$transaction(async (tx) => {
-    await tx.verificationToken.create({
-      data: {
-        identifier: email,
-        token: storedTokenOf(token),
-        expires: new Date(Date.now() + SIGN_IN_LINK_MAX_AGE_S * 1000),
-      },
-    });
+    const signInUrl = await createSignInLink(tx, email, SIGN_IN_LINK_MAX_AGE_S);
     const customer = await tx.user.findUnique({ where: { email }, select: { customerId: true } });
     await queueMail(tx, {
       ...signInMail({ provider: await getProviderSettings(tx), expiresMinutes: SIGN_IN_LINK_MAX_AGE_S / 60 }),
       kind: "auth.sign-in-link",
       to: email,
       customerId: customer?.customerId,
-      secrets: { signInUrl: link.toString() },
+      secrets: { signInUrl },
     });
   });
 }

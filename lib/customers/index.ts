@@ -23,7 +23,7 @@ export const DEMO_ENDING_SOON_DAYS = 7;
 export const DEMO_FILTERS = ["ending", "ended"] as const;
 export type DemoFilter = (typeof DEMO_FILTERS)[number];
 
-function demoWhere(filter: DemoFilter | null, now: Date): Prisma.CustomerWhereInput | null {
+export function demoWhere(filter: DemoFilter | null, now: Date): Prisma.CustomerWhereInput | null {
   if (filter === "ending") {
     const soon = new Date(now.getTime() + DEMO_ENDING_SOON_DAYS * 24 * 60 * 60 * 1000);
     return { isDemo: true, demoExpiresAt: { gt: now, lte: soon } };
@@ -99,7 +99,13 @@ export async function getCustomer(db: Db, customerId: string) {
 }
 
 /** Creates the customer's sign-in user; the email must not belong to anyone else. */
-async function insertCustomerUser(tx: Tx, customerId: string, name: string, userEmail: string, field = "contactEmail") {
+export async function insertCustomerUser(
+  tx: Tx,
+  customerId: string,
+  name: string,
+  userEmail: string,
+  field = "contactEmail",
+) {
   const existing = await tx.user.findUnique({ where: { email: userEmail } });
   if (existing) throw new ConflictError("A user with this email already exists.", field);
   return tx.user.create({ data: { email: userEmail, name, role: "CUSTOMER", customerId } });

@@ -7,11 +7,18 @@ import { credentialKeyring } from "../credentials/keyring";
 import type { Db } from "../db";
 import { env } from "../env";
 import { ConflictError, NotFoundError } from "../errors";
+import type { Prisma } from "../generated/prisma/client";
 import { id, isId } from "../validation";
 import { mergeSecrets, storedBodies } from "./secrets";
 
-export async function listMail(db: Db, { take = 100 } = {}) {
+/** Messages whose delivery has a problem: given up (FAILED), or waiting for another attempt after an error. */
+export const FAILING_MAIL: Prisma.MailWhereInput = {
+  OR: [{ status: "FAILED" }, { status: "QUEUED", lastError: { not: null } }],
+};
+
+export async function listMail(db: Db, { take = 100, failing = false } = {}) {
   return db.mail.findMany({
+    where: failing ? FAILING_MAIL : {},
     orderBy: { createdAt: "desc" },
     take,
     select: {

@@ -1,5 +1,6 @@
 import type { CallerIdPolicy, DialPermission } from "../generated/prisma/enums";
 import { describeCallerId, describeCallLimit, describeDialPermission } from "../trunks/describe";
+import { LOGO_CID } from "./logo";
 import { escapeHtml, isSecretSlot, type MailBody, mailBody, type SecretSlot, secret } from "./secrets";
 
 export type Provider = { providerName: string; supportEmail: string; supportPhone: string };
@@ -77,6 +78,9 @@ function render(subject: string, provider: Provider, blocks: Block[]): RenderedM
   const text = all.flatMap((block, i) => [i ? "\n\n" : "", ...textOf(block)]);
   const body = [
     '<!doctype html><html><body style="font-family:Arial,sans-serif;line-height:1.5;color:#0f172a;max-width:640px">',
+    // The logo travels inside the message (lib/mail/logo.ts) and says nothing the text beside it does not: a client
+    // that blocks or cannot show images loses nothing.
+    `<p style="margin:0 0 16px 0"><img src="cid:${LOGO_CID}" width="32" height="32" alt="" style="vertical-align:middle;border:0"> <strong style="font-size:18px;vertical-align:middle">${escapeHtml(provider.providerName)}</strong></p>`,
     ...all.flatMap(htmlOf),
     "</body></html>",
   ];
@@ -323,5 +327,24 @@ export function authFailureBurstMail(args: {
       p: "Each address is banned for a while after repeated failures, but an attack spread over many addresses gets past that. If the customer changed nothing, reset the trunk's SIP password and tell them; block the addresses at the firewall if it goes on. This is the only email for this burst: the trunk page shows it while it lasts.",
     },
     { link: { label: "Open the trunk", url: args.trunkUrl } },
+  ]);
+}
+
+export function invitationMail(args: {
+  provider: Provider;
+  inviterName: string;
+  company: string;
+  portalUrl: string;
+  expiresHours: number;
+}): RenderedMail {
+  return render(`${args.inviterName} invited you to ${args.company}'s SIP trunks`, args.provider, [
+    {
+      p: `${args.inviterName} invited you to the ${args.provider.providerName} customer portal of ${args.company}: there you see the account's SIP trunks, their settings and setup help, and whether each PBX is registered.`,
+    },
+    {
+      p: `Use the link below to sign in. It works once and expires in ${args.expiresHours} hours; after that, ask for a new sign-in link at ${args.portalUrl}/portal/sign-in with this email address.`,
+    },
+    { link: { label: "Sign in to the customer portal", url: secret("signInUrl") } },
+    { p: `If you do not know ${args.inviterName} or ${args.company}, you can ignore this email.` },
   ]);
 }

@@ -1,4 +1,8 @@
+import { readFileSync } from "node:fs";
+import path from "node:path";
 import nodemailer from "nodemailer";
+import { ROOT } from "../paths";
+import { LOGO_CID, LOGO_PUBLIC_PATH } from "./logo";
 
 export type OutgoingMessage = {
   from: string;
@@ -23,7 +27,25 @@ export function createMailTransport(smtpUrl: string | undefined): MailTransport 
   return {
     kind: "smtp",
     async send(message) {
-      await transporter.sendMail({ ...message, messageId: message.messageId });
+      await transporter.sendMail({
+        ...message,
+        messageId: message.messageId,
+        attachments: message.html.includes(`cid:${LOGO_CID}`) ? logoAttachment() : [],
+      });
     },
   };
+}
+
+let logo: Buffer | null | undefined;
+
+/** The logo as an inline attachment, read once; a portal without the file sends its messages without it. */
+function logoAttachment() {
+  if (logo === undefined) {
+    try {
+      logo = readFileSync(path.join(ROOT, "public", LOGO_PUBLIC_PATH));
+    } catch {
+      logo = null;
+    }
+  }
+  return logo ? [{ filename: "logo.png", content: logo, contentType: "image/png", cid: LOGO_CID }] : [];
 }

@@ -1,25 +1,45 @@
 import { z } from "zod";
 import type { Actor } from "../auth/policy";
-import { type CommandContext, defineCommand } from "../commands";
+import { type AuthorizedContext, type CommandContext, defineCommand } from "../commands";
 import { consumeRevealLink, inspectRevealLink, type RevealLinkState } from "../credentials/reveal-links";
 import type { Db, Tx } from "../db";
 import { ConflictError, NotFoundError } from "../errors";
 import { type RateLimitRule, takeAttempt } from "../rate-limit";
 import { getProviderSettings } from "../settings";
-import { revealPassword } from "../trunks";
+import { resetPassword, revealPassword } from "../trunks";
 import { id, isId } from "../validation";
 
-/** A customer's reveal needs a sign-in this recent, so an unattended session cannot leak the password. */
+/**
+ * A customer's sensitive actions (revealing or resetting a password, inviting someone) need a sign-in this recent,
+ * so an unattended session cannot leak a password or let someone in.
+ */
 export const REVEAL_RECENT_SIGN_IN_MS = 15 * 60 * 1000;
 export const REVEALS_PER_WINDOW = 5;
 export const REVEAL_WINDOW_MS = 10 * 60 * 1000;
-/** After 5 reveals, the next waits 10 minutes; and every one after that, until 10 quiet minutes pass. */
-const REVEAL_LIMIT: RateLimitRule = {
+/**
+ * After 5 of one such action, the next waits 10 minutes; and every one after that, until 10 quiet minutes pass. Each
+ * action counts separately (reveals, resets, invitations), per user.
+ */
+const SENSITIVE_ACTION_LIMIT: RateLimitRule = {
   limit: REVEALS_PER_WINDOW,
   delayMs: REVEAL_WINDOW_MS,
   maxDelayMs: REVEAL_WINDOW_MS,
   resetAfterMs: REVEAL_WINDOW_MS,
 };
+
+/** Refuses a sensitive action without a recent sign-in, or past its limit (counted atomically, before acting). */
+export async function checkSensitiveAction(
+  ctx: AuthorizedContext,
+  action: "reveal" | "reset" | "invite",
+  tooOften: string,
+) {
+  if (!ctx.authenticatedAt || Date.now() - ctx.authenticatedAt.getTime() > REVEAL_RECENT_SIGN_IN_MS) {
+    throw new ConflictError("For your security, sign in again first (a fresh email link), then try again.");
+  }
+  if (!(await takeAttempt(ctx.db, `${action}:${ctx.actor.id}`, SENSITIVE_ACTION_LIMIT)).allowed) {
+    throw new ConflictError(tooOften);
+  }
+}
 
 const ownTrunkInclude = {
   dids: { orderBy: { number: "asc" } },
@@ -79,16 +99,41 @@ export const revealOwnTrunkPassword = defineCommand({
     if (!passwordShown(trunk, customer)) {
       throw new ConflictError("This trunk is not active, so its password is not shown. Contact support.");
     }
-    if (!ctx.authenticatedAt || Date.now() - ctx.authenticatedAt.getTime() > REVEAL_RECENT_SIGN_IN_MS) {
-      throw new ConflictError("For your security, sign in again to see your password (a fresh email link).");
-    }
-    // Counted before the reveal, atomically: parallel requests cannot get more than the limit.
-    if (!(await takeAttempt(ctx.db, `reveal:${ctx.actor.id}`, REVEAL_LIMIT)).allowed) {
-      throw new ConflictError(
-        "You have revealed passwords several times in a few minutes. Wait 10 minutes and try again.",
-      );
-    }
+    await checkSensitiveAction(
+      ctx,
+      "reveal",
+      "You have revealed passwords several times in a few minutes. Wait 10 minutes and try again.",
+    );
     return { password: await revealPassword(ctx.db, ctx, trunk, "customer") };
+  },
+});
+
+/**
+ * A customer gives one of their own trunks a new SIP password (their PBX's was leaked, say): like a reset by
+ * support, it is synced to the registrar, emailed to the account's contact and audited.
+ */
+export const resetOwnTrunkPassword = defineCommand({
+  name: "portal.reset-password",
+  permission: "portal:reset-password",
+  input: z.object({ trunkId: id }),
+  async run(ctx, { trunkId }) {
+    const trunk = await getOwnTrunk(ctx.db, ctx.actor, trunkId);
+    const { customer } = await getOwnAccount(ctx.db, ctx.actor);
+    if (!passwordShown(trunk, customer)) {
+      throw new ConflictError("This trunk is not active, so its password cannot be reset here. Contact support.");
+    }
+    await checkSensitiveAction(
+      ctx,
+      "reset",
+      "You have reset passwords several times in a few minutes. Wait 10 minutes and try again.",
+    );
+    // Checked again under the trunk's lock: it may have been disabled or deleted meanwhile.
+    return resetPassword(ctx, trunkId, "customer", (locked) => {
+      if (locked.customerId !== ctx.actor.customerId) throw new NotFoundError("Trunk");
+      if (!passwordShown(locked, locked.customer)) {
+        throw new ConflictError("This trunk is not active, so its password cannot be reset here. Contact support.");
+      }
+    });
   },
 });
 

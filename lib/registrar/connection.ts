@@ -4,6 +4,7 @@
  * configuration against the same database elsewhere.
  */
 import type { Env } from "../env";
+import { answerWithin, notAnsweringMessage, REGISTRAR_ANSWER_MS } from "./answer-within";
 import { KAMAILIO_DB_ROLE } from "./kamailio-role";
 import { kamailioCommandLine, kamailioInstallation } from "./kamailio-server";
 import { probeRegistrarRealm } from "./sip-probe";
@@ -37,20 +38,13 @@ export type RegistrarHealth =
   | { answers: false; error: string };
 
 /** Asks the registrar for its status, giving up after `timeoutMs` (a page must not hang on it). */
-export async function registrarHealth(registrar: Registrar, timeoutMs = 3_000): Promise<RegistrarHealth> {
+export async function registrarHealth(registrar: Registrar, timeoutMs = REGISTRAR_ANSWER_MS): Promise<RegistrarHealth> {
   const started = performance.now();
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`no answer within ${timeoutMs / 1000} s`)), timeoutMs);
-  });
-  try {
-    const status = await Promise.race([registrar.status(), timeout]);
-    return { answers: true, ms: Math.round(performance.now() - started), ...status };
-  } catch (error) {
-    return { answers: false, error: error instanceof Error ? error.message : String(error) };
-  } finally {
-    clearTimeout(timer);
-  }
+  const asked = registrar.status().then(
+    (status): RegistrarHealth => ({ answers: true, ms: Math.round(performance.now() - started), ...status }),
+    (error): RegistrarHealth => ({ answers: false, error: error instanceof Error ? error.message : String(error) }),
+  );
+  return answerWithin(asked, timeoutMs, () => ({ answers: false, error: notAnsweringMessage(timeoutMs) }));
 }
 
 export type LocalSipRegistrar =

@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { recordAudit } from "../audit/log";
-import { type CommandContext, defineCommand } from "../commands";
+import { type AuthorizedContext, type CommandContext, defineCommand } from "../commands";
 import { supersedeRevealLinks } from "../credentials/reveal-links";
 import { demoStatus } from "../customers/demo";
 import { type Db, type Tx, transaction } from "../db";
@@ -136,26 +136,39 @@ export const setTrunkStatus = defineCommand({
   },
 });
 
+/**
+ * Gives the trunk a new SIP password: sealed and hashed for the registrar, synced, emailed to the customer and
+ * audited, in one transaction. `mayReset` sees the locked trunk first (a customer may reset only their own). Returns
+ * the sync version that carries the new password: the old one works until the registrar has that version.
+ */
+export async function resetPassword(
+  ctx: AuthorizedContext,
+  trunkId: string,
+  via: "staff" | "customer",
+  mayReset: (trunk: TrunkDetails) => void = () => {},
+) {
+  return transaction(ctx.db, async (tx) => {
+    const before = await lockLiveTrunk(tx, trunkId);
+    mayReset(before);
+    const trunk = await replaceTrunkPassword(tx, before);
+    const { syncVersion } = await requestTrunkSync(tx, trunkId);
+    await queueCredentialsMail(tx, trunkId, "reset");
+    await recordAudit(tx, ctx, {
+      action: "trunk.reset-password",
+      targetType: "trunk",
+      targetId: trunkId,
+      customerId: before.customerId,
+      details: { username: before.username, via },
+    });
+    return { ...trunk, syncVersion };
+  });
+}
+
 export const resetTrunkPassword = defineCommand({
   name: "trunk.reset-password",
   permission: "trunks:reset-password",
   input: z.object({ trunkId: id }),
-  async run(ctx, { trunkId }) {
-    return transaction(ctx.db, async (tx) => {
-      const before = await lockLiveTrunk(tx, trunkId);
-      const trunk = await replaceTrunkPassword(tx, before);
-      await requestTrunkSync(tx, trunkId);
-      await queueCredentialsMail(tx, trunkId, "reset");
-      await recordAudit(tx, ctx, {
-        action: "trunk.reset-password",
-        targetType: "trunk",
-        targetId: trunkId,
-        customerId: before.customerId,
-        details: { username: before.username },
-      });
-      return trunk;
-    });
-  },
+  run: (ctx, { trunkId }) => resetPassword(ctx, trunkId, "staff"),
 });
 
 /** Shows the SIP password to someone allowed to see it; every reveal is written to the audit log first. */

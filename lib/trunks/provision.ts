@@ -18,14 +18,17 @@ export const syncJobKey = (trunkId: string) => `sync-trunk:${trunkId}`;
 
 /**
  * Asks the worker to make the registrar match this trunk; pending requests for the same trunk coalesce. The version
- * bump lets a sync that read the trunk before this change know that it must not mark the trunk SYNCED.
+ * bump lets a sync that read the trunk before this change know that it must not mark the trunk SYNCED; the new
+ * version is returned, so the page can tell when the registrar has this change (lib/trunks/live-status-view.ts).
  */
-export async function requestTrunkSync(tx: Tx, trunkId: string) {
-  await tx.trunk.update({
+export async function requestTrunkSync(tx: Tx, trunkId: string): Promise<{ syncVersion: number }> {
+  const requested = await tx.trunk.update({
     where: { id: trunkId },
     data: { syncState: "PENDING", syncRequestedAt: new Date(), syncVersion: { increment: 1 } },
+    select: { syncVersion: true },
   });
   await queueTrunkSync(tx, trunkId);
+  return requested;
 }
 
 /**

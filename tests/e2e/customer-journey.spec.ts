@@ -3,10 +3,10 @@ import { E2E_SIP_SERVER } from "../../playwright.config";
 import {
   addStaffMember,
   type Credentials,
-  countMail,
   createDemoAccountAs,
   linkIn,
   signIn,
+  signInCustomer,
   waitForMail,
 } from "./fixtures";
 
@@ -103,6 +103,7 @@ test("the customer signs in with a magic link and sees, copies and reveals their
 test("support resets the password; the customer is emailed and the old password is gone", async ({ browser }) => {
   const staff = await browser.newPage();
   await signIn(staff, support);
+  await staff.goto("/staff/customers");
   await staff.getByLabel(/Search/).fill(username);
   await staff.getByRole("button", { name: "Search" }).click();
   await staff.getByRole("link", { name: "Journey Widgets" }).click();
@@ -123,14 +124,7 @@ test("support resets the password; the customer is emailed and the old password 
   expect(mail.text).toContain("The old password no longer works");
 
   const customer = await browser.newPage();
-  const isSignInMail = (m: { to: string; subject: string }) =>
-    m.to === customerEmail && m.subject.startsWith("Sign in");
-  const seen = countMail(isSignInMail);
-  await customer.goto("/portal/sign-in");
-  await customer.getByRole("textbox", { name: "Email" }).fill(customerEmail);
-  await customer.getByRole("button", { name: "Email me a sign-in link" }).click();
-  const signInMail = await waitForMail(isSignInMail, { seen });
-  await customer.goto(linkIn(signInMail, /http:\/\/localhost:\d+\/api\/auth\/callback\/email\?\S+/));
+  await signInCustomer(customer, customerEmail);
   await customer.goto(`/portal/trunks/${trunkPath.split("/").pop()}`);
   await customer.getByRole("button", { name: "Reveal password" }).click();
   const newPassword = await customer.getByTestId("sip-password").textContent();

@@ -2,6 +2,7 @@ import { readdirSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { type Browser, expect, type Page } from "@playwright/test";
 import { E2E_ADMIN, E2E_MAIL_DIR } from "../../playwright.config";
+import type { ReceivedMail } from "../support/smtp";
 
 export { E2E_ADMIN };
 
@@ -12,7 +13,7 @@ export async function signIn(page: Page, user: Credentials) {
   await page.getByLabel("Email").fill(user.email);
   await page.getByLabel("Password").fill(user.password);
   await page.getByRole("button", { name: "Sign in" }).click();
-  await expect(page).toHaveURL(/\/staff\/customers/);
+  await expect(page).toHaveURL(/\/staff$/);
 }
 
 /** Signs in as the admin in a fresh browser context and adds a staff member through the Staff page. */
@@ -36,7 +37,7 @@ export async function addStaffMember(browser: Browser, role: "ADMIN" | "SALES" |
   return user;
 }
 
-export type ReceivedMail = { messageId: string; to: string; subject: string; text: string; html: string };
+export type { ReceivedMail };
 
 function receivedMail(): ReceivedMail[] {
   return readdirSync(E2E_MAIL_DIR)
@@ -82,4 +83,17 @@ export async function createDemoAccountAs(page: Page, company: string, contactEm
   await form.getByRole("button", { name: "Create demo account" }).click();
   await expect(page).toHaveURL(/\/staff\/trunks\//);
   return page.url();
+}
+
+/** Signs a customer in the only way there is: a sign-in link from their email, opened in this page. */
+export async function signInCustomer(page: Page, email: string) {
+  const isSignInMail = (m: ReceivedMail) => m.to === email && m.subject.startsWith("Sign in");
+  const seen = countMail(isSignInMail);
+  await page.goto("/portal/sign-in");
+  await page.getByRole("textbox", { name: "Email" }).fill(email);
+  await page.getByRole("button", { name: "Email me a sign-in link" }).click();
+  await expect(page.getByRole("heading", { name: "Check your email" })).toBeVisible();
+  const mail = await waitForMail(isSignInMail, { seen });
+  await page.goto(linkIn(mail, /http:\/\/localhost:\d+\/api\/auth\/callback\/email\?\S+/));
+  await expect(page).toHaveURL(/\/portal$/);
 }

@@ -34,6 +34,8 @@ const ALLOWED: Record<string, Role[]> = {
   "trunk.resend-credentials": ["ADMIN", "SALES", "SUPPORT"],
   "mail.read-secrets": ["ADMIN", "SUPPORT"],
   "portal.reveal-password": ["CUSTOMER"],
+  "portal.reset-password": ["CUSTOMER"],
+  "portal.invite-user": ["CUSTOMER"],
   "settings.two-factor": ["ADMIN"],
   "staff.force-password-reset": ["ADMIN"],
   "staff.reset-two-factor": ["ADMIN"],

@@ -218,6 +218,10 @@ export function commandFixtures(db: Db, admin: Actor, serverId: string) {
     "portal.reveal-password": async (actor) => ({
       trunkId: (await newTrunk(actor?.customerId ?? undefined)).id,
     }),
+    "portal.reset-password": async (actor) => ({
+      trunkId: (await newTrunk(actor?.customerId ?? undefined)).id,
+    }),
+    "portal.invite-user": async () => ({ name: "Colleague", email: `colleague-${next()}@fixture.example` }),
   };
 
   return {

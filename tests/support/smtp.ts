@@ -2,7 +2,16 @@ import type { AddressInfo } from "node:net";
 import { type ParsedMail, simpleParser } from "mailparser";
 import { SMTPServer } from "smtp-server";
 
-export type ReceivedMail = { messageId: string; to: string; subject: string; text: string; html: string };
+export type ReceivedMail = {
+  messageId: string;
+  to: string;
+  subject: string;
+  text: string;
+  /** As sent: images inside the message are still referred to as `cid:<content id>`. */
+  html: string;
+  /** Images carried inside the message (inline attachments). */
+  inline: { contentId: string; contentType: string; size: number }[];
+};
 
 /**
  * A real SMTP server on 127.0.0.1 (the smtp-server package) that keeps what it receives. It can be stopped and
@@ -25,7 +34,7 @@ export class TestSmtpServer {
       disabledCommands: ["STARTTLS"],
       logger: false,
       onData: (stream, _session, callback) => {
-        simpleParser(stream)
+        simpleParser(stream, { keepCidLinks: true })
           .then((mail: ParsedMail) => {
             const received = {
               messageId: mail.messageId ?? "",
@@ -33,6 +42,13 @@ export class TestSmtpServer {
               subject: mail.subject ?? "",
               text: mail.text ?? "",
               html: typeof mail.html === "string" ? mail.html : "",
+              inline: mail.attachments
+                .filter((attachment) => attachment.contentId)
+                .map((attachment) => ({
+                  contentId: (attachment.contentId ?? "").replace(/^<|>$/g, ""),
+                  contentType: attachment.contentType,
+                  size: attachment.size,
+                })),
             };
             // While stalled, never answer: the sender is stuck until it gives up or dies.
             (this.stall ? this.unacknowledged : this.received).push(received);

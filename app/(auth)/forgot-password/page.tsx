@@ -11,13 +11,13 @@ export default async function ForgotPasswordPage({ searchParams }: { searchParam
     <main className="mx-auto max-w-sm px-4 py-12">
       <h1 className="mb-2 text-2xl font-bold">Reset your password</h1>
       {sent ? (
-        <p role="status" className="text-slate-700">
+        <p role="status" className="text-muted-foreground">
           If that address belongs to a staff account, we have emailed it a link to choose a new password. The link works
           once and expires in {RESET_LINK_MINUTES} minutes.
         </p>
       ) : (
         <>
-          <p className="mb-6 text-slate-700">
+          <p className="mb-6 text-muted-foreground">
             Staff: enter your email and we will send you a link to choose a new password. Customers sign in with an
             email link and have no password: <a href="/portal/sign-in">customer sign-in</a>.
           </p>

@@ -12,7 +12,7 @@ import { env } from "@/lib/env";
 import { tooManyAttempts } from "@/lib/rate-limit";
 import { email as emailSchema } from "@/lib/validation";
 
-const AFTER_SIGN_IN = "/staff/customers";
+const AFTER_SIGN_IN = "/staff";
 
 /**
  * Turns a completed challenge into a session cookie and goes to the staff portal, on the host the browser used (the

@@ -1,5 +1,6 @@
 import type { Metadata } from "next";
 import { ActionForm, SubmitButton, TextField } from "@/components/forms";
+import { Alert } from "@/components/ui";
 import { signInAction } from "./actions";
 
 export const metadata: Metadata = { title: "Sign in" };
@@ -10,9 +11,9 @@ export default async function SignInPage({ searchParams }: { searchParams: Promi
     <main className="mx-auto max-w-sm px-4 py-12">
       <h1 className="mb-6 text-2xl font-bold">Sign in to Trunk Portal</h1>
       {reset ? (
-        <p role="status" className="mb-4 rounded border border-green-300 bg-green-50 px-3 py-2 text-sm text-green-800">
+        <Alert tone="success" role="status" className="mb-4">
           Your password was changed and every session of your account was ended. Sign in with your new password.
-        </p>
+        </Alert>
       ) : null}
       <ActionForm action={signInAction} aria-label="Sign in">
         <TextField name="email" label="Email" type="email" autoComplete="username" required />

@@ -2,7 +2,7 @@ import type { Metadata } from "next";
 import Link from "next/link";
 import { DemoBadge } from "@/components/demo-badge";
 import { RegistrationStatus } from "@/components/registration-status";
-import { Badge, Card, formatDateTime, PageHeader, SipServerList } from "@/components/ui";
+import { Alert, Card, DateTime, PageHeader, SipServerList, StatusBadge } from "@/components/ui";
 import { requirePermission } from "@/lib/auth/guards";
 import { demoStatus } from "@/lib/customers/demo";
 import { getDb } from "@/lib/db";
@@ -22,11 +22,19 @@ function DemoNotice({
   const demo = demoStatus(customer);
   if (!demo) return null;
   return (
-    <p className="mb-4 rounded border border-blue-200 bg-blue-50 px-3 py-2 text-sm" role="status">
-      {demo.ended
-        ? `Your demo ended on ${formatDateTime(demo.endsAt)} and its trunks were disabled. Contact ${supportEmail} or your sales representative to keep your service.`
-        : `This is a demo account: ${demo.daysLeft} ${demo.daysLeft === 1 ? "day" : "days"} left. Your trunks stop working on ${formatDateTime(demo.endsAt)} unless the demo is extended or becomes a paying account.`}
-    </p>
+    <Alert tone="info" role="status" className="mb-4">
+      {demo.ended ? (
+        <>
+          Your demo ended on <DateTime value={demo.endsAt} /> and its trunks were disabled. Contact {supportEmail} or
+          your sales representative to keep your service.
+        </>
+      ) : (
+        <>
+          This is a demo account: {demo.daysLeft} {demo.daysLeft === 1 ? "day" : "days"} left. Your trunks stop working
+          on <DateTime value={demo.endsAt} /> unless the demo is extended or becomes a paying account.
+        </>
+      )}
+    </Alert>
   );
 }
 
@@ -45,18 +53,22 @@ export default async function PortalHome() {
         <Card key={trunk.id} title={`Trunk ${trunk.username}`}>
           <SipServerList hostnames={trunk.servers.map((s) => s.server.hostname)} />
           <p className="mt-3 text-sm">
-            {describeCallLimit(trunk.callLimit)} ·{" "}
-            <Badge color={trunk.status === "ACTIVE" ? "green" : "red"}>{trunk.status.toLowerCase()}</Badge>
+            {describeCallLimit(trunk.callLimit)} · <StatusBadge kind="trunk" status={trunk.status} />
           </p>
           <div className="mt-3">
-            <RegistrationStatus username={trunk.username} hostnames={trunk.servers.map((s) => s.server.hostname)} />
+            <RegistrationStatus
+              trunkId={trunk.id}
+              username={trunk.username}
+              hostnames={trunk.servers.map((s) => s.server.hostname)}
+              audience="customer"
+            />
           </div>
           <p className="mt-3">
             <Link href={`/portal/trunks/${trunk.id}`}>Credentials, settings and setup help</Link>
           </p>
         </Card>
       ))}
-      <p className="text-sm text-slate-600">
+      <p className="text-sm text-muted-foreground">
         Need help? {provider.providerName} support: {provider.supportEmail}, {provider.supportPhone}.
       </p>
     </>

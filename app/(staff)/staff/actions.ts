@@ -40,8 +40,9 @@ export const convertDemoAction = serverAction(convertDemo, {
 export const createTrunkAction = serverAction(createTrunk, { redirectTo: (trunk) => `/staff/trunks/${trunk.id}` });
 export const updateTrunkAction = serverAction(updateTrunk, { redirectTo: (trunk) => `/staff/trunks/${trunk.id}` });
 export const setTrunkStatusAction = serverAction(setTrunkStatus, { message: "Trunk status updated." });
+// The page says the old password stops working only once the registrar confirms it (components/reset-password-form).
 export const resetTrunkPasswordAction = serverAction(resetTrunkPassword, {
-  message: "A new SIP password was generated. The old one no longer works.",
+  data: ({ syncVersion }) => ({ syncVersion: String(syncVersion) }),
 });
 export const revealTrunkPasswordAction = serverAction(revealTrunkPassword, { data: ({ password }) => ({ password }) });
 export const resendCredentialsAction = serverAction(resendCredentials, {

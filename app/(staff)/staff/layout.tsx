@@ -1,11 +1,12 @@
-import Link from "next/link";
 import type { ReactNode } from "react";
-import { signOutAction } from "@/app/(auth)/sign-in/actions";
+import { SiteHeader } from "@/components/site-header";
 import { requireStaff } from "@/lib/auth/guards";
 import { can, type Permission } from "@/lib/auth/policy";
 
 const NAV: { href: string; label: string; permission: Permission }[] = [
+  { href: "/staff", label: "Home", permission: "trunks:view" },
   { href: "/staff/customers", label: "Customers", permission: "customers:view" },
+  { href: "/staff/trunks", label: "Trunks", permission: "trunks:view" },
   { href: "/staff/demo/new", label: "New demo account", permission: "demo:create" },
   { href: "/staff/registrar", label: "Registrar", permission: "registrar:sync" },
   { href: "/staff/mail", label: "Mail", permission: "mail:view" },
@@ -20,30 +21,13 @@ export default async function StaffLayout({ children }: { children: ReactNode })
   const actor = await requireStaff();
   return (
     <div className="min-h-screen">
-      <header className="border-b border-slate-200 bg-white">
-        <div className="mx-auto flex max-w-6xl flex-wrap items-center justify-between gap-3 px-4 py-3">
-          <Link href="/staff/customers" className="font-bold text-slate-900 no-underline">
-            Trunk Portal
-          </Link>
-          <nav aria-label="Staff">
-            <ul className="flex flex-wrap gap-4 text-sm">
-              {NAV.filter((item) => can(actor, item.permission)).map((item) => (
-                <li key={item.href}>
-                  <Link href={item.href}>{item.label}</Link>
-                </li>
-              ))}
-            </ul>
-          </nav>
-          <form action={signOutAction} className="flex items-center gap-3 text-sm">
-            <span className="text-slate-600">
-              {actor.email} · {actor.role.toLowerCase()}
-            </span>
-            <button type="submit" className="underline">
-              Sign out
-            </button>
-          </form>
-        </div>
-      </header>
+      <SiteHeader
+        home="/staff"
+        title="Trunk Portal"
+        navLabel="Staff"
+        items={NAV.filter((item) => can(actor, item.permission)).map(({ href, label }) => ({ href, label }))}
+        account={{ email: actor.email, role: actor.role }}
+      />
       <main className="mx-auto max-w-6xl px-4 py-6">{children}</main>
     </div>
   );

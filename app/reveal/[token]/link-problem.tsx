@@ -26,7 +26,7 @@ export function LinkProblem({ state }: { state: string }) {
   return (
     <div role="alert">
       <h2 className="text-xl font-semibold">{message?.title}</h2>
-      <p className="mt-2 text-slate-700">{message?.body}</p>
+      <p className="mt-2 text-muted-foreground">{message?.body}</p>
       <p className="mt-4">
         <a href="/portal/sign-in">Sign in to the customer portal</a>
       </p>

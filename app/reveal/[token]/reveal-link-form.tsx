@@ -1,7 +1,7 @@
 "use client";
 
 import { useActionState } from "react";
-import { CopyableValue } from "@/components/ui";
+import { Button, CopyableValue } from "@/components/ui";
 import type { FormState } from "@/lib/actions";
 import { LinkProblem } from "./link-problem";
 
@@ -21,7 +21,7 @@ export function RevealLinkForm({
           The SIP password of trunk <code className="font-mono">{state.data?.username}</code>:
         </p>
         <CopyableValue value={password} label="SIP password" testId="revealed-password" />
-        <p className="mt-4 text-sm text-slate-700">
+        <p className="mt-4 text-sm text-muted-foreground">
           This link has now been used and will not show the password again. Store it in your PBX now; you can also see
           it later by signing in to the customer portal.
         </p>
@@ -32,14 +32,10 @@ export function RevealLinkForm({
   return (
     <form action={formAction}>
       <input type="hidden" name="token" value={token} />
-      <p className="mb-4 text-slate-700">This link shows your SIP password once. Have your PBX settings open.</p>
-      <button
-        type="submit"
-        disabled={pending}
-        className="rounded bg-blue-700 px-4 py-2 font-semibold text-white hover:bg-blue-800 disabled:opacity-60"
-      >
+      <p className="mb-4 text-muted-foreground">This link shows your SIP password once. Have your PBX settings open.</p>
+      <Button type="submit" disabled={pending}>
         {pending ? "Working…" : "Show my SIP password"}
-      </button>
+      </Button>
     </form>
   );
 }

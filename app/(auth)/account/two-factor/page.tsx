@@ -5,7 +5,7 @@ import { signOutAction } from "@/app/(auth)/sign-in/actions";
 import { beginTwoFactorSetupAction, confirmTwoFactorSetupAction } from "@/app/(staff)/staff/account/actions";
 import { ActionForm, SubmitButton } from "@/components/forms";
 import { OneTimeCodeField, RecoveryCodesOrFields } from "@/components/two-factor";
-import { Card } from "@/components/ui";
+import { Alert, Button, Card } from "@/components/ui";
 import { pendingTwoFactorSetup } from "@/lib/auth/account";
 import { commandContext, requireStaff } from "@/lib/auth/guards";
 
@@ -30,11 +30,11 @@ export default async function TwoFactorSetupPage() {
     <main className="mx-auto max-w-xl px-4 py-12">
       <h1 className="mb-2 text-2xl font-bold">Two-factor authentication</h1>
       {ctx.twoFactorDue ? (
-        <p role="alert" className="mb-4 rounded border border-amber-300 bg-amber-50 px-3 py-2 text-sm text-amber-900">
+        <Alert tone="warning" role="alert" className="mb-4">
           Your administrator requires two-factor authentication. Set it up to continue.
-        </p>
+        </Alert>
       ) : null}
-      <p className="mb-6 text-slate-700">
+      <p className="mb-6 text-muted-foreground">
         Besides your password, signing in will ask for a 6-digit code from an authenticator app on your phone (such as
         Google Authenticator, Microsoft Authenticator, 1Password or Aegis).
       </p>
@@ -45,16 +45,16 @@ export default async function TwoFactorSetupPage() {
       ) : null}
       {setup && qr ? (
         <Card title="1. Add Trunk Portal to your app">
-          <p className="mb-3 text-sm text-slate-700">Scan this QR code with the app:</p>
+          <p className="mb-3 text-sm text-muted-foreground">Scan this QR code with the app:</p>
           <Image
             unoptimized
             src={`data:image/svg+xml;base64,${Buffer.from(qr).toString("base64")}`}
             alt="QR code for your authenticator app"
             width={200}
             height={200}
-            className="mb-3 border border-slate-200"
+            className="mb-3 border border-border bg-white"
           />
-          <p className="text-sm text-slate-700">
+          <p className="text-sm text-muted-foreground">
             Or enter this key by hand (time-based, 6 digits):{" "}
             <code data-testid="totp-key" className="font-mono text-base">
               {grouped(setup.secret)}
@@ -65,7 +65,7 @@ export default async function TwoFactorSetupPage() {
       {setup || enabled ? (
         <Card title={enabled ? undefined : "2. Enter the code the app shows"}>
           <ActionForm action={confirmTwoFactorSetupAction} aria-label="Confirm two-factor authentication">
-            <RecoveryCodesOrFields after={<a href="/staff/customers">Continue to Trunk Portal</a>}>
+            <RecoveryCodesOrFields after={<a href="/staff">Continue to Trunk Portal</a>}>
               {enabled ? (
                 <p>
                   Two-factor authentication is on. Manage it on <a href="/staff/account">your account page</a>.
@@ -81,9 +81,9 @@ export default async function TwoFactorSetupPage() {
         </Card>
       ) : null}
       <form action={signOutAction} className="mt-6 text-sm">
-        <button type="submit" className="underline">
+        <Button type="submit" variant="link">
           Sign out
-        </button>
+        </Button>
       </form>
     </main>
   );

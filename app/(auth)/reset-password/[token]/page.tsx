@@ -34,7 +34,7 @@ export default async function ResetPasswordPage({ params }: { params: Promise<{ 
           <SubmitButton>Set my new password</SubmitButton>
         </ActionForm>
       ) : (
-        <p role="alert" className="text-slate-700">
+        <p role="alert" className="text-muted-foreground">
           {PROBLEMS[state]} <a href="/forgot-password">Ask for a new link</a>.
         </p>
       )}

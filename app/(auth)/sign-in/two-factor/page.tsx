@@ -16,7 +16,7 @@ export default async function SecondFactorPage() {
       <h1 className="mb-2 text-2xl font-bold">Two-factor authentication</h1>
       {waiting ? (
         <>
-          <p className="mb-6 text-slate-700">Enter the 6-digit code from your authenticator app.</p>
+          <p className="mb-6 text-muted-foreground">Enter the 6-digit code from your authenticator app.</p>
           <ActionForm action={secondFactorAction} aria-label="Two-factor authentication">
             <OneTimeCodeField
               label="Authentication code"
@@ -26,7 +26,7 @@ export default async function SecondFactorPage() {
           </ActionForm>
         </>
       ) : (
-        <p role="alert" className="text-slate-700">
+        <p role="alert" className="text-muted-foreground">
           Your sign-in timed out or was already used. <a href="/sign-in">Sign in again</a>.
         </p>
       )}

@@ -1,7 +1,7 @@
 import type { Metadata } from "next";
 import { ActionForm, SubmitButton, TextField } from "@/components/forms";
 import { OneTimeCodeField, RecoveryCodesOrFields } from "@/components/two-factor";
-import { Badge, ButtonLink, Card, formatDateTime, PageHeader } from "@/components/ui";
+import { Badge, ButtonLink, Card, DateTime, PageHeader } from "@/components/ui";
 import { requirePermission } from "@/lib/auth/guards";
 import { MIN_PASSWORD_LENGTH } from "@/lib/auth/password-policy";
 import { twoFactorRequiredFor } from "@/lib/auth/two-factor";
@@ -46,7 +46,7 @@ export default async function AccountPage() {
         {user.totpEnabledAt ? (
           <div className="space-y-6">
             <p>
-              <Badge color="green">on</Badge> since {formatDateTime(user.totpEnabledAt)}. {recoveryCodesLeft} of 10
+              <Badge color="green">on</Badge> since <DateTime value={user.totpEnabledAt} />. {recoveryCodesLeft} of 10
               recovery codes left.
             </p>
             <ActionForm action={regenerateRecoveryCodesAction} aria-label="New recovery codes">
@@ -60,7 +60,7 @@ export default async function AccountPage() {
               </RecoveryCodesOrFields>
             </ActionForm>
             {required ? (
-              <p className="text-sm text-slate-600">Your administrator requires two-factor authentication.</p>
+              <p className="text-sm text-muted-foreground">Your administrator requires two-factor authentication.</p>
             ) : (
               <ActionForm action={disableTwoFactorAction} aria-label="Turn off two-factor authentication">
                 <OneTimeCodeField label="Code from your app, to turn it off" digitsOnly />
@@ -79,7 +79,7 @@ export default async function AccountPage() {
       </Card>
       <Card title="Sessions">
         <ActionForm action={signOutEverywhereAction} aria-label="Sign out everywhere">
-          <p className="text-sm text-slate-700">
+          <p className="text-sm text-muted-foreground">
             Lost a laptop, or signed in on a shared computer? End every session of your account at once, this one
             included.
           </p>

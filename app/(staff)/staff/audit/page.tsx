@@ -1,7 +1,7 @@
 import type { Metadata } from "next";
 import Link from "next/link";
 import { AuditTable } from "@/components/audit-table";
-import { Card, PageHeader } from "@/components/ui";
+import { Button, Card, Input, labelClass, PageHeader } from "@/components/ui";
 import { auditFilterFromParams, listAudit } from "@/lib/audit/query";
 import { requirePermission } from "@/lib/auth/guards";
 import { getDb } from "@/lib/db";
@@ -37,24 +37,20 @@ export default async function AuditPage({
             ["to", "To", "date"],
           ].map(([name, label, type]) => (
             <div key={name}>
-              <label htmlFor={`filter-${name}`} className="block text-sm font-medium">
+              <label htmlFor={`filter-${name}`} className={labelClass}>
                 {label}
               </label>
-              <input
+              <Input
                 id={`filter-${name}`}
                 name={name}
                 type={type}
                 defaultValue={params[name as keyof typeof params] ?? ""}
-                className="mt-1 block w-full rounded border border-slate-300 px-2 py-1"
               />
             </div>
           ))}
-          <button
-            type="submit"
-            className="rounded bg-slate-800 px-4 py-2 text-sm font-semibold text-white sm:col-span-5 sm:w-max"
-          >
+          <Button type="submit" className="sm:col-span-5 sm:w-max">
             Filter
-          </button>
+          </Button>
         </form>
         <AuditTable entries={entries} />
         {more ? (

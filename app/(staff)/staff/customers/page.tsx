@@ -1,7 +1,19 @@
 import type { Metadata } from "next";
 import Link from "next/link";
 import { DemoBadge } from "@/components/demo-badge";
-import { Badge, ButtonLink, formatDateTime, PageHeader, Pagination, Table } from "@/components/ui";
+import {
+  Button,
+  ButtonLink,
+  DateTime,
+  Input,
+  labelClass,
+  PageHeader,
+  Pagination,
+  Select,
+  StatusBadge,
+  Table,
+  Td,
+} from "@/components/ui";
 import { requirePermission } from "@/lib/auth/guards";
 import { can } from "@/lib/auth/policy";
 import { DEMO_ENDING_SOON_DAYS, DEMO_FILTERS, type DemoFilter, searchCustomers } from "@/lib/customers";
@@ -43,41 +55,28 @@ export default async function CustomersPage({
       <search>
         <form className="mb-4 flex flex-wrap items-end gap-2" action="/staff/customers">
           <div className="grow">
-            <label htmlFor="q" className="block text-sm font-medium">
+            <label htmlFor="q" className={labelClass}>
               Search company, contact, email, SIP username or DID
             </label>
-            <input
-              id="q"
-              name="q"
-              type="search"
-              defaultValue={q}
-              className="mt-1 block w-full rounded border border-slate-300 px-3 py-2"
-            />
+            <Input id="q" name="q" type="search" defaultValue={q} />
           </div>
           <div>
-            <label htmlFor="demo" className="block text-sm font-medium">
+            <label htmlFor="demo" className={labelClass}>
               Show
             </label>
-            <select
-              id="demo"
-              name="demo"
-              defaultValue={demo ?? ""}
-              className="mt-1 block rounded border border-slate-300 px-3 py-2"
-            >
+            <Select id="demo" name="demo" defaultValue={demo ?? ""}>
               <option value="">All customers</option>
               {DEMO_FILTERS.map((filter) => (
                 <option key={filter} value={filter}>
                   {DEMO_FILTER_LABELS[filter]}
                 </option>
               ))}
-            </select>
+            </Select>
           </div>
-          <button type="submit" className="rounded bg-slate-800 px-4 py-2 text-sm font-semibold text-white">
-            Search
-          </button>
+          <Button type="submit">Search</Button>
         </form>
       </search>
-      <p className="mb-2 text-sm text-slate-600" aria-live="polite">
+      <p className="mb-2 text-sm text-muted-foreground" aria-live="polite">
         {total} {total === 1 ? "customer" : "customers"}
         {q ? ` matching “${q}”` : ""}
         {demo ? ` · ${DEMO_FILTER_LABELS[demo].toLowerCase()}` : ""}
@@ -85,16 +84,16 @@ export default async function CustomersPage({
       <Table headers={["Company", "Contact", "Trunks", "Status", "Created"]} caption="Customers">
         {customers.map((customer) => (
           <tr key={customer.id}>
-            <td className="px-2 py-2">
+            <Td label="Company">
               <Link href={`/staff/customers/${customer.id}`}>{customer.company}</Link>{" "}
               {customer.isDemo ? <DemoBadge customer={customer} /> : null}
-            </td>
-            <td className="px-2 py-2">
+            </Td>
+            <Td label="Contact">
               {customer.contactName}
               <br />
-              <span className="text-slate-600">{customer.contactEmail}</span>
-            </td>
-            <td className="px-2 py-2">
+              <span className="break-all text-muted-foreground">{customer.contactEmail}</span>
+            </Td>
+            <Td label="Trunks">
               <ul>
                 {customer.trunks.map((trunk) => (
                   <li key={trunk.id}>
@@ -102,18 +101,20 @@ export default async function CustomersPage({
                       {trunk.username}
                     </Link>
                     {trunk.dids.length ? (
-                      <span className="ml-2 font-mono text-xs text-slate-600">
+                      <span className="ml-2 font-mono text-xs text-muted-foreground">
                         {trunk.dids.map((did) => did.number).join(", ")}
                       </span>
                     ) : null}
                   </li>
                 ))}
               </ul>
-            </td>
-            <td className="px-2 py-2">
-              <Badge color={customer.status === "ACTIVE" ? "green" : "amber"}>{customer.status.toLowerCase()}</Badge>
-            </td>
-            <td className="px-2 py-2">{formatDateTime(customer.createdAt)}</td>
+            </Td>
+            <Td label="Status">
+              <StatusBadge kind="customer" status={customer.status} />
+            </Td>
+            <Td label="Created">
+              <DateTime value={customer.createdAt} />
+            </Td>
           </tr>
         ))}
       </Table>

@@ -1,17 +1,16 @@
 import type { Metadata } from "next";
 import Link from "next/link";
-import { Badge, Card, formatDateTime, PageHeader, Table } from "@/components/ui";
+import { Button, Card, DateTime, labelClass, PageHeader, Select, StatusBadge, Table, Td } from "@/components/ui";
 import { requirePermission } from "@/lib/auth/guards";
 import { getDb } from "@/lib/db";
 import { listMail, usesLocalMailbox } from "@/lib/mail/queries";
 
 export const metadata: Metadata = { title: "Mail" };
 
-const STATUS_COLORS = { QUEUED: "amber", SENDING: "blue", SENT: "green", FAILED: "red" } as const;
-
-export default async function MailPage() {
+export default async function MailPage({ searchParams }: { searchParams: Promise<{ show?: string }> }) {
   await requirePermission("mail:view");
-  const messages = await listMail(getDb());
+  const failing = (await searchParams).show === "failing";
+  const messages = await listMail(getDb(), { failing });
   return (
     <>
       <PageHeader title="Mail">
@@ -20,26 +19,54 @@ export default async function MailPage() {
           : "Every message the portal sends, with its delivery status."}
       </PageHeader>
       <Card>
-        <Table headers={["Queued", "To", "Subject", "Status", "Attempts", "Last error"]} caption="Messages">
-          {messages.map((mail) => (
-            <tr key={mail.id}>
-              <td className="whitespace-nowrap px-2 py-2">{formatDateTime(mail.createdAt)}</td>
-              <td className="px-2 py-2">{mail.to}</td>
-              <td className="px-2 py-2">
-                <Link href={`/staff/mail/${mail.id}`}>{mail.subject}</Link>
-              </td>
-              <td className="px-2 py-2">
-                <Badge color={STATUS_COLORS[mail.status]}>{mail.status.toLowerCase()}</Badge>
-                {mail.status === "SENT" ? <span className="block text-xs">{formatDateTime(mail.sentAt)}</span> : null}
-                {mail.status === "QUEUED" && mail.nextAttemptAt ? (
-                  <span className="block text-xs">retry {formatDateTime(mail.nextAttemptAt)}</span>
-                ) : null}
-              </td>
-              <td className="px-2 py-2">{mail.attempts}</td>
-              <td className="px-2 py-2 font-mono text-xs text-red-800">{mail.lastError ?? ""}</td>
-            </tr>
-          ))}
-        </Table>
+        <form className="mb-4 flex flex-wrap items-end gap-2" action="/staff/mail">
+          <div>
+            <label htmlFor="show" className={labelClass}>
+              Show
+            </label>
+            <Select id="show" name="show" defaultValue={failing ? "failing" : ""}>
+              <option value="">All messages</option>
+              <option value="failing">Failing: retrying after an error, or given up</option>
+            </Select>
+          </div>
+          <Button type="submit">Show</Button>
+        </form>
+        {messages.length === 0 ? (
+          <p className="text-muted-foreground">{failing ? "No message is failing." : "No message yet."}</p>
+        ) : (
+          <Table headers={["Queued", "To", "Subject", "Status", "Attempts", "Last error"]} caption="Messages">
+            {messages.map((mail) => (
+              <tr key={mail.id}>
+                <Td label="Queued" className="sm:whitespace-nowrap">
+                  <DateTime value={mail.createdAt} />
+                </Td>
+                <Td label="To" className="break-all">
+                  {mail.to}
+                </Td>
+                <Td label="Subject">
+                  <Link href={`/staff/mail/${mail.id}`}>{mail.subject}</Link>
+                </Td>
+                <Td label="Status">
+                  <StatusBadge kind="mail" status={mail.status} />
+                  {mail.status === "SENT" ? (
+                    <span className="block text-xs">
+                      <DateTime value={mail.sentAt} />
+                    </span>
+                  ) : null}
+                  {mail.status === "QUEUED" && mail.nextAttemptAt ? (
+                    <span className="block text-xs">
+                      retry <DateTime value={mail.nextAttemptAt} />
+                    </span>
+                  ) : null}
+                </Td>
+                <Td label="Attempts">{mail.attempts}</Td>
+                <Td label="Last error" className="font-mono text-xs text-danger">
+                  {mail.lastError ?? ""}
+                </Td>
+              </tr>
+            ))}
+          </Table>
+        )}
       </Card>
     </>
   );

@@ -1,8 +1,9 @@
 import type { Metadata } from "next";
 import Link from "next/link";
+import { Suspense } from "react";
 import { ActionForm, SubmitButton } from "@/components/forms";
 import { RegistrarConnectionCards } from "@/components/registrar-connection";
-import { Badge, Card, formatDateTime, PageHeader, Table } from "@/components/ui";
+import { Badge, Card, DateTime, formatDateTime, PageHeader, Table, Td } from "@/components/ui";
 import { requirePermission } from "@/lib/auth/guards";
 import { getDb } from "@/lib/db";
 import { listReconciliationRuns } from "@/lib/registrar/commands";
@@ -74,12 +75,12 @@ function TroubledTrunks({ title, trunks }: { title: string; trunks: TroubledList
             <Link href={`/staff/trunks/${trunk.id}`} className="font-mono">
               {trunk.username}
             </Link>{" "}
-            <span className="text-red-800">{trunk.reasons.join(" ")}</span>
+            <span className="break-words text-danger">{trunk.reasons.join(" ")}</span>
           </li>
         ))}
       </ul>
       {trunks.total > trunks.trunks.length ? (
-        <p className="text-sm text-slate-600">…and {trunks.total - trunks.trunks.length} more.</p>
+        <p className="text-sm text-muted-foreground">…and {trunks.total - trunks.trunks.length} more.</p>
       ) : null}
     </section>
   );
@@ -99,7 +100,9 @@ export default async function RegistrarPage() {
       <PageHeader title="Registrar">
         Every 15 minutes, and on demand, the portal compares each trunk with the registrar and repairs any drift.
       </PageHeader>
-      <RegistrarConnectionCards />
+      <Suspense fallback={<Card title="Connection">Asking the registrar…</Card>}>
+        <RegistrarConnectionCards />
+      </Suspense>
       <Card
         title="Sync"
         actions={
@@ -113,20 +116,26 @@ export default async function RegistrarPage() {
         }
       >
         <p>
-          {pending} {pending === 1 ? "trunk" : "trunks"} waiting to sync; {failed.total} failed and retrying;{" "}
-          {attention.total} {attention.total === 1 ? "needs" : "need"} attention.
+          <Link href="/staff/trunks?sync=PENDING">
+            {pending} {pending === 1 ? "trunk" : "trunks"} waiting to sync
+          </Link>
+          ; <Link href="/staff/trunks?sync=FAILED">{failed.total} failed and retrying</Link>;{" "}
+          <Link href="/staff/trunks?sync=attention">
+            {attention.total} {attention.total === 1 ? "needs" : "need"} attention
+          </Link>
+          .
         </p>
         <TroubledTrunks title="Needs attention" trunks={attention} />
         <TroubledTrunks title="Failed, retrying" trunks={failed} />
       </Card>
       <Card title="Reconciliation runs">
-        {runs.length === 0 ? <p className="text-slate-600">No run yet.</p> : null}
+        {runs.length === 0 ? <p className="text-muted-foreground">No run yet.</p> : null}
         {runs.map((run) => {
           const findings = run.findings as unknown as Finding[];
           return (
             <section key={run.id} className="mb-6" aria-label={`Run ${formatDateTime(run.createdAt)}`}>
               <h3 className="font-semibold">
-                {formatDateTime(run.createdAt)} · {run.trigger}
+                <DateTime value={run.createdAt} /> · {run.trigger}
                 {run.requestedBy ? ` by ${run.requestedBy}` : ""}{" "}
                 {run.error ? (
                   <Badge color="red">failed</Badge>
@@ -138,17 +147,23 @@ export default async function RegistrarPage() {
                   <Badge color="blue">running</Badge>
                 )}
               </h3>
-              <p className="text-sm text-slate-600">{run.checked} trunks checked.</p>
-              {run.error ? <p className="font-mono text-sm text-red-800">{run.error}</p> : null}
+              <p className="text-sm text-muted-foreground">{run.checked} trunks checked.</p>
+              {run.error ? <p className="font-mono text-sm break-words text-danger">{run.error}</p> : null}
               {findings.length ? (
                 <Table headers={["SIP username", "Realm", "Problem", "Detail", "Action"]} caption="Findings">
                   {findings.map((finding) => (
                     <tr key={`${finding.username}-${finding.realm}-${finding.problem}`}>
-                      <td className="px-2 py-1 font-mono">{finding.username}</td>
-                      <td className="px-2 py-1 font-mono">{finding.realm ?? "—"}</td>
-                      <td className="px-2 py-1">{finding.problem}</td>
-                      <td className="px-2 py-1 text-xs">{finding.detail}</td>
-                      <td className="px-2 py-1">{finding.action}</td>
+                      <Td label="SIP username" className="font-mono">
+                        {finding.username}
+                      </Td>
+                      <Td label="Realm" className="font-mono">
+                        {finding.realm ?? "—"}
+                      </Td>
+                      <Td label="Problem">{finding.problem}</Td>
+                      <Td label="Detail" className="text-xs">
+                        {finding.detail}
+                      </Td>
+                      <Td label="Action">{finding.action}</Td>
                     </tr>
                   ))}
                 </Table>

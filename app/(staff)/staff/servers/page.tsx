@@ -34,12 +34,12 @@ export default async function ServersPage() {
         <CaseSensitiveWarning />
       </Card>
       <Card title="Servers">
-        <ul className="divide-y divide-slate-100">
+        <ul className="divide-y divide-border">
           {servers.map((server) => (
             <li key={server.id} className="py-4">
               <CopyableValue value={server.hostname} label={`hostname ${server.hostname}`} />{" "}
               {server.active ? <Badge color="green">active</Badge> : <Badge>inactive</Badge>}
-              <p className="mt-1 text-sm text-slate-600">
+              <p className="mt-1 text-sm text-muted-foreground">
                 Realm <code className="font-mono">{server.realm}</code> · {server._count.trunks} trunks ·{" "}
                 {server.credentialCheck
                   ? `credentials checked at ${server.probeAddress ?? `${server.hostname}:5060`}`

@@ -1,6 +1,6 @@
 import type { Metadata } from "next";
 import { ActionForm, Checkbox, SelectField, SubmitButton, TextField } from "@/components/forms";
-import { Badge, Card, formatDateTime, PageHeader } from "@/components/ui";
+import { Badge, Card, DateTime, Disclosure, PageHeader } from "@/components/ui";
 import { requirePermission } from "@/lib/auth/guards";
 import { getDb } from "@/lib/db";
 import { listStaff } from "@/lib/staff";
@@ -41,16 +41,17 @@ export default async function StaffUsersPage() {
         </ActionForm>
       </Card>
       <Card title="Staff members">
-        <ul className="divide-y divide-slate-100">
+        <ul className="divide-y divide-border">
           {staff.map((user) => (
             <li key={user.id} className="py-4">
-              <p className="font-medium">
+              <p className="font-medium break-words">
                 {user.name} — {user.email} {user.active ? null : <Badge color="red">inactive</Badge>}{" "}
                 {user.totpEnabledAt ? <Badge color="green">2FA on</Badge> : <Badge>2FA off</Badge>}
               </p>
-              <p className="text-sm text-slate-600">Last sign-in: {formatDateTime(user.lastSignInAt)}</p>
-              <details className="mt-2">
-                <summary className="cursor-pointer text-sm text-blue-800">Change role, access or password</summary>
+              <p className="text-sm text-muted-foreground">
+                Last sign-in: <DateTime value={user.lastSignInAt} />
+              </p>
+              <Disclosure summary="Change role, access or password" className="mt-2">
                 <ActionForm action={updateStaffUserAction} className="mt-2 space-y-3" aria-label={`Edit ${user.email}`}>
                   <input type="hidden" name="userId" value={user.id} />
                   <SelectField name="role" label="Role" options={ROLE_OPTIONS} defaultValue={user.role} />
@@ -85,7 +86,7 @@ export default async function StaffUsersPage() {
                     ) : null}
                   </div>
                 )}
-              </details>
+              </Disclosure>
             </li>
           ))}
         </ul>

@@ -3,7 +3,19 @@ import Link from "next/link";
 import { AuditTable } from "@/components/audit-table";
 import { DemoBadge } from "@/components/demo-badge";
 import { ActionForm, SubmitButton, TextField } from "@/components/forms";
-import { Badge, ButtonLink, Card, DefinitionList, formatDateTime, PageHeader, Table } from "@/components/ui";
+import {
+  Alert,
+  Badge,
+  ButtonLink,
+  Card,
+  DateTime,
+  DefinitionList,
+  Disclosure,
+  PageHeader,
+  StatusBadge,
+  Table,
+  Td,
+} from "@/components/ui";
 import { listAudit } from "@/lib/audit/query";
 import { requirePermission } from "@/lib/auth/guards";
 import { type Actor, can } from "@/lib/auth/policy";
@@ -30,9 +42,15 @@ function DemoCard({ actor, customer }: { actor: Actor; customer: CustomerDetails
   return (
     <Card title="Demo account">
       <p className="text-sm">
-        {status?.ended
-          ? `The demo ended ${formatDateTime(status.endsAt)}; its trunks were disabled.`
-          : `The demo ends ${formatDateTime(customer.demoExpiresAt)}. Then its trunks are disabled at the registrar.`}
+        {status?.ended ? (
+          <>
+            The demo ended <DateTime value={status.endsAt} />; its trunks were disabled.
+          </>
+        ) : (
+          <>
+            The demo ends <DateTime value={customer.demoExpiresAt} />. Then its trunks are disabled at the registrar.
+          </>
+        )}
       </p>
       {can(actor, "demo:extend") ? (
         <ActionForm action={extendDemoAction} aria-label="Extend the demo" className="mt-4 space-y-3">
@@ -48,11 +66,10 @@ function DemoCard({ actor, customer }: { actor: Actor; customer: CustomerDetails
         </ActionForm>
       ) : null}
       {can(actor, "demo:convert") ? (
-        <details className="mt-4">
-          <summary className="cursor-pointer text-sm text-blue-800">Convert to a paying account</summary>
+        <Disclosure summary="Convert to a paying account">
           <ActionForm action={convertDemoAction} aria-label="Convert to a paying account" className="mt-2 space-y-3">
             <input type="hidden" name="customerId" value={customer.id} />
-            <p className="text-sm text-slate-700">
+            <p className="text-sm text-muted-foreground">
               These settings apply to every trunk of the account, at once and at the registrar. The demo's end date and
               reminder go away.
             </p>
@@ -68,7 +85,7 @@ function DemoCard({ actor, customer }: { actor: Actor; customer: CustomerDetails
             />
             <SubmitButton>Convert to a paying account</SubmitButton>
           </ActionForm>
-        </details>
+        </Disclosure>
       ) : null}
     </Card>
   );
@@ -103,13 +120,12 @@ export default async function CustomerPage({
           </>
         }
       >
-        <DemoBadge customer={customer} />{" "}
-        <Badge color={customer.status === "ACTIVE" ? "green" : "amber"}>{customer.status.toLowerCase()}</Badge>
+        <DemoBadge customer={customer} /> <StatusBadge kind="customer" status={customer.status} />
       </PageHeader>
       {converted && !customer.isDemo ? (
-        <p role="status" className="mb-4 rounded border border-green-300 bg-green-50 px-3 py-2 text-sm text-green-800">
+        <Alert tone="success" role="status" className="mb-4">
           Converted to a paying account. Every trunk has the new settings; the registrar is being updated.
-        </p>
+        </Alert>
       ) : null}
       {customer.isDemo ? <DemoCard actor={actor} customer={customer} /> : null}
       <Card title="Contact">
@@ -117,30 +133,34 @@ export default async function CustomerPage({
           items={[
             ["Contact", customer.contactName],
             ["Email", customer.contactEmail],
-            ["Created", formatDateTime(customer.createdAt)],
+            ["Created", <DateTime key="created" value={customer.createdAt} />],
           ]}
         />
       </Card>
       <Card title="Trunks">
         {customer.trunks.length === 0 ? (
-          <p className="text-slate-600">No trunks yet.</p>
+          <p className="text-muted-foreground">No trunks yet.</p>
         ) : (
           <Table headers={["SIP username", "Server(s)", "Limit", "Dialing", "DIDs", "Status"]} caption="Trunks">
             {customer.trunks.map((trunk) => (
               <tr key={trunk.id}>
-                <td className="px-2 py-2 font-mono">
+                <Td label="SIP username" className="font-mono">
                   <Link href={`/staff/trunks/${trunk.id}`}>{trunk.username}</Link>
-                </td>
-                <td className="px-2 py-2 font-mono">{trunk.servers.map((s) => s.server.hostname).join(", ")}</td>
-                <td className="px-2 py-2">{trunk.callLimit}</td>
-                <td className="px-2 py-2">{DIAL_PERMISSION_LABELS[trunk.dialPermission]}</td>
-                <td className="px-2 py-2 font-mono">{trunk.dids.map((did) => did.number).join(", ") || "—"}</td>
-                <td className="px-2 py-2">
-                  <Badge color={trunk.status === "ACTIVE" ? "green" : "red"}>{trunk.status.toLowerCase()}</Badge>
+                </Td>
+                <Td label="Server(s)" className="font-mono">
+                  {trunk.servers.map((s) => s.server.hostname).join(", ")}
+                </Td>
+                <Td label="Limit">{trunk.callLimit}</Td>
+                <Td label="Dialing">{DIAL_PERMISSION_LABELS[trunk.dialPermission]}</Td>
+                <Td label="DIDs" className="font-mono">
+                  {trunk.dids.map((did) => did.number).join(", ") || "—"}
+                </Td>
+                <Td label="Status">
+                  <StatusBadge kind="trunk" status={trunk.status} />
                   {trunk.statusReason ? (
-                    <span className="ml-2 text-xs text-slate-600">{trunk.statusReason}</span>
+                    <span className="ml-2 text-xs text-muted-foreground">{trunk.statusReason}</span>
                   ) : null}
-                </td>
+                </Td>
               </tr>
             ))}
           </Table>
@@ -155,15 +175,14 @@ export default async function CustomerPage({
           ))}
         </ul>
         {can(actor, "customers:edit") ? (
-          <details className="mt-4">
-            <summary className="cursor-pointer text-sm text-blue-800">Add a user who can sign in</summary>
+          <Disclosure summary="Add a user who can sign in">
             <ActionForm action={addCustomerUserAction} aria-label="Add customer user" className="mt-2 space-y-3">
               <input type="hidden" name="customerId" value={customer.id} />
               <TextField name="name" label="Name" />
               <TextField name="email" label="Email" type="email" />
               <SubmitButton variant="secondary">Add user</SubmitButton>
             </ActionForm>
-          </details>
+          </Disclosure>
         ) : null}
       </Card>
       <Card title="History">

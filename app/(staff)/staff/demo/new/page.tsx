@@ -19,7 +19,7 @@ export default async function NewDemoAccountPage() {
         Creates the customer, their sign-in, and a SIP trunk with generated credentials.
       </PageHeader>
       <Card>
-        <p className="mb-4 text-sm text-slate-700">
+        <p className="mb-4 text-sm text-muted-foreground">
           Demo trunks get {describeCallLimit(settings.demoCallLimit)},{" "}
           {DIAL_PERMISSION_LABELS[settings.demoDialPermission]} dialing, and every outbound call shows{" "}
           <code className="font-mono">{settings.forcedCallerId}</code>. The demo ends after {settings.demoDurationDays}{" "}

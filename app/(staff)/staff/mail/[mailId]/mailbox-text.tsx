@@ -6,11 +6,13 @@ import { SubmitButton, useFormState } from "@/components/forms";
 export function MailboxText() {
   const state = useFormState();
   if (state.data?.text) {
-    return <pre className="whitespace-pre-wrap rounded bg-amber-50 p-3 font-mono text-sm">{state.data.text}</pre>;
+    return (
+      <pre className="whitespace-pre-wrap break-words rounded bg-muted p-3 font-mono text-sm">{state.data.text}</pre>
+    );
   }
   return (
     <>
-      <p className="text-sm text-slate-700">
+      <p className="text-sm text-muted-foreground">
         Local mailbox: nothing was really sent. You can show this message with its links and passwords (recorded in the
         audit log).
       </p>

@@ -1,8 +1,9 @@
 import type { Metadata } from "next";
 import { ActionForm } from "@/components/forms";
-import { Card, DefinitionList, formatDateTime, PageHeader } from "@/components/ui";
+import { Card, DateTime, DefinitionList, PageHeader, StatusBadge } from "@/components/ui";
 import { requirePermission } from "@/lib/auth/guards";
 import { getDb } from "@/lib/db";
+import { withPublicLogo } from "@/lib/mail/logo";
 import { getMail, mailboxMayShowSecrets, usesLocalMailbox } from "@/lib/mail/queries";
 import { maskSecrets, storedBodies } from "@/lib/mail/secrets";
 import { orNotFound } from "@/lib/pages";
@@ -26,19 +27,21 @@ export default async function MailMessagePage({ params }: { params: Promise<{ ma
             ["To", mail.to],
             [
               "Message-ID",
-              <code key="id" className="font-mono text-sm">
+              <code key="id" className="font-mono text-sm break-all">
                 {mail.messageId}
               </code>,
             ],
-            ["Status", mail.status.toLowerCase()],
+            ["Status", <StatusBadge key="status" kind="mail" status={mail.status} />],
             ["Attempts", String(mail.attempts)],
-            ["Sent", formatDateTime(mail.sentAt)],
+            ["Sent", <DateTime key="sent" value={mail.sentAt} />],
             ["Last error", mail.lastError ?? "—"],
           ]}
         />
       </Card>
       <Card title="Plain text">
-        <pre className="whitespace-pre-wrap font-mono text-sm">{maskSecrets(bodies.text)}</pre>
+        <pre className="whitespace-pre-wrap break-words font-mono text-sm" data-testid="mail-text">
+          {maskSecrets(bodies.text)}
+        </pre>
         {canReadSecrets ? (
           <ActionForm action={readMailboxMessageAction} aria-label="Show links" className="mt-4 space-y-2">
             <input type="hidden" name="mailId" value={mail.id} />
@@ -50,8 +53,8 @@ export default async function MailMessagePage({ params }: { params: Promise<{ ma
         <iframe
           title="HTML version"
           sandbox=""
-          srcDoc={maskSecrets(bodies.html)}
-          className="h-[600px] w-full rounded border border-slate-200 bg-white"
+          srcDoc={withPublicLogo(maskSecrets(bodies.html))}
+          className="h-[600px] w-full rounded border border-border bg-white"
         />
       </Card>
     </>

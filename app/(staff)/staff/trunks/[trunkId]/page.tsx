@@ -4,9 +4,10 @@ import { AttentionNotice } from "@/components/attention-notice";
 import { CredentialChecks } from "@/components/credential-checks";
 import { ActionForm, SubmitButton, TextField } from "@/components/forms";
 import { RegistrationStatus } from "@/components/registration-status";
+import { ResetPasswordForm } from "@/components/reset-password-form";
 import { SyncStatus } from "@/components/sync-status";
 import { TrunkCredentials } from "@/components/trunk-credentials";
-import { Badge, ButtonLink, Card, formatDateTime, PageHeader } from "@/components/ui";
+import { Badge, ButtonLink, Card, DateTime, PageHeader, StatusBadge } from "@/components/ui";
 import { requirePermission } from "@/lib/auth/guards";
 import { can } from "@/lib/auth/policy";
 import { getDb } from "@/lib/db";
@@ -54,7 +55,7 @@ export default async function TrunkPage({ params }: { params: Promise<{ trunkId:
         <Link href={`/staff/customers/${trunk.customerId}`}>{trunk.customer.company}</Link> ·{" "}
         <Link href={`/staff/trunks/${trunk.id}/calls`}>Calls</Link> ·{" "}
         <Link href={`/staff/trunks/${trunk.id}/packet-check`}>Packet check</Link>{" "}
-        <Badge color={trunk.status === "ACTIVE" ? "green" : "red"}>{trunk.status.toLowerCase()}</Badge>
+        <StatusBadge kind="trunk" status={trunk.status} />
         {disabled && trunk.statusReason ? <span className="ml-2 text-sm">Reason: {trunk.statusReason}</span> : null}
       </PageHeader>
 
@@ -88,7 +89,11 @@ export default async function TrunkPage({ params }: { params: Promise<{ trunkId:
         </div>
         <CredentialChecks checks={checks} />
         <h3 className="mt-4 mb-2 font-semibold">Live registration</h3>
-        <RegistrationStatus username={trunk.username} hostnames={trunk.servers.map((s) => s.server.hostname)} />
+        <RegistrationStatus
+          trunkId={trunk.id}
+          username={trunk.username}
+          hostnames={trunk.servers.map((s) => s.server.hostname)}
+        />
       </Card>
 
       {!deleted ? (
@@ -96,8 +101,8 @@ export default async function TrunkPage({ params }: { params: Promise<{ trunkId:
           {trunk.outboundSuspendedAt ? (
             <div className="mb-4">
               <p>
-                <Badge color="red">Outbound calls suspended</Badge> since {formatDateTime(trunk.outboundSuspendedAt)}:{" "}
-                {trunk.outboundSuspendedReason}.
+                <Badge color="red">Outbound calls suspended</Badge> since <DateTime value={trunk.outboundSuspendedAt} />
+                : {trunk.outboundSuspendedReason}.
               </p>
               {can(actor, "trunks:set-status") ? (
                 <ActionForm
@@ -145,7 +150,7 @@ export default async function TrunkPage({ params }: { params: Promise<{ trunkId:
               {trunk.maxMinutesPerDay ?? "no"} minutes per day.
             </p>
           )}
-          <p className="mt-2 text-sm text-slate-700">
+          <p className="mt-2 text-sm text-muted-foreground">
             Empty means no limit. Crossing a daily cap suspends outbound calling and emails support and the customer.
           </p>
         </Card>
@@ -155,7 +160,7 @@ export default async function TrunkPage({ params }: { params: Promise<{ trunkId:
         <Card title="Customer email">
           <ActionForm action={resendCredentialsAction} aria-label="Resend credentials">
             <input type="hidden" name="trunkId" value={trunk.id} />
-            <p className="text-sm text-slate-700">
+            <p className="text-sm text-muted-foreground">
               Emails {trunk.customer.contactEmail} the trunk's credentials again, with a new one-time password link
               (earlier links stop working).
             </p>
@@ -168,17 +173,12 @@ export default async function TrunkPage({ params }: { params: Promise<{ trunkId:
         <Card title="Support actions">
           <div className="grid gap-6 sm:grid-cols-2">
             {can(actor, "trunks:reset-password") ? (
-              <ActionForm
-                action={resetTrunkPasswordAction}
-                confirm="Generate a new SIP password? The current password stops working immediately."
-                aria-label="Reset SIP password"
-              >
-                <input type="hidden" name="trunkId" value={trunk.id} />
-                <p className="text-sm text-slate-700">
-                  Generates a new password. The old one stops working as soon as the registrar is updated.
+              <ResetPasswordForm action={resetTrunkPasswordAction} trunkId={trunk.id} audience="staff">
+                <p className="text-sm text-muted-foreground">
+                  Generates a new password and emails the customer. The old one stops working as soon as the registrar
+                  is updated; this page says when.
                 </p>
-                <SubmitButton variant="danger">Reset SIP password</SubmitButton>
-              </ActionForm>
+              </ResetPasswordForm>
             ) : null}
             {can(actor, "trunks:set-status") ? (
               <ActionForm
@@ -206,7 +206,7 @@ export default async function TrunkPage({ params }: { params: Promise<{ trunkId:
             aria-label="Delete trunk"
           >
             <input type="hidden" name="trunkId" value={trunk.id} />
-            <p className="text-sm text-slate-700">
+            <p className="text-sm text-muted-foreground">
               The PBX stops working at once. The username stays reserved and the history is kept.
             </p>
             <TextField name="reason" label="Reason for deleting" />

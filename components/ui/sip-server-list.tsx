@@ -1,0 +1,31 @@
+import { TriangleAlert } from "lucide-react";
+import { Alert } from "./alert";
+import { CopyableValue } from "./copyable-value";
+
+/** The case-sensitivity warning that accompanies every SIP server hostname. */
+export function CaseSensitiveWarning() {
+  return (
+    <Alert tone="warning" role="note" className="mt-2 flex gap-2">
+      <TriangleAlert aria-hidden="true" className="mt-0.5 size-4 shrink-0" />
+      <p>
+        <strong>The server name is case-sensitive.</strong> Enter it exactly as shown — a different casing may still
+        register, but every call will fail. Copy and paste it rather than typing it.
+      </p>
+    </Alert>
+  );
+}
+
+export function SipServerList({ hostnames }: { hostnames: string[] }) {
+  return (
+    <div>
+      <ul className="space-y-2">
+        {hostnames.map((hostname) => (
+          <li key={hostname}>
+            <CopyableValue value={hostname} label={`SIP server ${hostname}`} testId="sip-server" />
+          </li>
+        ))}
+      </ul>
+      <CaseSensitiveWarning />
+    </div>
+  );
+}

@@ -1,0 +1,152 @@
+/**
+ * Every page, for every role, on a desktop in the light scheme and on a phone in the dark one: no serious or
+ * critical accessibility violation (axe-core, WCAG 2.1 A and AA, colour contrast included), nothing wider than the
+ * screen, and on the phone the navigation reachable through its menu.
+ */
+import AxeBuilder from "@axe-core/playwright";
+import { type Browser, type BrowserContext, expect, type Page, test } from "@playwright/test";
+import { E2E_SIP_SERVER } from "../../playwright.config";
+import { type Credentials, signIn, signInCustomer } from "./fixtures";
+import { customerRoutes, type MatrixRecords, PUBLIC_ROUTES, type StaffRole, setUpMatrix, staffRoutes } from "./routes";
+
+test.describe.configure({ mode: "serial" });
+// Up to eighteen pages a test, each loaded and analysed on a loaded two-core machine (an admin's took 5 minutes).
+test.setTimeout(600_000);
+
+const SCREENS = [
+  { name: "desktop, light", viewport: { width: 1280, height: 800 }, colorScheme: "light", phone: false },
+  { name: "phone, dark", viewport: { width: 360, height: 740 }, colorScheme: "dark", phone: true },
+] as const;
+type Screen = (typeof SCREENS)[number];
+
+let users = new Map<StaffRole, Credentials>();
+let records: MatrixRecords;
+
+test.beforeAll(async ({ browser }) => {
+  test.setTimeout(180_000);
+  ({ users, records } = await setUpMatrix(browser, "Accessible Widgets"));
+});
+
+async function contextFor(browser: Browser, screen: Screen): Promise<BrowserContext> {
+  return browser.newContext({ viewport: screen.viewport, colorScheme: screen.colorScheme, hasTouch: screen.phone });
+}
+
+/** The serious and critical violations on the page as it is now (or in the part `only` selects), one line each. */
+async function violations(page: Page, only?: string): Promise<string[]> {
+  const builder = new AxeBuilder({ page }).withTags(["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]);
+  const results = await (only ? builder.include(only) : builder).analyze();
+  return results.violations
+    .filter((violation) => violation.impact === "serious" || violation.impact === "critical")
+    .flatMap((violation) =>
+      violation.nodes.map((node) => `${violation.id}: ${node.target.join(" ")} — ${node.failureSummary ?? ""}`),
+    );
+}
+
+async function checkPage(page: Page, path: string, screen: Screen, navigation: string | null) {
+  const label = `${path} (${screen.name})`;
+  await page.goto(path);
+  // Whatever streams in (the registrar's answer) is part of the page under test.
+  await expect(page.locator('[data-state="asking"]'), label).toHaveCount(0, { timeout: 15_000 });
+  expect(await violations(page), label).toEqual([]);
+  const width = await page.evaluate(() => ({
+    page: document.documentElement.scrollWidth,
+    screen: document.documentElement.clientWidth,
+  }));
+  expect(width.page, `${label}: nothing wider than the screen`).toBeLessThanOrEqual(width.screen);
+  if (!navigation) return;
+  const nav = page.getByRole("navigation", { name: navigation });
+  if (!screen.phone) {
+    await expect(nav, label).toBeVisible();
+    return;
+  }
+  // On a phone the links wait behind "Menu", which opens with a tap and holds every link.
+  await expect(nav, label).toBeHidden();
+  await page.locator("summary", { hasText: "Menu" }).click();
+  await expect(nav, label).toBeVisible();
+  // Only what opening it added needs analysing again: the open menu.
+  expect(await violations(page, "details[open]"), `${label}, menu open`).toEqual([]);
+}
+
+for (const screen of SCREENS) {
+  for (const role of ["ADMIN", "SALES", "SUPPORT"] as StaffRole[]) {
+    test(`${role}: every page they may open, ${screen.name}`, async ({ browser }) => {
+      const context = await contextFor(browser, screen);
+      const page = await context.newPage();
+      await signIn(page, users.get(role) as Credentials);
+      for (const route of staffRoutes(records).filter((candidate) => candidate.allowed.includes(role))) {
+        await checkPage(page, route.path, screen, "Staff");
+      }
+      // Refused pages are pages too.
+      if (role !== "ADMIN") await checkPage(page, "/staff/users", screen, null);
+      await context.close();
+    });
+  }
+
+  test(`customer: every portal page, ${screen.name}`, async ({ browser }) => {
+    const context = await contextFor(browser, screen);
+    const page = await context.newPage();
+    await signInCustomer(page, records.contactEmail);
+    for (const path of customerRoutes(records)) await checkPage(page, path, screen, "Customer portal");
+    await context.close();
+  });
+
+  test(`signed out: sign-in, link and error pages, ${screen.name}`, async ({ browser }) => {
+    const context = await contextFor(browser, screen);
+    const page = await context.newPage();
+    for (const route of PUBLIC_ROUTES.filter((candidate) => candidate.page)) {
+      await checkPage(page, route.path, screen, null);
+    }
+    await context.close();
+  });
+}
+
+test("on a phone, the menu leads to another page and closes behind it", async ({ browser }) => {
+  const context = await contextFor(browser, SCREENS[1]);
+  const page = await context.newPage();
+  await signIn(page, users.get("SUPPORT") as Credentials);
+  await page.locator("summary", { hasText: "Menu" }).click();
+  await page.getByRole("navigation", { name: "Staff" }).getByRole("link", { name: "Trunks" }).click();
+  await expect(page).toHaveURL(/\/staff\/trunks$/);
+  await expect(page.getByRole("heading", { name: "Trunks", level: 1 })).toBeVisible();
+  await expect(page.getByRole("navigation", { name: "Staff" })).toBeHidden();
+  // The customers table reads as a list: each value beside its column's name, all on screen.
+  await page.goto("/staff/customers?q=Accessible+Widgets");
+  const row = page.getByRole("row").filter({ hasText: "Accessible Widgets" });
+  const contact = row.getByRole("cell").filter({ hasText: records.contactEmail });
+  await expect(contact).toBeVisible();
+  const box = await contact.boundingBox();
+  expect((box?.x ?? 0) + (box?.width ?? 0)).toBeLessThanOrEqual(SCREENS[1].viewport.width);
+  expect(await contact.evaluate((cell) => getComputedStyle(cell, "::before").content)).toBe('"Contact"');
+  await context.close();
+});
+
+test("on a phone, the SIP server is shown exactly, whole on screen, and copies exactly", async ({ browser }) => {
+  const context = await contextFor(browser, SCREENS[1]);
+  await context.grantPermissions(["clipboard-read", "clipboard-write"]);
+  const staff = await context.newPage();
+  await signIn(staff, users.get("SUPPORT") as Credentials);
+  const customer = await (await browser.newContext({ viewport: SCREENS[1].viewport, hasTouch: true })).newPage();
+  await customer.context().grantPermissions(["clipboard-read", "clipboard-write"]);
+  await signInCustomer(customer, records.contactEmail);
+  for (const [page, path] of [
+    [staff, `/staff/trunks/${records.trunkId}`],
+    [customer, `/portal/trunks/${records.trunkId}`],
+  ] as const) {
+    await page.goto(path);
+    const server = page.getByTestId("sip-server").first();
+    // As rendered (innerText applies CSS text-transform): a casing change on screen is a failure.
+    await expect(server, path).toHaveText(E2E_SIP_SERVER, { useInnerText: true });
+    const copy = page.getByRole("button", { name: `Copy SIP server ${E2E_SIP_SERVER}` }).first();
+    for (const element of [server, copy]) {
+      await element.scrollIntoViewIfNeeded();
+      const box = await element.boundingBox();
+      expect(box, path).not.toBeNull();
+      expect((box?.x ?? -1) >= 0 && (box?.x ?? 0) + (box?.width ?? 0) <= SCREENS[1].viewport.width, path).toBe(true);
+    }
+    await page.evaluate(() => navigator.clipboard.writeText(""));
+    await copy.tap();
+    expect(await page.evaluate(() => navigator.clipboard.readText()), path).toBe(E2E_SIP_SERVER);
+  }
+  await customer.context().close();
+  await context.close();
+});
