@@ -52,7 +52,9 @@ export default defineConfig({
     // The quick start, after the Debian packages the registrar test needs (installed as root, else the command to run).
     command: `npx tsx tests/e2e/install-registrar-packages.ts && rm -rf ${E2E_DATA_DIR} && npx tsx scripts/start.ts`,
     url: `http://localhost:${port}/sign-in`,
-    timeout: 300_000,
+    // The first start builds the app (`next build`): about 2 minutes on an idle 2-core machine, over 5 when it is
+    // busy. The bound only stops a start that hangs.
+    timeout: 900_000,
     reuseExistingServer: false,
     // Ctrl-C, as a user stops `npm start`: the portal then stops its database and Kamailio (a SIGKILL would orphan
     // them; they run in process groups of their own).
