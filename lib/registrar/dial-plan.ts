@@ -1,4 +1,4 @@
-import { destinationOf, installedNumberingPlan } from "../phone/numbering-plan";
+import { destinationOf, generatedNumberingPlan } from "../phone/numbering-plan";
 import type { DialPermission } from "./types";
 
 /**
@@ -32,7 +32,7 @@ export function toRegistrarE164(dialled: string): string | null {
 /** Whether a trunk with this permission may call `e164` (route[DIAL_PERMISSION]). */
 export function mayCall(e164: string, permission: DialPermission, allowedCountries: readonly string[]): boolean {
   if (permission === "INTERNATIONAL") return true;
-  const { country, premium } = destinationOf(installedNumberingPlan(), e164);
+  const { country, premium } = destinationOf(generatedNumberingPlan, e164);
   if (country === null || premium) return false;
   if (permission === "US_ONLY") return US_DOMESTIC_COUNTRIES.includes(country);
   if (permission === "US_CANADA") return US_DOMESTIC_COUNTRIES.includes(country) || country === "CA";

@@ -8,6 +8,7 @@ import { type NumberingPlan, numberingPlan, type PrefixRule } from "../phone/num
  * never written by hand; a unit test fails when the committed file differs from what the installed library gives.
  */
 export const DIALPLAN_CFG = new URL("../../registrar/kamailio/dialplan.cfg", import.meta.url);
+export const NUMBERING_PLAN_JSON = new URL("../phone/numbering-plan.generated.json", import.meta.url);
 
 /** The installed libphonenumber-js version, named in the generated file so a library upgrade shows up as a diff. */
 export function libphonenumberVersion(): string {
