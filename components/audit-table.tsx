@@ -15,7 +15,10 @@ export function AuditTable({ entries }: { entries: AuditEntryRow[] }) {
       {entries.map((entry) => (
         <tr key={entry.id.toString()}>
           <td className="whitespace-nowrap px-2 py-2">{formatDateTime(entry.at)}</td>
-          <td className="px-2 py-2">{entry.actorEmail ?? "system"}</td>
+          <td className="px-2 py-2">
+            {entry.actorEmail ?? "system"}
+            {entry.apiKeyId ? <span className="block text-xs text-slate-500">API key {entry.apiKeyId}</span> : null}
+          </td>
           <td className="px-2 py-2 font-mono">{entry.action}</td>
           <td className="px-2 py-2">
             {entry.targetType}

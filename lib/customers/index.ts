@@ -37,24 +37,10 @@ function demoWhere(filter: DemoFilter | null, now: Date): Prisma.CustomerWhereIn
  * a demo filter, only those demos, the soonest to end first.
  */
 export async function searchCustomers(db: Db, query: string, page: number, demo: DemoFilter | null = null) {
-  const q = searchText(query);
+  const where = customerSearchWhere(query, demo);
   // Text that cannot be stored (a NUL, say) matches nothing; it must not reach PostgreSQL, which refuses it.
-  if (q === null) return { total: 0, customers: [], pages: 1 };
-  const digits = q.replace(/\D/g, "");
-  const demoFilter = demoWhere(demo, new Date());
-  const search: Prisma.CustomerWhereInput = q
-    ? {
-        OR: [
-          { company: { contains: q, mode: "insensitive" } },
-          { contactName: { contains: q, mode: "insensitive" } },
-          { contactEmail: { contains: q, mode: "insensitive" } },
-          { users: { some: { email: { contains: q, mode: "insensitive" } } } },
-          { trunks: { some: { username: { contains: q.toLowerCase() } } } },
-          ...(digits.length >= 3 ? [{ trunks: { some: { dids: { some: { number: { contains: digits } } } } } }] : []),
-        ],
-      }
-    : {};
-  const where: Prisma.CustomerWhereInput = demoFilter ? { AND: [search, demoFilter] } : search;
+  if (where === null) return { total: 0, customers: [], pages: 1 };
+  const demoFilter = demo !== null;
   const [total, customers] = await db.$transaction([
     db.customer.count({ where }),
     db.customer.findMany({
@@ -72,6 +58,30 @@ export async function searchCustomers(db: Db, query: string, page: number, demo:
     }),
   ]);
   return { total, customers, pages: Math.max(1, Math.ceil(total / PAGE_SIZE)) };
+}
+
+/**
+ * What the customers search box and demo filter select, for the staff list, the API and the CSV export alike; null
+ * when the text cannot match anything.
+ */
+export function customerSearchWhere(query: string, demo: DemoFilter | null): Prisma.CustomerWhereInput | null {
+  const q = searchText(query);
+  if (q === null) return null;
+  const digits = q.replace(/\D/g, "");
+  const demoFilter = demoWhere(demo, new Date());
+  const search: Prisma.CustomerWhereInput = q
+    ? {
+        OR: [
+          { company: { contains: q, mode: "insensitive" } },
+          { contactName: { contains: q, mode: "insensitive" } },
+          { contactEmail: { contains: q, mode: "insensitive" } },
+          { users: { some: { email: { contains: q, mode: "insensitive" } } } },
+          { trunks: { some: { username: { contains: q.toLowerCase() } } } },
+          ...(digits.length >= 3 ? [{ trunks: { some: { dids: { some: { number: { contains: digits } } } } } }] : []),
+        ],
+      }
+    : {};
+  return demoFilter ? { AND: [search, demoFilter] } : search;
 }
 
 /**
@@ -125,14 +135,12 @@ export const createCustomer = defineCommand({
   },
 });
 
+const customerStatus = z.enum(["ACTIVE", "SUSPENDED", "CLOSED"], { error: "Choose a status." });
+
 export const updateCustomer = defineCommand({
   name: "customer.update",
   permission: "customers:edit",
-  input: z.object({
-    customerId: id,
-    ...customerFields,
-    status: z.enum(["ACTIVE", "SUSPENDED", "CLOSED"], { error: "Choose a status." }),
-  }),
+  input: z.object({ customerId: id, ...customerFields, status: customerStatus }),
   async run(ctx, { customerId, ...data }) {
     return transaction(ctx.db, async (tx) => {
       const before = await lockCustomer(tx, customerId);
@@ -146,6 +154,28 @@ export const updateCustomer = defineCommand({
         targetId: customerId,
         customerId,
         details: { changed },
+      });
+      return customer;
+    });
+  },
+});
+
+/** Suspends, closes or re-activates an account; its trunks are synced at once, as when the edit form changes it. */
+export const setCustomerStatus = defineCommand({
+  name: "customer.set-status",
+  permission: "customers:edit",
+  input: z.object({ customerId: id, status: customerStatus }),
+  async run(ctx, { customerId, status }) {
+    return transaction(ctx.db, async (tx) => {
+      const before = await lockCustomer(tx, customerId);
+      const customer = await tx.customer.update({ where: { id: customerId }, data: { status } });
+      if (before.status !== status) await requestCustomerTrunksSync(tx, customerId);
+      await recordAudit(tx, ctx, {
+        action: "customer.set-status",
+        targetType: "customer",
+        targetId: customerId,
+        customerId,
+        details: { from: before.status, to: status },
       });
       return customer;
     });

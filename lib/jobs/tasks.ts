@@ -1,4 +1,5 @@
 import type { TaskList } from "graphile-worker";
+import { deleteExpiredIdempotencyKeys } from "../api/idempotency";
 import { deleteExpiredSignInRecords } from "../auth/cleanup";
 import { expireDemos, queueDemoReminders } from "../customers/demo-expiry";
 import type { Db } from "../db";
@@ -76,6 +77,7 @@ export function jobTasks({
     },
     [SIGN_IN_CLEANUP_TASK]: async () => {
       await deleteExpiredSignInRecords(db);
+      await deleteExpiredIdempotencyKeys(db);
     },
   };
 }

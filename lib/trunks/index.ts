@@ -18,7 +18,7 @@ import {
 } from "./provision";
 import { trunkSettings } from "./schema";
 
-const trunkInclude = {
+export const trunkInclude = {
   customer: true,
   dids: { orderBy: { number: "asc" } },
   servers: { include: { server: true }, orderBy: { server: { hostname: "asc" } } },

@@ -1,6 +1,7 @@
 import { readdirSync, readFileSync } from "node:fs";
 import path from "node:path";
 import type { z } from "zod";
+import { createApiKey } from "../../lib/api/keys";
 import type { Actor } from "../../lib/auth/policy";
 import { sealTotpSecret } from "../../lib/auth/two-factor";
 import { type Command, executeCommand } from "../../lib/commands";
@@ -110,7 +111,18 @@ export function commandFixtures(db: Db, admin: Actor, serverId: string) {
     return { code: totpCode(secret) };
   }
 
+  /** An API key of the actor's own (of `admin` for those who cannot have one), for commands that act on keys. */
+  const apiKeyOf = async (actor: Actor | null) => {
+    const owner = actor && actor.role !== "CUSTOMER" ? actor : admin;
+    const result = await setUp(createApiKey, { name: `Key ${next()}` });
+    await db.apiKey.update({ where: { id: result.key.id }, data: { userId: owner.id } });
+    return result.key;
+  };
+
   const inputs: Record<string, (actor: Actor | null) => Promise<Record<string, unknown>>> = {
+    "api-key.create": async () => ({ name: `Billing ${next()}`, readOnly: "on", expiresInDays: "30" }),
+    "api-key.revoke": async (actor) => ({ apiKeyId: (await apiKeyOf(actor)).id }),
+    "customer.set-status": async () => ({ customerId: (await newCustomer()).id, status: "SUSPENDED" }),
     "customer.create": async () => ({
       company: `New ${next()}`,
       contactName: "Pat",
