@@ -423,7 +423,14 @@ export const API_ROUTES: ApiRoute[] = [
     async handle(ctx, { params }) {
       const trunk = await getTrunk(ctx.db, params.trunkId ?? "");
       const hostnames = trunk.servers.map(({ server }) => server.hostname);
-      return registrationsJson(await registrationStatus(ctx.registrar(), trunk.username, hostnames));
+      let registrar: Registrar;
+      try {
+        registrar = ctx.registrar();
+      } catch (error) {
+        // No registrar configured for this web server: say so, as when it does not answer.
+        return { state: "unavailable", error: error instanceof Error ? error.message : String(error) };
+      }
+      return registrationsJson(await registrationStatus(registrar, trunk.username, hostnames));
     },
   }),
   readRoute({
