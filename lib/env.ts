@@ -47,6 +47,21 @@ const schema = z
       .min(1, "must be at least 1")
       .max(100_000, "must be at most 100000")
       .default(600),
+    /** Hosts webhooks may reach over plain http (for testing); every other webhook URL is https (lib/webhooks). */
+    WEBHOOK_HTTP_HOSTS: z
+      .string()
+      .optional()
+      .transform((value) =>
+        (value ?? "")
+          .split(",")
+          .map((host) => host.trim().toLowerCase())
+          .filter(Boolean),
+      ),
+    /** Let webhooks reach private and loopback addresses; unset: only outside production. */
+    WEBHOOK_ALLOW_PRIVATE_ADDRESSES: z
+      .enum(["true", "false", "1", "0", ""])
+      .optional()
+      .transform((value) => (value === undefined || value === "" ? undefined : value === "true" || value === "1")),
     TRUSTED_PROXIES: z
       .string()
       .optional()

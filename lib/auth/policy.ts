@@ -34,6 +34,8 @@ export const PERMISSIONS = {
   "api-keys:own": ["ADMIN", "SALES", "SUPPORT"],
   /** Every staff member's API keys: see and revoke them. */
   "api-keys:manage": ["ADMIN"],
+  /** Webhook endpoints: register, change, disable, see deliveries and redeliver. */
+  "webhooks:manage": ["ADMIN"],
 } as const satisfies Record<string, readonly Role[]>;
 
 export type Permission = keyof typeof PERMISSIONS;

@@ -8,6 +8,7 @@ import { getProviderSettings } from "../settings";
 import { insertTrunk, requestCustomerTrunksSync, withFreshUsername } from "../trunks/provision";
 import { trunkSettings } from "../trunks/schema";
 import { email, id, isId, requiredText, searchText } from "../validation";
+import { emitWebhookEvent } from "../webhooks/events";
 
 export const PAGE_SIZE = 20;
 
@@ -135,6 +136,24 @@ export const createCustomer = defineCommand({
   },
 });
 
+/**
+ * Suspending or closing takes every trunk off the registrar now, not at the next reconciliation (re-activating puts
+ * them back); a suspension is announced to webhooks.
+ */
+async function afterStatusChange(
+  tx: Tx,
+  before: { status: string },
+  customer: { id: string; company: string; status: string },
+) {
+  if (before.status === customer.status) return;
+  await requestCustomerTrunksSync(tx, customer.id);
+  if (customer.status === "SUSPENDED") {
+    await emitWebhookEvent(tx, "customer.suspended", {
+      customer: { id: customer.id, company: customer.company, status: customer.status, previousStatus: before.status },
+    });
+  }
+}
+
 const customerStatus = z.enum(["ACTIVE", "SUSPENDED", "CLOSED"], { error: "Choose a status." });
 
 export const updateCustomer = defineCommand({
@@ -145,8 +164,7 @@ export const updateCustomer = defineCommand({
     return transaction(ctx.db, async (tx) => {
       const before = await lockCustomer(tx, customerId);
       const customer = await tx.customer.update({ where: { id: customerId }, data });
-      // Suspending or closing takes every trunk off the registrar now, not at the next reconciliation.
-      if (before.status !== customer.status) await requestCustomerTrunksSync(tx, customerId);
+      await afterStatusChange(tx, before, customer);
       const changed = (Object.keys(data) as (keyof typeof data)[]).filter((key) => before[key] !== customer[key]);
       await recordAudit(tx, ctx, {
         action: "customer.update",
@@ -169,7 +187,7 @@ export const setCustomerStatus = defineCommand({
     return transaction(ctx.db, async (tx) => {
       const before = await lockCustomer(tx, customerId);
       const customer = await tx.customer.update({ where: { id: customerId }, data: { status } });
-      if (before.status !== status) await requestCustomerTrunksSync(tx, customerId);
+      await afterStatusChange(tx, before, customer);
       await recordAudit(tx, ctx, {
         action: "customer.set-status",
         targetType: "customer",

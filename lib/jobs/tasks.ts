@@ -11,6 +11,9 @@ import { runReconciliation } from "../registrar/reconcile";
 import { syncTrunk } from "../registrar/sync";
 import type { Registrar } from "../registrar/types";
 import { SYNC_TRUNK_TASK } from "../trunks/provision";
+import { deliverWebhook } from "../webhooks/deliver";
+import { DELIVER_WEBHOOK_TASK } from "../webhooks/events";
+import type { WebhookNetworkPolicy } from "../webhooks/network";
 
 export const DEMO_REMINDERS_TASK = "customers_demo_expiry_notices";
 export const DEMO_EXPIRY_TASK = "customers_demo_expiry";
@@ -36,6 +39,8 @@ export type WorkerDependencies = {
   mailFrom: string;
   /** Remove registrar subscribers the portal does not know (REGISTRAR_RECONCILE_REMOVE_UNKNOWN). */
   removeUnknownSubscribers: boolean;
+  /** Where webhooks may be delivered (WEBHOOK_HTTP_HOSTS, WEBHOOK_ALLOW_PRIVATE_ADDRESSES). */
+  webhookPolicy: WebhookNetworkPolicy;
 };
 
 /** Failures the tasks handled themselves (recorded, retried or given up) still belong in the worker's log. */
@@ -52,6 +57,7 @@ export function jobTasks({
   transport,
   mailFrom,
   removeUnknownSubscribers,
+  webhookPolicy,
 }: WorkerDependencies): TaskList {
   return {
     [SYNC_TRUNK_TASK]: async (payload) => {
@@ -61,6 +67,10 @@ export function jobTasks({
     [SEND_MAIL_TASK]: async (payload) => {
       const { mailId } = payload as { mailId: string };
       reportFailure(SEND_MAIL_TASK, mailId, await deliverMail(db, transport, mailFrom, mailId));
+    },
+    [DELIVER_WEBHOOK_TASK]: async (payload) => {
+      const { deliveryId } = payload as { deliveryId: string };
+      reportFailure(DELIVER_WEBHOOK_TASK, deliveryId, await deliverWebhook(db, webhookPolicy, deliveryId));
     },
     [DEMO_REMINDERS_TASK]: async () => {
       await queueDemoReminders(db);

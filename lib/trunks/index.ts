@@ -6,6 +6,7 @@ import { demoStatus } from "../customers/demo";
 import { type Db, type Tx, transaction } from "../db";
 import { ConflictError, NotFoundError } from "../errors";
 import { id, isId, optionalText } from "../validation";
+import { emitWebhookEvent, trunkEventData } from "../webhooks/events";
 import { queueCredentialsMail, queueTrunkStatusMail } from "./notify";
 import { decryptTrunkPassword } from "./password";
 import {
@@ -95,6 +96,7 @@ export const updateTrunk = defineCommand({
           servers: settings.serverIds,
         },
       });
+      await emitWebhookEvent(tx, "trunk.updated", trunkEventData(trunk));
       return trunk;
     });
   },
@@ -131,6 +133,7 @@ export const setTrunkStatus = defineCommand({
         customerId: before.customerId,
         details: { username: before.username, reason },
       });
+      if (before.status !== status) await emitWebhookEvent(tx, "trunk.updated", trunkEventData(trunk));
       return trunk;
     });
   },
@@ -153,6 +156,7 @@ export const resetTrunkPassword = defineCommand({
         customerId: before.customerId,
         details: { username: before.username },
       });
+      await emitWebhookEvent(tx, "trunk.password_reset", trunkEventData(trunk));
       return trunk;
     });
   },
@@ -246,6 +250,7 @@ export const deleteTrunk = defineCommand({
         customerId: before.customerId,
         details: { username: before.username, reason, dids: before.dids.map((did) => did.number) },
       });
+      await emitWebhookEvent(tx, "trunk.updated", trunkEventData(trunk));
       return trunk;
     });
   },

@@ -90,6 +90,7 @@ beforeAll(async () => {
       transport: createMailTransport("smtp://127.0.0.1:1"),
       mailFrom: "Trunk Portal Tests <portal@test.example>",
       removeUnknownSubscribers: false,
+      webhookPolicy: { httpHosts: [], allowPrivateAddresses: false },
     }),
   });
 });

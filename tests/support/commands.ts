@@ -9,6 +9,7 @@ import * as customers from "../../lib/customers";
 import type { Db } from "../../lib/db";
 import { ROOT } from "../../lib/paths";
 import * as trunks from "../../lib/trunks";
+import { createWebhookEndpoint } from "../../lib/webhooks/endpoints";
 import { contextFor, createActor } from "./portal";
 import { totpCode } from "./totp";
 
@@ -119,7 +120,31 @@ export function commandFixtures(db: Db, admin: Actor, serverId: string) {
     return result.key;
   };
 
+  const newWebhookEndpoint = () =>
+    setUp(createWebhookEndpoint, { url: `https://hooks-${next()}.perm.example/in`, events: "trunk.created" });
+  /** A delivery of a trunk.created event to a fresh endpoint. */
+  const newWebhookDelivery = async () => {
+    const { endpoint } = await newWebhookEndpoint();
+    await newTrunk();
+    return db.webhookDelivery.findFirstOrThrow({ where: { endpointId: endpoint.id } });
+  };
+
   const inputs: Record<string, (actor: Actor | null) => Promise<Record<string, unknown>>> = {
+    "webhook.create": async () => ({
+      url: `https://hooks-${next()}.perm.example/in`,
+      description: "Billing",
+      events: ["trunk.created", "trunk.updated"],
+      secret: "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw",
+    }),
+    "webhook.update": async () => ({
+      endpointId: (await newWebhookEndpoint()).endpoint.id,
+      url: `https://hooks-${next()}.perm.example/v2`,
+      description: "CRM",
+      events: "demo.expired",
+      active: "false",
+      secret: "",
+    }),
+    "webhook.redeliver": async () => ({ deliveryId: (await newWebhookDelivery()).id }),
     "api-key.create": async () => ({ name: `Billing ${next()}`, readOnly: "on", expiresInDays: "30" }),
     "api-key.revoke": async (actor) => ({ apiKeyId: (await apiKeyOf(actor)).id }),
     "customer.set-status": async () => ({ customerId: (await newCustomer()).id, status: "SUSPENDED" }),

@@ -1,6 +1,6 @@
 import type { Metadata } from "next";
 import { ActionForm, Checkbox, SubmitButton, TextField } from "@/components/forms";
-import { NewApiKeyNotice } from "@/components/new-api-key";
+import { NewSecretNotice } from "@/components/new-secret";
 import { Badge, Card, formatDateTime, PageHeader, Table } from "@/components/ui";
 import { listApiKeys, MAX_KEY_DAYS } from "@/lib/api/keys";
 import { requirePermission } from "@/lib/auth/guards";
@@ -30,7 +30,11 @@ export default async function ApiKeysPage() {
       </PageHeader>
       <Card title="Create a key">
         <ActionForm action={createApiKeyAction} aria-label="Create API key">
-          <NewApiKeyNotice />
+          <NewSecretNotice
+            message="Your new API key. Copy it now: it is not shown again, and the portal keeps only its hash."
+            label="API key"
+            testId="new-api-key"
+          />
           <TextField name="name" label="Name" hint="What uses it, e.g. Billing system." />
           <Checkbox name="readOnly" label="Read-only (can list and read, cannot change anything)" />
           <TextField
