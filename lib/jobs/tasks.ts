@@ -8,6 +8,7 @@ import { SEND_MAIL_TASK } from "../mail/outbox";
 import type { MailTransport } from "../mail/transport";
 import { queueReconciliation, RECONCILE_TASK } from "../registrar/commands";
 import { runReconciliation } from "../registrar/reconcile";
+import { watchRegistrations } from "../registrar/registration-watch";
 import { syncTrunk } from "../registrar/sync";
 import type { Registrar } from "../registrar/types";
 import { SYNC_TRUNK_TASK } from "../trunks/provision";
@@ -19,6 +20,7 @@ export const DEMO_REMINDERS_TASK = "customers_demo_expiry_notices";
 export const DEMO_EXPIRY_TASK = "customers_demo_expiry";
 export const SCHEDULED_RECONCILE_TASK = "registrar_reconcile_scheduled";
 export const SIGN_IN_CLEANUP_TASK = "auth_sign_in_cleanup";
+export const REGISTRATION_WATCH_TASK = "registrar_registration_watch";
 
 /**
  * Recurring jobs, in graphile-worker's crontab format; every worker runs them (`startPortalWorker`), and
@@ -30,6 +32,8 @@ export const CRONTAB = [
   `* * * * * ${DEMO_EXPIRY_TASK}`,
   `*/15 * * * * ${SCHEDULED_RECONCILE_TASK}`,
   `30 * * * * ${SIGN_IN_CLEANUP_TASK}`,
+  // Every minute: trunk.registered and trunk.unregistered webhooks follow PBXs within about a minute.
+  `* * * * * ${REGISTRATION_WATCH_TASK}`,
 ].join("\n");
 
 export type WorkerDependencies = {
@@ -84,6 +88,9 @@ export function jobTasks({
     },
     [SCHEDULED_RECONCILE_TASK]: async () => {
       await queueReconciliation(db, "schedule", null);
+    },
+    [REGISTRATION_WATCH_TASK]: async () => {
+      await watchRegistrations(db, registrar);
     },
     [SIGN_IN_CLEANUP_TASK]: async () => {
       await deleteExpiredSignInRecords(db);

@@ -22,6 +22,7 @@ const registrarWith = (rows: Registration[] | Error): Registrar => ({
     if (rows instanceof Error) throw rows;
     return rows;
   },
+  registeredUsernames: async () => null,
   status: async () => ({ liveRegistrations: null }),
   close: async () => {},
 });

@@ -72,6 +72,11 @@ export interface Registrar {
   list(): Promise<RegistrarSnapshot[]>;
   /** Live registrations (non-expired) for one username. */
   registrations(username: string): Promise<Registration[]>;
+  /**
+   * Usernames with at least one live registration, for the registration watch (trunk.registered and
+   * trunk.unregistered webhooks); null when the registrar cannot list them.
+   */
+  registeredUsernames(): Promise<string[] | null>;
   /** Whether the registrar answers (this throws when it does not), and how many registrations are live. */
   status(): Promise<RegistrarStatus>;
   close(): Promise<void>;

@@ -41,6 +41,7 @@ const registrar: Registrar = {
   remove: (username) => current.remove(username),
   list: () => current.list(),
   registrations: (username) => current.registrations(username),
+  registeredUsernames: () => current.registeredUsernames(),
   status: () => current.status(),
   close: async () => {},
 };
