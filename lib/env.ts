@@ -57,11 +57,11 @@ const schema = z
           .map((host) => host.trim().toLowerCase())
           .filter(Boolean),
       ),
-    /** Let webhooks reach private and loopback addresses; unset: only outside production. */
+    /** Let webhooks reach private and loopback addresses (for testing; off by default). */
     WEBHOOK_ALLOW_PRIVATE_ADDRESSES: z
       .enum(["true", "false", "1", "0", ""])
       .optional()
-      .transform((value) => (value === undefined || value === "" ? undefined : value === "true" || value === "1")),
+      .transform((value) => value === "true" || value === "1"),
     TRUSTED_PROXIES: z
       .string()
       .optional()

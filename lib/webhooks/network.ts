@@ -6,8 +6,8 @@ import { type Env, env } from "../env";
 /**
  * Where webhooks may be sent. Every URL is https, except for hosts an operator lists in WEBHOOK_HTTP_HOSTS for
  * testing. Private, loopback, link-local and other non-public addresses are refused (a webhook URL must not reach
- * the portal's own network: SSRF) unless WEBHOOK_ALLOW_PRIVATE_ADDRESSES allows them, which it does by default only
- * outside production. Hostnames are checked again when each connection is made (see `checkedLookup`), so a name
+ * the portal's own network: SSRF) unless WEBHOOK_ALLOW_PRIVATE_ADDRESSES allows them (off by default: NODE_ENV
+ * cannot tell production apart, since `npm start`'s worker runs without it). Hostnames are checked again when each connection is made (see `checkedLookup`), so a name
  * that resolves to a private address later (DNS rebinding) is refused too.
  */
 export type WebhookNetworkPolicy = { httpHosts: string[]; allowPrivateAddresses: boolean };
@@ -17,7 +17,7 @@ export function webhookNetworkPolicy(
 ): WebhookNetworkPolicy {
   return {
     httpHosts: config.WEBHOOK_HTTP_HOSTS,
-    allowPrivateAddresses: config.WEBHOOK_ALLOW_PRIVATE_ADDRESSES ?? process.env.NODE_ENV !== "production",
+    allowPrivateAddresses: config.WEBHOOK_ALLOW_PRIVATE_ADDRESSES,
   };
 }
 
