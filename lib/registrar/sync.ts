@@ -89,7 +89,7 @@ export async function syncTrunk(db: Db, registrar: Registrar, trunkId: string): 
           },
         });
         if (recorded.count > 0) {
-          await emitWebhookEvent(tx, "trunk.synced", trunkEventData({ ...trunk, syncState: "SYNCED" }));
+          await emitWebhookEvent(tx, "trunk.synced", trunkEventData(trunk, "SYNCED"));
         }
         return { outcome: "synced" };
       },
@@ -106,7 +106,7 @@ export async function syncTrunk(db: Db, registrar: Registrar, trunkId: string): 
     const announceFailure = async (tx: Tx, count: number, syncState: "FAILED" | "NEEDS_ATTENTION") => {
       if (count === 0 || trunk.syncState === syncState) return;
       await emitWebhookEvent(tx, "trunk.sync_failed", {
-        ...trunkEventData({ ...trunk, syncState }),
+        ...trunkEventData(trunk, syncState),
         error: syncError,
       });
     };

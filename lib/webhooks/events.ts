@@ -22,21 +22,21 @@ export const WEBHOOK_EVENT_TYPES = Object.keys(WEBHOOK_EVENTS) as [WebhookEventT
 export const DELIVER_WEBHOOK_TASK = "webhooks.deliver";
 export const webhookJobKey = (deliveryId: string) => `webhook:${deliveryId}`;
 
-/** What events say about a trunk: identifiers and state, never a password or a hash. */
-export function trunkEventData(trunk: {
-  id: string;
-  customerId: string;
-  username: string;
-  status: string;
-  syncState?: string;
-}) {
+/**
+ * What events say about a trunk: identifiers and status, never a password or a hash. The sync state only where the
+ * event is about it (a changed trunk's row is read before its sync is requested: its state would be stale).
+ */
+export function trunkEventData(
+  trunk: { id: string; customerId: string; username: string; status: string },
+  syncState?: "SYNCED" | "FAILED" | "NEEDS_ATTENTION",
+) {
   return {
     trunk: {
       id: trunk.id,
       customerId: trunk.customerId,
       username: trunk.username,
       status: trunk.status,
-      ...(trunk.syncState ? { syncState: trunk.syncState } : {}),
+      ...(syncState ? { syncState } : {}),
     },
   };
 }

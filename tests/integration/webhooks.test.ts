@@ -151,9 +151,11 @@ describe("signed deliveries", () => {
         customerId: customer.id,
         username: trunk.username,
         status: "ACTIVE",
-        syncState: "PENDING",
       },
     });
+    // Only events about syncing carry the sync state, and it is the one the sync recorded.
+    const synced = toAll.find((webhook) => typeOf(webhook) === "trunk.synced" && about(trunk.id)(webhook));
+    expect(bodyOf(synced as ReceivedWebhook).data.trunk).toMatchObject({ id: trunk.id, syncState: "SYNCED" });
     // The event says a reset happened; it never carries the password, its ciphertext or a hash.
     const stored = await db.trunk.findUniqueOrThrow({ where: { id: trunk.id }, include: { servers: true } });
     for (const webhook of toAll) {
