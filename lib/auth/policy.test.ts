@@ -65,6 +65,11 @@ const RULES: Rule[] = [
     roles: ["ADMIN"],
   },
   {
+    rule: "only admins register webhook endpoints, see their deliveries and redeliver them",
+    permissions: ["webhooks:manage"],
+    roles: ["ADMIN"],
+  },
+  {
     rule: "the customer portal is for customers only, and it is all they get",
     permissions: ["portal:use"],
     roles: ["CUSTOMER"],
