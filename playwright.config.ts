@@ -71,6 +71,9 @@ export default defineConfig({
       PORTAL_URL: `http://localhost:${port}`,
       SIP_PORT: String(E2E_SIP_PORT),
       SIP_RPC_PORT: process.env.E2E_SIP_RPC_PORT,
+      // The webhook test's receiver runs in the test process, on this machine, over plain http.
+      WEBHOOK_HTTP_HOSTS: "127.0.0.1",
+      WEBHOOK_ALLOW_PRIVATE_ADDRESSES: "true",
     },
   },
 });

@@ -17,7 +17,12 @@ export function AuditTable({ entries }: { entries: AuditEntryRow[] }) {
           <Td label="When" className="sm:whitespace-nowrap">
             <DateTime value={entry.at} />
           </Td>
-          <Td label="Who">{entry.actorEmail ?? "system"}</Td>
+          <Td label="Who">
+            {entry.actorEmail ?? "system"}
+            {entry.apiKeyId ? (
+              <span className="block text-xs text-muted-foreground">API key {entry.apiKeyId}</span>
+            ) : null}
+          </Td>
           <Td label="What" className="font-mono">
             {entry.action}
           </Td>

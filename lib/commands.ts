@@ -6,7 +6,12 @@ import { ConflictError, ForbiddenError, NotFoundError, UnauthenticatedError } fr
 import { Prisma } from "./generated/prisma/client";
 import { hasControlCharacters } from "./validation";
 
-export type RequestMeta = { ip: string | null; userAgent: string | null };
+export type RequestMeta = {
+  ip: string | null;
+  userAgent: string | null;
+  /** The API key a request was made with (lib/api); the audit log records it with every change. */
+  apiKeyId?: string | null;
+};
 export type CommandContext = {
   db: Db;
   actor: Actor | null;

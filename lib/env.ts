@@ -40,6 +40,28 @@ const schema = z
       .transform((value) => value === "true" || value === "1"),
     SMTP_URL: z.url({ protocol: /^smtps?$/, error: "must be an smtp:// or smtps:// URL" }).optional(),
     MAIL_FROM: z.string().min(3).default("Trunk Portal <no-reply@localhost>"),
+    /** Requests each API key may make per minute (lib/api). */
+    API_RATE_LIMIT: z.coerce
+      .number({ error: "must be a number" })
+      .int("must be a whole number")
+      .min(1, "must be at least 1")
+      .max(100_000, "must be at most 100000")
+      .default(600),
+    /** Hosts webhooks may reach over plain http (for testing); every other webhook URL is https (lib/webhooks). */
+    WEBHOOK_HTTP_HOSTS: z
+      .string()
+      .optional()
+      .transform((value) =>
+        (value ?? "")
+          .split(",")
+          .map((host) => host.trim().toLowerCase())
+          .filter(Boolean),
+      ),
+    /** Let webhooks reach private and loopback addresses (for testing; off by default). */
+    WEBHOOK_ALLOW_PRIVATE_ADDRESSES: z
+      .enum(["true", "false", "1", "0", ""])
+      .optional()
+      .transform((value) => value === "true" || value === "1"),
     TRUSTED_PROXIES: z
       .string()
       .optional()

@@ -75,3 +75,18 @@ export function retryIn(retryAt: Date, now = Date.now()): string {
 }
 
 export const tooManyAttempts = (retryAt: Date) => `Too many failed attempts. Try again ${retryIn(retryAt)}.`;
+
+/**
+ * Counts one request against a fixed-window quota (the API's requests per key per minute), in one statement, so
+ * parallel requests cannot exceed it. The count lives in the same table as the throttles above, one row per key and
+ * window; the sign-in clean-up deletes past windows with the other quiet keys.
+ */
+export async function countInWindow(db: Db | Tx, rawKey: string, windowMs: number, now = Date.now()) {
+  const windowStart = Math.floor(now / windowMs) * windowMs;
+  const key = storedKey(`${rawKey}@${windowStart}`);
+  const rows = await db.$queryRaw<{ count: number }[]>`
+    INSERT INTO "RateLimit" AS r ("key", "count", "lastAt") VALUES (${key}, 1, ${NOW})
+    ON CONFLICT ("key") DO UPDATE SET "count" = r."count" + 1, "lastAt" = ${NOW}
+    RETURNING "count"`;
+  return { count: rows[0]?.count ?? 1, resetAt: new Date(windowStart + windowMs) };
+}

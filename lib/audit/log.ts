@@ -30,6 +30,7 @@ export async function recordAudit(tx: Tx, ctx: Pick<CommandContext, "actor" | "m
       customerId: entry.customerId ?? null,
       ip: ctx.meta.ip,
       userAgent: ctx.meta.userAgent,
+      apiKeyId: ctx.meta.apiKeyId ?? null,
       details: entry.details ?? {},
     },
   });

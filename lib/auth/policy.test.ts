@@ -55,6 +55,21 @@ const RULES: Rule[] = [
     roles: ["ADMIN", "SALES", "SUPPORT"],
   },
   {
+    rule: "every staff member may give their own systems an API key, which can do no more than they can",
+    permissions: ["api-keys:own"],
+    roles: ["ADMIN", "SALES", "SUPPORT"],
+  },
+  {
+    rule: "only admins see and revoke every staff member's API keys",
+    permissions: ["api-keys:manage"],
+    roles: ["ADMIN"],
+  },
+  {
+    rule: "only admins register webhook endpoints, see their deliveries and redeliver them",
+    permissions: ["webhooks:manage"],
+    roles: ["ADMIN"],
+  },
+  {
     rule: "the customer portal is for customers only, and it is all they get",
     permissions: ["portal:use"],
     roles: ["CUSTOMER"],

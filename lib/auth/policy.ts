@@ -33,6 +33,12 @@ export const PERMISSIONS = {
   "audit:view": ["ADMIN", "SUPPORT"],
   /** One's own password, two-factor authentication and sessions. */
   "account:security": ["ADMIN", "SALES", "SUPPORT"],
+  /** Keys for the REST API that act as oneself (with one's own role): create, list and revoke them. */
+  "api-keys:own": ["ADMIN", "SALES", "SUPPORT"],
+  /** Every staff member's API keys: see and revoke them. */
+  "api-keys:manage": ["ADMIN"],
+  /** Webhook endpoints: register, change, disable, see deliveries and redeliver. */
+  "webhooks:manage": ["ADMIN"],
 } as const satisfies Record<string, readonly Role[]>;
 
 export type Permission = keyof typeof PERMISSIONS;

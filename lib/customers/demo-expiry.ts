@@ -3,6 +3,7 @@ import { type Db, transaction } from "../db";
 import { demoEndedMail, demoExpiringMail } from "../mail/templates";
 import { getProviderSettings } from "../settings";
 import { lockCustomerTrunks, requestTrunkSync } from "../trunks/provision";
+import { emitWebhookEvent } from "../webhooks/events";
 import { queueDemoMail } from "./demo";
 import { lockCustomer } from "./index";
 
@@ -33,6 +34,10 @@ export async function queueDemoReminders(db: Db, now = new Date()) {
       await queueDemoMail(tx, customer, "demo.expiring", (about) =>
         demoExpiringMail({ ...about, expiresAt: customer.demoExpiresAt ?? now }),
       );
+      await emitWebhookEvent(tx, "demo.expiring", {
+        customer: { id: customer.id, company: customer.company },
+        expiresAt: customer.demoExpiresAt?.toISOString() ?? null,
+      });
       queued++;
     });
   }
@@ -80,6 +85,11 @@ async function expireDemo(db: Db, customerId: string, now: Date): Promise<boolea
       targetId: customerId,
       customerId,
       details: { demoExpiresAt: endsAt.toISOString(), disabledTrunks: usernames },
+    });
+    await emitWebhookEvent(tx, "demo.expired", {
+      customer: { id: customerId, company: customer.company },
+      expiredAt: endsAt.toISOString(),
+      disabledTrunks: trunks.map((trunk) => ({ id: trunk.id, username: trunk.username })),
     });
     return true;
   });

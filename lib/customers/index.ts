@@ -8,6 +8,7 @@ import { getProviderSettings } from "../settings";
 import { insertTrunk, requestCustomerTrunksSync, withFreshUsername } from "../trunks/provision";
 import { trunkSettings } from "../trunks/schema";
 import { email, id, isId, requiredText, searchText } from "../validation";
+import { emitWebhookEvent } from "../webhooks/events";
 
 export const PAGE_SIZE = 20;
 
@@ -37,24 +38,10 @@ export function demoWhere(filter: DemoFilter | null, now: Date): Prisma.Customer
  * a demo filter, only those demos, the soonest to end first.
  */
 export async function searchCustomers(db: Db, query: string, page: number, demo: DemoFilter | null = null) {
-  const q = searchText(query);
+  const where = customerSearchWhere(query, demo);
   // Text that cannot be stored (a NUL, say) matches nothing; it must not reach PostgreSQL, which refuses it.
-  if (q === null) return { total: 0, customers: [], pages: 1 };
-  const digits = q.replace(/\D/g, "");
-  const demoFilter = demoWhere(demo, new Date());
-  const search: Prisma.CustomerWhereInput = q
-    ? {
-        OR: [
-          { company: { contains: q, mode: "insensitive" } },
-          { contactName: { contains: q, mode: "insensitive" } },
-          { contactEmail: { contains: q, mode: "insensitive" } },
-          { users: { some: { email: { contains: q, mode: "insensitive" } } } },
-          { trunks: { some: { username: { contains: q.toLowerCase() } } } },
-          ...(digits.length >= 3 ? [{ trunks: { some: { dids: { some: { number: { contains: digits } } } } } }] : []),
-        ],
-      }
-    : {};
-  const where: Prisma.CustomerWhereInput = demoFilter ? { AND: [search, demoFilter] } : search;
+  if (where === null) return { total: 0, customers: [], pages: 1 };
+  const demoFilter = demo !== null;
   const [total, customers] = await db.$transaction([
     db.customer.count({ where }),
     db.customer.findMany({
@@ -72,6 +59,30 @@ export async function searchCustomers(db: Db, query: string, page: number, demo:
     }),
   ]);
   return { total, customers, pages: Math.max(1, Math.ceil(total / PAGE_SIZE)) };
+}
+
+/**
+ * What the customers search box and demo filter select, for the staff list, the API and the CSV export alike; null
+ * when the text cannot match anything.
+ */
+export function customerSearchWhere(query: string, demo: DemoFilter | null): Prisma.CustomerWhereInput | null {
+  const q = searchText(query);
+  if (q === null) return null;
+  const digits = q.replace(/\D/g, "");
+  const demoFilter = demoWhere(demo, new Date());
+  const search: Prisma.CustomerWhereInput = q
+    ? {
+        OR: [
+          { company: { contains: q, mode: "insensitive" } },
+          { contactName: { contains: q, mode: "insensitive" } },
+          { contactEmail: { contains: q, mode: "insensitive" } },
+          { users: { some: { email: { contains: q, mode: "insensitive" } } } },
+          { trunks: { some: { username: { contains: q.toLowerCase() } } } },
+          ...(digits.length >= 3 ? [{ trunks: { some: { dids: { some: { number: { contains: digits } } } } } }] : []),
+        ],
+      }
+    : {};
+  return demoFilter ? { AND: [search, demoFilter] } : search;
 }
 
 /**
@@ -131,20 +142,35 @@ export const createCustomer = defineCommand({
   },
 });
 
+/**
+ * Suspending or closing takes every trunk off the registrar now, not at the next reconciliation (re-activating puts
+ * them back); a suspension is announced to webhooks.
+ */
+async function afterStatusChange(
+  tx: Tx,
+  before: { status: string },
+  customer: { id: string; company: string; status: string },
+) {
+  if (before.status === customer.status) return;
+  await requestCustomerTrunksSync(tx, customer.id);
+  if (customer.status === "SUSPENDED") {
+    await emitWebhookEvent(tx, "customer.suspended", {
+      customer: { id: customer.id, company: customer.company, status: customer.status, previousStatus: before.status },
+    });
+  }
+}
+
+const customerStatus = z.enum(["ACTIVE", "SUSPENDED", "CLOSED"], { error: "Choose a status." });
+
 export const updateCustomer = defineCommand({
   name: "customer.update",
   permission: "customers:edit",
-  input: z.object({
-    customerId: id,
-    ...customerFields,
-    status: z.enum(["ACTIVE", "SUSPENDED", "CLOSED"], { error: "Choose a status." }),
-  }),
+  input: z.object({ customerId: id, ...customerFields, status: customerStatus }),
   async run(ctx, { customerId, ...data }) {
     return transaction(ctx.db, async (tx) => {
       const before = await lockCustomer(tx, customerId);
       const customer = await tx.customer.update({ where: { id: customerId }, data });
-      // Suspending or closing takes every trunk off the registrar now, not at the next reconciliation.
-      if (before.status !== customer.status) await requestCustomerTrunksSync(tx, customerId);
+      await afterStatusChange(tx, before, customer);
       const changed = (Object.keys(data) as (keyof typeof data)[]).filter((key) => before[key] !== customer[key]);
       await recordAudit(tx, ctx, {
         action: "customer.update",
@@ -152,6 +178,28 @@ export const updateCustomer = defineCommand({
         targetId: customerId,
         customerId,
         details: { changed },
+      });
+      return customer;
+    });
+  },
+});
+
+/** Suspends, closes or re-activates an account; its trunks are synced at once, as when the edit form changes it. */
+export const setCustomerStatus = defineCommand({
+  name: "customer.set-status",
+  permission: "customers:edit",
+  input: z.object({ customerId: id, status: customerStatus }),
+  async run(ctx, { customerId, status }) {
+    return transaction(ctx.db, async (tx) => {
+      const before = await lockCustomer(tx, customerId);
+      const customer = await tx.customer.update({ where: { id: customerId }, data: { status } });
+      await afterStatusChange(tx, before, customer);
+      await recordAudit(tx, ctx, {
+        action: "customer.set-status",
+        targetType: "customer",
+        targetId: customerId,
+        customerId,
+        details: { from: before.status, to: status },
       });
       return customer;
     });

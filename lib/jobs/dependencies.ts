@@ -2,6 +2,7 @@ import { getDb } from "../db";
 import type { Env } from "../env";
 import { createMailTransport } from "../mail/transport";
 import { registrarFromEnv } from "../registrar";
+import { webhookNetworkPolicy } from "../webhooks/network";
 import { CRONTAB, jobTasks, type WorkerDependencies } from "./tasks";
 import { startWorker } from "./worker";
 
@@ -13,6 +14,7 @@ export function workerDependencies(env: Env): WorkerDependencies {
     transport: createMailTransport(env.SMTP_URL),
     mailFrom: env.MAIL_FROM,
     removeUnknownSubscribers: env.REGISTRAR_RECONCILE_REMOVE_UNKNOWN,
+    webhookPolicy: webhookNetworkPolicy(env),
   };
 }
 

@@ -1,4 +1,5 @@
 import type { TaskList } from "graphile-worker";
+import { deleteExpiredIdempotencyKeys } from "../api/idempotency";
 import { deleteExpiredSignInRecords } from "../auth/cleanup";
 import { PASSWORD_RESET_REQUEST_TASK, sendPasswordReset } from "../auth/password-reset";
 import { SIGN_IN_LINK_TASK, sendSignInLink } from "../auth/sign-in-links";
@@ -13,12 +14,16 @@ import { deleteExpiredTraces } from "../packet-check/service";
 import { queueReconciliation, RECONCILE_TASK } from "../registrar/commands";
 import { SYNC_PROVIDER_POLICY_TASK, syncProviderPolicy } from "../registrar/provider-policy";
 import { runReconciliation } from "../registrar/reconcile";
+import { watchRegistrations } from "../registrar/registration-watch";
 import { syncTrunk } from "../registrar/sync";
 import type { Registrar } from "../registrar/types";
 import { scanAuthFailureBursts } from "../trunks/auth-failures";
 import { CREDENTIAL_CHECK_TASK, runCredentialCheck } from "../trunks/credential-check";
 import { suspendTrunksOverDailyCaps } from "../trunks/fraud-guard";
 import { SYNC_TRUNK_TASK } from "../trunks/provision";
+import { deliverWebhook } from "../webhooks/deliver";
+import { DELIVER_WEBHOOK_TASK } from "../webhooks/events";
+import type { WebhookNetworkPolicy } from "../webhooks/network";
 
 export const DEMO_REMINDERS_TASK = "customers_demo_expiry_notices";
 export const DEMO_EXPIRY_TASK = "customers_demo_expiry";
@@ -28,6 +33,7 @@ const SAVED_TRACE_RETENTION_TASK = "trunks_saved_trace_retention";
 const CALL_RECORD_RETENTION_TASK = "registrar_call_record_retention";
 const FRAUD_GUARD_SCAN_TASK = "trunks_fraud_guard_scan";
 const AUTH_FAILURE_SCAN_TASK = "trunks_auth_failure_scan";
+export const REGISTRATION_WATCH_TASK = "registrar_registration_watch";
 
 /**
  * Recurring jobs, in graphile-worker's crontab format; every worker runs them (`startPortalWorker`), and
@@ -45,6 +51,8 @@ export const CRONTAB = [
   `* * * * * ${FRAUD_GUARD_SCAN_TASK}`,
   // Every minute too: support hears of a burst of failed authentications within about a minute.
   `* * * * * ${AUTH_FAILURE_SCAN_TASK}`,
+  // Every minute: trunk.registered and trunk.unregistered webhooks follow PBXs within about a minute.
+  `* * * * * ${REGISTRATION_WATCH_TASK}`,
 ].join("\n");
 
 export type WorkerDependencies = {
@@ -54,6 +62,8 @@ export type WorkerDependencies = {
   mailFrom: string;
   /** Remove registrar subscribers the portal does not know (REGISTRAR_RECONCILE_REMOVE_UNKNOWN). */
   removeUnknownSubscribers: boolean;
+  /** Where webhooks may be delivered (WEBHOOK_HTTP_HOSTS, WEBHOOK_ALLOW_PRIVATE_ADDRESSES). */
+  webhookPolicy: WebhookNetworkPolicy;
 };
 
 /** Failures the tasks handled themselves (recorded, retried or given up) still belong in the worker's log. */
@@ -70,6 +80,7 @@ export function jobTasks({
   transport,
   mailFrom,
   removeUnknownSubscribers,
+  webhookPolicy,
 }: WorkerDependencies): TaskList {
   return {
     [SYNC_TRUNK_TASK]: async (payload) => {
@@ -86,6 +97,10 @@ export function jobTasks({
     [SEND_MAIL_TASK]: async (payload) => {
       const { mailId } = payload as { mailId: string };
       reportFailure(SEND_MAIL_TASK, mailId, await deliverMail(db, transport, mailFrom, mailId));
+    },
+    [DELIVER_WEBHOOK_TASK]: async (payload) => {
+      const { deliveryId } = payload as { deliveryId: string };
+      reportFailure(DELIVER_WEBHOOK_TASK, deliveryId, await deliverWebhook(db, webhookPolicy, deliveryId));
     },
     [DEMO_REMINDERS_TASK]: async () => {
       await queueDemoReminders(db);
@@ -112,8 +127,12 @@ export function jobTasks({
     [SCHEDULED_RECONCILE_TASK]: async () => {
       await queueReconciliation(db, "schedule", null);
     },
+    [REGISTRATION_WATCH_TASK]: async () => {
+      await watchRegistrations(db, registrar);
+    },
     [SIGN_IN_CLEANUP_TASK]: async () => {
       await deleteExpiredSignInRecords(db);
+      await deleteExpiredIdempotencyKeys(db);
     },
     [SIGN_IN_LINK_TASK]: async (payload) => {
       await sendSignInLink(db, (payload as { email: string }).email);

@@ -175,6 +175,15 @@ export function createHttpRegistrar(options: HttpRegistrarOptions): Registrar {
       const answer = await request<{ deleted: number }>("POST", "records/purge", { before: before.toISOString() });
       return answer?.deleted ?? 0;
     },
+    async registeredUsernames() {
+      try {
+        return (await request<string[]>("GET", "registrations")) ?? [];
+      } catch (error) {
+        // GET /registrations is optional: without it the portal cannot tell when PBXs register.
+        if (error instanceof RegistrarHttpError && error.status === 404) return null;
+        throw error;
+      }
+    },
     async status() {
       try {
         const body = await request<{ liveRegistrations?: unknown }>("GET", "status");

@@ -287,6 +287,16 @@ export function createKamailioSqlRegistrar(databaseUrl: string, options: Kamaili
     async purgeRecords(before) {
       return (await purgeCallRecords(pool, kamailioTimeZone, before)) + (await purgeAuthFailures(pool, before));
     },
+
+    async registeredUsernames() {
+      // Same time zone rule as registrations().
+      const result = await pool.query<{ username: string }>(
+        "SELECT DISTINCT username FROM location WHERE expires > (now() AT TIME ZONE $1)",
+        [kamailioTimeZone],
+      );
+      return result.rows.map((row) => row.username);
+    },
+
     async status() {
       // Same time zone rule as registrations(); location_expires_idx keeps this an index scan.
       const result = await pool.query<{ live: number }>(

@@ -27,6 +27,7 @@ const registrarWith = (rows: Registration[] | Error): Registrar => ({
   refusals: async () => [],
   authFailures: async () => [],
   purgeRecords: async () => 0,
+  registeredUsernames: async () => null,
   status: async () => ({ liveRegistrations: null }),
   close: async () => {},
 });

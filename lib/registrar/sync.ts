@@ -2,6 +2,7 @@ import type { Db, Tx } from "../db";
 import { retryLater } from "../jobs/queue";
 import { requestCredentialCheck } from "../trunks/credential-check";
 import { SYNC_TRUNK_TASK, syncJobKey } from "../trunks/provision";
+import { emitWebhookEvent, trunkEventData } from "../webhooks/events";
 import { RegistrarValidationError } from "./subscriber";
 import type { Registrar, Subscriber } from "./types";
 
@@ -78,14 +79,14 @@ export type SyncOutcome =
  * (syncVersion); otherwise the job that change queued still has to run, and the trunk stays PENDING for it.
  */
 export async function syncTrunk(db: Db, registrar: Registrar, trunkId: string): Promise<SyncOutcome> {
-  const seen: { syncVersion?: number; syncAttempts?: number } = {};
+  const seen: { trunk?: TrunkForSync } = {};
   try {
     return await db.$transaction(
       async (tx): Promise<SyncOutcome> => {
         await tx.$executeRaw`SELECT pg_advisory_xact_lock(hashtextextended(${syncJobKey(trunkId)}, 0))`;
         const trunk = await loadTrunkForSync(tx, trunkId);
         if (!trunk) return { outcome: "gone" };
-        Object.assign(seen, { syncVersion: trunk.syncVersion, syncAttempts: trunk.syncAttempts });
+        seen.trunk = trunk;
         if (trunk.status === "DELETED") await registrar.remove(trunk.username);
         else await registrar.put(subscriberFor(trunk));
         const synced = await tx.trunk.updateMany({
@@ -98,31 +99,47 @@ export async function syncTrunk(db: Db, registrar: Registrar, trunkId: string): 
             syncNextAttemptAt: null,
           },
         });
-        // The registrar now holds the trunk's latest credentials: prove them on the wire.
-        if (synced.count === 1 && mayAuthenticate(trunk, new Date())) await requestCredentialCheck(tx, trunkId);
+        if (synced.count === 1) {
+          await emitWebhookEvent(tx, "trunk.synced", trunkEventData(trunk, "SYNCED"));
+          // The registrar now holds the trunk's latest credentials: prove them on the wire.
+          if (mayAuthenticate(trunk, new Date())) await requestCredentialCheck(tx, trunkId);
+        }
         return { outcome: "synced" };
       },
       { timeout: SYNC_TIMEOUT_MS },
     );
   } catch (error) {
     // Failing before the trunk was read is the portal's own database in trouble: graphile-worker retries the job.
-    if (seen.syncVersion === undefined) throw error;
-    const stillLatest = { id: trunkId, syncVersion: seen.syncVersion };
+    const { trunk } = seen;
+    if (!trunk) throw error;
+    const stillLatest = { id: trunkId, syncVersion: trunk.syncVersion };
     const syncError = (error instanceof Error ? error.message : String(error)).slice(0, 500);
-    const failures = (seen.syncAttempts ?? 0) + 1;
+    const failures = trunk.syncAttempts + 1;
+    /** Webhooks hear of a failure once, when the trunk enters the failed state, not on every retry. */
+    const announceFailure = async (tx: Tx, count: number, syncState: "FAILED" | "NEEDS_ATTENTION") => {
+      if (count === 0 || trunk.syncState === syncState) return;
+      await emitWebhookEvent(tx, "trunk.sync_failed", {
+        ...trunkEventData(trunk, syncState),
+        error: syncError,
+      });
+    };
     if (error instanceof RegistrarValidationError) {
-      await db.trunk.updateMany({
-        where: stillLatest,
-        data: { syncState: "NEEDS_ATTENTION", syncError, syncAttempts: failures, syncNextAttemptAt: null },
+      await db.$transaction(async (tx) => {
+        const recorded = await tx.trunk.updateMany({
+          where: stillLatest,
+          data: { syncState: "NEEDS_ATTENTION", syncError, syncAttempts: failures, syncNextAttemptAt: null },
+        });
+        await announceFailure(tx, recorded.count, "NEEDS_ATTENTION");
       });
       return { outcome: "needs-attention", error: syncError };
     }
     const nextAttemptAt = await db.$transaction(async (tx) => {
       const runAt = await retryLater(tx, SYNC_TRUNK_TASK, { trunkId }, syncJobKey(trunkId), failures);
-      await tx.trunk.updateMany({
+      const recorded = await tx.trunk.updateMany({
         where: stillLatest,
         data: { syncState: "FAILED", syncError, syncAttempts: failures, syncNextAttemptAt: runAt },
       });
+      await announceFailure(tx, recorded.count, "FAILED");
       return runAt;
     });
     return { outcome: "failed", error: syncError, nextAttemptAt };

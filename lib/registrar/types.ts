@@ -146,6 +146,11 @@ export interface Registrar {
   authFailures(query: { since: Date; atLeast: number }): Promise<AuthFailureCount[]>;
   /** Deletes call records and failed-authentication counts older than `before` (retention); returns how many. */
   purgeRecords(before: Date): Promise<number>;
+  /**
+   * Usernames with at least one live registration, for the registration watch (trunk.registered and
+   * trunk.unregistered webhooks); null when the registrar cannot list them.
+   */
+  registeredUsernames(): Promise<string[] | null>;
   /** Whether the registrar answers (this throws when it does not), and how many registrations are live. */
   status(): Promise<RegistrarStatus>;
   close(): Promise<void>;

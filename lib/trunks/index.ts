@@ -6,6 +6,7 @@ import { demoStatus } from "../customers/demo";
 import { type Db, type Tx, transaction } from "../db";
 import { ConflictError, NotFoundError } from "../errors";
 import { id, isId, optionalText } from "../validation";
+import { emitWebhookEvent, trunkEventData } from "../webhooks/events";
 import { queueCredentialsMail, queueTrunkStatusMail } from "./notify";
 import { decryptTrunkPassword } from "./password";
 import {
@@ -18,7 +19,7 @@ import {
 } from "./provision";
 import { trunkSettings } from "./schema";
 
-const trunkInclude = {
+export const trunkInclude = {
   customer: true,
   dids: { orderBy: { number: "asc" } },
   servers: { include: { server: true }, orderBy: { server: { hostname: "asc" } } },
@@ -95,6 +96,7 @@ export const updateTrunk = defineCommand({
           servers: settings.serverIds,
         },
       });
+      await emitWebhookEvent(tx, "trunk.updated", trunkEventData(trunk));
       return trunk;
     });
   },
@@ -131,6 +133,7 @@ export const setTrunkStatus = defineCommand({
         customerId: before.customerId,
         details: { username: before.username, reason },
       });
+      if (before.status !== status) await emitWebhookEvent(tx, "trunk.updated", trunkEventData(trunk));
       return trunk;
     });
   },
@@ -160,6 +163,7 @@ export async function resetPassword(
       customerId: before.customerId,
       details: { username: before.username, via },
     });
+    await emitWebhookEvent(tx, "trunk.password_reset", trunkEventData(trunk));
     return { ...trunk, syncVersion };
   });
 }
@@ -259,6 +263,7 @@ export const deleteTrunk = defineCommand({
         customerId: before.customerId,
         details: { username: before.username, reason, dids: before.dids.map((did) => did.number) },
       });
+      await emitWebhookEvent(tx, "trunk.updated", trunkEventData(trunk));
       return trunk;
     });
   },

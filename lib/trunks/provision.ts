@@ -10,6 +10,7 @@ import { ConflictError } from "../errors";
 import { Prisma } from "../generated/prisma/client";
 import { enqueueJob } from "../jobs/queue";
 import { getProviderSettings } from "../settings";
+import { emitWebhookEvent, trunkEventData } from "../webhooks/events";
 import { queueCredentialsMailFor } from "./notify";
 import type { TrunkPolicy, TrunkSettings } from "./schema";
 
@@ -162,6 +163,7 @@ export async function insertTrunk(
     customerId: customer.id,
     details: { username, servers: servers.map((server) => server.hostname), dids: settings.dids },
   });
+  await emitWebhookEvent(tx, "trunk.created", trunkEventData(trunk));
   return trunk;
 }
 

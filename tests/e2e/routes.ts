@@ -29,6 +29,8 @@ export function staffRoutes(ids: MatrixRecords): { path: string; allowed: StaffR
     { path: `/staff/mail/${ids.mailId}`, allowed: ["ADMIN", "SUPPORT"] },
     { path: "/staff/registrar", allowed: ["ADMIN", "SUPPORT"] },
     { path: "/staff/account", allowed: ["ADMIN", "SALES", "SUPPORT"] },
+    { path: "/staff/api-keys", allowed: ["ADMIN", "SALES", "SUPPORT"] },
+    { path: "/staff/webhooks", allowed: ["ADMIN"] },
   ];
 }
 

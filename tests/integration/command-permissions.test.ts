@@ -11,6 +11,12 @@ import { contextFor, createActor, createPortalDatabase } from "../support/portal
 const ALLOWED: Record<string, Role[]> = {
   "customer.create": ["ADMIN", "SALES"],
   "customer.update": ["ADMIN", "SALES"],
+  "customer.set-status": ["ADMIN", "SALES"],
+  "api-key.create": ["ADMIN", "SALES", "SUPPORT"],
+  "api-key.revoke": ["ADMIN", "SALES", "SUPPORT"],
+  "webhook.create": ["ADMIN"],
+  "webhook.update": ["ADMIN"],
+  "webhook.redeliver": ["ADMIN"],
   "customer.add-user": ["ADMIN", "SALES"],
   "demo.create": ["ADMIN", "SALES"],
   "demo.extend": ["ADMIN", "SALES", "SUPPORT"],

@@ -197,6 +197,8 @@ describe("live registrations over HTTP", () => {
     expect(registrations[1]?.requestedHost).toBeNull();
     expect(registrations[1]?.expiresAt.getTime()).toBe(Date.parse("2026-11-27T09:30:00.000Z"));
     expect(await registrar.registrations("someone-else")).toEqual([]);
+    // The registration watch's list: who has a live registration at all.
+    expect(await registrar.registeredUsernames()).toEqual([subscriber.username]);
   });
 });
 

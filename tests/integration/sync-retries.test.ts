@@ -46,6 +46,7 @@ const registrar: Registrar = {
   refusals: (query) => current.refusals(query),
   authFailures: (query) => current.authFailures(query),
   purgeRecords: (before) => current.purgeRecords(before),
+  registeredUsernames: () => current.registeredUsernames(),
   status: () => current.status(),
   close: async () => {},
 };
@@ -95,6 +96,7 @@ beforeAll(async () => {
       transport: createMailTransport("smtp://127.0.0.1:1"),
       mailFrom: "Trunk Portal Tests <portal@test.example>",
       removeUnknownSubscribers: false,
+      webhookPolicy: { httpHosts: [], allowPrivateAddresses: false },
     }),
   });
 });

@@ -27,13 +27,14 @@ const scheduledTasks = CRONTAB.split("\n")
   .sort();
 
 describe("npm run worker", () => {
-  it("runs the same recurring schedule as npm start: reconciliation, demo reminders and expiry, sign-in clean-up, retention, fraud guard, failed-authentication bursts", async () => {
+  it("runs the same recurring schedule as npm start: reconciliation, demo reminders and expiry, sign-in clean-up, retention, fraud guard, failed-authentication bursts, the registration watch", async () => {
     expect(scheduledTasks).toEqual([
       "auth_sign_in_cleanup",
       "customers_demo_expiry",
       "customers_demo_expiry_notices",
       "registrar_call_record_retention",
       "registrar_reconcile_scheduled",
+      "registrar_registration_watch",
       "trunks_auth_failure_scan",
       "trunks_fraud_guard_scan",
       "trunks_saved_trace_retention",

@@ -78,6 +78,7 @@ async function startWorkerFor(
       transport: createMailTransport(undefined),
       mailFrom: "Trunk Portal Tests <portal@test.example>",
       removeUnknownSubscribers: false,
+      webhookPolicy: { httpHosts: [], allowPrivateAddresses: false },
     }),
   });
   const stop = async () => {

@@ -14,13 +14,20 @@ import { extendDemo } from "@/lib/customers/demo";
 import type { Db } from "@/lib/db";
 import { DEMO_EXPIRY_TASK } from "@/lib/jobs/tasks";
 import { reconcile } from "@/lib/registrar/reconcile";
+import { watchRegistrations } from "@/lib/registrar/registration-watch";
 import { registrationStatus } from "@/lib/registrar/status";
 import { createServer } from "@/lib/servers";
 import { getProviderSettings } from "@/lib/settings";
 import { deleteTrunk, resetTrunkPassword, revealTrunkPassword, setTrunkStatus, updateTrunk } from "@/lib/trunks";
+import { createWebhookEndpoint } from "@/lib/webhooks/endpoints";
 import { type KamailioInstance, startKamailio } from "../support/kamailio";
 import { contextFor, createActor, createPortalDatabase, plantStaleDigests, startTestWorker } from "../support/portal";
 import { type CallsOptions, removeSippArtifacts, sippCalls, sippRegister, startUas } from "../support/sipp";
+import { TestWebhookReceiver, typeOf, verifyStandardWebhook } from "../support/webhook-receiver";
+
+// The webhook receiver below runs on this machine over plain http, as an operator would allow a test host.
+process.env.WEBHOOK_HTTP_HOSTS = "127.0.0.1";
+process.env.WEBHOOK_ALLOW_PRIVATE_ADDRESSES = "true";
 
 /** The SIP server as the provider spells it (case-sensitive, shown to customers) and its digest realm. */
 const HOSTNAME = "Sip1.PortalSync.test";
@@ -244,6 +251,45 @@ describe("registration follows the portal", () => {
       active: "on",
     });
     expect(twin).toMatchObject({ ok: false, reason: "conflict" });
+  });
+});
+
+describe("registrations reach webhooks", () => {
+  it("a PBX registering, then unregistering, is announced once each as trunk.registered and trunk.unregistered", async () => {
+    const hooks = await new TestWebhookReceiver().start();
+    try {
+      const endpoint = await executeCommand(createWebhookEndpoint, contextFor(db, admin), {
+        url: `${hooks.url}/registrations`,
+        events: ["trunk.registered", "trunk.unregistered"],
+      });
+      if (!endpoint.ok) throw new Error(endpoint.formError);
+      const trunk = await syncedDemo("Registering Demo Inc");
+      const password = await passwordOf(trunk.id);
+      const mine = () =>
+        hooks.received.filter((webhook) => (JSON.parse(webhook.body).data.trunk?.id as string) === trunk.id);
+
+      const pbx = { proxyPort: kamailio.sipPort, username: trunk.username, password, domain: HOSTNAME };
+      const registered = await sippRegister(pbx);
+      expect(registered.status).toBe(200);
+      // The worker runs the watch every minute; run it now rather than wait.
+      await watchRegistrations(db, worker.registrar);
+      await watchRegistrations(db, worker.registrar);
+      await hooks.waitFor(() => mine().length === 1);
+      expect((await db.trunk.findUniqueOrThrow({ where: { id: trunk.id } })).registeredSince).not.toBeNull();
+
+      // The same contact (address and port), with Expires: 0.
+      const unregistered = await sippRegister({ ...pbx, localPort: registered.localPort, expires: 0 });
+      expect(unregistered.status).toBe(200);
+      await watchRegistrations(db, worker.registrar);
+      await watchRegistrations(db, worker.registrar);
+      await hooks.waitFor(() => mine().length === 2);
+      expect(mine().map(typeOf)).toEqual(["trunk.registered", "trunk.unregistered"]);
+      for (const webhook of mine()) expect(verifyStandardWebhook(endpoint.value.secret, webhook)).toBe(true);
+      expect((await db.trunk.findUniqueOrThrow({ where: { id: trunk.id } })).registeredSince).toBeNull();
+    } finally {
+      await db.webhookEndpoint.updateMany({ data: { active: false } });
+      await hooks.stop();
+    }
   });
 });
 

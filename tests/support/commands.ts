@@ -1,6 +1,7 @@
 import { readdirSync, readFileSync } from "node:fs";
 import path from "node:path";
 import type { z } from "zod";
+import { createApiKey } from "../../lib/api/keys";
 import type { Actor } from "../../lib/auth/policy";
 import { sealTotpSecret } from "../../lib/auth/two-factor";
 import { type Command, executeCommand } from "../../lib/commands";
@@ -8,6 +9,7 @@ import * as customers from "../../lib/customers";
 import type { Db } from "../../lib/db";
 import { ROOT } from "../../lib/paths";
 import * as trunks from "../../lib/trunks";
+import { createWebhookEndpoint } from "../../lib/webhooks/endpoints";
 import { contextFor, createActor } from "./portal";
 import { totpCode } from "./totp";
 
@@ -110,7 +112,42 @@ export function commandFixtures(db: Db, admin: Actor, serverId: string) {
     return { code: totpCode(secret) };
   }
 
+  /** An API key of the actor's own (of `admin` for those who cannot have one), for commands that act on keys. */
+  const apiKeyOf = async (actor: Actor | null) => {
+    const owner = actor && actor.role !== "CUSTOMER" ? actor : admin;
+    const result = await setUp(createApiKey, { name: `Key ${next()}` });
+    await db.apiKey.update({ where: { id: result.key.id }, data: { userId: owner.id } });
+    return result.key;
+  };
+
+  const newWebhookEndpoint = () =>
+    setUp(createWebhookEndpoint, { url: `https://hooks-${next()}.perm.example/in`, events: "trunk.created" });
+  /** A delivery of a trunk.created event to a fresh endpoint. */
+  const newWebhookDelivery = async () => {
+    const { endpoint } = await newWebhookEndpoint();
+    await newTrunk();
+    return db.webhookDelivery.findFirstOrThrow({ where: { endpointId: endpoint.id } });
+  };
+
   const inputs: Record<string, (actor: Actor | null) => Promise<Record<string, unknown>>> = {
+    "webhook.create": async () => ({
+      url: `https://hooks-${next()}.perm.example/in`,
+      description: "Billing",
+      events: ["trunk.created", "trunk.updated"],
+      secret: "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw",
+    }),
+    "webhook.update": async () => ({
+      endpointId: (await newWebhookEndpoint()).endpoint.id,
+      url: `https://hooks-${next()}.perm.example/v2`,
+      description: "CRM",
+      events: "demo.expired",
+      active: "false",
+      secret: "",
+    }),
+    "webhook.redeliver": async () => ({ deliveryId: (await newWebhookDelivery()).id }),
+    "api-key.create": async () => ({ name: `Billing ${next()}`, readOnly: "on", expiresInDays: "30" }),
+    "api-key.revoke": async (actor) => ({ apiKeyId: (await apiKeyOf(actor)).id }),
+    "customer.set-status": async () => ({ customerId: (await newCustomer()).id, status: "SUSPENDED" }),
     "customer.create": async () => ({
       company: `New ${next()}`,
       contactName: "Pat",

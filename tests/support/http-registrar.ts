@@ -81,6 +81,12 @@ export class TestHttpRegistrar {
         // This receiver keeps no registrations.
         if (method === "GET" && path === "/api/status" && this.answersStatus)
           return reply(200, { liveRegistrations: 0 });
+        if (method === "GET" && path === "/api/registrations") {
+          return reply(
+            200,
+            [...this.registrations].filter(([, rows]) => rows.length > 0).map(([username]) => username),
+          );
+        }
         const match = path.match(/^\/api\/subscribers(?:\/([^/]+))?(\/registrations|\/calls)?$/);
         const username = match?.[1] ? decodeURIComponent(match[1]) : undefined;
         if (!match) return reply(404, { error: "no such route" });

@@ -15,6 +15,7 @@ import { createMailTransport } from "../../lib/mail/transport";
 import { ROOT } from "../../lib/paths";
 import { createKamailioSqlRegistrar } from "../../lib/registrar/kamailio-sql";
 import { ensureRegistrarSchema } from "../../lib/registrar/schema";
+import type { WebhookNetworkPolicy } from "../../lib/webhooks/network";
 import { createTestDatabase } from "./database";
 
 /** A migrated, empty portal database on the test cluster, with the job queue's schema. */
@@ -57,7 +58,14 @@ export function contextFor(db: Db, actor: Actor | null): CommandContext {
 }
 
 /** Runs the real worker (all tasks) against this test's database, a fresh registrar database and an SMTP URL. */
-export async function startTestWorker(options: { db: Db; url: string; smtpUrl?: string; staleAfterMs?: number }) {
+export async function startTestWorker(options: {
+  db: Db;
+  url: string;
+  smtpUrl?: string;
+  staleAfterMs?: number;
+  /** Where webhooks may go; by default plain http to 127.0.0.1, where tests run their receivers. */
+  webhookPolicy?: WebhookNetworkPolicy;
+}) {
   const registrarUrl = await createTestDatabase("registrar");
   await ensureRegistrarSchema(registrarUrl);
   const registrar = createKamailioSqlRegistrar(registrarUrl);
@@ -70,6 +78,7 @@ export async function startTestWorker(options: { db: Db; url: string; smtpUrl?: 
       transport: createMailTransport(options.smtpUrl),
       mailFrom: "Trunk Portal Tests <portal@test.example>",
       removeUnknownSubscribers: false,
+      webhookPolicy: options.webhookPolicy ?? { httpHosts: ["127.0.0.1"], allowPrivateAddresses: true },
     }),
   });
   let stopped = false;

@@ -14,6 +14,8 @@ const NAV: { href: string; label: string; permission: Permission }[] = [
   { href: "/staff/users", label: "Staff", permission: "staff:manage" },
   { href: "/staff/servers", label: "SIP servers", permission: "servers:manage" },
   { href: "/staff/settings", label: "Settings", permission: "settings:manage" },
+  { href: "/staff/api-keys", label: "API keys", permission: "api-keys:own" },
+  { href: "/staff/webhooks", label: "Webhooks", permission: "webhooks:manage" },
   { href: "/staff/account", label: "My account", permission: "account:security" },
 ];
 

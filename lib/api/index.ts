@@ -1,0 +1,12 @@
+import { getDb } from "../db";
+import { env } from "../env";
+import { getRegistrar } from "../registrar";
+import { createApiHandler } from "./handler";
+
+let handler: ((request: Request) => Promise<Response>) | undefined;
+
+/** The web server's API handler: the process's database pool and registrar client, the configured rate limit. */
+export function apiRequestHandler(request: Request): Promise<Response> {
+  handler ??= createApiHandler({ db: getDb(), registrar: getRegistrar, rateLimit: env().API_RATE_LIMIT });
+  return handler(request);
+}
