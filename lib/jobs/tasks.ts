@@ -3,6 +3,8 @@ import { deleteExpiredIdempotencyKeys } from "../api/idempotency";
 import { deleteExpiredSignInRecords } from "../auth/cleanup";
 import { expireDemos, queueDemoReminders } from "../customers/demo-expiry";
 import type { Db } from "../db";
+import { RUN_IMPORT_TASK } from "../imports";
+import { runImport } from "../imports/run";
 import { deliverMail } from "../mail/deliver";
 import { SEND_MAIL_TASK } from "../mail/outbox";
 import type { MailTransport } from "../mail/transport";
@@ -74,6 +76,10 @@ export function jobTasks({
     },
     [SCHEDULED_RECONCILE_TASK]: async () => {
       await queueReconciliation(db, "schedule", null);
+    },
+    [RUN_IMPORT_TASK]: async (payload) => {
+      const { importId } = payload as { importId: string };
+      await runImport(db, importId);
     },
     [SIGN_IN_CLEANUP_TASK]: async () => {
       await deleteExpiredSignInRecords(db);
