@@ -1,6 +1,9 @@
 import type { TaskList } from "graphile-worker";
 import { deleteExpiredIdempotencyKeys } from "../api/idempotency";
 import { deleteExpiredSignInRecords } from "../auth/cleanup";
+import { PASSWORD_RESET_REQUEST_TASK, sendPasswordReset } from "../auth/password-reset";
+import { SIGN_IN_LINK_TASK, sendSignInLink } from "../auth/sign-in-links";
+import type { RequestMeta } from "../commands";
 import { expireDemos, queueDemoReminders } from "../customers/demo-expiry";
 import type { Db } from "../db";
 import { RUN_IMPORT_TASK } from "../imports";
@@ -84,6 +87,13 @@ export function jobTasks({
     [SIGN_IN_CLEANUP_TASK]: async () => {
       await deleteExpiredSignInRecords(db);
       await deleteExpiredIdempotencyKeys(db);
+    },
+    [SIGN_IN_LINK_TASK]: async (payload) => {
+      await sendSignInLink(db, (payload as { email: string }).email);
+    },
+    [PASSWORD_RESET_REQUEST_TASK]: async (payload) => {
+      const { email, meta } = payload as { email: string; meta: RequestMeta };
+      await sendPasswordReset(db, email, meta);
     },
   };
 }

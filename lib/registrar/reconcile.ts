@@ -110,7 +110,11 @@ function stalePortalHashes(trunk: TrunkForSync, desired: Subscriber): Omit<Findi
  * does not know are reported, and removed only when `removeUnknown` is set (another system may own them).
  */
 export async function reconcile(db: Db, registrar: Registrar, { removeUnknown = false } = {}) {
-  const [trunks, rows] = await Promise.all([loadAllTrunksForSync(db), registrar.list()]);
+  // The registrar first, then the portal: a trunk reaches the registrar only after its row is committed, so every
+  // subscriber listed is in the portal's read (read the other way round, one created meanwhile looked unknown and
+  // could be removed). A change made in between at worst causes a needless resync, which reads the trunk afresh.
+  const rows = await registrar.list();
+  const trunks = await loadAllTrunksForSync(db);
   const byUsername = new Map<string, RegistrarSnapshot[]>();
   for (const row of rows) byUsername.set(row.username, [...(byUsername.get(row.username) ?? []), row]);
 
