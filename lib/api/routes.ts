@@ -110,10 +110,8 @@ function commandRoute<Schema extends z.ZodType, Result>(
     permission: command.permission,
     writes: true,
     async handle(ctx, request) {
-      const raw = input ? input(request) : { ...request.body, ...request.params };
-      const result = await executeCommand(command, { db: ctx.db, actor: ctx.actor, meta: ctx.meta }, raw);
-      if (!result.ok) throw commandProblem(result);
-      const body = await present(ctx, result.value, request);
+      const value = await runCommand(ctx, command, input ? input(request) : { ...request.body, ...request.params });
+      const body = await present(ctx, value, request);
       return { status: route.success.status, body, replayBody: replayBody?.(body as never) };
     },
   };
@@ -196,7 +194,7 @@ const importRequest = z.object({
 const importOut = async (ctx: ApiContext, importId: string) => importJson(await getImportProgress(ctx.db, importId));
 
 /** The command's outcome, or its failure as the problem the API answers with. */
-async function run<Schema extends z.ZodType, Result>(
+async function runCommand<Schema extends z.ZodType, Result>(
   ctx: ApiContext,
   command: Command<Schema, Result>,
   input: unknown,
@@ -230,9 +228,9 @@ const IMPORT_ROUTES: ApiRoute[] = [
         );
       }
       const { csv, filename, sendCredentials, dryRun } = parsed.data;
-      const uploaded = await run(ctx, uploadImport, { csv, filename });
+      const uploaded = await runCommand(ctx, uploadImport, { csv, filename });
       if (!dryRun && uploaded.status === "READY") {
-        await run(ctx, startImport, { importId: uploaded.id, sendCredentials });
+        await runCommand(ctx, startImport, { importId: uploaded.id, sendCredentials });
       }
       return { status: 201, body: await importOut(ctx, uploaded.id) };
     },

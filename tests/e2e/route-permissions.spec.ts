@@ -28,6 +28,7 @@ const ROUTES: { path: () => string; allowed: Role[] }[] = [
   { path: () => "/staff/registrar", allowed: ["ADMIN", "SUPPORT"] },
   { path: () => "/staff/account", allowed: ["ADMIN", "SALES", "SUPPORT"] },
   { path: () => "/staff/api-keys", allowed: ["ADMIN", "SALES", "SUPPORT"] },
+  { path: () => "/staff/imports", allowed: ["ADMIN", "SALES"] },
 ];
 
 /** Pages anyone may open, and whether their address carries a secret link (no Referer may leave them). */
