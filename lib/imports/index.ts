@@ -1,7 +1,7 @@
 import { z } from "zod";
 import { recordAudit } from "../audit/log";
 import { defineCommand } from "../commands";
-import { csvLine, MAX_CSV_BYTES, parseCsv } from "../csv";
+import { type CsvTable, csvLine, MAX_CSV_BYTES, parseCsv } from "../csv";
 import { type Db, type Tx, transaction } from "../db";
 import { ConflictError, NotFoundError } from "../errors";
 import type { Prisma } from "../generated/prisma/client";
@@ -20,24 +20,40 @@ export async function activeServerIds(db: Db | Tx): Promise<Map<string, string>>
 }
 
 /**
- * The dry run: parses the file and checks every row with the forms' schemas, then what only the whole file and the
- * database can tell (a customer's rows that disagree, an id or DID used twice, an email or DID someone else has).
- * Every error names its line and column; nothing is written.
+ * The uploaded file as a table: CSV that parses, with every column of the template. Anything else is not an import
+ * at all (a field error on the file, naming the line where parsing failed); only its rows are checked one by one.
  */
-export async function checkImportFile(db: Db | Tx, text: string) {
-  const parsed = parseCsv(text);
-  if ("problem" in parsed) {
-    return { rows: [], errors: [{ line: parsed.problem.line, column: null, message: parsed.problem.message }] };
-  }
-  const { header, records } = parsed.table;
-  // Other columns are ignored, so a trunk export (which has these and more) can be imported again.
-  const missing = IMPORT_COLUMNS.filter((column) => !header.includes(column));
-  const errors: CellError[] = [];
-  if (missing.length) {
-    return { rows: [], errors: [{ line: 1, column: null, message: `Missing columns: ${missing.join(", ")}.` }] };
-  }
-  if (records.length === 0) return { rows: [], errors: [{ line: 2, column: null, message: "The file has no rows." }] };
+const csvFile = z
+  .string({ error: "Choose a CSV file." })
+  .min(1, "Choose a CSV file.")
+  .refine((text) => Buffer.byteLength(text, "utf8") <= MAX_CSV_BYTES, {
+    message: `The file is larger than ${MAX_CSV_BYTES / 1024 / 1024} MB; split it into smaller files.`,
+    abort: true,
+  })
+  .transform((text, ctx) => {
+    const parsed = parseCsv(text);
+    const refuse = (message: string) => {
+      ctx.addIssue({ code: "custom", message });
+      return z.NEVER;
+    };
+    if ("problem" in parsed) {
+      const { line, message } = parsed.problem;
+      return refuse(line > 0 ? `Line ${line}: ${message}` : message);
+    }
+    // Other columns are ignored, so a trunk export (which has these and more) can be imported again.
+    const missing = IMPORT_COLUMNS.filter((column) => !parsed.table.header.includes(column));
+    if (missing.length) return refuse(`Line 1: missing columns ${missing.join(", ")} (see the template).`);
+    if (parsed.table.records.length === 0) return refuse("The file has a header line but no rows.");
+    return parsed.table;
+  });
 
+/**
+ * The dry run: checks every row of the file with the forms' schemas, then what only the whole file and the database
+ * can tell (a customer's rows that disagree, an id or DID used twice, an email or DID someone else has). Every error
+ * names its line and column; nothing is written.
+ */
+export async function checkImportFile(db: Db | Tx, { header, records }: CsvTable) {
+  const errors: CellError[] = [];
   const serverIds = await activeServerIds(db);
   const rows = records.map(({ line, cells }) => ({
     line,
@@ -134,19 +150,11 @@ const filename = z
   .optional()
   .transform((value) => value?.replace(/[^\w .()-]/g, "_") || "import.csv");
 
-/** Uploads a file and runs the dry run: the import is READY to start, or INVALID with its errors. */
+/** Uploads a file and runs the dry run: the import is READY to start, or INVALID with its rows' errors. */
 export const uploadImport = defineCommand({
   name: "import.upload",
   permission: "imports:run",
-  input: z.object({
-    csv: z
-      .string({ error: "Choose a CSV file." })
-      .min(1, "Choose a CSV file.")
-      .refine((text) => Buffer.byteLength(text, "utf8") <= MAX_CSV_BYTES, {
-        message: `The file is larger than ${MAX_CSV_BYTES / 1024 / 1024} MB; split it into smaller files.`,
-      }),
-    filename,
-  }),
+  input: z.object({ csv: csvFile, filename }),
   async run(ctx, { csv, filename }) {
     const { rows, errors } = await checkImportFile(ctx.db, csv);
     return transaction(ctx.db, async (tx) => {

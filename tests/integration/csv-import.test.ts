@@ -174,22 +174,28 @@ describe("hostile files", () => {
     expect(refused).toMatchObject({ ok: false, reason: "invalid" });
     expect(refused.ok || refused.fieldErrors?.csv?.[0]).toMatch(/larger than 5 MB/);
 
-    const broken = await upload(`${HEADER}\n${row(unique(), 1)}\nx,"unclosed\n`);
-    expect(broken.status).toBe("INVALID");
-    expect(broken.errors).toEqual([
-      expect.objectContaining({ line: expect.any(Number), message: expect.stringMatching(/not a valid CSV/) }),
-    ]);
-    const ragged = await upload(`${HEADER}\n${row(unique(), 1)}\na,b\n`);
-    expect(ragged.errors).toEqual([
-      expect.objectContaining({ line: 3, message: expect.stringMatching(/different number of columns/) }),
-    ]);
+    const refusal = async (csv: string) => {
+      const result = await executeCommand(uploadImport, contextFor(db, sales), { csv });
+      expect(result).toMatchObject({ ok: false, reason: "invalid" });
+      return result.ok ? "" : (result.fieldErrors?.csv?.[0] ?? "");
+    };
+    expect(await refusal(`${HEADER}\n${row(unique(), 1)}\nx,"unclosed\n`)).toMatch(
+      /^Line \d+: This is not a valid CSV/,
+    );
+    expect(await refusal(`${HEADER}\n${row(unique(), 1)}\na,b\n`)).toMatch(/^Line 3: .*different number of columns/);
+    expect(await db.csvImport.count({ where: { createdById: sales.id, status: "INVALID", totalRows: 0 } })).toBe(0);
   });
 
   it("refuses more rows than the limit and files without the columns", async () => {
     const tooMany = parseCsv(`${HEADER}\n${`x${",".repeat(IMPORT_COLUMNS.length - 1)}\n`.repeat(20_001)}`);
     expect(tooMany).toMatchObject({ problem: { message: expect.stringMatching(/more than 20,000 rows/) } });
-    const noColumns = await upload("name,email\nA,a@example.com\n");
-    expect(noColumns.errors).toEqual([expect.objectContaining({ line: 1, message: expect.stringMatching(/Missing/) })]);
+    const noColumns = await executeCommand(uploadImport, contextFor(db, sales), {
+      csv: "name,email\nA,a@example.com\n",
+    });
+    expect(noColumns).toMatchObject({
+      ok: false,
+      fieldErrors: { csv: [expect.stringMatching(/^Line 1: missing columns/)] },
+    });
   });
 
   it("refuses control characters: a tab in a cell by its column, a NUL anywhere for the whole file", async () => {
