@@ -126,15 +126,18 @@ export function TextField({
   required,
   autoComplete,
   inputMode,
+  accept,
 }: {
   name: string;
   label: string;
   defaultValue?: string | null;
   hint?: ReactNode;
-  type?: "text" | "email" | "password" | "number" | "tel" | "search" | "date";
+  type?: "text" | "email" | "password" | "number" | "tel" | "search" | "date" | "file";
   required?: boolean;
   autoComplete?: string;
   inputMode?: "numeric" | "tel" | "email" | "text";
+  /** For a file field: the types of file it takes. */
+  accept?: string;
 }) {
   const field = useField(name, defaultValue);
   return (
@@ -146,7 +149,8 @@ export function TextField({
         required={required}
         autoComplete={autoComplete}
         inputMode={inputMode}
-        defaultValue={typeof field.value === "string" ? field.value : undefined}
+        accept={accept}
+        defaultValue={typeof field.value === "string" && type !== "file" ? field.value : undefined}
         key={String(field.value)}
         aria-invalid={field.errors ? true : undefined}
         aria-describedby={describedBy(hint, field.errors, field.hintId, field.errorId)}

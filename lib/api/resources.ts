@@ -1,6 +1,7 @@
 import { z } from "zod";
 import type { AuditEntryRow } from "../audit/query";
 import type { Customer, SipServer } from "../generated/prisma/client";
+import type { ImportProgress } from "../imports";
 import type { RegistrationStatus } from "../registrar/status";
 import type { TrunkDetails } from "../trunks";
 import { callerIdPolicy, dialPermission } from "../validation";
@@ -203,3 +204,61 @@ export const pageOf = <Item extends z.ZodType>(item: Item, id: string) =>
         .meta({ description: "Pass as `cursor` to get the next page; null on the last page." }),
     })
     .meta({ id });
+
+export const importSchema = z
+  .object({
+    id: z.string(),
+    filename: z.string(),
+    status: z.enum(["INVALID", "READY", "RUNNING", "COMPLETED", "CANCELLED"]).meta({
+      description:
+        "INVALID: the dry run found errors and nothing will be imported. READY: checked, not started (a dry run). RUNNING: importing. COMPLETED or CANCELLED: finished.",
+    }),
+    sendCredentials: z.boolean().meta({ description: "Whether each new trunk's credentials are emailed." }),
+    totalRows: z.number().int(),
+    rowsDone: z.number().int(),
+    rows: z
+      .object({
+        pending: z.number().int(),
+        created: z.number().int(),
+        existing: z.number().int().meta({ description: "Rows whose customer and trunk existed: nothing created." }),
+        failed: z.number().int(),
+        skipped: z.number().int().meta({ description: "Rows not run because the import was cancelled." }),
+      })
+      .meta({ id: "ImportRowCounts" }),
+    rowsPerSecond: z.number(),
+    etaSeconds: z.number().int().nullable().meta({ description: "Time left at the rate so far; null while unknown." }),
+    errors: z
+      .array(z.object({ line: z.number().int(), column: z.string().nullable(), message: z.string() }))
+      .meta({ description: "The dry run's errors by line (the header is line 1) and column; the first 1,000." }),
+    errorCount: z.number().int(),
+    createdAt: timestamp,
+    startedAt: timestamp.nullable(),
+    finishedAt: timestamp.nullable(),
+  })
+  .meta({ id: "Import" });
+
+export function importJson(progress: ImportProgress): z.infer<typeof importSchema> {
+  const { import: found, counts } = progress;
+  return {
+    id: found.id,
+    filename: found.filename,
+    status: found.status,
+    sendCredentials: found.sendCredentials,
+    totalRows: found.totalRows,
+    rowsDone: progress.done,
+    rows: {
+      pending: counts.PENDING,
+      created: counts.CREATED,
+      existing: counts.EXISTING,
+      failed: counts.FAILED,
+      skipped: counts.SKIPPED,
+    },
+    rowsPerSecond: Math.round(progress.rate * 10) / 10,
+    etaSeconds: progress.etaSeconds,
+    errors: progress.errors,
+    errorCount: found.errorCount,
+    createdAt: iso(found.createdAt),
+    startedAt: isoOrNull(found.startedAt),
+    finishedAt: isoOrNull(found.finishedAt),
+  };
+}

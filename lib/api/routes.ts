@@ -1,9 +1,10 @@
 import { z } from "zod";
 import { type Actor, can, type Permission } from "../auth/policy";
-import { type Command, executeCommand, type RequestMeta } from "../commands";
+import { type Command, executeCommand, fieldErrorsOf, type RequestMeta } from "../commands";
 import { createCustomer, createDemoAccount, getCustomer, setCustomerStatus, updateCustomer } from "../customers";
 import { convertDemo, extendDemo } from "../customers/demo";
 import type { Db } from "../db";
+import { cancelImport, getImportProgress, startImport, uploadImport } from "../imports";
 import { registrationStatus } from "../registrar/status";
 import type { Registrar } from "../registrar/types";
 import { listServers } from "../servers";
@@ -36,6 +37,8 @@ import {
   auditEntrySchema,
   customerJson,
   customerSchema,
+  importJson,
+  importSchema,
   pageOf,
   passwordSchema,
   registrationsJson,
@@ -107,10 +110,8 @@ function commandRoute<Schema extends z.ZodType, Result>(
     permission: command.permission,
     writes: true,
     async handle(ctx, request) {
-      const raw = input ? input(request) : { ...request.body, ...request.params };
-      const result = await executeCommand(command, { db: ctx.db, actor: ctx.actor, meta: ctx.meta }, raw);
-      if (!result.ok) throw commandProblem(result);
-      const body = await present(ctx, result.value, request);
+      const value = await runCommand(ctx, command, input ? input(request) : { ...request.body, ...request.params });
+      const body = await present(ctx, value, request);
       return { status: route.success.status, body, replayBody: replayBody?.(body as never) };
     },
   };
@@ -176,6 +177,87 @@ const reset = z.object({
     .optional()
     .meta({ description: "Return the new password in this response (audited as a reveal). Never in a replay." }),
 });
+
+const importRequest = z.object({
+  csv: z.string().meta({
+    description:
+      "The CSV file's text, with the template's header line (download it from the staff Imports page). One row per customer and trunk; rows are identified by customer_external_id and trunk_external_id, so sending the same file again creates nothing twice.",
+  }),
+  filename: z.string().max(200).optional(),
+  sendCredentials: z
+    .boolean()
+    .default(false)
+    .meta({ description: "Email each new trunk's credentials to its customer, as the provider's settings say." }),
+  dryRun: z.boolean().default(false).meta({ description: "Only check the file: the import stays READY, unstarted." }),
+});
+
+const importOut = async (ctx: ApiContext, importId: string) => importJson(await getImportProgress(ctx.db, importId));
+
+/** The command's outcome, or its failure as the problem the API answers with. */
+async function runCommand<Schema extends z.ZodType, Result>(
+  ctx: ApiContext,
+  command: Command<Schema, Result>,
+  input: unknown,
+): Promise<Result> {
+  const result = await executeCommand(command, { db: ctx.db, actor: ctx.actor, meta: ctx.meta }, input);
+  if (!result.ok) throw commandProblem(result);
+  return result.value;
+}
+
+const IMPORT_ROUTES: ApiRoute[] = [
+  {
+    method: "POST",
+    path: "/imports",
+    operationId: "createImport",
+    summary: "Import customers and trunks from CSV",
+    description:
+      "Checks every row as the forms do (the dry run), then, unless `dryRun` or the file has errors (status INVALID, with `errors` by line and column), starts the import as a background job. Poll GET /imports/{importId} for its progress. Bodies are limited to 1 MB here; larger files go through the staff Imports page (5 MB).",
+    tag: "Imports",
+    permission: uploadImport.permission,
+    writes: true,
+    body: importRequest,
+    success: { status: 201, description: "The import, checked and possibly started.", schema: importSchema },
+    async handle(ctx, { body }) {
+      const parsed = importRequest.safeParse(body);
+      if (!parsed.success) {
+        throw new ApiProblem(
+          422,
+          "invalid-input",
+          "Please correct the highlighted fields.",
+          fieldErrorsOf(parsed.error),
+        );
+      }
+      const { csv, filename, sendCredentials, dryRun } = parsed.data;
+      const uploaded = await runCommand(ctx, uploadImport, { csv, filename });
+      if (!dryRun && uploaded.status === "READY") {
+        await runCommand(ctx, startImport, { importId: uploaded.id, sendCredentials });
+      }
+      return { status: 201, body: await importOut(ctx, uploaded.id) };
+    },
+  },
+  readRoute({
+    path: "/imports/{importId}",
+    operationId: "getImport",
+    summary: "Get an import and its progress",
+    tag: "Imports",
+    permission: "imports:run",
+    success: { status: 200, description: "The import: rows done of total, rate and time left.", schema: importSchema },
+    handle: (ctx, { params }) => importOut(ctx, params.importId ?? ""),
+  }),
+  commandRoute({
+    method: "POST",
+    path: "/imports/{importId}:cancel",
+    operationId: "cancelImport",
+    summary: "Cancel an import",
+    description: "Rows already imported stay; the job stops between two rows and skips the rest.",
+    tag: "Imports",
+    body: NO_BODY,
+    command: cancelImport,
+    input: ({ params }) => ({ importId: params.importId }),
+    success: { status: 200, description: "The import, as it is now.", schema: importSchema },
+    present: (ctx, cancelled) => importOut(ctx, cancelled.id),
+  }),
+];
 
 export const API_ROUTES: ApiRoute[] = [
   readRoute({
@@ -467,6 +549,7 @@ export const API_ROUTES: ApiRoute[] = [
       return { data: page.rows.map(auditEntryJson), nextCursor: page.nextCursor };
     },
   }),
+  ...IMPORT_ROUTES,
 ];
 
 /** Path parameters of a route's template, in order. */

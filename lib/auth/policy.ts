@@ -22,6 +22,8 @@ export const PERMISSIONS = {
   "trunks:delete": ["ADMIN"],
   "registrar:sync": ["ADMIN", "SUPPORT"],
   "trunks:send-credentials": ["ADMIN", "SALES", "SUPPORT"],
+  /** Bulk CSV import of customers and trunks: creates both, so it follows customers:create and trunks:create. */
+  "imports:run": ["ADMIN", "SALES"],
   "mail:view": ["ADMIN", "SUPPORT"],
   "portal:use": ["CUSTOMER"],
   /** Their own trunks' SIP passwords, and colleagues invited to their own account (each after a recent sign-in). */

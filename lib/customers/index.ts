@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { recordAudit } from "../audit/log";
-import { defineCommand } from "../commands";
+import { type AuthorizedContext, defineCommand } from "../commands";
 import { type Db, type Tx, transaction } from "../db";
 import { ConflictError, NotFoundError } from "../errors";
 import type { Prisma } from "../generated/prisma/client";
@@ -17,6 +17,8 @@ const customerFields = {
   contactName: requiredText("the contact's name", 120),
   contactEmail: email,
 };
+/** A new customer as the form (and each row of a CSV import) gives it. */
+export const customerInput = z.object(customerFields);
 
 /** The staff customers list's "ending soon" filter looks this far ahead. */
 export const DEMO_ENDING_SOON_DAYS = 7;
@@ -125,20 +127,9 @@ export async function insertCustomerUser(
 export const createCustomer = defineCommand({
   name: "customer.create",
   permission: "customers:create",
-  input: z.object(customerFields),
+  input: customerInput,
   async run(ctx, input) {
-    return ctx.db.$transaction(async (tx) => {
-      const customer = await tx.customer.create({ data: { ...input, createdById: ctx.actor.id } });
-      await insertCustomerUser(tx, customer.id, input.contactName, input.contactEmail);
-      await recordAudit(tx, ctx, {
-        action: "customer.create",
-        targetType: "customer",
-        targetId: customer.id,
-        customerId: customer.id,
-        details: { company: input.company, contactEmail: input.contactEmail },
-      });
-      return customer;
-    });
+    return ctx.db.$transaction((tx) => insertCustomer(tx, ctx, input));
   },
 });
 
@@ -158,6 +149,27 @@ async function afterStatusChange(
       customer: { id: customer.id, company: customer.company, status: customer.status, previousStatus: before.status },
     });
   }
+}
+
+/** A new customer with their sign-in user, in the caller's transaction (the form, or one row of a CSV import). */
+export async function insertCustomer(
+  tx: Tx,
+  ctx: AuthorizedContext,
+  input: z.output<typeof customerInput>,
+  imported?: { externalId: string; importId: string },
+) {
+  const customer = await tx.customer.create({
+    data: { ...input, createdById: ctx.actor.id, externalId: imported?.externalId },
+  });
+  await insertCustomerUser(tx, customer.id, input.contactName, input.contactEmail);
+  await recordAudit(tx, ctx, {
+    action: "customer.create",
+    targetType: "customer",
+    targetId: customer.id,
+    customerId: customer.id,
+    details: { company: input.company, contactEmail: input.contactEmail, ...imported },
+  });
+  return customer;
 }
 
 const customerStatus = z.enum(["ACTIVE", "SUSPENDED", "CLOSED"], { error: "Choose a status." });

