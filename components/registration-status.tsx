@@ -1,10 +1,21 @@
 import { getRegistrar } from "@/lib/registrar";
-import { registrationStatus } from "@/lib/registrar/status";
+import { registrationStatus, type RegistrationStatus as Status } from "@/lib/registrar/status";
 import { Badge, CopyableValue, formatDateTime } from "./ui";
 
-/** Whether the trunk's PBX is registered right now, from where and until when; flags a mis-cased server name. */
-export async function RegistrationStatus({ username, hostnames }: { username: string; hostnames: string[] }) {
-  const status = await registrationStatus(getRegistrar(), username, hostnames);
+/**
+ * Whether the trunk's PBX is registered right now, from where and until when; flags a mis-cased server name. A list
+ * of trunks passes each one's `status` from one lookup for the whole page (registrationStatuses).
+ */
+export async function RegistrationStatus({
+  username,
+  hostnames,
+  status: known,
+}: {
+  username: string;
+  hostnames: string[];
+  status?: Status;
+}) {
+  const status = known ?? (await registrationStatus(getRegistrar(), username, hostnames));
   if (status.state === "unavailable") {
     return (
       <p>

@@ -32,7 +32,12 @@ const schema = z
       .pipe(z.array(base64Key)),
     PORTAL_URL: z.url().default("http://localhost:3000"),
     REGISTRAR_DATABASE_URL: z.url({ protocol: /^postgres(ql)?$/ }).optional(),
-    REGISTRAR_HTTP_URL: z.url({ protocol: /^https?$/ }).optional(),
+    /** One registrar's API, or several (comma-separated) that every change fans out to (lib/registrar/fanout.ts). */
+    REGISTRAR_HTTP_URL: z
+      .string()
+      .optional()
+      .transform((value) => (value ? value.split(",").map((url) => url.trim()) : undefined))
+      .pipe(z.array(z.url({ protocol: /^https?$/, error: "must be http(s):// URLs, comma-separated" })).optional()),
     REGISTRAR_HTTP_SECRET: z.string().min(32, "must be at least 32 characters").optional(),
     REGISTRAR_RECONCILE_REMOVE_UNKNOWN: z
       .enum(["true", "false", "1", "0", ""])

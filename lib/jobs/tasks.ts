@@ -7,7 +7,7 @@ import { SEND_MAIL_TASK } from "../mail/outbox";
 import type { MailTransport } from "../mail/transport";
 import { queueReconciliation, RECONCILE_TASK } from "../registrar/commands";
 import { runReconciliation } from "../registrar/reconcile";
-import { syncTrunk } from "../registrar/sync";
+import { SYNC_BATCH_SIZE, syncTrunks } from "../registrar/sync";
 import type { Registrar } from "../registrar/types";
 import { SYNC_TRUNK_TASK } from "../trunks/provision";
 
@@ -55,7 +55,9 @@ export function jobTasks({
   return {
     [SYNC_TRUNK_TASK]: async (payload) => {
       const { trunkId } = payload as { trunkId: string };
-      reportFailure(SYNC_TRUNK_TASK, trunkId, await syncTrunk(db, registrar, trunkId));
+      // Other trunks waiting for a sync go along in the same registrar transaction (their jobs are then removed).
+      const outcomes = await syncTrunks(db, registrar, [trunkId], { alsoPending: SYNC_BATCH_SIZE - 1, force: false });
+      for (const [id, outcome] of outcomes) reportFailure(SYNC_TRUNK_TASK, id, outcome);
     },
     [SEND_MAIL_TASK]: async (payload) => {
       const { mailId } = payload as { mailId: string };
