@@ -1,5 +1,6 @@
 import type { Metadata } from "next";
 import Link from "next/link";
+import { CursorPagination } from "@/components/cursor-pagination";
 import { DemoBadge } from "@/components/demo-badge";
 import { RegistrationStatus } from "@/components/registration-status";
 import { Badge, Card, formatDateTime, PageHeader, SipServerList } from "@/components/ui";
@@ -7,6 +8,8 @@ import { requirePermission } from "@/lib/auth/guards";
 import { demoStatus } from "@/lib/customers/demo";
 import { getDb } from "@/lib/db";
 import { getOwnAccount, listOwnTrunks } from "@/lib/portal";
+import { getRegistrar } from "@/lib/registrar";
+import { registrationStatuses } from "@/lib/registrar/status";
 import { describeCallLimit } from "@/lib/trunks/describe";
 
 export const metadata: Metadata = { title: "My trunks" };
@@ -30,32 +33,51 @@ function DemoNotice({
   );
 }
 
-export default async function PortalHome() {
+export default async function PortalHome({
+  searchParams,
+}: {
+  searchParams: Promise<{ after?: string; before?: string }>;
+}) {
   const actor = await requirePermission("portal:use");
   const db = getDb();
-  const [trunks, { customer, provider }] = await Promise.all([listOwnTrunks(db, actor), getOwnAccount(db, actor)]);
+  const { after, before } = await searchParams;
+  const [{ trunks, next, previous }, { customer, provider }] = await Promise.all([
+    listOwnTrunks(db, actor, { after, before }),
+    getOwnAccount(db, actor),
+  ]);
+  const hostnamesOf = (trunk: (typeof trunks)[number]) => trunk.servers.map((s) => s.server.hostname);
+  // One registrar lookup for the whole page, not one per trunk.
+  const statuses = await registrationStatuses(
+    getRegistrar(),
+    trunks.map((trunk) => ({ username: trunk.username, hostnames: hostnamesOf(trunk) })),
+  );
   return (
     <>
       <PageHeader title={customer.company}>
         <DemoBadge customer={customer} />
       </PageHeader>
       <DemoNotice customer={customer} supportEmail={provider.supportEmail} />
-      {trunks.length === 0 ? <p>No trunks yet. Contact {provider.supportEmail}.</p> : null}
+      {trunks.length === 0 && !previous ? <p>No trunks yet. Contact {provider.supportEmail}.</p> : null}
       {trunks.map((trunk) => (
         <Card key={trunk.id} title={`Trunk ${trunk.username}`}>
-          <SipServerList hostnames={trunk.servers.map((s) => s.server.hostname)} />
+          <SipServerList hostnames={hostnamesOf(trunk)} />
           <p className="mt-3 text-sm">
             {describeCallLimit(trunk.callLimit)} ·{" "}
             <Badge color={trunk.status === "ACTIVE" ? "green" : "red"}>{trunk.status.toLowerCase()}</Badge>
           </p>
           <div className="mt-3">
-            <RegistrationStatus username={trunk.username} hostnames={trunk.servers.map((s) => s.server.hostname)} />
+            <RegistrationStatus
+              username={trunk.username}
+              hostnames={hostnamesOf(trunk)}
+              status={statuses.get(trunk.username)}
+            />
           </div>
           <p className="mt-3">
             <Link href={`/portal/trunks/${trunk.id}`}>Credentials, settings and setup help</Link>
           </p>
         </Card>
       ))}
+      <CursorPagination previous={previous} next={next} href={(page) => `/portal?${new URLSearchParams(page)}`} />
       <p className="text-sm text-slate-600">
         Need help? {provider.providerName} support: {provider.supportEmail}, {provider.supportPhone}.
       </p>

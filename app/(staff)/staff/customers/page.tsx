@@ -1,12 +1,13 @@
 import type { Metadata } from "next";
 import Link from "next/link";
+import { CursorPagination } from "@/components/cursor-pagination";
 import { DemoBadge } from "@/components/demo-badge";
-import { Badge, ButtonLink, formatDateTime, PageHeader, Pagination, Table } from "@/components/ui";
+import { Badge, ButtonLink, formatDateTime, PageHeader, Table } from "@/components/ui";
 import { requirePermission } from "@/lib/auth/guards";
 import { can } from "@/lib/auth/policy";
-import { DEMO_ENDING_SOON_DAYS, DEMO_FILTERS, type DemoFilter, searchCustomers } from "@/lib/customers";
+import { DEMO_ENDING_SOON_DAYS, DEMO_FILTERS, type DemoFilter, listCustomers } from "@/lib/customers";
+import type { MatchCount } from "@/lib/customers/search";
 import { getDb } from "@/lib/db";
-import { page as pageSchema } from "@/lib/validation";
 
 export const metadata: Metadata = { title: "Customers" };
 
@@ -15,16 +16,32 @@ const DEMO_FILTER_LABELS: Record<DemoFilter, string> = {
   ended: "Demos that have ended",
 };
 
+/** "20 customers", "More than 1,000 customers", "About 100,000 customers". */
+function describeCount({ value, precision }: MatchCount) {
+  const number = value.toLocaleString("en-US");
+  const noun = value === 1 && precision === "exact" ? "customer" : "customers";
+  if (precision === "at-least") return `More than ${number} ${noun}`;
+  if (precision === "about") return `About ${number} ${noun}`;
+  return `${number} ${noun}`;
+}
+
+const text = (value: string | string[] | undefined) => (typeof value === "string" ? value : undefined);
+
 export default async function CustomersPage({
   searchParams,
 }: {
-  searchParams: Promise<{ q?: string; page?: string; demo?: string }>;
+  searchParams: Promise<Record<string, string | string[] | undefined>>;
 }) {
   const actor = await requirePermission("customers:view");
-  const { q = "", page: rawPage, demo: rawDemo } = await searchParams;
-  const page = pageSchema.parse(rawPage);
-  const demo = DEMO_FILTERS.find((filter) => filter === rawDemo) ?? null;
-  const { customers, total, pages } = await searchCustomers(getDb(), q, page, demo);
+  const params = await searchParams;
+  const q = text(params.q) ?? "";
+  const demo = DEMO_FILTERS.find((filter) => filter === params.demo) ?? null;
+  const { customers, count, next, previous } = await listCustomers(getDb(), {
+    q,
+    demo,
+    after: text(params.after),
+    before: text(params.before),
+  });
   return (
     <>
       <PageHeader
@@ -78,7 +95,7 @@ export default async function CustomersPage({
         </form>
       </search>
       <p className="mb-2 text-sm text-slate-600" aria-live="polite">
-        {total} {total === 1 ? "customer" : "customers"}
+        {describeCount(count)}
         {q ? ` matching “${q}”` : ""}
         {demo ? ` · ${DEMO_FILTER_LABELS[demo].toLowerCase()}` : ""}
       </p>
@@ -103,12 +120,18 @@ export default async function CustomersPage({
                     </Link>
                     {trunk.dids.length ? (
                       <span className="ml-2 font-mono text-xs text-slate-600">
-                        {trunk.dids.map((did) => did.number).join(", ")}
+                        {trunk.dids.join(", ")}
+                        {trunk.moreDids > 0 ? ` and ${trunk.moreDids} more` : null}
                       </span>
                     ) : null}
                   </li>
                 ))}
               </ul>
+              {customer.moreTrunks > 0 ? (
+                <Link href={`/staff/customers/${customer.id}`} className="text-xs text-slate-600">
+                  and {customer.moreTrunks.toLocaleString("en-US")} more
+                </Link>
+              ) : null}
             </td>
             <td className="px-2 py-2">
               <Badge color={customer.status === "ACTIVE" ? "green" : "amber"}>{customer.status.toLowerCase()}</Badge>
@@ -117,11 +140,11 @@ export default async function CustomersPage({
           </tr>
         ))}
       </Table>
-      <Pagination
-        page={page}
-        pages={pages}
-        href={(n) =>
-          `/staff/customers?${new URLSearchParams({ ...(q ? { q } : {}), ...(demo ? { demo } : {}), page: String(n) })}`
+      <CursorPagination
+        previous={previous}
+        next={next}
+        href={(page) =>
+          `/staff/customers?${new URLSearchParams({ ...(q ? { q } : {}), ...(demo ? { demo } : {}), ...page })}`
         }
       />
     </>
