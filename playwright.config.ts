@@ -20,6 +20,8 @@ export const E2E_MAIL_DIR = path.join(os.tmpdir(), "trunk-portal-e2e-mail");
 export const E2E_ADMIN = { email: "admin@e2e.example", password: "e2e-admin-password" };
 /** Mixed case on purpose: the pages must show it exactly as configured. */
 export const E2E_SIP_SERVER = "Sip1.CelitoVoice.example";
+/** What the Prometheus scraper of the tests sends to /api/metrics. */
+export const E2E_METRICS_TOKEN = "e2e-metrics-scraper-token";
 
 export default defineConfig({
   testDir: "tests/e2e",
@@ -69,6 +71,7 @@ export default defineConfig({
       PORTAL_URL: `http://localhost:${port}`,
       SIP_PORT: String(E2E_SIP_PORT),
       SIP_RPC_PORT: process.env.E2E_SIP_RPC_PORT,
+      METRICS_TOKEN: E2E_METRICS_TOKEN,
     },
   },
 });

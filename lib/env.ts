@@ -44,6 +44,10 @@ const schema = z
       .optional()
       .transform((value) => value === "true" || value === "1"),
     SMTP_URL: z.url({ protocol: /^smtps?$/, error: "must be an smtp:// or smtps:// URL" }).optional(),
+    /** The bearer token a Prometheus scraper sends for /api/metrics and the worker's metrics; unset: not served. */
+    METRICS_TOKEN: z.string().min(16, "must be at least 16 characters").optional(),
+    /** The worker serves its own metrics (GET /metrics, same token) on this port when set. */
+    WORKER_METRICS_PORT: z.coerce.number({ error: "must be a port number" }).int().min(1).max(65535).optional(),
     MAIL_FROM: z.string().min(3).default("Trunk Portal <no-reply@localhost>"),
     TRUSTED_PROXIES: z
       .string()

@@ -5,6 +5,8 @@ import type { Db } from "../db";
 import { deliverMail } from "../mail/deliver";
 import { SEND_MAIL_TASK } from "../mail/outbox";
 import type { MailTransport } from "../mail/transport";
+import { log } from "../observability/log";
+import { metrics } from "../observability/metrics";
 import { queueReconciliation, RECONCILE_TASK } from "../registrar/commands";
 import { runReconciliation } from "../registrar/reconcile";
 import { SYNC_BATCH_SIZE, syncTrunks } from "../registrar/sync";
@@ -37,11 +39,24 @@ export type WorkerDependencies = {
   removeUnknownSubscribers: boolean;
 };
 
-/** Failures the tasks handled themselves (recorded, retried or given up) still belong in the worker's log. */
+/**
+ * Failures the tasks handled themselves (recorded, retried or given up) still belong in the worker's log and
+ * metrics.
+ */
 function reportFailure(task: string, id: string, result: { outcome: string; error?: string; nextAttemptAt?: Date }) {
   if (!result.error) return;
-  const next = result.nextAttemptAt ? `next attempt at ${result.nextAttemptAt.toISOString()}` : "not retried";
-  console.error(`[worker] ${task} ${id} ${result.outcome} (${next}): ${result.error}`);
+  const failures = task === SEND_MAIL_TASK ? metrics().mailFailures : metrics().syncFailures;
+  failures.inc({ outcome: result.outcome });
+  log.error(
+    {
+      task,
+      id,
+      outcome: result.outcome,
+      nextAttemptAt: result.nextAttemptAt?.toISOString() ?? null,
+      error: result.error,
+    },
+    `${task} ${result.outcome}`,
+  );
 }
 
 /** Every background job the worker knows, by task name. */

@@ -1,6 +1,7 @@
 import type { Db, Tx } from "../db";
 import { Prisma } from "../generated/prisma/client";
 import { retryLater } from "../jobs/queue";
+import { metrics } from "../observability/metrics";
 import { SYNC_TRUNK_TASK, syncJobKey } from "../trunks/provision";
 import { RegistrarValidationError } from "./subscriber";
 import type { Registrar, Subscriber, SubscriberChange } from "./types";
@@ -127,6 +128,7 @@ export async function syncTrunks(
 ): Promise<Map<string, SyncOutcome>> {
   const outcomes = new Map<string, SyncOutcome>();
   const seen = new Map<string, TrunkForSync>();
+  let lags: (number | null)[] = [];
   try {
     await db.$transaction(
       async (tx) => {
@@ -157,13 +159,14 @@ export async function syncTrunks(
           const error = results[index];
           return error ? [{ trunk, error: messageOf(error) }] : [];
         });
-        const recorded = await tx.$queryRaw<{ id: string }[]>`
+        const recorded = await tx.$queryRaw<{ id: string; lag: number | null }[]>`
           UPDATE "Trunk" t SET "syncState" = 'SYNCED', "syncedAt" = now(), "syncError" = NULL, "syncAttempts" = 0,
                  "syncNextAttemptAt" = NULL, "updatedAt" = now()
           FROM unnest(${synced.map((trunk) => trunk.id)}::text[], ${synced.map((trunk) => trunk.syncVersion)}::int[])
             AS v(id, version)
           WHERE t.id = v.id AND t."syncVersion" = v.version
-          RETURNING t.id`;
+          RETURNING t.id, extract(epoch FROM clock_timestamp() - t."syncRequestedAt")::float8 AS lag`;
+        lags = recorded.map((row) => row.lag);
         const attention = await tx.$queryRaw<{ id: string }[]>`
           UPDATE "Trunk" t SET "syncState" = 'NEEDS_ATTENTION', "syncError" = v.error,
                  "syncAttempts" = t."syncAttempts" + 1, "syncNextAttemptAt" = NULL, "updatedAt" = now()
@@ -183,6 +186,8 @@ export async function syncTrunks(
       },
       { timeout: SYNC_TIMEOUT_MS },
     );
+    // From the change to its registrar rows, once the outcome is committed.
+    for (const lag of lags) if (lag !== null) metrics().syncLag.observe(lag);
   } catch (error) {
     // Failing before the trunks were read is the portal's own database in trouble: graphile-worker retries the job.
     if (seen.size === 0) throw error;
