@@ -46,6 +46,10 @@ const schema = z
     SMTP_URL: z.url({ protocol: /^smtps?$/, error: "must be an smtp:// or smtps:// URL" }).optional(),
     /** The bearer token a Prometheus scraper sends for /api/metrics and the worker's metrics; unset: not served. */
     METRICS_TOKEN: z.string().min(16, "must be at least 16 characters").optional(),
+    RETENTION_MAIL_BODY_DAYS: z.coerce.number({ error: "must be a number of days" }).int().min(1).optional(),
+    RETENTION_SIGN_IN_FAILURE_DAYS: z.coerce.number({ error: "must be a number of days" }).int().min(1).optional(),
+    /** Unset: the audit log is kept forever. */
+    RETENTION_AUDIT_DAYS: z.coerce.number({ error: "must be a number of days" }).int().min(30).optional(),
     /** The worker serves its own metrics (GET /metrics, same token) on this port when set. */
     WORKER_METRICS_PORT: z.coerce.number({ error: "must be a port number" }).int().min(1).max(65535).optional(),
     MAIL_FROM: z.string().min(3).default("Trunk Portal <no-reply@localhost>"),

@@ -5,6 +5,7 @@ import { createMailTransport } from "../mail/transport";
 import { log } from "../observability/log";
 import { metrics, metricsResponse } from "../observability/metrics";
 import { registrarFromEnv } from "../registrar";
+import { retentionFromEnv } from "../retention";
 import { CRONTAB, jobTasks, type WorkerDependencies } from "./tasks";
 import { startWorker } from "./worker";
 
@@ -16,6 +17,7 @@ export function workerDependencies(env: Env): WorkerDependencies {
     transport: createMailTransport(env.SMTP_URL),
     mailFrom: env.MAIL_FROM,
     removeUnknownSubscribers: env.REGISTRAR_RECONCILE_REMOVE_UNKNOWN,
+    retention: retentionFromEnv(env),
   };
 }
 

@@ -11,12 +11,14 @@ import { queueReconciliation, RECONCILE_TASK } from "../registrar/commands";
 import { runReconciliation } from "../registrar/reconcile";
 import { SYNC_BATCH_SIZE, syncTrunks } from "../registrar/sync";
 import type { Registrar } from "../registrar/types";
+import { DEFAULT_RETENTION, pruneOldRecords, type RetentionPolicy } from "../retention";
 import { SYNC_TRUNK_TASK } from "../trunks/provision";
 
 export const DEMO_REMINDERS_TASK = "customers_demo_expiry_notices";
 export const DEMO_EXPIRY_TASK = "customers_demo_expiry";
 export const SCHEDULED_RECONCILE_TASK = "registrar_reconcile_scheduled";
 export const SIGN_IN_CLEANUP_TASK = "auth_sign_in_cleanup";
+export const RETENTION_TASK = "retention_prune";
 
 /**
  * Recurring jobs, in graphile-worker's crontab format; every worker runs them (`startPortalWorker`), and
@@ -28,6 +30,7 @@ export const CRONTAB = [
   `* * * * * ${DEMO_EXPIRY_TASK}`,
   `*/15 * * * * ${SCHEDULED_RECONCILE_TASK}`,
   `30 * * * * ${SIGN_IN_CLEANUP_TASK}`,
+  `45 3 * * * ${RETENTION_TASK}`,
 ].join("\n");
 
 export type WorkerDependencies = {
@@ -37,6 +40,8 @@ export type WorkerDependencies = {
   mailFrom: string;
   /** Remove registrar subscribers the portal does not know (REGISTRAR_RECONCILE_REMOVE_UNKNOWN). */
   removeUnknownSubscribers: boolean;
+  /** What the daily prune keeps (DEFAULT_RETENTION when not given). */
+  retention?: RetentionPolicy;
 };
 
 /**
@@ -66,6 +71,7 @@ export function jobTasks({
   transport,
   mailFrom,
   removeUnknownSubscribers,
+  retention = DEFAULT_RETENTION,
 }: WorkerDependencies): TaskList {
   return {
     [SYNC_TRUNK_TASK]: async (payload) => {
@@ -93,6 +99,9 @@ export function jobTasks({
     },
     [SIGN_IN_CLEANUP_TASK]: async () => {
       await deleteExpiredSignInRecords(db);
+    },
+    [RETENTION_TASK]: async () => {
+      log.info({ component: "worker", task: RETENTION_TASK, ...(await pruneOldRecords(db, retention)) }, "pruned");
     },
   };
 }
