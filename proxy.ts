@@ -26,6 +26,7 @@ export function proxy(request: NextRequest) {
 }
 
 export const config = {
-  // Static build files are immutable and carry no markup; everything else, API routes included, gets the headers.
-  matcher: [{ source: "/((?!_next/static|_next/image|favicon.ico).*)" }],
+  // Static build files are immutable and carry no markup; everything else, API routes included, gets the headers
+  // (a missing /favicon.ico is the HTML not-found page, so it is not excluded).
+  matcher: [{ source: "/((?!_next/static).*)" }],
 };

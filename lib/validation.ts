@@ -31,10 +31,12 @@ const singleLine = (max: number, tooLong: string) =>
     .max(max, tooLong)
     .refine((value) => !hasControlCharacters(value), NO_CONTROL_CHARACTERS);
 
+/** At most 254 characters (RFC 5321's limit), which also keeps it within PostgreSQL's index entry size. */
 export const email = z
   .string({ error: "Enter an email address." })
   .trim()
   .toLowerCase()
+  .max(254, "An email address has at most 254 characters.")
   .pipe(z.email({ error: "Enter a valid email address." }));
 
 export const requiredText = (label: string, max = 200) =>

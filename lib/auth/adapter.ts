@@ -1,5 +1,6 @@
 import type { Adapter, AdapterUser } from "next-auth/adapters";
 import type { Db } from "../db";
+import { hasControlCharacters } from "../validation";
 
 function toAdapterUser(user: { id: string; email: string; name: string; emailVerified: Date | null }): AdapterUser {
   return { id: user.id, email: user.email, name: user.name, emailVerified: user.emailVerified };
@@ -12,6 +13,8 @@ function toAdapterUser(user: { id: string; email: string; name: string; emailVer
 export function portalAuthAdapter(db: Db): Adapter {
   const adapter: Adapter = {
     async getUserByEmail(email) {
+      // Text that cannot be stored (a NUL) is nobody's address; it must not reach PostgreSQL, which refuses it.
+      if (hasControlCharacters(email)) return null;
       const user = await db.user.findUnique({ where: { email: email.toLowerCase() }, include: { customer: true } });
       // A suspended or closed customer's users get no sign-in link.
       return user?.active && user.role === "CUSTOMER" && user.customer?.status === "ACTIVE"
@@ -30,8 +33,8 @@ export function portalAuthAdapter(db: Db): Adapter {
       return toAdapterUser(user);
     },
     async createVerificationToken(token) {
-      // Anyone can ask for a link for any address and gets the same answer; a token is kept only for customers.
-      if (await adapter.getUserByEmail?.(token.identifier)) await db.verificationToken.create({ data: token });
+      // Not stored: the link Auth.js made is never sent. The sign-in link job mints and stores its own token, for
+      // customers only, so a request does the same work whoever the address belongs to (./sign-in-links).
       return token;
     },
     async useVerificationToken({ identifier, token }) {

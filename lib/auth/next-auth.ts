@@ -10,7 +10,7 @@ import { portalAuthAdapter } from "./adapter";
 import { requestMetaFrom } from "./request-meta";
 import { loadSession, revokeSession, type SignInMethod, startSession } from "./sessions";
 import { redeemSignInChallenge } from "./sign-in";
-import { queueSignInLink, SIGN_IN_LINK_MAX_AGE_S } from "./sign-in-links";
+import { requestSignInLink, SIGN_IN_LINK_MAX_AGE_S } from "./sign-in-links";
 
 export const SESSION_MAX_AGE_S = 8 * 60 * 60;
 
@@ -111,8 +111,8 @@ export const { handlers, auth, signIn, signOut } = NextAuth(() => {
         id: "email",
         server: "smtp://unused.invalid",
         maxAge: SIGN_IN_LINK_MAX_AGE_S,
-        async sendVerificationRequest({ identifier, url, request }) {
-          await queueSignInLink(getDb(), identifier, url, requestMetaFrom(request.headers));
+        async sendVerificationRequest({ identifier, request }) {
+          await requestSignInLink(getDb(), identifier, requestMetaFrom(request.headers));
         },
       }),
     ],

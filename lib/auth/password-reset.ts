@@ -4,6 +4,7 @@ import type { CommandContext, RequestMeta } from "../commands";
 import type { Db, Tx } from "../db";
 import { portalUrl } from "../env";
 import { ConflictError } from "../errors";
+import { enqueueJob } from "../jobs/queue";
 import { queueMail } from "../mail/outbox";
 import { passwordResetMail } from "../mail/templates";
 import { clearAttempts, type RateLimitRule, takeAttempt } from "../rate-limit";
@@ -47,14 +48,22 @@ export async function queuePasswordResetMail(tx: Tx, user: { id: string; email: 
   });
 }
 
+export const PASSWORD_RESET_REQUEST_TASK = "auth.password-reset-request";
+
 /**
- * "Forgot your password": emails a reset link if the address belongs to an active staff member. The answer is the
- * same for every address, so the form cannot tell anyone who works here.
+ * "Forgot your password". The answer is the same for every address, and so is the work the request does (the
+ * source's throttle, then one queued job), so neither the form's answer nor its timing tells anyone who works here:
+ * the job, `sendPasswordReset`, decides whether a link is sent.
  */
 export async function requestPasswordReset(db: Db, rawEmail: string, meta: RequestMeta) {
   const email = rawEmail.trim().toLowerCase();
   const source = await takeAttempt(db, `password-reset-source:${meta.ip ?? "unknown"}`, RESET_REQUEST_LIMITS.source);
   if (!source.allowed) return;
+  await db.$transaction((tx) => enqueueJob(tx, PASSWORD_RESET_REQUEST_TASK, { email, meta }));
+}
+
+/** The job: emails a reset link if the address belongs to an active staff member, within the address's limit. */
+export async function sendPasswordReset(db: Db, email: string, meta: RequestMeta) {
   const user = await db.user.findUnique({ where: { email } });
   if (!user?.active || user.role === "CUSTOMER") return;
   if (!(await takeAttempt(db, `password-reset:${email}`, RESET_REQUEST_LIMITS.address)).allowed) return;

@@ -150,6 +150,18 @@ export async function completeSecondFactor(
   const key = `second-factor:${challenge.userId}:${source(meta)}`;
   const attempt = await takeAttempt(db, key, SECOND_FACTOR_LIMIT);
   if (!attempt.allowed) return { ok: false, reason: "throttled", retryAt: attempt.retryAt };
+  // A pending sign-in allows a few tries, whatever their sources. Each is taken before its code is checked, in one
+  // conditional update, so parallel requests cannot check more codes than that.
+  const tried = await db.signInChallenge.updateMany({
+    where: {
+      id: challenge.id,
+      usedAt: null,
+      completedVia: null,
+      failedAttempts: { lt: SECOND_FACTOR_TRIES_PER_CHALLENGE },
+    },
+    data: { failedAttempts: { increment: 1 } },
+  });
+  if (tried.count === 0) return { ok: false, reason: "expired" };
 
   let via: SignInMethod | null = null;
   if (await redeemTotpCode(db, challenge.userId, code)) via = "totp";
@@ -167,16 +179,12 @@ export async function completeSecondFactor(
       step: "second factor",
       purpose: "sign-in",
     });
-    // A pending sign-in allows a few tries; then the password must be entered again.
-    const updated = await db.signInChallenge.update({
-      where: { id: challenge.id },
-      data: { failedAttempts: { increment: 1 } },
+    // After the last try, the password must be entered again.
+    const { count: usedUp } = await db.signInChallenge.updateMany({
+      where: { id: challenge.id, failedAttempts: { gte: SECOND_FACTOR_TRIES_PER_CHALLENGE } },
+      data: { usedAt: new Date() },
     });
-    if (updated.failedAttempts >= SECOND_FACTOR_TRIES_PER_CHALLENGE) {
-      await db.signInChallenge.update({ where: { id: challenge.id }, data: { usedAt: new Date() } });
-      return { ok: false, reason: "expired" };
-    }
-    return { ok: false, reason: "invalid" };
+    return { ok: false, reason: usedUp ? "expired" : "invalid" };
   }
   const { count } = await db.signInChallenge.updateMany({
     where: { id: challenge.id, usedAt: null, completedVia: null },

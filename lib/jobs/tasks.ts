@@ -1,5 +1,8 @@
 import type { TaskList } from "graphile-worker";
 import { deleteExpiredSignInRecords } from "../auth/cleanup";
+import { PASSWORD_RESET_REQUEST_TASK, sendPasswordReset } from "../auth/password-reset";
+import { SIGN_IN_LINK_TASK, sendSignInLink } from "../auth/sign-in-links";
+import type { RequestMeta } from "../commands";
 import { expireDemos, queueDemoReminders } from "../customers/demo-expiry";
 import type { Db } from "../db";
 import { deliverMail } from "../mail/deliver";
@@ -102,6 +105,13 @@ export function jobTasks({
     },
     [RETENTION_TASK]: async () => {
       log.info({ component: "worker", task: RETENTION_TASK, ...(await pruneOldRecords(db, retention)) }, "pruned");
+    },
+    [SIGN_IN_LINK_TASK]: async (payload) => {
+      await sendSignInLink(db, (payload as { email: string }).email);
+    },
+    [PASSWORD_RESET_REQUEST_TASK]: async (payload) => {
+      const { email, meta } = payload as { email: string; meta: RequestMeta };
+      await sendPasswordReset(db, email, meta);
     },
   };
 }

@@ -188,6 +188,8 @@ export async function reconcile(
 
   for (const target of targets) {
     for (let after: string | null = null; ; ) {
+      // The registrar's names first, then the portal's: a trunk reaches the registrar only after its row is
+      // committed, so a subscriber listed here whose trunk was created meanwhile is found in the portal's read.
       const names = await target.usernames(after, batchSize);
       if (names.length === 0) break;
       const known = await db.$queryRaw<{ username: string }[]>`

@@ -7,18 +7,24 @@ import {
   pendingTwoFactorSetup,
   signOutEverywhere,
 } from "../../lib/auth/account";
-import { inspectResetLink, requestPasswordReset, resetPassword } from "../../lib/auth/password-reset";
+import {
+  inspectResetLink,
+  PASSWORD_RESET_REQUEST_TASK,
+  requestPasswordReset,
+  resetPassword,
+  sendPasswordReset,
+} from "../../lib/auth/password-reset";
 import type { Actor } from "../../lib/auth/policy";
 import { loadSession, startSession } from "../../lib/auth/sessions";
 import { beginStaffSignIn, completeSecondFactor, redeemSignInChallenge } from "../../lib/auth/sign-in";
-import { type CommandContext, executeCommand } from "../../lib/commands";
+import { type CommandContext, executeCommand, type RequestMeta } from "../../lib/commands";
 import { open } from "../../lib/credentials/encryption";
 import { credentialKeyring } from "../../lib/credentials/keyring";
 import type { Db } from "../../lib/db";
 import { portalUrl } from "../../lib/env";
 import { updateTwoFactorRequirement } from "../../lib/settings";
 import { forceStaffPasswordReset, updateStaffUser } from "../../lib/staff";
-import { contextFor, createActor, createPortalDatabase } from "../support/portal";
+import { contextFor, createActor, createPortalDatabase, takeQueuedJobs } from "../support/portal";
 import { totpCode } from "../support/totp";
 
 const PASSWORD = "correct horse battery staple";
@@ -143,6 +149,26 @@ describe("two-factor authentication", () => {
     expect(await completeSecondFactor(db, replay.token, code, meta)).toEqual({ ok: false, reason: "invalid" });
   });
 
+  it("checks at most 5 codes of one pending sign-in, even 20 sent at once from 20 sources", async () => {
+    const admin = await createActor(db, "ADMIN");
+    const { key, recoveryCodes } = await enrol(await signedIn(admin));
+    const started = await beginStaffSignIn(db, admin.email, PASSWORD, fromNewSource());
+    if (!started.ok) throw new Error("password refused");
+    const right = new Set([totpCode(key, Date.now(), -1), totpCode(key), freshCode(key)]);
+    const guesses = Array.from({ length: 20 }, (_, i) => String(100_000 + i)).filter((guess) => !right.has(guess));
+    const results = await Promise.all(
+      guesses.map((guess) => completeSecondFactor(db, started.token, guess, fromNewSource())),
+    );
+    const checked = await db.auditLog.count({ where: { action: "auth.sign-in-failed", targetId: admin.id } });
+    expect(checked).toBe(5);
+    expect(results.filter((result) => !result.ok && result.reason === "invalid").length).toBeLessThanOrEqual(4);
+    // The pending sign-in is used up: not even a right code completes it now.
+    expect(await completeSecondFactor(db, started.token, recoveryCodes[0] ?? "", fromNewSource())).toEqual({
+      ok: false,
+      reason: "expired",
+    });
+  });
+
   it("takes each recovery code once", async () => {
     const support = await createActor(db, "SUPPORT");
     const { recoveryCodes } = await enrol(await signedIn(support));
@@ -179,12 +205,46 @@ describe("two-factor authentication", () => {
   });
 });
 
+/** Runs the reset requests the form queued, as the worker does (lib/jobs/tasks.ts). */
+async function runQueuedResetRequests() {
+  type Request = { email: string; meta: { ip: string; userAgent: string } };
+  for (const job of await takeQueuedJobs<Request>(db, PASSWORD_RESET_REQUEST_TASK)) {
+    await sendPasswordReset(db, job.email, job.meta);
+  }
+}
+
+/** Asks for a reset link on the form and lets the worker answer. */
+async function askForReset(email: string, meta = fromNewSource()) {
+  await requestPasswordReset(db, email, meta);
+  await runQueuedResetRequests();
+}
+
 describe("password reset by email", () => {
+  it("is asked for with the same work whoever the address belongs to: one queued job, nothing else", async () => {
+    const staff = await createActor(db, "SUPPORT");
+    const customer = await createActor(db, "CUSTOMER");
+    const addresses = [staff.email, customer.email, `stranger-${Date.now()}@example.com`];
+    const written = async () => ({
+      mail: await db.mail.count({ where: { to: { in: addresses } } }),
+      links: await db.passwordResetToken.count({ where: { userId: staff.id } }),
+      audit: await db.auditLog.count(),
+    });
+    const before = await written();
+    for (const email of addresses) await requestPasswordReset(db, email, fromNewSource());
+    // Whether the address is staff's shows nowhere in what the request did, so not in how long it took either.
+    expect(await written()).toEqual(before);
+    const queued = await takeQueuedJobs<{ email: string; meta: RequestMeta }>(db, PASSWORD_RESET_REQUEST_TASK);
+    expect(queued.map((job) => job.email)).toEqual(addresses);
+    for (const job of queued) await sendPasswordReset(db, job.email, job.meta);
+    expect(await db.mail.count({ where: { to: { in: addresses } } })).toBe(1);
+    expect(await db.mail.count({ where: { to: staff.email, kind: "auth.password-reset" } })).toBe(1);
+  });
+
   it("sends staff a single-use link on PORTAL_URL that ends every session", async () => {
     const support = await createActor(db, "SUPPORT");
     const session = await signedIn(support);
     const meta = fromNewSource();
-    await requestPasswordReset(db, support.email.toUpperCase(), meta);
+    await askForReset(support.email.toUpperCase(), meta);
     const mail = await db.mail.findFirstOrThrow({ where: { to: support.email, kind: "auth.password-reset" } });
     const { resetUrl } = JSON.parse(
       open(
@@ -211,14 +271,14 @@ describe("password reset by email", () => {
   it("answers for unknown addresses and customers without sending anything", async () => {
     const customer = await createActor(db, "CUSTOMER");
     for (const email of [customer.email, "nobody@example.com"]) {
-      await requestPasswordReset(db, email, fromNewSource());
+      await askForReset(email);
       expect(await db.mail.count({ where: { to: email } })).toBe(0);
     }
   });
 
   it("refuses an expired link", async () => {
     const sales = await createActor(db, "SALES");
-    await requestPasswordReset(db, sales.email, fromNewSource());
+    await askForReset(sales.email);
     await db.passwordResetToken.updateMany({
       where: { userId: sales.id },
       data: { expiresAt: new Date(Date.now() - 1) },

@@ -3,8 +3,9 @@
  * character in it, comes back as a field error (PostgreSQL refuses NUL outright; the rest would reach SIP and mail
  * headers), and searches with such text find nothing instead of failing.
  */
+import { randomBytes } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { listAudit } from "../../lib/audit/query";
+import { auditFilterFromParams, listAudit } from "../../lib/audit/query";
 import { type Actor, can } from "../../lib/auth/policy";
 import { type Command, executeCommand } from "../../lib/commands";
 import * as customers from "../../lib/customers";
@@ -119,6 +120,32 @@ describe("control characters in any field of any command", () => {
   });
 });
 
+describe("very long text in any field of any command", () => {
+  // Random, so PostgreSQL cannot compress it below its index limits (a B-tree entry holds at most 2,704 bytes).
+  const longText = () => randomBytes(3000).toString("hex");
+  for (const command of ALL_COMMANDS as Command<never, unknown>[]) {
+    it(`${command.name}: 6,000 characters in any field are refused with an answer, never an exception`, async () => {
+      const actor = await allowedActor(command);
+      const input = await fixtures.validInput(command.name, actor);
+      for (const [field, value] of textFields(input)) {
+        // An email address keeps its shape, so the length is what is tested (the local part may have 64 octets).
+        const long = typeof value === "string" && value.includes("@") ? `${longText()}${value}` : longText();
+        const hostile = Array.isArray(value) ? [...value, long] : long;
+        // A wrong current password is audited as a failed attempt; nothing else may be written.
+        const changes = () => db.auditLog.count({ where: { NOT: { action: { endsWith: "-failed" } } } });
+        const auditBefore = await changes();
+        const result = await executeCommand(
+          command,
+          { ...contextFor(db, actor), authenticatedAt: new Date() },
+          { ...input, [field]: hostile },
+        );
+        expect(result, `${command.name}.${field}`).toMatchObject({ ok: false });
+        expect(await changes(), `${command.name}.${field} changed something`).toBe(auditBefore);
+      }
+    });
+  }
+});
+
 describe("searches and lookups with such text find nothing", () => {
   it("the customers search", async () => {
     expect(await customers.listCustomers(db, { q: "Target\u0000" })).toMatchObject({
@@ -132,6 +159,21 @@ describe("searches and lookups with such text find nothing", () => {
     for (const filter of [{ action: "trunk\u0000" }, { actor: "a\u0000" }, { customerId: "\u0000" }]) {
       expect(await listAudit(db, filter)).toMatchObject({ entries: [] });
     }
+  });
+
+  it("the audit log page's address: dates and ids the database cannot take are no filter", async () => {
+    const all = await listAudit(db, {});
+    for (const params of [
+      { from: "275760-09-13" },
+      { to: "0000-01-01" },
+      { from: "-001000-01-01" },
+      { to: "+275760-09-13T00:00:00.000Z" },
+      { before: "99999999999999999999999" },
+    ]) {
+      expect(await listAudit(db, auditFilterFromParams(params)), JSON.stringify(params)).toEqual(all);
+    }
+    const day = new Date().toISOString().slice(0, 10);
+    expect(auditFilterFromParams({ from: day, before: "42" })).toMatchObject({ from: new Date(day), before: 42n });
   });
 
   it("records looked up by an id from a URL", async () => {

@@ -123,6 +123,35 @@ describe("reconciliation", () => {
     expect(await findingsOfTrunk()).toEqual([]);
   });
 
+  it("never removes a trunk created while it reads, even when removing unknown subscribers", async () => {
+    const sales = await createActor(db, "SALES");
+    let created: { id: string; username: string } | null = null;
+    // A trunk created and synced at the moment reconciliation lists the registrar's subscribers (staff at work
+    // while it runs).
+    const busyRegistrar: Registrar = {
+      ...registrar,
+      async usernames(after, limit) {
+        if (!created) {
+          const result = await executeCommand(createDemoAccount, contextFor(db, sales), {
+            company: "Created Meanwhile",
+            contactName: "C",
+            contactEmail: "meanwhile@reconcile.example",
+          });
+          if (!result.ok) throw new Error(result.formError);
+          created = result.value.trunk;
+          await syncTrunk(db, registrar, created.id);
+        }
+        return registrar.usernames(after, limit);
+      },
+    };
+    const report = await reconcile(db, busyRegistrar, { removeUnknown: true });
+    const trunk = created as { id: string; username: string } | null;
+    if (!trunk) throw new Error("no trunk was created");
+    expect(report.findings.filter((finding) => finding.username === trunk.username)).toEqual([]);
+    const rows = await registrarDb.query("SELECT username FROM subscriber WHERE username = $1", [trunk.username]);
+    expect(rows.rowCount).toBe(1);
+  });
+
   it("removes disabled and deleted trunks that can still authenticate", async () => {
     const disabled = await syncedDemo("Disabled Leftover");
     const removed = await syncedDemo("Deleted Leftover");

@@ -117,3 +117,15 @@ export async function plantStaleDigests(
     stale.ha1b,
   ]);
 }
+
+/**
+ * Takes every queued job of `task` off the queue (oldest first) and returns their payloads: a test without a worker
+ * can then look at what was queued and run it as the worker would.
+ */
+export async function takeQueuedJobs<Payload>(db: Db, task: string): Promise<Payload[]> {
+  const jobs = await db.$queryRaw<{ id: bigint; payload: Payload }[]>`
+    DELETE FROM graphile_worker._private_jobs j USING graphile_worker._private_tasks t
+    WHERE t.id = j.task_id AND t.identifier = ${task}
+    RETURNING j.id, j.payload`;
+  return jobs.sort((a, b) => Number(a.id - b.id)).map((job) => job.payload);
+}

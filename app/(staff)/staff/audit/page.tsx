@@ -2,13 +2,11 @@ import type { Metadata } from "next";
 import Link from "next/link";
 import { AuditTable } from "@/components/audit-table";
 import { Card, PageHeader } from "@/components/ui";
-import { listAudit } from "@/lib/audit/query";
+import { auditFilterFromParams, listAudit } from "@/lib/audit/query";
 import { requirePermission } from "@/lib/auth/guards";
 import { getDb } from "@/lib/db";
 
 export const metadata: Metadata = { title: "Audit log" };
-
-const dateParam = (value?: string) => (value && !Number.isNaN(Date.parse(value)) ? new Date(value) : undefined);
 
 export default async function AuditPage({
   searchParams,
@@ -24,15 +22,7 @@ export default async function AuditPage({
 }) {
   await requirePermission("audit:view");
   const params = await searchParams;
-  const before = params.before && /^\d+$/.test(params.before) ? BigInt(params.before) : undefined;
-  const { entries, more } = await listAudit(getDb(), {
-    action: params.action?.trim() || undefined,
-    actor: params.actor?.trim() || undefined,
-    customerId: params.customerId?.trim() || undefined,
-    from: dateParam(params.from),
-    to: dateParam(params.to),
-    before,
-  });
+  const { entries, more } = await listAudit(getDb(), auditFilterFromParams(params));
   const next = new URLSearchParams({ ...params, before: String(more ?? "") });
   return (
     <>
