@@ -6,9 +6,15 @@ import { getRegistrar } from "@/lib/registrar";
 
 export const dynamic = "force-dynamic";
 
-/** Readiness for a load balancer: 503 when the database does not answer; registrar and queue lag reported. */
+/**
+ * Readiness for a load balancer: 503 when the database does not answer; registrar and queue lag reported. The answer
+ * is public, so the checks' error messages (addresses, hostnames) go to the log only.
+ */
 export const GET = timedRoute("/api/ready", async () => {
   const { httpStatus, body } = await readiness(getDb(), getRegistrar);
   if (body.status !== "ready") (await requestLog()).warn({ checks: body.checks }, `readiness: ${body.status}`);
-  return Response.json(body, { status: httpStatus, headers: { "Cache-Control": "no-store" } });
+  const checks = Object.fromEntries(
+    Object.entries(body.checks).map(([name, { error: _error, ...check }]) => [name, check]),
+  );
+  return Response.json({ ...body, checks }, { status: httpStatus, headers: { "Cache-Control": "no-store" } });
 });
