@@ -76,12 +76,19 @@ export function jobTasks({
   removeUnknownSubscribers,
   retention = DEFAULT_RETENTION,
 }: WorkerDependencies): TaskList {
+  // Whether the registrar took the last sync. While it does not (an outage), each job syncs its own trunk only: a
+  // failing batch records only its own trunk, so taking the others along would read every waiting trunk per job.
+  let registrarAnswering = true;
   return {
     [SYNC_TRUNK_TASK]: async (payload) => {
       const { trunkId } = payload as { trunkId: string };
       // Other trunks waiting for a sync go along in the same registrar transaction (their jobs are then removed).
-      const outcomes = await syncTrunks(db, registrar, [trunkId], { alsoPending: SYNC_BATCH_SIZE - 1, force: false });
+      const alsoPending = registrarAnswering ? SYNC_BATCH_SIZE - 1 : 0;
+      const outcomes = await syncTrunks(db, registrar, [trunkId], { alsoPending, force: false });
       for (const [id, outcome] of outcomes) reportFailure(SYNC_TRUNK_TASK, id, outcome);
+      const own = outcomes.get(trunkId)?.outcome;
+      if (own === "failed") registrarAnswering = false;
+      else if (own === "synced") registrarAnswering = true;
     },
     [SEND_MAIL_TASK]: async (payload) => {
       const { mailId } = payload as { mailId: string };
