@@ -20,6 +20,8 @@ export const E2E_MAIL_DIR = path.join(os.tmpdir(), "trunk-portal-e2e-mail");
 export const E2E_ADMIN = { email: "admin@e2e.example", password: "e2e-admin-password" };
 /** Mixed case on purpose: the pages must show it exactly as configured. */
 export const E2E_SIP_SERVER = "Sip1.CelitoVoice.example";
+/** What the Prometheus scraper of the tests sends to /api/metrics. */
+export const E2E_METRICS_TOKEN = "e2e-metrics-scraper-token";
 
 export default defineConfig({
   testDir: "tests/e2e",
@@ -74,6 +76,7 @@ export default defineConfig({
       // The webhook test's receiver runs in the test process, on this machine, over plain http.
       WEBHOOK_HTTP_HOSTS: "127.0.0.1",
       WEBHOOK_ALLOW_PRIVATE_ADDRESSES: "true",
+      METRICS_TOKEN: E2E_METRICS_TOKEN,
     },
   },
 });

@@ -4,6 +4,7 @@ import { can } from "./auth/policy";
 import { type Db, isTransactionConflict } from "./db";
 import { ConflictError, ForbiddenError, NotFoundError, UnauthenticatedError } from "./errors";
 import { Prisma } from "./generated/prisma/client";
+import { metrics } from "./observability/metrics";
 import { hasControlCharacters } from "./validation";
 
 export type RequestMeta = {
@@ -85,10 +86,14 @@ export async function executeCommand<Schema extends z.ZodType, Result>(
       fieldErrors: fieldErrorsOf(parsed.error),
     };
   }
+  const timer = metrics().commandDuration.startTimer({ command: command.name });
   try {
-    return { ok: true, value: await command.run({ ...ctx, actor: ctx.actor }, parsed.data) };
+    const value = await command.run({ ...ctx, actor: ctx.actor }, parsed.data);
+    timer({ outcome: "ok" });
+    return { ok: true, value };
   } catch (error) {
     const failure = expectedFailure(error);
+    timer({ outcome: failure?.reason ?? "error" });
     if (failure) return failure;
     throw error;
   }

@@ -32,13 +32,26 @@ const schema = z
       .pipe(z.array(base64Key)),
     PORTAL_URL: z.url().default("http://localhost:3000"),
     REGISTRAR_DATABASE_URL: z.url({ protocol: /^postgres(ql)?$/ }).optional(),
-    REGISTRAR_HTTP_URL: z.url({ protocol: /^https?$/ }).optional(),
+    /** One registrar's API, or several (comma-separated) that every change fans out to (lib/registrar/fanout.ts). */
+    REGISTRAR_HTTP_URL: z
+      .string()
+      .optional()
+      .transform((value) => (value ? value.split(",").map((url) => url.trim()) : undefined))
+      .pipe(z.array(z.url({ protocol: /^https?$/, error: "must be http(s):// URLs, comma-separated" })).optional()),
     REGISTRAR_HTTP_SECRET: z.string().min(32, "must be at least 32 characters").optional(),
     REGISTRAR_RECONCILE_REMOVE_UNKNOWN: z
       .enum(["true", "false", "1", "0", ""])
       .optional()
       .transform((value) => value === "true" || value === "1"),
     SMTP_URL: z.url({ protocol: /^smtps?$/, error: "must be an smtp:// or smtps:// URL" }).optional(),
+    /** The bearer token a Prometheus scraper sends for /api/metrics and the worker's metrics; unset: not served. */
+    METRICS_TOKEN: z.string().min(16, "must be at least 16 characters").optional(),
+    RETENTION_MAIL_BODY_DAYS: z.coerce.number({ error: "must be a number of days" }).int().min(1).optional(),
+    RETENTION_SIGN_IN_FAILURE_DAYS: z.coerce.number({ error: "must be a number of days" }).int().min(1).optional(),
+    /** Unset: the audit log is kept forever. */
+    RETENTION_AUDIT_DAYS: z.coerce.number({ error: "must be a number of days" }).int().min(30).optional(),
+    /** The worker serves its own metrics (GET /metrics, same token) on this port when set. */
+    WORKER_METRICS_PORT: z.coerce.number({ error: "must be a port number" }).int().min(1).max(65535).optional(),
     MAIL_FROM: z.string().min(3).default("Trunk Portal <no-reply@localhost>"),
     /** Requests each API key may make per minute (lib/api). */
     API_RATE_LIMIT: z.coerce

@@ -17,21 +17,24 @@ export const SYSTEM_ACTOR: Pick<CommandContext, "actor" | "meta"> = {
   meta: { ip: null, userAgent: null },
 };
 
+/** The AuditLog row of an entry: who did what, to what, from where. */
+export function auditRow(ctx: Pick<CommandContext, "actor" | "meta">, entry: AuditEntry) {
+  return {
+    actorId: ctx.actor?.id ?? null,
+    actorEmail: ctx.actor?.email ?? null,
+    actorRole: ctx.actor?.role ?? null,
+    action: entry.action,
+    targetType: entry.targetType,
+    targetId: entry.targetId ?? null,
+    customerId: entry.customerId ?? null,
+    ip: ctx.meta.ip,
+    userAgent: ctx.meta.userAgent,
+    apiKeyId: ctx.meta.apiKeyId ?? null,
+    details: entry.details ?? {},
+  };
+}
+
 /** Records who did what, to what, from where; call it inside the transaction of the change it describes. */
 export async function recordAudit(tx: Tx, ctx: Pick<CommandContext, "actor" | "meta">, entry: AuditEntry) {
-  await tx.auditLog.create({
-    data: {
-      actorId: ctx.actor?.id ?? null,
-      actorEmail: ctx.actor?.email ?? null,
-      actorRole: ctx.actor?.role ?? null,
-      action: entry.action,
-      targetType: entry.targetType,
-      targetId: entry.targetId ?? null,
-      customerId: entry.customerId ?? null,
-      ip: ctx.meta.ip,
-      userAgent: ctx.meta.userAgent,
-      apiKeyId: ctx.meta.apiKeyId ?? null,
-      details: entry.details ?? {},
-    },
-  });
+  await tx.auditLog.create({ data: auditRow(ctx, entry) });
 }

@@ -5,6 +5,7 @@ import Nodemailer from "next-auth/providers/nodemailer";
 import { recordAudit } from "../audit/log";
 import { getDb } from "../db";
 import { env, portalUrl } from "../env";
+import { log } from "../observability/log";
 import { portalAuthAdapter } from "./adapter";
 import { requestMetaFrom } from "./request-meta";
 import { loadSession, revokeSession, type SignInMethod, startSession } from "./sessions";
@@ -31,13 +32,13 @@ export const authLogger = {
   error(error: Error) {
     const type = (error as { type?: string }).type;
     if (error instanceof CredentialsSignin || type === "Verification" || type === "AccessDenied") {
-      console.warn(`[auth] ${type ?? error.name}: ${error.message.split("\n")[0]}`);
+      log.warn({ component: "auth", type: type ?? error.name }, error.message.split("\n")[0]);
     } else {
-      console.error("[auth]", error);
+      log.error({ component: "auth", err: error }, "auth error");
     }
   },
   warn(code: string) {
-    console.warn(`[auth] warning: ${code}`);
+    log.warn({ component: "auth", code }, "auth warning");
   },
   debug() {},
 };

@@ -2,6 +2,8 @@ import { createHash, randomBytes } from "node:crypto";
 import type { RequestMeta } from "../commands";
 import type { Db } from "../db";
 import type { User } from "../generated/prisma/client";
+import { requestLog } from "../observability/log";
+import { metrics } from "../observability/metrics";
 import { clearAttempts, type RateLimitRule, refundAttempt, takeAttempt } from "../rate-limit";
 import { decoyHash, verifyPassword } from "./passwords";
 import { recordAccountEvent, type SignInMethod } from "./sessions";
@@ -83,7 +85,11 @@ async function recordFailure(
   meta: RequestMeta,
   failure: { email: string; userId: string | null; step: "password" | "second factor"; purpose: string },
 ) {
-  console.warn(`[auth] ${failure.purpose} refused: wrong ${failure.step} for ${failure.email} from ${source(meta)}`);
+  metrics().signInFailures.inc({ purpose: failure.purpose, step: failure.step });
+  (await requestLog()).warn(
+    { purpose: failure.purpose, step: failure.step, email: failure.email, source: source(meta) },
+    `${failure.purpose} refused: wrong ${failure.step}`,
+  );
   await recordAccountEvent(
     db,
     meta,

@@ -13,17 +13,18 @@ export async function supersedeRevealLinks(tx: Tx, trunkId: string) {
   });
 }
 
+/** A fresh link token, and the row that stores only its SHA-256. */
+export function newRevealLink(trunkId: string) {
+  const token = randomBytes(32).toString("base64url");
+  const expiresAt = new Date(Date.now() + REVEAL_LINK_HOURS * 60 * 60 * 1000);
+  return { token, row: { trunkId, tokenHash: hashToken(token), expiresAt } };
+}
+
 /** A new single-use link token; only its SHA-256 is stored. Older unused links stop working. */
 export async function createRevealLink(tx: Tx, trunkId: string): Promise<string> {
   await supersedeRevealLinks(tx, trunkId);
-  const token = randomBytes(32).toString("base64url");
-  await tx.revealLink.create({
-    data: {
-      trunkId,
-      tokenHash: hashToken(token),
-      expiresAt: new Date(Date.now() + REVEAL_LINK_HOURS * 60 * 60 * 1000),
-    },
-  });
+  const { token, row } = newRevealLink(trunkId);
+  await tx.revealLink.create({ data: row });
   return token;
 }
 

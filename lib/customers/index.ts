@@ -3,14 +3,25 @@ import { recordAudit } from "../audit/log";
 import { type AuthorizedContext, defineCommand } from "../commands";
 import { type Db, type Tx, transaction } from "../db";
 import { ConflictError, NotFoundError } from "../errors";
-import type { Prisma } from "../generated/prisma/client";
+import { Prisma } from "../generated/prisma/client";
+import { createdAtCursor, finishPage, keysetSql, type PageRequest, readPage } from "../keyset";
 import { getProviderSettings } from "../settings";
 import { insertTrunk, requestCustomerTrunksSync, withFreshUsername } from "../trunks/provision";
 import { trunkSettings } from "../trunks/schema";
-import { email, id, isId, requiredText, searchText } from "../validation";
 import { emitWebhookEvent } from "../webhooks/events";
 
-export const PAGE_SIZE = 20;
+export {
+  CUSTOMERS_PER_PAGE,
+  customerSearchWhere,
+  DEMO_ENDING_SOON_DAYS,
+  DEMO_FILTERS,
+  type DemoFilter,
+  demoWhere,
+  interpretQuery,
+  listCustomers,
+} from "./search";
+
+import { email, id, isId, requiredText } from "../validation";
 
 const customerFields = {
   company: requiredText("the company name", 120),
@@ -19,73 +30,6 @@ const customerFields = {
 };
 /** A new customer as the form (and each row of a CSV import) gives it. */
 export const customerInput = z.object(customerFields);
-
-/** The staff customers list's "ending soon" filter looks this far ahead. */
-export const DEMO_ENDING_SOON_DAYS = 7;
-/** Demos ending within DEMO_ENDING_SOON_DAYS ("ending"), or past their end and not converted ("ended"). */
-export const DEMO_FILTERS = ["ending", "ended"] as const;
-export type DemoFilter = (typeof DEMO_FILTERS)[number];
-
-export function demoWhere(filter: DemoFilter | null, now: Date): Prisma.CustomerWhereInput | null {
-  if (filter === "ending") {
-    const soon = new Date(now.getTime() + DEMO_ENDING_SOON_DAYS * 24 * 60 * 60 * 1000);
-    return { isDemo: true, demoExpiresAt: { gt: now, lte: soon } };
-  }
-  if (filter === "ended") return { isDemo: true, demoExpiresAt: { lte: now } };
-  return null;
-}
-
-/**
- * One search box for support: company, contact, any customer user's email, SIP username or DID; newest first. With
- * a demo filter, only those demos, the soonest to end first.
- */
-export async function searchCustomers(db: Db, query: string, page: number, demo: DemoFilter | null = null) {
-  const where = customerSearchWhere(query, demo);
-  // Text that cannot be stored (a NUL, say) matches nothing; it must not reach PostgreSQL, which refuses it.
-  if (where === null) return { total: 0, customers: [], pages: 1 };
-  const demoFilter = demo !== null;
-  const [total, customers] = await db.$transaction([
-    db.customer.count({ where }),
-    db.customer.findMany({
-      where,
-      orderBy: demoFilter ? [{ demoExpiresAt: "asc" }, { id: "asc" }] : { createdAt: "desc" },
-      skip: (page - 1) * PAGE_SIZE,
-      take: PAGE_SIZE,
-      include: {
-        trunks: {
-          where: { status: { not: "DELETED" } },
-          select: { id: true, username: true, dids: { select: { number: true } } },
-          orderBy: { createdAt: "asc" },
-        },
-      },
-    }),
-  ]);
-  return { total, customers, pages: Math.max(1, Math.ceil(total / PAGE_SIZE)) };
-}
-
-/**
- * What the customers search box and demo filter select, for the staff list, the API and the CSV export alike; null
- * when the text cannot match anything.
- */
-export function customerSearchWhere(query: string, demo: DemoFilter | null): Prisma.CustomerWhereInput | null {
-  const q = searchText(query);
-  if (q === null) return null;
-  const digits = q.replace(/\D/g, "");
-  const demoFilter = demoWhere(demo, new Date());
-  const search: Prisma.CustomerWhereInput = q
-    ? {
-        OR: [
-          { company: { contains: q, mode: "insensitive" } },
-          { contactName: { contains: q, mode: "insensitive" } },
-          { contactEmail: { contains: q, mode: "insensitive" } },
-          { users: { some: { email: { contains: q, mode: "insensitive" } } } },
-          { trunks: { some: { username: { contains: q.toLowerCase() } } } },
-          ...(digits.length >= 3 ? [{ trunks: { some: { dids: { some: { number: { contains: digits } } } } } }] : []),
-        ],
-      }
-    : {};
-  return demoFilter ? { AND: [search, demoFilter] } : search;
-}
 
 /**
  * Locks the customer's row until the transaction ends, then reads it. Changes to a customer's status or demo run one
@@ -98,17 +42,42 @@ export async function lockCustomer(tx: Tx, customerId: string) {
   return customer;
 }
 
+/** A customer and their sign-in users; their trunks, which can be thousands, are paged by `listCustomerTrunks`. */
 export async function getCustomer(db: Db, customerId: string) {
   if (!isId(customerId)) throw new NotFoundError("Customer");
   const customer = await db.customer.findUnique({
     where: { id: customerId },
-    include: {
-      users: { orderBy: { createdAt: "asc" } },
-      trunks: { orderBy: { createdAt: "asc" }, include: { dids: true, servers: { include: { server: true } } } },
-    },
+    include: { users: { orderBy: { createdAt: "asc" } } },
   });
   if (!customer) throw new NotFoundError("Customer");
   return customer;
+}
+
+export const TRUNKS_PER_PAGE = 50;
+/** A trunk row lists this many DIDs, then "and N more" (the trunk page has them all). */
+export const DIDS_LISTED_PER_TRUNK = 10;
+
+/** One page of a customer's trunks in creation order (deleted ones too, marked), with their servers and first DIDs. */
+export async function listCustomerTrunks(db: Db, customerId: string, page: PageRequest = {}) {
+  const read = readPage(page);
+  const { where, order } = keysetSql(Prisma.sql`"createdAt"`, Prisma.sql`id`, read.from, read.direction === "previous");
+  const [ids, total] = await Promise.all([
+    db.$queryRaw<{ id: string; createdAt: Date }[]>`
+      SELECT id, "createdAt" FROM "Trunk" WHERE "customerId" = ${customerId} AND ${where}
+      ORDER BY "createdAt" ${order}, id ${order} LIMIT ${TRUNKS_PER_PAGE + 1}`,
+    db.trunk.count({ where: { customerId } }),
+  ]);
+  const { rows, next, previous } = finishPage(ids, TRUNKS_PER_PAGE, read, createdAtCursor);
+  const found = await db.trunk.findMany({
+    where: { id: { in: rows.map((row) => row.id) } },
+    include: {
+      servers: { include: { server: { select: { hostname: true } } } },
+      dids: { orderBy: { number: "asc" }, take: DIDS_LISTED_PER_TRUNK, select: { number: true } },
+      _count: { select: { dids: true } },
+    },
+  });
+  const byId = new Map(found.map((trunk) => [trunk.id, trunk]));
+  return { trunks: rows.flatMap((row) => byId.get(row.id) ?? []), total, next, previous };
 }
 
 /** Creates the customer's sign-in user; the email must not belong to anyone else. */

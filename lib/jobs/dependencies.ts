@@ -1,7 +1,11 @@
+import { createServer } from "node:http";
 import { getDb } from "../db";
 import type { Env } from "../env";
 import { createMailTransport } from "../mail/transport";
+import { log } from "../observability/log";
+import { metrics, metricsResponse } from "../observability/metrics";
 import { registrarFromEnv } from "../registrar";
+import { retentionFromEnv } from "../retention";
 import { webhookNetworkPolicy } from "../webhooks/network";
 import { CRONTAB, jobTasks, type WorkerDependencies } from "./tasks";
 import { startWorker } from "./worker";
@@ -15,6 +19,7 @@ export function workerDependencies(env: Env): WorkerDependencies {
     mailFrom: env.MAIL_FROM,
     removeUnknownSubscribers: env.REGISTRAR_RECONCILE_REMOVE_UNKNOWN,
     webhookPolicy: webhookNetworkPolicy(env),
+    retention: retentionFromEnv(env),
   };
 }
 
@@ -29,10 +34,30 @@ export async function startPortalWorker(env: Env) {
     taskList: jobTasks(dependencies),
     crontab: CRONTAB,
   });
+  metrics().watchQueue(dependencies.db);
+  const metricsServer = env.WORKER_METRICS_PORT ? await serveMetrics(env.WORKER_METRICS_PORT, env.METRICS_TOKEN) : null;
   return {
     async stop() {
+      metricsServer?.close();
       await runner.stop();
       await dependencies.registrar.close();
     },
   };
+}
+
+/** The worker's own metrics (sync lag, failures) at GET /metrics on `port`, for the same token as the web's. */
+async function serveMetrics(port: number, token: string | undefined) {
+  const server = createServer((request, response) => {
+    if (request.method !== "GET" || request.url !== "/metrics") {
+      response.writeHead(404).end();
+      return;
+    }
+    metricsResponse(request.headers.authorization ?? null, token).then(
+      ({ status, contentType, body }) => response.writeHead(status, { "Content-Type": contentType }).end(body),
+      () => response.writeHead(500).end(),
+    );
+  });
+  await new Promise<void>((resolve, reject) => server.once("error", reject).listen(port, resolve));
+  log.info({ component: "worker", port }, "metrics served at /metrics");
+  return server;
 }

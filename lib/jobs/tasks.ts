@@ -12,13 +12,16 @@ import { runImport } from "../imports/run";
 import { deliverMail } from "../mail/deliver";
 import { SEND_MAIL_TASK } from "../mail/outbox";
 import type { MailTransport } from "../mail/transport";
+import { log } from "../observability/log";
+import { metrics } from "../observability/metrics";
 import { deleteExpiredTraces } from "../packet-check/service";
 import { queueReconciliation, RECONCILE_TASK } from "../registrar/commands";
 import { SYNC_PROVIDER_POLICY_TASK, syncProviderPolicy } from "../registrar/provider-policy";
 import { runReconciliation } from "../registrar/reconcile";
 import { watchRegistrations } from "../registrar/registration-watch";
-import { syncTrunk } from "../registrar/sync";
+import { SYNC_BATCH_SIZE, syncTrunks } from "../registrar/sync";
 import type { Registrar } from "../registrar/types";
+import { DEFAULT_RETENTION, pruneOldRecords, type RetentionPolicy } from "../retention";
 import { scanAuthFailureBursts } from "../trunks/auth-failures";
 import { CREDENTIAL_CHECK_TASK, runCredentialCheck } from "../trunks/credential-check";
 import { suspendTrunksOverDailyCaps } from "../trunks/fraud-guard";
@@ -36,6 +39,7 @@ const CALL_RECORD_RETENTION_TASK = "registrar_call_record_retention";
 const FRAUD_GUARD_SCAN_TASK = "trunks_fraud_guard_scan";
 const AUTH_FAILURE_SCAN_TASK = "trunks_auth_failure_scan";
 export const REGISTRATION_WATCH_TASK = "registrar_registration_watch";
+export const RETENTION_TASK = "retention_prune";
 
 /**
  * Recurring jobs, in graphile-worker's crontab format; every worker runs them (`startPortalWorker`), and
@@ -55,6 +59,7 @@ export const CRONTAB = [
   `* * * * * ${AUTH_FAILURE_SCAN_TASK}`,
   // Every minute: trunk.registered and trunk.unregistered webhooks follow PBXs within about a minute.
   `* * * * * ${REGISTRATION_WATCH_TASK}`,
+  `45 3 * * * ${RETENTION_TASK}`,
 ].join("\n");
 
 export type WorkerDependencies = {
@@ -66,13 +71,28 @@ export type WorkerDependencies = {
   removeUnknownSubscribers: boolean;
   /** Where webhooks may be delivered (WEBHOOK_HTTP_HOSTS, WEBHOOK_ALLOW_PRIVATE_ADDRESSES). */
   webhookPolicy: WebhookNetworkPolicy;
+  /** What the daily prune keeps (DEFAULT_RETENTION when not given). */
+  retention?: RetentionPolicy;
 };
 
-/** Failures the tasks handled themselves (recorded, retried or given up) still belong in the worker's log. */
+/**
+ * Failures the tasks handled themselves (recorded, retried or given up) still belong in the worker's log and
+ * metrics.
+ */
 function reportFailure(task: string, id: string, result: { outcome: string; error?: string; nextAttemptAt?: Date }) {
   if (!result.error) return;
-  const next = result.nextAttemptAt ? `next attempt at ${result.nextAttemptAt.toISOString()}` : "not retried";
-  console.error(`[worker] ${task} ${id} ${result.outcome} (${next}): ${result.error}`);
+  const failures = task === SEND_MAIL_TASK ? metrics().mailFailures : metrics().syncFailures;
+  failures.inc({ outcome: result.outcome });
+  log.error(
+    {
+      task,
+      id,
+      outcome: result.outcome,
+      nextAttemptAt: result.nextAttemptAt?.toISOString() ?? null,
+      error: result.error,
+    },
+    `${task} ${result.outcome}`,
+  );
 }
 
 /** Every background job the worker knows, by task name. */
@@ -83,11 +103,21 @@ export function jobTasks({
   mailFrom,
   removeUnknownSubscribers,
   webhookPolicy,
+  retention = DEFAULT_RETENTION,
 }: WorkerDependencies): TaskList {
+  // Whether the registrar took the last sync. While it does not (an outage), each job syncs its own trunk only: a
+  // failing batch records only its own trunk, so taking the others along would read every waiting trunk per job.
+  let registrarAnswering = true;
   return {
     [SYNC_TRUNK_TASK]: async (payload) => {
       const { trunkId } = payload as { trunkId: string };
-      reportFailure(SYNC_TRUNK_TASK, trunkId, await syncTrunk(db, registrar, trunkId));
+      // Other trunks waiting for a sync go along in the same registrar transaction (their jobs are then removed).
+      const alsoPending = registrarAnswering ? SYNC_BATCH_SIZE - 1 : 0;
+      const outcomes = await syncTrunks(db, registrar, [trunkId], { alsoPending, force: false });
+      for (const [id, outcome] of outcomes) reportFailure(SYNC_TRUNK_TASK, id, outcome);
+      const own = outcomes.get(trunkId)?.outcome;
+      if (own === "failed") registrarAnswering = false;
+      else if (own === "synced") registrarAnswering = true;
     },
     [SYNC_PROVIDER_POLICY_TASK]: async () => {
       await syncProviderPolicy(db, registrar);
@@ -139,6 +169,9 @@ export function jobTasks({
     [SIGN_IN_CLEANUP_TASK]: async () => {
       await deleteExpiredSignInRecords(db);
       await deleteExpiredIdempotencyKeys(db);
+    },
+    [RETENTION_TASK]: async () => {
+      log.info({ component: "worker", task: RETENTION_TASK, ...(await pruneOldRecords(db, retention)) }, "pruned");
     },
     [SIGN_IN_LINK_TASK]: async (payload) => {
       await sendSignInLink(db, (payload as { email: string }).email);

@@ -1,6 +1,7 @@
 import { EventEmitter } from "node:events";
 import { Logger, type Runner, run, runMigrations, type TaskList, type WorkerEvents } from "graphile-worker";
 import pg from "pg";
+import { log } from "../observability/log";
 
 /** Creates or upgrades graphile-worker's own schema (its job table is the outbox). */
 export async function migrateJobQueue(connectionString: string) {
@@ -30,7 +31,7 @@ export async function startWorker(options: {
   // One pool for the queue and the heartbeats, owned here so it always has an error listener: a connection dropped
   // by the server (restart, or shutdown racing ours on Ctrl-C) is replaced on the next query, not a crash.
   const pool = new pg.Pool({ connectionString: options.connectionString, max: concurrency + 3 });
-  pool.on("error", (error) => console.error(`[worker] database connection: ${error.message}`));
+  pool.on("error", (error) => workerLog.error({ error: error.message }, "database connection lost"));
   const workerIds = new Set<string>();
   const events: WorkerEvents = new EventEmitter();
   events.on("worker:create", ({ worker }) => {
@@ -71,7 +72,9 @@ export async function startWorker(options: {
     () => {
       beat()
         .then(releaseJobsOfDeadWorkers)
-        .catch((error) => console.error(`[worker] heartbeat: ${error instanceof Error ? error.message : error}`));
+        .catch((error) =>
+          workerLog.error({ error: error instanceof Error ? error.message : String(error) }, "heartbeat failed"),
+        );
     },
     Math.min(HEARTBEAT_MS, staleAfterMs / 3),
   );
@@ -87,9 +90,13 @@ export async function startWorker(options: {
   return runner;
 }
 
-/** graphile-worker logs every job at info level; keep warnings and errors only. */
+const workerLog = log.child({ component: "worker" });
+
+/** graphile-worker logs every job at info level; keep warnings and errors only, with the job they are about. */
 function quietLogger() {
-  return new Logger(() => (level, message) => {
-    if (level === "error" || level === "warning") console.error(`[worker] ${message}`);
+  return new Logger((scope) => (level, message) => {
+    const fields = { jobId: scope.jobId ?? null, task: scope.taskIdentifier ?? null };
+    if (level === "error") workerLog.error(fields, message);
+    else if (level === "warning") workerLog.warn(fields, message);
   });
 }

@@ -11,39 +11,41 @@ export const mailJobKey = (mailId: string) => `mail:${mailId}`;
 /** Failed sends are retried (5 s, 10 s, 20 s… at most 5 minutes apart) for three days, then the message is FAILED. */
 export const MAIL_GIVE_UP_AFTER_MS = 3 * 24 * 60 * 60 * 1000;
 
-/**
- * The one way to send an email: stores it and queues its delivery in the caller's transaction, so it is sent if and
- * only if the change that caused it commits. Secrets are sealed, never stored in plaintext.
- */
-export async function queueMail(
-  tx: Tx,
-  mail: RenderedMail & {
-    kind: string;
-    to: string;
-    customerId?: string | null;
-    trunkId?: string | null;
-    secrets?: MailSecrets;
-  },
-) {
+export type OutgoingMail = RenderedMail & {
+  kind: string;
+  to: string;
+  customerId?: string | null;
+  trunkId?: string | null;
+  secrets?: MailSecrets;
+};
+
+/** The Mail row of a message: its secrets sealed, never stored in plaintext. Its send job is `mailJobKey(row.id)`. */
+export function outboxRow(mail: OutgoingMail) {
   const id = randomUUID();
   const sealed = mail.secrets ? seal(credentialKeyring(), JSON.stringify(mail.secrets), `mail:${id}`) : null;
   const domain = mail.to.split("@")[1] ?? "localhost";
-  const row = await tx.mail.create({
-    data: {
-      id,
-      messageId: `<${id}@trunk-portal.${domain}>`,
-      kind: mail.kind,
-      to: mail.to,
-      subject: mail.subject,
-      text: mail.text.content,
-      html: mail.html.content,
-      secretSlots: { text: mail.text.slots, html: mail.html.slots } satisfies StoredSlots,
-      secretsSealed: sealed?.ciphertext ?? null,
-      secretsKeyId: sealed?.keyId ?? null,
-      customerId: mail.customerId ?? null,
-      trunkId: mail.trunkId ?? null,
-    },
-  });
-  await enqueueJob(tx, SEND_MAIL_TASK, { mailId: id }, { jobKey: mailJobKey(id) });
+  return {
+    id,
+    messageId: `<${id}@trunk-portal.${domain}>`,
+    kind: mail.kind,
+    to: mail.to,
+    subject: mail.subject,
+    text: mail.text.content,
+    html: mail.html.content,
+    secretSlots: { text: mail.text.slots, html: mail.html.slots } satisfies StoredSlots,
+    secretsSealed: sealed?.ciphertext ?? null,
+    secretsKeyId: sealed?.keyId ?? null,
+    customerId: mail.customerId ?? null,
+    trunkId: mail.trunkId ?? null,
+  };
+}
+
+/**
+ * The one way to send an email: stores it and queues its delivery in the caller's transaction, so it is sent if and
+ * only if the change that caused it commits.
+ */
+export async function queueMail(tx: Tx, mail: OutgoingMail) {
+  const row = await tx.mail.create({ data: outboxRow(mail) });
+  await enqueueJob(tx, SEND_MAIL_TASK, { mailId: row.id }, { jobKey: mailJobKey(row.id) });
   return row;
 }

@@ -4,6 +4,8 @@ import { type AuthorizedContext, type CommandContext, defineCommand } from "../c
 import { consumeRevealLink, inspectRevealLink, type RevealLinkState } from "../credentials/reveal-links";
 import type { Db, Tx } from "../db";
 import { ConflictError, NotFoundError } from "../errors";
+import { Prisma } from "../generated/prisma/client";
+import { createdAtCursor, finishPage, keysetSql, type PageRequest, readPage } from "../keyset";
 import { type RateLimitRule, takeAttempt } from "../rate-limit";
 import { getProviderSettings } from "../settings";
 import { resetPassword, revealPassword } from "../trunks";
@@ -46,14 +48,24 @@ const ownTrunkInclude = {
   servers: { include: { server: true }, orderBy: { server: { hostname: "asc" } } },
 } as const;
 
-/** The signed-in customer's own trunks, deleted ones left out; nothing of any other customer is ever selected. */
-export async function listOwnTrunks(db: Db, actor: Actor) {
-  if (!actor.customerId) return [];
-  return db.trunk.findMany({
-    where: { customerId: actor.customerId, status: { not: "DELETED" } },
-    include: ownTrunkInclude,
-    orderBy: { createdAt: "asc" },
-  });
+export const OWN_TRUNKS_PER_PAGE = 25;
+
+/**
+ * A page of the signed-in customer's own trunks in creation order, deleted ones left out; nothing of any other
+ * customer is ever selected. Keyset-paged (lib/keyset.ts): an account can have thousands of trunks.
+ */
+export async function listOwnTrunks(db: Db, actor: Actor, page: PageRequest = {}) {
+  if (!actor.customerId) return { trunks: [], next: null, previous: null };
+  const read = readPage(page);
+  const { where, order } = keysetSql(Prisma.sql`"createdAt"`, Prisma.sql`id`, read.from, read.direction === "previous");
+  const ids = await db.$queryRaw<{ id: string; createdAt: Date }[]>`
+    SELECT id, "createdAt" FROM "Trunk"
+    WHERE "customerId" = ${actor.customerId} AND status <> 'DELETED' AND ${where}
+    ORDER BY "createdAt" ${order}, id ${order} LIMIT ${OWN_TRUNKS_PER_PAGE + 1}`;
+  const { rows, next, previous } = finishPage(ids, OWN_TRUNKS_PER_PAGE, read, createdAtCursor);
+  const found = await db.trunk.findMany({ where: { id: { in: rows.map((row) => row.id) } }, include: ownTrunkInclude });
+  const byId = new Map(found.map((trunk) => [trunk.id, trunk]));
+  return { trunks: rows.flatMap((row) => byId.get(row.id) ?? []), next, previous };
 }
 
 /**

@@ -17,10 +17,13 @@ export type RegistrarConnection =
 /** Where the configured adapter connects; credentials are left out. Null when no registrar is configured. */
 export function registrarConnection(config: Env): RegistrarConnection | null {
   if (config.REGISTRAR_HTTP_URL && config.REGISTRAR_HTTP_SECRET) {
-    const url = new URL(config.REGISTRAR_HTTP_URL);
-    url.username = "";
-    url.password = "";
-    return { adapter: "http", url: url.toString() };
+    const urls = config.REGISTRAR_HTTP_URL.map((address) => {
+      const url = new URL(address);
+      url.username = "";
+      url.password = "";
+      return url.toString();
+    });
+    return { adapter: "http", url: urls.join(", ") };
   }
   if (!config.REGISTRAR_DATABASE_URL) return null;
   const url = new URL(config.REGISTRAR_DATABASE_URL);

@@ -8,6 +8,7 @@ import type {
   RegistrarSnapshot,
   Registration,
   Subscriber,
+  SubscriberChange,
 } from "./types";
 
 /**
@@ -40,6 +41,9 @@ export function verifySignature(
   const given = Buffer.from(header ?? "");
   return expected.length === given.length && timingSafeEqual(expected, given);
 }
+
+/** Requests in flight at once when a batch of changes is applied. */
+const APPLY_PARALLELISM = 8;
 
 /** Answers that refuse a subscriber's data (others, 401 or 404 included, are configuration or outages: retried). */
 const REFUSED_DATA = [400, 409, 422];
@@ -109,37 +113,65 @@ export function createHttpRegistrar(options: HttpRegistrarOptions): Registrar {
   }
 
   const subscriberPath = (username: string) => `subscribers/${encodeURIComponent(username)}`;
-  return {
-    async put(input: Subscriber) {
-      const subscriber = validateSubscriber(input);
-      try {
-        await request("PUT", subscriberPath(subscriber.username), subscriber);
-      } catch (error) {
-        // The receiver refuses the subscriber as sent: retrying the same data cannot help.
-        if (error instanceof RegistrarHttpError && REFUSED_DATA.includes(error.status ?? 0)) {
-          throw new RegistrarValidationError(error.message);
-        }
-        throw error;
+
+  async function put(input: Subscriber) {
+    const subscriber = validateSubscriber(input);
+    try {
+      await request("PUT", subscriberPath(subscriber.username), subscriber);
+    } catch (error) {
+      // The receiver refuses the subscriber as sent: retrying the same data cannot help.
+      if (error instanceof RegistrarHttpError && REFUSED_DATA.includes(error.status ?? 0)) {
+        throw new RegistrarValidationError(error.message);
       }
+      throw error;
+    }
+  }
+  async function remove(username: string) {
+    await request("DELETE", subscriberPath(username));
+  }
+
+  return {
+    put,
+    remove,
+    async apply(changes) {
+      // The API takes one subscriber per request: a few requests at a time, each change's refusal its own.
+      const results: (Error | null)[] = changes.map(() => null);
+      let next = 0;
+      const lane = async () => {
+        for (let index = next++; index < changes.length; index = next++) {
+          const change = changes[index] as SubscriberChange;
+          try {
+            await ("remove" in change ? remove(change.remove) : put(change.put));
+          } catch (error) {
+            if (!(error instanceof RegistrarValidationError)) throw error;
+            results[index] = error;
+          }
+        }
+      };
+      await Promise.all(Array.from({ length: Math.min(APPLY_PARALLELISM, changes.length) }, lane));
+      return results;
     },
-    async remove(username: string) {
-      await request("DELETE", subscriberPath(username));
+    async snapshots(usernames) {
+      if (usernames.length === 0) return [];
+      return (await request<RegistrarSnapshot[]>("POST", "subscribers/search", { usernames })) ?? [];
     },
-    async list() {
-      return (await request<RegistrarSnapshot[]>("GET", "subscribers")) ?? [];
+    async usernames(after, limit) {
+      return (await request<string[]>("POST", "subscribers/usernames", { after, limit })) ?? [];
     },
-    async registrations(username: string) {
+    async registrations(usernames) {
+      const found = new Map<string, Registration[]>(usernames.map((username) => [username, []]));
+      if (usernames.length === 0) return found;
       const rows =
-        (await request<(Omit<Registration, "expiresAt"> & { expiresAt: string })[]>(
-          "GET",
-          `${subscriberPath(username)}/registrations`,
-        )) ?? [];
-      // Older receivers may omit requestedHost.
-      return rows.map((row) => ({
-        ...row,
-        requestedHost: row.requestedHost ?? null,
-        expiresAt: new Date(row.expiresAt),
-      }));
+        (await request<(Omit<Registration, "expiresAt"> & { expiresAt: string })[]>("POST", "registrations/search", {
+          usernames,
+        })) ?? [];
+      for (const row of rows) {
+        // Older receivers may omit requestedHost.
+        found
+          .get(row.username)
+          ?.push({ ...row, requestedHost: row.requestedHost ?? null, expiresAt: new Date(row.expiresAt) });
+      }
+      return found;
     },
     async putProviderPolicy(policy) {
       await request("PUT", "provider-policy", validateProviderPolicy(policy));

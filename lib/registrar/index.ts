@@ -1,4 +1,5 @@
 import { env } from "../env";
+import { createFanOutRegistrar } from "./fanout";
 import { createHttpRegistrar } from "./http";
 import { createKamailioSqlRegistrar } from "./kamailio-sql";
 import type { Registrar } from "./types";
@@ -10,7 +11,9 @@ import type { Registrar } from "./types";
 export function registrarFromEnv(): Registrar {
   const config = env();
   if (config.REGISTRAR_HTTP_URL && config.REGISTRAR_HTTP_SECRET) {
-    return createHttpRegistrar({ baseUrl: config.REGISTRAR_HTTP_URL, secret: config.REGISTRAR_HTTP_SECRET });
+    const secret = config.REGISTRAR_HTTP_SECRET;
+    const registrars = config.REGISTRAR_HTTP_URL.map((baseUrl) => createHttpRegistrar({ baseUrl, secret }));
+    return registrars.length === 1 && registrars[0] ? registrars[0] : createFanOutRegistrar(registrars);
   }
   if (config.REGISTRAR_DATABASE_URL) return createKamailioSqlRegistrar(config.REGISTRAR_DATABASE_URL);
   throw new Error(

@@ -10,6 +10,7 @@ import type {
   RegistrarSnapshot,
   Registration,
   SubscriberAttributes,
+  SubscriberChange,
 } from "./types";
 
 /**
@@ -77,13 +78,25 @@ export function hostPortOf(uri: string | null): string | null {
   return `${m[1]}:${m[2] ?? (uri.toLowerCase().startsWith("sips:") ? "5061" : "5060")}`;
 }
 
-async function inTransaction<T>(pool: pg.Pool, username: string, work: (c: pg.PoolClient) => Promise<T>): Promise<T> {
+/**
+ * Runs `work` in one transaction holding the per-username advisory locks of `usernames`, taken in one order (by hash)
+ * so two batches sharing usernames cannot deadlock.
+ */
+async function inTransaction<T>(
+  pool: pg.Pool,
+  usernames: readonly string[],
+  work: (c: pg.PoolClient) => Promise<T>,
+): Promise<T> {
   const client = await pool.connect();
   let result: T;
   try {
     await client.query("BEGIN");
-    // Serialises concurrent put/remove for the same username (the diff below reads, then writes).
-    await client.query("SELECT pg_advisory_xact_lock($1, hashtext($2))", [LOCK_NAMESPACE, username]);
+    // Serialises concurrent changes of the same username (the diff below reads, then writes).
+    await client.query(
+      `SELECT pg_advisory_xact_lock($1, h)
+       FROM (SELECT DISTINCT hashtext(u) AS h FROM unnest($2::text[]) AS u ORDER BY h OFFSET 0) ordered`,
+      [LOCK_NAMESPACE, usernames],
+    );
     result = await work(client);
     await client.query("COMMIT");
   } catch (error) {
@@ -98,19 +111,103 @@ async function inTransaction<T>(pool: pg.Pool, username: string, work: (c: pg.Po
 }
 
 /** PostgreSQL refusing the data itself (class 22, data exception; 23, integrity violation): no retry can help. */
-function refusedData(error: unknown): never {
-  if (error instanceof pg.DatabaseError && /^2[23]/.test(error.code ?? "")) {
-    throw new RegistrarValidationError(`the registrar database refused the data: ${error.message}`);
+const isRefusedData = (error: unknown) => error instanceof pg.DatabaseError && /^2[23]/.test(error.code ?? "");
+const refusal = (error: unknown) =>
+  new RegistrarValidationError(`the registrar database refused the data: ${(error as Error).message}`);
+
+/**
+ * Makes the registrar match a batch of validated changes, set-based: one statement whatever the batch size.
+ * Removed and disabled subscribers lose their credentials, attributes and stored registrations. Enabled ones get
+ * their credentials upserted and realms no longer listed dropped (with what was registered there); their attributes
+ * are diffed rather than rewritten, so unchanged rows keep their id and last_modified (DID ownership is resolved by
+ * lowest id, see kamailio.cfg route[INBOUND]). Every data-modifying part sees the same snapshot, which is what the
+ * attribute diff needs: a desired row either exists (its lowest id is kept, duplicates go) or is inserted.
+ */
+async function writeBatch(client: pg.PoolClient, changes: SubscriberChange[]) {
+  const gone: string[] = [];
+  const live: string[] = [];
+  const credentials = { username: [] as string[], domain: [] as string[], ha1: [] as string[], ha1b: [] as string[] };
+  const preferences = {
+    username: [] as string[],
+    domain: [] as string[],
+    attribute: [] as string[],
+    value: [] as string[],
+  };
+  for (const change of changes) {
+    if ("remove" in change || !change.put.enabled) {
+      gone.push("remove" in change ? change.remove : change.put.username);
+      continue;
+    }
+    const { username, credentials: realms, attributes } = change.put;
+    live.push(username);
+    const rows = attributeRows(attributes);
+    for (const credential of realms) {
+      credentials.username.push(username);
+      credentials.domain.push(credential.realm);
+      credentials.ha1.push(credential.ha1);
+      credentials.ha1b.push(credential.ha1b);
+      for (const row of rows) {
+        preferences.username.push(username);
+        preferences.domain.push(credential.realm);
+        preferences.attribute.push(row.attribute);
+        preferences.value.push(row.value);
+      }
+    }
   }
-  throw error;
+  const realms = "unnest($3::text[], $4::text[]) AS d(username, domain)";
+  const desired = "unnest($7::text[], $8::text[], $9::text[], $10::text[]) AS d(username, domain, attribute, value)";
+  await client.query(
+    `WITH
+     gone_subscribers AS (DELETE FROM subscriber WHERE username = ANY($1::text[])),
+     gone_preferences AS (DELETE FROM usr_preferences WHERE uuid = ANY($1::text[]) OR username = ANY($1::text[])),
+     gone_attrs AS (DELETE FROM location_attrs WHERE username = ANY($1::text[])),
+     gone_locations AS (DELETE FROM location WHERE username = ANY($1::text[])),
+     old_realms AS (
+       DELETE FROM subscriber s WHERE s.username = ANY($2::text[])
+         AND NOT EXISTS (SELECT 1 FROM ${realms} WHERE d.username = s.username AND d.domain = s.domain)),
+     old_realm_locations AS (
+       DELETE FROM location l WHERE l.username = ANY($2::text[])
+         AND NOT EXISTS (SELECT 1 FROM ${realms} WHERE d.username = l.username AND d.domain = l.domain)),
+     old_realm_attrs AS (
+       DELETE FROM location_attrs a WHERE a.username = ANY($2::text[])
+         AND NOT EXISTS (SELECT 1 FROM ${realms} WHERE d.username = a.username AND d.domain = a.domain)),
+     upserted AS (
+       INSERT INTO subscriber (username, domain, password, ha1, ha1b)
+       SELECT d.username, d.domain, '', d.ha1, d.ha1b FROM unnest($3::text[], $4::text[], $5::text[], $6::text[])
+         AS d(username, domain, ha1, ha1b)
+       ON CONFLICT (username, domain) DO UPDATE SET password = '', ha1 = EXCLUDED.ha1, ha1b = EXCLUDED.ha1b
+       WHERE (subscriber.password, subscriber.ha1, subscriber.ha1b) IS DISTINCT FROM ('', EXCLUDED.ha1, EXCLUDED.ha1b)),
+     stale_preferences AS (
+       DELETE FROM usr_preferences p
+       WHERE (p.uuid = ANY($2::text[]) OR p.username = ANY($2::text[]))
+         AND p.id NOT IN (
+           SELECT min(k.id) FROM usr_preferences k JOIN ${desired}
+             ON k.uuid = d.username AND k.username = d.username AND k.domain = d.domain
+            AND k.attribute = d.attribute AND k.value = d.value
+           WHERE k.type = 0
+           GROUP BY k.uuid, k.domain, k.attribute, k.value))
+     INSERT INTO usr_preferences (uuid, username, domain, attribute, type, value, last_modified)
+     SELECT d.username, d.username, d.domain, d.attribute, 0, d.value, now() FROM ${desired}
+     WHERE NOT EXISTS (
+       SELECT 1 FROM usr_preferences k
+       WHERE k.uuid = d.username AND k.username = d.username AND k.type = 0
+         AND k.domain = d.domain AND k.attribute = d.attribute AND k.value = d.value)`,
+    [
+      gone,
+      live,
+      credentials.username,
+      credentials.domain,
+      credentials.ha1,
+      credentials.ha1b,
+      preferences.username,
+      preferences.domain,
+      preferences.attribute,
+      preferences.value,
+    ],
+  );
 }
 
-async function deleteEverything(client: pg.PoolClient, username: string): Promise<void> {
-  await client.query("DELETE FROM subscriber WHERE username = $1", [username]);
-  await client.query("DELETE FROM usr_preferences WHERE uuid = $1 OR username = $1", [username]);
-  await client.query("DELETE FROM location_attrs WHERE username = $1", [username]);
-  await client.query("DELETE FROM location WHERE username = $1", [username]);
-}
+const usernameOf = (change: SubscriberChange) => ("remove" in change ? change.remove : change.put.username);
 
 export type KamailioSqlRegistrarOptions = {
   /**
@@ -141,86 +238,69 @@ export function createKamailioSqlRegistrar(databaseUrl: string, options: Kamaili
   // An idle client losing its connection must not crash the process; the next query reports the problem.
   pool.on("error", () => {});
 
+  async function apply(changes: readonly SubscriberChange[]): Promise<(Error | null)[]> {
+    const results: (Error | null)[] = changes.map(() => null);
+    // Validated first: one bad subscriber must not stop the others. For a username listed twice, the last change
+    // is the one that counts.
+    const valid = new Map<string, { index: number; change: SubscriberChange }>();
+    changes.forEach((change, index) => {
+      try {
+        const checked = "remove" in change ? change : { put: validateSubscriber(change.put) };
+        valid.set(usernameOf(checked), { index, change: checked });
+      } catch (error) {
+        results[index] = error as Error;
+      }
+    });
+    const batch = [...valid.values()];
+    if (batch.length === 0) return results;
+    try {
+      await inTransaction(pool, [...valid.keys()], (client) =>
+        writeBatch(
+          client,
+          batch.map((item) => item.change),
+        ),
+      );
+    } catch (error) {
+      if (!isRefusedData(error)) throw error;
+      if (batch.length === 1) {
+        results[batch[0]?.index ?? 0] = refusal(error);
+        return results;
+      }
+      // Which change did the database refuse? Each on its own tells.
+      for (const { index, change } of batch) {
+        try {
+          await inTransaction(pool, [usernameOf(change)], (client) => writeBatch(client, [change]));
+        } catch (single) {
+          if (!isRefusedData(single)) throw single;
+          results[index] = refusal(single);
+        }
+      }
+    }
+    return results;
+  }
+
   return {
-    async put(input) {
-      const subscriber = validateSubscriber(input);
-      const { username } = subscriber;
-      await inTransaction(pool, username, async (client) => {
-        if (!subscriber.enabled) {
-          await deleteEverything(client, username);
-          return;
-        }
-        const realms = subscriber.credentials.map((c) => c.realm);
+    apply,
 
-        // Credentials: drop realms no longer listed (and what was registered there), upsert the others.
-        await client.query("DELETE FROM subscriber WHERE username = $1 AND NOT (domain = ANY($2::text[]))", [
-          username,
-          realms,
-        ]);
-        await client.query("DELETE FROM location WHERE username = $1 AND NOT (domain = ANY($2::text[]))", [
-          username,
-          realms,
-        ]);
-        await client.query("DELETE FROM location_attrs WHERE username = $1 AND NOT (domain = ANY($2::text[]))", [
-          username,
-          realms,
-        ]);
-        for (const c of subscriber.credentials) {
-          await client.query(
-            `INSERT INTO subscriber (username, domain, password, ha1, ha1b) VALUES ($1, $2, '', $3, $4)
-             ON CONFLICT (username, domain) DO UPDATE SET password = '', ha1 = EXCLUDED.ha1, ha1b = EXCLUDED.ha1b
-             WHERE (subscriber.password, subscriber.ha1, subscriber.ha1b) IS DISTINCT FROM ('', EXCLUDED.ha1, EXCLUDED.ha1b)`,
-            [username, c.realm, c.ha1, c.ha1b],
-          );
-        }
-
-        // Attributes: the same rows in every realm. Diff instead of delete-all + insert, so unchanged rows keep
-        // their id and last_modified (DID ownership is resolved by lowest id, see kamailio.cfg route[INBOUND]).
-        const rows = attributeRows(subscriber.attributes);
-        const domains: string[] = [];
-        const names: string[] = [];
-        const values: string[] = [];
-        for (const realm of realms) {
-          for (const r of rows) {
-            domains.push(realm);
-            names.push(r.attribute);
-            values.push(r.value);
-          }
-        }
-        const desired = "SELECT * FROM unnest($2::text[], $3::text[], $4::text[]) AS d(domain, attribute, value)";
-        // Keep exactly one well-formed row per desired (domain, attribute, value); delete everything else we own.
-        await client.query(
-          `DELETE FROM usr_preferences p
-           WHERE (p.uuid = $1::text OR p.username = $1::text)
-             AND p.id NOT IN (
-               SELECT min(k.id) FROM usr_preferences k JOIN (${desired}) d
-                 ON k.domain = d.domain AND k.attribute = d.attribute AND k.value = d.value
-               WHERE k.uuid = $1 AND k.username = $1 AND k.type = 0
-               GROUP BY k.domain, k.attribute, k.value)`,
-          [username, domains, names, values],
-        );
-        await client.query(
-          `INSERT INTO usr_preferences (uuid, username, domain, attribute, type, value, last_modified)
-           SELECT $1::text, $1::text, d.domain, d.attribute, 0, d.value, now() FROM (${desired}) d
-           WHERE NOT EXISTS (
-             SELECT 1 FROM usr_preferences k
-             WHERE k.uuid = $1 AND k.username = $1 AND k.type = 0
-               AND k.domain = d.domain AND k.attribute = d.attribute AND k.value = d.value)`,
-          [username, domains, names, values],
-        );
-      }).catch(refusedData);
+    async put(subscriber) {
+      const [error] = await apply([{ put: subscriber }]);
+      if (error) throw error;
     },
 
     async remove(username) {
-      await inTransaction(pool, username, (client) => deleteEverything(client, username));
+      const [error] = await apply([{ remove: username }]);
+      if (error) throw error;
     },
 
-    async list() {
+    async snapshots(usernames) {
       const subscribers = await pool.query<{ username: string; domain: string; ha1: string; ha1b: string }>(
-        "SELECT username, domain, ha1, ha1b FROM subscriber ORDER BY username, domain",
+        "SELECT username, domain, ha1, ha1b FROM subscriber WHERE username = ANY($1::text[]) ORDER BY username, domain",
+        [usernames],
       );
       const prefs = await pool.query<{ username: string; domain: string; attribute: string; value: string }>(
-        "SELECT uuid AS username, domain, attribute, value FROM usr_preferences WHERE type = 0 ORDER BY id",
+        `SELECT uuid AS username, domain, attribute, value FROM usr_preferences
+         WHERE uuid = ANY($1::text[]) AND type = 0 ORDER BY id`,
+        [usernames],
       );
       const byAccount = new Map<string, AttributeRow[]>();
       for (const p of prefs.rows) {
@@ -240,7 +320,16 @@ export function createKamailioSqlRegistrar(databaseUrl: string, options: Kamaili
       );
     },
 
-    async registrations(username) {
+    async usernames(after, limit) {
+      const result = await pool.query<{ username: string }>(
+        `SELECT DISTINCT username FROM subscriber WHERE $1::text IS NULL OR username > $1::text
+         ORDER BY username LIMIT $2`,
+        [after, limit],
+      );
+      return result.rows.map((row) => row.username);
+    },
+
+    async registrations(usernames) {
       // location.expires is a TIMESTAMP WITHOUT TIME ZONE in Kamailio's local time: convert it with Kamailio's
       // time zone, not this process's. Expired rows linger until Kamailio's usrloc timer removes them, hence the
       // filter.
@@ -260,24 +349,25 @@ export function createKamailioSqlRegistrar(databaseUrl: string, options: Kamaili
                  WHERE a.username = l.username AND a.ruid = l.ruid AND a.aname = 'requested_host'
                  ORDER BY a.id DESC LIMIT 1) AS requested_host
          FROM location l
-         WHERE l.username = $1 ORDER BY l.expires DESC, l.id`,
-        [username, kamailioTimeZone],
+         WHERE l.username = ANY($1::text[]) ORDER BY l.expires DESC, l.id`,
+        [usernames, kamailioTimeZone],
       );
       const now = Date.now();
-      return result.rows
-        .filter((r) => r.expires.getTime() > now)
-        .map(
-          (r): Registration => ({
-            username: r.username,
-            realm: r.domain ?? "",
-            contact: r.contact,
-            received: r.received || null,
-            source: hostPortOf(r.received || null) ?? hostPortOf(r.contact),
-            userAgent: r.user_agent || null,
-            requestedHost: r.requested_host || null,
-            expiresAt: r.expires,
-          }),
-        );
+      const found = new Map<string, Registration[]>(usernames.map((username) => [username, []]));
+      for (const r of result.rows) {
+        if (r.expires.getTime() <= now) continue;
+        found.get(r.username)?.push({
+          username: r.username,
+          realm: r.domain ?? "",
+          contact: r.contact,
+          received: r.received || null,
+          source: hostPortOf(r.received || null) ?? hostPortOf(r.contact),
+          userAgent: r.user_agent || null,
+          requestedHost: r.requested_host || null,
+          expiresAt: r.expires,
+        });
+      }
+      return found;
     },
 
     putProviderPolicy: (policy) => putProviderPolicy(pool, policy),

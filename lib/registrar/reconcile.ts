@@ -1,10 +1,11 @@
 import { digestHashes } from "../credentials/digest";
 import type { Db } from "../db";
-import type { Prisma } from "../generated/prisma/client";
+import { Prisma } from "../generated/prisma/client";
 import { rehashTrunk } from "../trunks";
 import { decryptTrunkPassword } from "../trunks/password";
+import { isFanOut } from "./fanout";
 import { syncProviderPolicy } from "./provider-policy";
-import { loadAllTrunksForSync, subscriberFor, syncTrunk, type TrunkForSync } from "./sync";
+import { loadTrunksForSync, subscriberFor, syncTrunks, type TrunkForSync } from "./sync";
 import type { Registrar, RegistrarSnapshot, Subscriber, SubscriberAttributes } from "./types";
 
 export type Finding = {
@@ -87,10 +88,7 @@ function fromSealedPassword(trunk: TrunkForSync): Subscriber {
   const password = decryptTrunkPassword(trunk);
   return {
     ...subscriberFor(trunk),
-    credentials: trunk.servers.map((row) => ({
-      realm: row.server.realm,
-      ...digestHashes(trunk.username, row.server.realm, password),
-    })),
+    credentials: trunk.credentials.map(({ realm }) => ({ realm, ...digestHashes(trunk.username, realm, password) })),
   };
 }
 
@@ -98,8 +96,8 @@ function fromSealedPassword(trunk: TrunkForSync): Subscriber {
 function stalePortalHashes(trunk: TrunkForSync, desired: Subscriber): Omit<Finding, "action">[] {
   return desired.credentials
     .filter((credential) =>
-      trunk.servers.some(
-        (row) => row.server.realm === credential.realm && (row.ha1 !== credential.ha1 || row.ha1b !== credential.ha1b),
+      trunk.credentials.some(
+        (row) => row.realm === credential.realm && (row.ha1 !== credential.ha1 || row.ha1b !== credential.ha1b),
       ),
     )
     .map((credential) => ({
@@ -110,68 +108,155 @@ function stalePortalHashes(trunk: TrunkForSync, desired: Subscriber): Omit<Findi
     }));
 }
 
-/**
- * Compares every trunk with the registrar and repairs drift: the portal's stored digests are rewritten from the
- * sealed password where they are stale, then the trunk is synced the way the worker syncs it. Subscribers the portal
- * does not know are reported, and removed only when `removeUnknown` is set (another system may own them).
- */
-export async function reconcile(db: Db, registrar: Registrar, { removeUnknown = false } = {}) {
-  // Provider-wide rules are small and written whole: rewriting them is the cheapest way to repair any drift.
-  await syncProviderPolicy(db, registrar);
-  // The registrar first, then the portal: a trunk reaches the registrar only after its row is committed, so every
-  // subscriber listed is in the portal's read (read the other way round, one created meanwhile looked unknown and
-  // could be removed). A change made in between at worst causes a needless resync, which reads the trunk afresh.
-  const rows = await registrar.list();
-  const trunks = await loadAllTrunksForSync(db);
+/** Trunks (and registrar subscribers) compared per batch. */
+export const RECONCILE_BATCH_SIZE = 1_000;
+/** A run keeps the first findings in full and counts the rest: a registrar that lost everything is one line. */
+export const FINDINGS_KEPT = 200;
+
+export type ReconcileReport = { checked: number; findings: Finding[]; findingsTotal: number; repaired: number };
+
+type ReconcileOptions = {
+  removeUnknown?: boolean;
+  batchSize?: number;
+  /** Called after every batch with the number of trunks compared so far. */
+  onProgress?: (checked: number) => Promise<void> | void;
+};
+
+/** The registrars to compare one by one: the members of a fan-out, or the registrar itself. */
+const targetsOf = (registrar: Registrar) => (isFanOut(registrar) ? registrar.members : [registrar]);
+
+function groupByUsername(rows: RegistrarSnapshot[]) {
   const byUsername = new Map<string, RegistrarSnapshot[]>();
   for (const row of rows) byUsername.set(row.username, [...(byUsername.get(row.username) ?? []), row]);
-
-  const findings: Finding[] = [];
-  for (const trunk of trunks) {
-    const desired = trunk.status === "DELETED" ? null : fromSealedPassword(trunk);
-    const stale = desired ? stalePortalHashes(trunk, desired) : [];
-    const problems = [...stale, ...compare(desired, byUsername.get(trunk.username) ?? [], trunk.username)];
-    byUsername.delete(trunk.username);
-    if (problems.length === 0) continue;
-    if (stale.length > 0) await rehashTrunk(db, trunk.id);
-    const { outcome } = await syncTrunk(db, registrar, trunk.id);
-    const action = outcome === "synced" || outcome === "gone" ? ("repaired" as const) : ("not repaired" as const);
-    findings.push(...problems.map((problem) => ({ ...problem, action })));
-  }
-  for (const [username, unknownRows] of byUsername) {
-    if (removeUnknown) await registrar.remove(username);
-    findings.push(
-      ...unknownRows.map((row) => ({
-        username,
-        realm: row.realm,
-        problem: "unknown" as const,
-        detail: "subscriber not known to the portal",
-        action: removeUnknown ? ("removed" as const) : ("reported" as const),
-      })),
-    );
-  }
-  return { checked: trunks.length, findings };
+  return byUsername;
 }
 
-/** Runs one reconciliation and records its report on the ReconciliationRun row. */
+/**
+ * Compares every trunk with the registrar and repairs drift, streaming: trunks in username order, a batch at a time,
+ * each batch checked against what every registrar holds for those usernames, so memory stays flat at a million
+ * trunks. The portal's stored digests are rewritten from the sealed password where they are stale, then the drifting
+ * trunks of the batch are synced together, the way the worker syncs them. Then each registrar's own subscribers are
+ * walked in batches to find those the portal does not know: they are reported, and removed only when
+ * `removeUnknown` is set (another system may own them).
+ */
+export async function reconcile(
+  db: Db,
+  registrar: Registrar,
+  { removeUnknown = false, batchSize = RECONCILE_BATCH_SIZE, onProgress }: ReconcileOptions = {},
+): Promise<ReconcileReport> {
+  // Provider-wide rules are small and written whole: rewriting them is the cheapest way to repair any drift.
+  await syncProviderPolicy(db, registrar);
+  const report: ReconcileReport = { checked: 0, findings: [], findingsTotal: 0, repaired: 0 };
+  const repaired = new Set<string>();
+  const note = (found: Finding[]) => {
+    report.findingsTotal += found.length;
+    report.findings.push(...found.slice(0, FINDINGS_KEPT - report.findings.length));
+  };
+  const targets = targetsOf(registrar);
+
+  for (let after: string | null = null; ; ) {
+    const trunks = await loadTrunksForSync(
+      db,
+      after === null ? Prisma.sql`true` : Prisma.sql`t.username > ${after}`,
+      Prisma.sql`ORDER BY t.username LIMIT ${batchSize}`,
+    );
+    if (trunks.length === 0) break;
+    const usernames = trunks.map((trunk) => trunk.username);
+    const held = await Promise.all(targets.map(async (target) => groupByUsername(await target.snapshots(usernames))));
+    const drifting: { trunk: TrunkForSync; problems: Omit<Finding, "action">[]; stale: boolean }[] = [];
+    for (const trunk of trunks) {
+      const desired = trunk.status === "DELETED" ? null : fromSealedPassword(trunk);
+      const stale = desired ? stalePortalHashes(trunk, desired) : [];
+      const problems = [
+        ...stale,
+        ...held.flatMap((rows) => compare(desired, rows.get(trunk.username) ?? [], trunk.username)),
+      ];
+      if (problems.length) drifting.push({ trunk, problems, stale: stale.length > 0 });
+    }
+    for (const { trunk, stale } of drifting) if (stale) await rehashTrunk(db, trunk.id);
+    const outcomes = drifting.length
+      ? await syncTrunks(
+          db,
+          registrar,
+          drifting.map(({ trunk }) => trunk.id),
+        )
+      : new Map();
+    for (const { trunk, problems } of drifting) {
+      const outcome = outcomes.get(trunk.id)?.outcome;
+      const fixed = outcome === "synced" || outcome === "gone";
+      if (fixed) repaired.add(trunk.username);
+      note(
+        problems.map((problem) => ({ ...problem, action: fixed ? ("repaired" as const) : ("not repaired" as const) })),
+      );
+    }
+    report.checked += trunks.length;
+    await onProgress?.(report.checked);
+    after = usernames[usernames.length - 1] ?? null;
+  }
+
+  for (const target of targets) {
+    for (let after: string | null = null; ; ) {
+      // The registrar's names first, then the portal's: a trunk reaches the registrar only after its row is
+      // committed, so a subscriber listed here whose trunk was created meanwhile is found in the portal's read.
+      const names = await target.usernames(after, batchSize);
+      if (names.length === 0) break;
+      const known = await db.$queryRaw<{ username: string }[]>`
+        SELECT username FROM "Trunk" WHERE username = ANY(${names}::text[])`;
+      const knownNames = new Set(known.map((row) => row.username));
+      const unknown = names.filter((name) => !knownNames.has(name));
+      if (unknown.length) {
+        const rows = await target.snapshots(unknown);
+        if (removeUnknown) {
+          const results = await registrar.apply(unknown.map((username) => ({ remove: username })));
+          const failed = results.find(Boolean);
+          if (failed) throw failed;
+          for (const username of unknown) repaired.add(username);
+        }
+        note(
+          rows.map((row) => ({
+            username: row.username,
+            realm: row.realm,
+            problem: "unknown" as const,
+            detail: "subscriber not known to the portal",
+            action: removeUnknown ? ("removed" as const) : ("reported" as const),
+          })),
+        );
+      }
+      after = names[names.length - 1] ?? null;
+    }
+  }
+  report.repaired = repaired.size;
+  return report;
+}
+
+/** Runs one reconciliation and records its report, and its progress while it runs, on the ReconciliationRun row. */
 export async function runReconciliation(
   db: Db,
   registrar: Registrar,
   runId: string,
   options: { removeUnknown: boolean },
 ) {
-  await db.reconciliationRun.update({ where: { id: runId }, data: { startedAt: new Date() } });
+  const [estimate] = await db.$queryRaw<{ n: number }[]>`
+    SELECT greatest(reltuples, 0)::bigint::int AS n FROM pg_class WHERE oid = '"Trunk"'::regclass`;
+  await db.reconciliationRun.update({
+    where: { id: runId },
+    data: { startedAt: new Date(), checked: 0, expected: estimate?.n ?? null },
+  });
   try {
-    const { checked, findings } = await reconcile(db, registrar, options);
+    const report = await reconcile(db, registrar, {
+      ...options,
+      onProgress: async (checked) => {
+        await db.reconciliationRun.update({ where: { id: runId }, data: { checked } });
+      },
+    });
     await db.reconciliationRun.update({
       where: { id: runId },
       data: {
         finishedAt: new Date(),
-        checked,
-        repaired: new Set(
-          findings.filter((f) => f.action === "repaired" || f.action === "removed").map((f) => f.username),
-        ).size,
-        findings: findings as unknown as Prisma.InputJsonArray,
+        checked: report.checked,
+        repaired: report.repaired,
+        findings: report.findings as unknown as Prisma.InputJsonArray,
+        findingsTotal: report.findingsTotal,
       },
     });
   } catch (error) {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { registrationStatus } from "./status";
+import { registrationStatus, registrationStatuses } from "./status";
 import type { Registrar, Registration } from "./types";
 
 const registration = (requestedHost: string | null): Registration & { requestedHost: string | null } => ({
@@ -17,10 +17,12 @@ const registration = (requestedHost: string | null): Registration & { requestedH
 const registrarWith = (rows: Registration[] | Error): Registrar => ({
   put: async () => {},
   remove: async () => {},
-  list: async () => [],
-  registrations: async () => {
+  apply: async () => [],
+  snapshots: async () => [],
+  usernames: async () => [],
+  registrations: async (usernames) => {
     if (rows instanceof Error) throw rows;
-    return rows;
+    return new Map(usernames.map((username) => [username, rows]));
   },
   putProviderPolicy: async () => {},
   callRecords: async () => [],
@@ -69,5 +71,27 @@ describe("registrationStatus", () => {
       state: "unavailable",
       error: "connect ECONNREFUSED",
     });
+  });
+
+  it("looks up a page of trunks at once and checks each against its own servers", async () => {
+    let lookups = 0;
+    const registrar = registrarWith([registration("sip1.celitovoice.example")]);
+    const counting: Registrar = {
+      ...registrar,
+      registrations: (usernames) => {
+        lookups++;
+        return registrar.registrations(usernames);
+      },
+    };
+    const statuses = await registrationStatuses(counting, [
+      { username: "a1", hostnames },
+      { username: "b2", hostnames: ["sip1.celitovoice.example"] },
+    ]);
+    expect(lookups).toBe(1);
+    expect(statuses.get("a1")).toMatchObject({
+      state: "ok",
+      registrations: [{ caseMismatch: { used: "sip1.celitovoice.example" } }],
+    });
+    expect(statuses.get("b2")).toMatchObject({ state: "ok", registrations: [{ caseMismatch: null }] });
   });
 });

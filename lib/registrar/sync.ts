@@ -1,28 +1,74 @@
 import type { Db, Tx } from "../db";
+import { Prisma } from "../generated/prisma/client";
 import { retryLater } from "../jobs/queue";
+import { metrics } from "../observability/metrics";
 import { requestCredentialCheck } from "../trunks/credential-check";
 import { SYNC_TRUNK_TASK, syncJobKey } from "../trunks/provision";
 import { emitWebhookEvent, trunkEventData } from "../webhooks/events";
 import { RegistrarValidationError } from "./subscriber";
-import type { Registrar, Subscriber } from "./types";
+import type { Registrar, Subscriber, SubscriberChange } from "./types";
 
-const syncInclude = { customer: true, dids: true, servers: { include: { server: true } } } as const;
-export type TrunkForSync = NonNullable<Awaited<ReturnType<typeof loadTrunkForSync>>>;
+/** A trunk with everything the registrar must know about it, read in one query for many trunks. */
+export type TrunkForSync = {
+  id: string;
+  customerId: string;
+  username: string;
+  status: "ACTIVE" | "DISABLED" | "DELETED";
+  syncState: "PENDING" | "SYNCED" | "FAILED" | "NEEDS_ATTENTION";
+  syncVersion: number;
+  syncAttempts: number;
+  callLimit: number;
+  dialPermission: Subscriber["attributes"]["dialPermission"];
+  allowedCountries: string[];
+  callerIdPolicy: Subscriber["attributes"]["callerIdPolicy"];
+  forcedCallerId: string | null;
+  forcedCallerIdName: string | null;
+  passwordCiphertext: string;
+  passwordKeyId: string;
+  customer: { status: string; isDemo: boolean; demoExpiresAt: Date | null };
+  /** One per assigned server: its realm and the stored digests. */
+  credentials: { realm: string; ha1: string; ha1b: string }[];
+  dids: string[];
+  /** Fraud guard (lib/trunks/fraud-guard.ts): the registrar's limits, and a suspension of outbound calls. */
+  maxCallsPerSecond: number | null;
+  maxCallsPerDay: number | null;
+  maxMinutesPerDay: number | null;
+  outboundSuspendedReason: string | null;
+  capCountingSince: Date | null;
+};
 
-function loadTrunkForSync(db: Db | Tx, trunkId: string) {
-  return db.trunk.findUnique({ where: { id: trunkId }, include: syncInclude });
-}
+type TrunkForSyncRow = Omit<TrunkForSync, "customer"> & {
+  customerStatus: string;
+  isDemo: boolean;
+  demoExpiresAt: Date | null;
+};
 
-/** Every trunk as the registrar should see it, for reconciliation. */
-export function loadAllTrunksForSync(db: Db) {
-  return db.trunk.findMany({ include: syncInclude, orderBy: { username: "asc" } });
+/** The trunks matching `where` (on alias t), each with its servers' realms and digests and its DIDs. */
+export async function loadTrunksForSync(db: Db | Tx, where: Prisma.Sql, orderAndLimit = Prisma.empty) {
+  const rows = await db.$queryRaw<TrunkForSyncRow[]>`
+    SELECT t.id, t."customerId", t.username, t.status::text AS status, t."syncState"::text AS "syncState", t."syncVersion",
+           t."syncAttempts", t."callLimit", t."dialPermission"::text AS "dialPermission", t."allowedCountries",
+           t."callerIdPolicy"::text AS "callerIdPolicy", t."forcedCallerId", t."forcedCallerIdName",
+           t."passwordCiphertext", t."passwordKeyId", t."maxCallsPerSecond", t."maxCallsPerDay",
+           t."maxMinutesPerDay", t."outboundSuspendedReason", t."capCountingSince",
+           c.status::text AS "customerStatus", c."isDemo", c."demoExpiresAt",
+           COALESCE((SELECT json_agg(json_build_object('realm', s.realm, 'ha1', ts.ha1, 'ha1b', ts.ha1b) ORDER BY s.realm)
+                     FROM "TrunkServer" ts JOIN "SipServer" s ON s.id = ts."serverId" WHERE ts."trunkId" = t.id),
+                    '[]'::json) AS credentials,
+           ARRAY(SELECT d.number FROM "Did" d WHERE d."trunkId" = t.id ORDER BY d.number) AS dids
+    FROM "Trunk" t JOIN "Customer" c ON c.id = t."customerId"
+    WHERE ${where} ${orderAndLimit}`;
+  return rows.map(
+    ({ customerStatus, isDemo, demoExpiresAt, ...trunk }): TrunkForSync => ({
+      ...trunk,
+      customer: { status: customerStatus, isDemo, demoExpiresAt },
+    }),
+  );
 }
 
 /** Whether the trunk may authenticate: active, of an active customer, and not of a demo that has ended. */
 export function mayAuthenticate(
-  trunk: Pick<TrunkForSync, "status"> & {
-    customer: Pick<TrunkForSync["customer"], "status" | "isDemo" | "demoExpiresAt">;
-  },
+  trunk: Pick<TrunkForSync, "status"> & { customer: TrunkForSync["customer"] },
   now = new Date(),
 ): boolean {
   const { customer } = trunk;
@@ -38,7 +84,7 @@ export function subscriberFor(trunk: TrunkForSync, now = new Date()): Subscriber
   return {
     username: trunk.username,
     enabled: mayAuthenticate(trunk, now),
-    credentials: trunk.servers.map((row) => ({ realm: row.server.realm, ha1: row.ha1, ha1b: row.ha1b })),
+    credentials: trunk.credentials.map(({ realm, ha1, ha1b }) => ({ realm, ha1, ha1b })),
     attributes: {
       callLimit: trunk.callLimit,
       dialPermission: trunk.dialPermission,
@@ -46,7 +92,7 @@ export function subscriberFor(trunk: TrunkForSync, now = new Date()): Subscriber
       callerIdPolicy: trunk.callerIdPolicy,
       forcedCallerId: trunk.forcedCallerId,
       forcedCallerIdName: trunk.forcedCallerIdName,
-      dids: trunk.dids.map((did) => did.number).sort(),
+      dids: [...trunk.dids].sort(),
       maxCallsPerSecond: trunk.maxCallsPerSecond,
       maxCallsPerDay: trunk.maxCallsPerDay,
       maxMinutesPerDay: trunk.maxMinutesPerDay,
@@ -56,92 +102,173 @@ export function subscriberFor(trunk: TrunkForSync, now = new Date()): Subscriber
   };
 }
 
+const changeFor = (trunk: TrunkForSync): SubscriberChange =>
+  trunk.status === "DELETED" ? { remove: trunk.username } : { put: subscriberFor(trunk) };
+
 /** A sync holds its transaction while it writes to the registrar: long enough for the HTTP adapter's retries. */
 const SYNC_TIMEOUT_MS = 60_000;
+/** At most this many trunks are written to the registrar in one transaction. */
+export const SYNC_BATCH_SIZE = 200;
 
 export type SyncOutcome =
   | { outcome: "synced" | "gone" }
   | { outcome: "needs-attention"; error: string }
   | { outcome: "failed"; error: string; nextAttemptAt: Date };
 
+const lockKey = Prisma.sql`hashtextextended('sync-trunk:' || id, 0)`;
+const messageOf = (error: unknown) => (error instanceof Error ? error.message : String(error)).slice(0, 500);
+
 /**
- * Makes the registrar match the trunk as it is now (not as it was when the job was queued), then records the
- * outcome on the trunk:
+ * Makes the registrar match each trunk as it is now (not as it was when its job was queued), in one registrar
+ * transaction for the whole batch, then records each trunk's outcome:
  * - synced;
- * - refused for good (the registrar rejects the data: a validation error, a 4xx about the content): NEEDS_ATTENTION
- *   with the reason, and no retry, since only a change to the trunk can help;
+ * - refused for good (the registrar rejects that trunk's data: a validation error, a 4xx about the content):
+ *   NEEDS_ATTENTION with the reason, and no retry, since only a change to the trunk can help;
  * - failed for now (the registrar is unreachable, times out, answers 5xx): FAILED with the error, and the next
  *   attempt queued with a backoff capped at minutes (lib/jobs/queue.ts); the trunk shows that job's run time.
  *
- * Two sync jobs of one trunk can exist at once (a change made while a sync runs queues another). They take turns
- * (a per-trunk advisory lock) and each reads the trunk only once it has its turn, so an older sync can never write to
- * the registrar after a newer one. An outcome is recorded only if no change came in since the sync read the trunk
- * (syncVersion); otherwise the job that change queued still has to run, and the trunk stays PENDING for it.
+ * Two syncs of one trunk can run at once (a change made while a sync runs queues another). They take turns (a
+ * per-trunk advisory lock, taken in one order for a whole batch so batches cannot deadlock) and each reads the trunk
+ * only once it has its turn, so an older sync can never write to the registrar after a newer one. An outcome is
+ * recorded only if no change came in since the sync read the trunk (syncVersion); otherwise the job that change
+ * queued still has to run, and the trunk stays PENDING for it.
+ *
+ * `alsoPending`: the worker also takes up to this many other trunks waiting for a sync (those whose turn it can have
+ * at once), writes them in the same transaction, and removes their jobs once their outcome is recorded: a burst of
+ * changes reaches the registrar in a few transactions instead of one each. `force: false` skips trunks another sync
+ * already brought up to date (SYNCED); reconciliation forces a rewrite.
  */
-export async function syncTrunk(db: Db, registrar: Registrar, trunkId: string): Promise<SyncOutcome> {
-  const seen: { trunk?: TrunkForSync } = {};
+export async function syncTrunks(
+  db: Db,
+  registrar: Registrar,
+  trunkIds: string[],
+  { alsoPending = 0, force = true }: { alsoPending?: number; force?: boolean } = {},
+): Promise<Map<string, SyncOutcome>> {
+  const outcomes = new Map<string, SyncOutcome>();
+  const seen = new Map<string, TrunkForSync>();
+  let lags: (number | null)[] = [];
   try {
-    return await db.$transaction(
-      async (tx): Promise<SyncOutcome> => {
-        await tx.$executeRaw`SELECT pg_advisory_xact_lock(hashtextextended(${syncJobKey(trunkId)}, 0))`;
-        const trunk = await loadTrunkForSync(tx, trunkId);
-        if (!trunk) return { outcome: "gone" };
-        seen.trunk = trunk;
-        if (trunk.status === "DELETED") await registrar.remove(trunk.username);
-        else await registrar.put(subscriberFor(trunk));
-        const synced = await tx.trunk.updateMany({
-          where: { id: trunkId, syncVersion: trunk.syncVersion },
-          data: {
-            syncState: "SYNCED",
-            syncedAt: new Date(),
-            syncError: null,
-            syncAttempts: 0,
-            syncNextAttemptAt: null,
-          },
+    await db.$transaction(
+      async (tx) => {
+        await tx.$executeRaw`
+          SELECT pg_advisory_xact_lock(h) FROM (
+            SELECT DISTINCT hashtextextended('sync-trunk:' || id, 0) AS h FROM unnest(${trunkIds}::text[]) AS id
+            ORDER BY h OFFSET 0) ordered`;
+        const extras =
+          alsoPending > 0
+            ? await tx.$queryRaw<{ id: string }[]>`
+                SELECT id FROM (
+                  SELECT id FROM "Trunk" WHERE "syncState" = 'PENDING' AND id <> ALL(${trunkIds}::text[])
+                  ORDER BY "syncRequestedAt" LIMIT ${alsoPending}) waiting
+                WHERE pg_try_advisory_xact_lock(${lockKey})`
+            : [];
+        const extraIds = new Set(extras.map((row) => row.id));
+        const ids = [...trunkIds, ...extraIds];
+        const trunks = await loadTrunksForSync(tx, Prisma.sql`t.id = ANY(${ids}::text[])`);
+        for (const id of trunkIds) outcomes.set(id, { outcome: "gone" });
+        const due = trunks.filter((trunk) => force || trunk.syncState !== "SYNCED" || extraIds.has(trunk.id));
+        for (const trunk of trunks) seen.set(trunk.id, trunk);
+        for (const trunk of trunks) if (!due.includes(trunk)) outcomes.set(trunk.id, { outcome: "synced" });
+        if (due.length === 0) return;
+
+        const results = await registrar.apply(due.map(changeFor));
+        const synced = due.filter((_, index) => !results[index]);
+        const refused = due.flatMap((trunk, index) => {
+          const error = results[index];
+          return error ? [{ trunk, error: messageOf(error) }] : [];
         });
-        if (synced.count === 1) {
+        const recorded = await tx.$queryRaw<{ id: string; lag: number | null }[]>`
+          UPDATE "Trunk" t SET "syncState" = 'SYNCED', "syncedAt" = now(), "syncError" = NULL, "syncAttempts" = 0,
+                 "syncNextAttemptAt" = NULL, "updatedAt" = now()
+          FROM unnest(${synced.map((trunk) => trunk.id)}::text[], ${synced.map((trunk) => trunk.syncVersion)}::int[])
+            AS v(id, version)
+          WHERE t.id = v.id AND t."syncVersion" = v.version
+          RETURNING t.id, extract(epoch FROM clock_timestamp() - t."syncRequestedAt")::float8 AS lag`;
+        lags = recorded.map((row) => row.lag);
+        const attention = await tx.$queryRaw<{ id: string }[]>`
+          UPDATE "Trunk" t SET "syncState" = 'NEEDS_ATTENTION', "syncError" = v.error,
+                 "syncAttempts" = t."syncAttempts" + 1, "syncNextAttemptAt" = NULL, "updatedAt" = now()
+          FROM unnest(${refused.map((item) => item.trunk.id)}::text[],
+                      ${refused.map((item) => item.trunk.syncVersion)}::int[],
+                      ${refused.map((item) => item.error)}::text[]) AS v(id, version, error)
+          WHERE t.id = v.id AND t."syncVersion" = v.version
+          RETURNING t.id`;
+        // The jobs of the other trunks taken along are done: their outcome is recorded (a change since then would
+        // have stopped that, and queued a job of its own).
+        const done = [...recorded, ...attention].map((row) => row.id).filter((id) => extraIds.has(id));
+        if (done.length) {
+          await tx.$executeRaw`SELECT graphile_worker.remove_job('sync-trunk:' || id) FROM unnest(${done}::text[]) AS id`;
+        }
+        const now = new Date();
+        for (const { id } of recorded) {
+          const trunk = seen.get(id) as TrunkForSync;
           await emitWebhookEvent(tx, "trunk.synced", trunkEventData(trunk, "SYNCED"));
           // The registrar now holds the trunk's latest credentials: prove them on the wire.
-          if (mayAuthenticate(trunk, new Date())) await requestCredentialCheck(tx, trunkId);
+          if (mayAuthenticate(trunk, now)) await requestCredentialCheck(tx, id);
         }
-        return { outcome: "synced" };
+        for (const { id } of attention) {
+          const item = refused.find(({ trunk }) => trunk.id === id);
+          if (item) await announceFailure(tx, item.trunk, "NEEDS_ATTENTION", item.error);
+        }
+        for (const trunk of synced) outcomes.set(trunk.id, { outcome: "synced" });
+        for (const { trunk, error } of refused) outcomes.set(trunk.id, { outcome: "needs-attention", error });
       },
       { timeout: SYNC_TIMEOUT_MS },
     );
+    // From the change to its registrar rows, once the outcome is committed.
+    for (const lag of lags) if (lag !== null) metrics().syncLag.observe(lag);
   } catch (error) {
-    // Failing before the trunk was read is the portal's own database in trouble: graphile-worker retries the job.
-    const { trunk } = seen;
-    if (!trunk) throw error;
-    const stillLatest = { id: trunkId, syncVersion: trunk.syncVersion };
-    const syncError = (error instanceof Error ? error.message : String(error)).slice(0, 500);
-    const failures = trunk.syncAttempts + 1;
-    /** Webhooks hear of a failure once, when the trunk enters the failed state, not on every retry. */
-    const announceFailure = async (tx: Tx, count: number, syncState: "FAILED" | "NEEDS_ATTENTION") => {
-      if (count === 0 || trunk.syncState === syncState) return;
-      await emitWebhookEvent(tx, "trunk.sync_failed", {
-        ...trunkEventData(trunk, syncState),
-        error: syncError,
-      });
-    };
-    if (error instanceof RegistrarValidationError) {
-      await db.$transaction(async (tx) => {
-        const recorded = await tx.trunk.updateMany({
-          where: stillLatest,
-          data: { syncState: "NEEDS_ATTENTION", syncError, syncAttempts: failures, syncNextAttemptAt: null },
-        });
-        await announceFailure(tx, recorded.count, "NEEDS_ATTENTION");
-      });
-      return { outcome: "needs-attention", error: syncError };
+    // Failing before the trunks were read is the portal's own database in trouble: graphile-worker retries the job.
+    if (seen.size === 0) throw error;
+    const syncError = messageOf(error);
+    // The other trunks taken along keep their own jobs, which try again on their own.
+    for (const trunkId of trunkIds) {
+      const trunk = seen.get(trunkId);
+      if (!trunk) continue;
+      outcomes.set(trunkId, await recordFailure(db, trunk, syncError, error instanceof RegistrarValidationError));
     }
-    const nextAttemptAt = await db.$transaction(async (tx) => {
-      const runAt = await retryLater(tx, SYNC_TRUNK_TASK, { trunkId }, syncJobKey(trunkId), failures);
+  }
+  return outcomes;
+}
+
+/** Webhooks hear of a failure once, when the trunk enters a failed state, not on every retry. */
+async function announceFailure(
+  tx: Tx,
+  trunk: TrunkForSync,
+  syncState: "FAILED" | "NEEDS_ATTENTION",
+  syncError: string,
+) {
+  if (trunk.syncState === syncState) return;
+  await emitWebhookEvent(tx, "trunk.sync_failed", { ...trunkEventData(trunk, syncState), error: syncError });
+}
+
+/** Records a failed sync (if no change came in since it read the trunk) and queues the retry of one that may pass. */
+async function recordFailure(db: Db, trunk: TrunkForSync, syncError: string, refused: boolean): Promise<SyncOutcome> {
+  const stillLatest = { id: trunk.id, syncVersion: trunk.syncVersion };
+  const failures = trunk.syncAttempts + 1;
+  if (refused) {
+    await db.$transaction(async (tx) => {
       const recorded = await tx.trunk.updateMany({
         where: stillLatest,
-        data: { syncState: "FAILED", syncError, syncAttempts: failures, syncNextAttemptAt: runAt },
+        data: { syncState: "NEEDS_ATTENTION", syncError, syncAttempts: failures, syncNextAttemptAt: null },
       });
-      await announceFailure(tx, recorded.count, "FAILED");
-      return runAt;
+      if (recorded.count > 0) await announceFailure(tx, trunk, "NEEDS_ATTENTION", syncError);
     });
-    return { outcome: "failed", error: syncError, nextAttemptAt };
+    return { outcome: "needs-attention", error: syncError };
   }
+  const nextAttemptAt = await db.$transaction(async (tx) => {
+    const runAt = await retryLater(tx, SYNC_TRUNK_TASK, { trunkId: trunk.id }, syncJobKey(trunk.id), failures);
+    const recorded = await tx.trunk.updateMany({
+      where: stillLatest,
+      data: { syncState: "FAILED", syncError, syncAttempts: failures, syncNextAttemptAt: runAt },
+    });
+    if (recorded.count > 0) await announceFailure(tx, trunk, "FAILED", syncError);
+    return runAt;
+  });
+  return { outcome: "failed", error: syncError, nextAttemptAt };
+}
+
+/** Syncs one trunk now (a forced rewrite), with the guarantees of `syncTrunks`. */
+export async function syncTrunk(db: Db, registrar: Registrar, trunkId: string): Promise<SyncOutcome> {
+  return (await syncTrunks(db, registrar, [trunkId])).get(trunkId) ?? { outcome: "gone" };
 }

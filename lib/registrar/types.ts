@@ -123,6 +123,9 @@ export type RegistrarStatus = {
   liveRegistrations: number | null;
 };
 
+/** One change to make at the registrar: provision a subscriber as given, or remove one. */
+export type SubscriberChange = { put: Subscriber } | { remove: string };
+
 export interface Registrar {
   /**
    * Idempotent: makes the registrar match `subscriber` (in one DB transaction). A disabled subscriber must not be
@@ -132,10 +135,22 @@ export interface Registrar {
   put(subscriber: Subscriber): Promise<void>;
   /** Removes the subscriber, its attributes and its registrations. Idempotent. */
   remove(username: string): Promise<void>;
-  /** Everything the registrar has, for reconciliation. */
-  list(): Promise<RegistrarSnapshot[]>;
-  /** Live registrations (non-expired) for one username. */
-  registrations(username: string): Promise<Registration[]>;
+  /**
+   * Applies many changes at once (one registrar transaction where the adapter can), as put/remove would one by one.
+   * One result per change, in order: null when it was applied, the error otherwise (a RegistrarValidationError when
+   * the registrar refuses that change's data). A failure that is not about one change's data (the registrar is
+   * unreachable) throws instead.
+   */
+  apply(changes: readonly SubscriberChange[]): Promise<(Error | null)[]>;
+  /** What the registrar holds for these usernames (every realm of each), for reconciliation. */
+  snapshots(usernames: readonly string[]): Promise<RegistrarSnapshot[]>;
+  /**
+   * Up to `limit` usernames the registrar knows, after `after` (null: from the first) in its own order, so
+   * reconciliation can walk everything it holds in batches.
+   */
+  usernames(after: string | null, limit: number): Promise<string[]>;
+  /** Live (non-expired) registrations of each username asked for, in one lookup; a username with none maps to []. */
+  registrations(usernames: readonly string[]): Promise<Map<string, Registration[]>>;
   /** Idempotent: makes the registrar's provider-wide rules equal `policy` (one transaction). */
   putProviderPolicy(policy: ProviderPolicy): Promise<void>;
   /** A trunk's calls, newest first. */

@@ -12,9 +12,11 @@ import { decryptTrunkPassword } from "./password";
 import {
   applyTrunkSettings,
   insertTrunk,
+  insertTrunks,
   replaceTrunkPassword,
   requestTrunkSync,
   withFreshUsername,
+  withFreshUsernames,
   writeDigestHashes,
 } from "./provision";
 import { trunkSettings } from "./schema";
@@ -65,10 +67,55 @@ export const createTrunk = defineCommand({
   permission: "trunks:create",
   input: z.intersection(z.object({ customerId: id }), trunkSettings),
   async run(ctx, { customerId, ...settings }) {
-    const customer = await ctx.db.customer.findUnique({ where: { id: customerId } });
-    if (!customer) throw new NotFoundError("Customer");
+    const customer = await customerForTrunks(ctx.db, customerId);
+    // One statement writes the trunk and everything that goes with it: no interactive transaction is needed.
     return withFreshUsername(ctx.db, customer.company, (username) =>
-      transaction(ctx.db, (tx) => insertTrunk(tx, ctx, customer, settings, username)),
+      insertTrunk(ctx.db, ctx, customer, settings, username),
+    );
+  },
+});
+
+/** What creating trunks needs of their customer, read without Prisma's query compiler (a hot path). */
+async function customerForTrunks(db: Db, customerId: string) {
+  const [customer] = await db.$queryRaw<{ id: string; company: string; contactName: string; contactEmail: string }[]>`
+    SELECT id, company, "contactName", "contactEmail" FROM "Customer" WHERE id = ${customerId}`;
+  if (!customer) throw new NotFoundError("Customer");
+  return customer;
+}
+
+/** Trunks one batch may create (a bulk order, an import): one statement each, a few hundred rows. */
+export const MAX_TRUNKS_PER_BATCH = 500;
+
+/**
+ * Creates many trunks with the same settings for one customer in one statement (bulk provisioning). Each gets its own
+ * credentials, registrar sync, credentials email and audit entry, exactly as `trunk.create` would write them.
+ */
+export const createTrunks = defineCommand({
+  name: "trunk.create-batch",
+  permission: "trunks:create",
+  input: z.intersection(
+    z.object({
+      customerId: id,
+      count: z.coerce
+        .number({ error: "Enter how many trunks to create." })
+        .int("Enter a whole number of trunks.")
+        .min(1, "Create at least one trunk.")
+        .max(MAX_TRUNKS_PER_BATCH, `Create at most ${MAX_TRUNKS_PER_BATCH} trunks at once.`),
+    }),
+    trunkSettings,
+  ),
+  async run(ctx, { customerId, count, ...settings }) {
+    if (count > 1 && settings.dids.length > 0) {
+      throw new ConflictError("DIDs can be given only when creating one trunk.", "dids");
+    }
+    const customer = await customerForTrunks(ctx.db, customerId);
+    return withFreshUsernames(ctx.db, customer.company, count, (usernames) =>
+      insertTrunks(
+        ctx.db,
+        ctx,
+        customer,
+        usernames.map((username) => ({ settings, username })),
+      ),
     );
   },
 });

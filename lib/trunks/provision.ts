@@ -1,17 +1,21 @@
-import { recordAudit } from "../audit/log";
+import { auditRow } from "../audit/log";
 import type { AuthorizedContext } from "../commands";
 import { digestHashes } from "../credentials/digest";
 import { seal } from "../credentials/encryption";
 import { credentialKeyring } from "../credentials/keyring";
 import { generateSipPassword } from "../credentials/password";
+import { newRevealLink, REVEAL_LINK_HOURS } from "../credentials/reveal-links";
 import { generateSipUsername } from "../credentials/username";
-import type { Db, Tx } from "../db";
+import { type Db, sqlStateOf, type Tx } from "../db";
+import { portalUrl } from "../env";
 import { ConflictError } from "../errors";
-import { Prisma } from "../generated/prisma/client";
+import { Prisma, type ProviderSettings, type Trunk } from "../generated/prisma/client";
+import { newId } from "../ids";
 import { enqueueJob } from "../jobs/queue";
+import { mailJobKey, outboxRow, SEND_MAIL_TASK } from "../mail/outbox";
+import { credentialsMail } from "../mail/templates";
 import { getProviderSettings } from "../settings";
-import { emitWebhookEvent, trunkEventData } from "../webhooks/events";
-import { queueCredentialsMailFor } from "./notify";
+import { DELIVER_WEBHOOK_TASK, trunkEventData, webhookEventRow, webhookJobKey } from "../webhooks/events";
 import type { TrunkPolicy, TrunkSettings } from "./schema";
 
 export const SYNC_TRUNK_TASK = "registrar.sync-trunk";
@@ -123,57 +127,254 @@ async function settingsData(
   };
 }
 
+type HotServer = { id: string; hostname: string; realm: string; version: string };
+type HotRows = { provider: ProviderSettings; providerVersion: string; servers: Map<string, HotServer> };
+
 /**
- * Creates a trunk with fresh credentials inside the caller's transaction and queues its registrar sync.
- * The plaintext password exists only in this function's memory.
+ * The provider settings and active SIP servers every trunk creation needs, kept per database client instead of read
+ * for each trunk. Each row carries its version (PostgreSQL's xmin, which any change of the row moves, whoever makes
+ * it), and the statement that inserts trunks checks those versions: a copy that went stale is never used, it is
+ * noticed, refreshed and the insert runs again.
  */
-export async function insertTrunk(
-  tx: Tx,
+const hotRowsOf = new WeakMap<object, Promise<HotRows>>();
+
+async function loadHotRows(db: Db | Tx): Promise<HotRows> {
+  await getProviderSettings(db);
+  const [settings] = await db.$queryRaw<(ProviderSettings & { version: string })[]>`
+    SELECT *, xmin::text AS version FROM "ProviderSettings" WHERE id = 1`;
+  const servers = await db.$queryRaw<HotServer[]>`
+    SELECT id, hostname, realm, xmin::text AS version FROM "SipServer" WHERE active`;
+  if (!settings) throw new Error("the provider settings row is missing");
+  const { version, ...provider } = settings;
+  return { provider, providerVersion: version, servers: new Map(servers.map((server) => [server.id, server])) };
+}
+
+function hotRows(db: Db, fresh = false): Promise<HotRows> {
+  const cached = hotRowsOf.get(db);
+  if (cached && !fresh) return cached;
+  const loading = loadHotRows(db);
+  hotRowsOf.set(db, loading);
+  loading.catch(() => hotRowsOf.delete(db));
+  return loading;
+}
+
+/**
+ * One trunk to create: its settings and the username chosen for it; for a CSV import's row, the provider's id for
+ * the trunk and whether to email its credentials (they choose).
+ */
+export type NewTrunk = {
+  settings: TrunkSettings;
+  username: string;
+  imported?: { externalId: string; importId: string; sendCredentials: boolean };
+};
+type CustomerForTrunks = { id: string; contactName: string; contactEmail: string };
+
+/** Everything one new trunk writes, computed before the statement that writes it all. */
+function newTrunkRows(
   ctx: AuthorizedContext,
-  customer: { id: string; contactName: string; contactEmail: string },
+  customer: CustomerForTrunks,
+  hot: HotRows,
+  { settings, username, imported }: NewTrunk,
+  auditAction: string,
+) {
+  const servers = settings.serverIds.map((serverId) => hot.servers.get(serverId) as HotServer);
+  const password = generateSipPassword();
+  const id = newId();
+  const forced =
+    settings.callerIdPolicy !== "FORCED"
+      ? { forcedCallerId: null, forcedCallerIdName: null }
+      : settings.forcedCallerId
+        ? { forcedCallerId: settings.forcedCallerId, forcedCallerIdName: settings.forcedCallerIdName }
+        : { forcedCallerId: hot.provider.forcedCallerId, forcedCallerIdName: hot.provider.forcedCallerIdName };
+  const trunk = {
+    id,
+    customerId: customer.id,
+    username,
+    ...sealPassword(username, password),
+    callLimit: settings.callLimit,
+    dialPermission: settings.dialPermission,
+    allowedCountries: settings.dialPermission === "COUNTRIES" ? settings.allowedCountries : [],
+    callerIdPolicy: settings.callerIdPolicy,
+    ...forced,
+    externalId: imported?.externalId ?? null,
+  };
+  const delivery = hot.provider.passwordDelivery === "INLINE" ? "inline" : "link";
+  const link = delivery === "link" ? newRevealLink(id) : null;
+  const rendered = credentialsMail({
+    provider: hot.provider,
+    portalUrl: portalUrl(""),
+    delivery,
+    reason: "new",
+    contactName: customer.contactName,
+    linkExpiresHours: REVEAL_LINK_HOURS,
+    trunk: { ...trunk, hostnames: servers.map((server) => server.hostname), dids: settings.dids },
+  });
+  const mail = outboxRow({
+    ...rendered,
+    kind: "credentials.new",
+    to: customer.contactEmail,
+    customerId: customer.id,
+    trunkId: id,
+    secrets: link ? { revealUrl: portalUrl(`/reveal/${link.token}`) } : { password },
+  });
+  const mailed = imported?.sendCredentials ?? true;
+  return {
+    trunk,
+    servers: serverRows(username, password, servers).map((row) => ({ trunkId: id, ...row })),
+    dids: settings.dids.map((number) => ({ id: newId(), number, trunkId: id })),
+    links: link && mailed ? [{ id: newId(), ...link.row }] : [],
+    mails: mailed ? [mail] : [],
+    audit: auditRow(ctx, {
+      action: auditAction,
+      targetType: "trunk",
+      targetId: id,
+      customerId: customer.id,
+      details: {
+        username,
+        servers: servers.map((server) => server.hostname),
+        dids: settings.dids,
+        ...(imported && { externalId: imported.externalId, importId: imported.importId }),
+        ...(!mailed && { credentialsMailed: false }),
+      },
+    }),
+    event: webhookEventRow("trunk.created", trunkEventData({ ...trunk, status: "ACTIVE" })),
+  };
+}
+
+const json = (rows: unknown[]) => JSON.stringify(rows);
+
+/**
+ * Creates trunks with fresh credentials and queues, for each, its registrar sync and its credentials email, audits it
+ * and announces it to the webhook endpoints that want trunk.created: one SQL statement for the whole batch (no interactive transaction needed, so it runs as well inside the
+ * caller's transaction as on its own). The plaintext passwords exist only in this function's memory.
+ *
+ * The statement inserts nothing when the provider settings or a chosen server changed since this process read them
+ * (their versions); then they are read again and the statement runs again.
+ */
+export async function insertTrunks(
+  db: Db | Tx,
+  ctx: AuthorizedContext,
+  customer: CustomerForTrunks,
+  trunks: NewTrunk[],
+  auditAction = "trunk.create",
+): Promise<Trunk[]> {
+  const dids = trunks.flatMap((trunk) => trunk.settings.dids);
+  if (new Set(dids).size !== dids.length) throw new ConflictError("Each DID can be routed to one trunk only.", "dids");
+  await assertDidsFree(db, dids, null);
+  // Inside the caller's transaction the rows are read through it: that transaction may itself have just written
+  // them (the first provider settings row), and a read on another connection would wait for it to end.
+  const read = (fresh: boolean) => (db === ctx.db ? hotRows(ctx.db, fresh) : loadHotRows(db));
+  for (let attempt = 1; ; attempt++) {
+    let hot = await read(attempt > 1);
+    const serverIds = [...new Set(trunks.flatMap((trunk) => trunk.settings.serverIds))];
+    // A server added since the copy was read is not in it yet.
+    if (serverIds.some((serverId) => !hot.servers.has(serverId)) && attempt === 1) hot = await read(true);
+    if (serverIds.some((serverId) => !hot.servers.has(serverId))) {
+      throw new ConflictError("Choose active SIP servers only.", "serverIds");
+    }
+    const rows = trunks.map((trunk) => newTrunkRows(ctx, customer, hot, trunk, auditAction));
+    const inserted = await db.$queryRaw<Trunk[]>`
+      WITH
+      trunk AS (
+        INSERT INTO "Trunk" (id, "customerId", username, "passwordCiphertext", "passwordKeyId", "callLimit",
+                             "dialPermission", "allowedCountries", "callerIdPolicy", "forcedCallerId",
+                             "forcedCallerIdName", "externalId", "syncState", "syncRequestedAt", "syncVersion",
+                             "updatedAt")
+        SELECT v.id, v."customerId", v.username, v."passwordCiphertext", v."passwordKeyId", v."callLimit",
+               v."dialPermission"::"DialPermission", v."allowedCountries", v."callerIdPolicy"::"CallerIdPolicy",
+               v."forcedCallerId", v."forcedCallerIdName", v."externalId", 'PENDING', now(), 1, now()
+        FROM json_to_recordset(${json(rows.map((row) => row.trunk))}::json) AS v(
+          id text, "customerId" text, username text, "passwordCiphertext" text, "passwordKeyId" text, "callLimit" int,
+          "dialPermission" text, "allowedCountries" text[], "callerIdPolicy" text, "forcedCallerId" text,
+          "forcedCallerIdName" text, "externalId" text)
+        WHERE (SELECT xmin::text FROM "ProviderSettings" WHERE id = 1) = ${hot.providerVersion}
+          AND (SELECT count(*) FROM "SipServer" s
+               JOIN unnest(${serverIds}::text[], ${serverIds.map((serverId) => hot.servers.get(serverId)?.version)}::text[])
+                 AS seen(id, version) ON s.id = seen.id AND s.xmin::text = seen.version
+               WHERE s.active) = ${serverIds.length}
+        RETURNING *),
+      servers AS (
+        INSERT INTO "TrunkServer" ("trunkId", "serverId", ha1, ha1b)
+        SELECT v."trunkId", v."serverId", v.ha1, v.ha1b
+        FROM json_to_recordset(${json(rows.flatMap((row) => row.servers))}::json)
+          AS v("trunkId" text, "serverId" text, ha1 text, ha1b text)
+        WHERE EXISTS (SELECT 1 FROM trunk)),
+      numbers AS (
+        INSERT INTO "Did" (id, number, "trunkId")
+        SELECT v.id, v.number, v."trunkId"
+        FROM json_to_recordset(${json(rows.flatMap((row) => row.dids))}::json) AS v(id text, number text, "trunkId" text)
+        WHERE EXISTS (SELECT 1 FROM trunk)),
+      links AS (
+        INSERT INTO "RevealLink" (id, "tokenHash", "trunkId", "expiresAt")
+        SELECT v.id, v."tokenHash", v."trunkId", v."expiresAt"
+        FROM json_to_recordset(${json(rows.flatMap((row) => row.links))}::json)
+          AS v(id text, "tokenHash" text, "trunkId" text, "expiresAt" timestamp(3))
+        WHERE EXISTS (SELECT 1 FROM trunk)),
+      mails AS (
+        INSERT INTO "Mail" (id, "messageId", kind, "to", subject, text, html, "secretSlots", "secretsSealed",
+                            "secretsKeyId", "customerId", "trunkId")
+        SELECT v.id, v."messageId", v.kind, v."to", v.subject, v.text, v.html, v."secretSlots"::jsonb,
+               v."secretsSealed", v."secretsKeyId", v."customerId", v."trunkId"
+        FROM json_to_recordset(${json(rows.flatMap((row) => row.mails))}::json) AS v(
+          id text, "messageId" text, kind text, "to" text, subject text, text text, html text, "secretSlots" json,
+          "secretsSealed" text, "secretsKeyId" text, "customerId" text, "trunkId" text)
+        WHERE EXISTS (SELECT 1 FROM trunk)),
+      audit AS (
+        INSERT INTO "AuditLog" ("actorId", "actorEmail", "actorRole", action, "targetType", "targetId", "customerId",
+                                ip, "userAgent", details)
+        SELECT v."actorId", v."actorEmail", v."actorRole"::"Role", v.action, v."targetType", v."targetId",
+               v."customerId", v.ip, v."userAgent", v.details::jsonb
+        FROM json_to_recordset(${json(rows.map((row) => row.audit))}::json) AS v(
+          "actorId" text, "actorEmail" text, "actorRole" text, action text, "targetType" text, "targetId" text,
+          "customerId" text, ip text, "userAgent" text, details json)
+        WHERE EXISTS (SELECT 1 FROM trunk)),
+      hooks AS (SELECT id FROM "WebhookEndpoint" WHERE active AND 'trunk.created' = ANY(events)),
+      events AS (
+        INSERT INTO "WebhookEvent" (id, type, body)
+        SELECT v.id, 'trunk.created', v.body
+        FROM json_to_recordset(${json(rows.map((row) => row.event))}::json) AS v(id text, body text)
+        WHERE EXISTS (SELECT 1 FROM trunk) AND EXISTS (SELECT 1 FROM hooks)
+        RETURNING id),
+      deliveries AS (
+        INSERT INTO "WebhookDelivery" (id, "endpointId", "eventId")
+        SELECT gen_random_uuid()::text, hooks.id, events.id FROM events CROSS JOIN hooks
+        RETURNING id),
+      jobs AS (
+        SELECT count(*) FROM (SELECT 1 FROM trunk LIMIT 1) inserted,
+        LATERAL graphile_worker.add_jobs(ARRAY(
+          SELECT (j.task, j.payload, NULL, NULL, NULL, j.key, NULL, NULL)::graphile_worker.job_spec
+          FROM json_to_recordset(${json(
+            rows.flatMap((row) => [
+              { task: SYNC_TRUNK_TASK, payload: { trunkId: row.trunk.id }, key: syncJobKey(row.trunk.id) },
+              ...row.mails.map((mail) => ({
+                task: SEND_MAIL_TASK,
+                payload: { mailId: mail.id },
+                key: mailJobKey(mail.id),
+              })),
+            ]),
+          )}::json) AS j(task text, payload json, key text)
+          UNION ALL
+          SELECT (${DELIVER_WEBHOOK_TASK}, json_build_object('deliveryId', d.id), NULL, NULL, NULL,
+                  ${webhookJobKey("")} || d.id, NULL, NULL)::graphile_worker.job_spec
+          FROM deliveries d))
+      )
+      SELECT trunk.* FROM trunk, jobs`;
+    if (inserted.length === trunks.length) return inserted;
+    if (attempt >= 3) throw new ConflictError("The provider settings changed at the same moment. Please try again.");
+  }
+}
+
+/** Creates one trunk: `insertTrunks` for one. */
+export async function insertTrunk(
+  db: Db | Tx,
+  ctx: AuthorizedContext,
+  customer: CustomerForTrunks,
   settings: TrunkSettings,
   username: string,
-  /** A CSV import's row: the provider's id for the trunk, and whether to email its credentials (they choose). */
-  imported?: { externalId: string; importId: string; sendCredentials: boolean },
+  imported?: NewTrunk["imported"],
 ) {
-  const [servers, provider] = await Promise.all([activeServers(tx, settings.serverIds), getProviderSettings(tx)]);
-  await assertDidsFree(tx, settings.dids, null);
-  const password = generateSipPassword();
-  const trunk = await tx.trunk.create({
-    data: {
-      customerId: customer.id,
-      username,
-      ...sealPassword(username, password),
-      ...(await settingsData(tx, settings, username, password, servers)),
-      syncState: "PENDING",
-      syncRequestedAt: new Date(),
-      syncVersion: 1,
-      externalId: imported?.externalId,
-    },
-  });
-  await queueTrunkSync(tx, trunk.id);
-  const mailTrunk = {
-    ...trunk,
-    customer,
-    servers: servers.map((server) => ({ server })),
-    dids: settings.dids.map((number) => ({ number })),
-  };
-  if (imported?.sendCredentials ?? true) await queueCredentialsMailFor(tx, mailTrunk, provider, "new");
-  await recordAudit(tx, ctx, {
-    action: "trunk.create",
-    targetType: "trunk",
-    targetId: trunk.id,
-    customerId: customer.id,
-    details: {
-      username,
-      servers: servers.map((server) => server.hostname),
-      dids: settings.dids,
-      ...(imported && { externalId: imported.externalId, importId: imported.importId }),
-      ...(imported && !imported.sendCredentials && { credentialsMailed: false }),
-    },
-  });
-  await emitWebhookEvent(tx, "trunk.created", trunkEventData(trunk));
-  return trunk;
+  const [trunk] = await insertTrunks(db, ctx, customer, [{ settings, username, imported }]);
+  return trunk as Trunk;
 }
 
 /** Applies new settings (servers, limits, dial plan, caller ID, DIDs) to an existing trunk. */
@@ -221,20 +422,32 @@ export async function replaceTrunkPassword(tx: Tx, trunk: { id: string; username
 const USERNAME_ATTEMPTS = 8;
 const CANDIDATES_PER_CHECK = 4;
 
+/** A unique violation of the username (by a Prisma query, or by a raw statement such as insertTrunks'). */
 const isUsernameTaken = (error: unknown) =>
   error instanceof Prisma.PrismaClientKnownRequestError &&
-  error.code === "P2002" &&
-  JSON.stringify(error.meta ?? {}).includes("username");
+  (error.code === "P2002" || sqlStateOf(error) === "23505") &&
+  /username/i.test(`${JSON.stringify(error.meta ?? {})} ${error.message}`);
 
-/** A username never issued before, checked with one short query before any transaction opens. */
-async function unusedUsername(db: Db, company: string): Promise<string> {
-  for (let check = 1; check <= USERNAME_ATTEMPTS; check++) {
-    const candidates = Array.from({ length: CANDIDATES_PER_CHECK }, () => generateSipUsername(company));
-    const taken = await db.trunk.findMany({ where: { username: { in: candidates } }, select: { username: true } });
-    const free = candidates.find((candidate) => !taken.some((trunk) => trunk.username === candidate));
-    if (free) return free;
+/** `count` usernames never issued before (and distinct), checked with one short query before any transaction opens. */
+async function unusedUsernames(db: Db, company: string, count: number): Promise<string[]> {
+  const chosen = new Set<string>();
+  for (let check = 1; check <= USERNAME_ATTEMPTS && chosen.size < count; check++) {
+    const candidates = [
+      ...new Set(
+        Array.from({ length: (count - chosen.size) * CANDIDATES_PER_CHECK }, () => generateSipUsername(company)),
+      ),
+    ].filter((candidate) => !chosen.has(candidate));
+    const taken = await db.$queryRaw<{ username: string }[]>`
+      SELECT username FROM "Trunk" WHERE username = ANY(${candidates}::text[])`;
+    const takenNames = new Set(taken.map((row) => row.username));
+    for (const candidate of candidates) {
+      if (chosen.size < count && !takenNames.has(candidate)) chosen.add(candidate);
+    }
   }
-  throw new ConflictError("No free SIP username is left for this company name; use a shorter or different one.");
+  if (chosen.size < count) {
+    throw new ConflictError("No free SIP username is left for this company name; use a shorter or different one.");
+  }
+  return [...chosen];
 }
 
 /**
@@ -247,10 +460,20 @@ export async function withFreshUsername<T>(
   company: string,
   create: (username: string) => Promise<T>,
 ): Promise<T> {
+  return withFreshUsernames(db, company, 1, ([username]) => create(username as string));
+}
+
+/** withFreshUsername for `count` trunks at once (a batch created in one statement). */
+export async function withFreshUsernames<T>(
+  db: Db,
+  company: string,
+  count: number,
+  create: (usernames: string[]) => Promise<T>,
+): Promise<T> {
   for (let tries = 1; ; tries++) {
-    const username = await unusedUsername(db, company);
+    const usernames = await unusedUsernames(db, company, count);
     try {
-      return await create(username);
+      return await create(usernames);
     } catch (error) {
       if (!isUsernameTaken(error) || tries >= USERNAME_ATTEMPTS) throw error;
     }

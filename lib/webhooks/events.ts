@@ -41,6 +41,14 @@ export function trunkEventData(
   };
 }
 
+/** An event's `webhook-id` and the exact body every attempt sends. */
+export function webhookEventRow(type: WebhookEventType, data: Record<string, unknown>) {
+  return {
+    id: `msg_${randomUUID().replaceAll("-", "")}`,
+    body: JSON.stringify({ type, timestamp: new Date().toISOString(), data }),
+  };
+}
+
 /**
  * Records an event in the caller's transaction and queues its delivery to every active endpoint subscribed to its
  * type: the event exists if and only if the change it reports was committed (the outbox). The body is fixed here,
@@ -53,8 +61,7 @@ export async function emitWebhookEvent(tx: Tx, type: WebhookEventType, data: Rec
     orderBy: { id: "asc" },
   });
   if (endpoints.length === 0) return null;
-  const id = `msg_${randomUUID().replaceAll("-", "")}`;
-  const body = JSON.stringify({ type, timestamp: new Date().toISOString(), data });
+  const { id, body } = webhookEventRow(type, data);
   const event = await tx.webhookEvent.create({
     data: { id, type, body, deliveries: { create: endpoints.map((endpoint) => ({ endpointId: endpoint.id })) } },
     include: { deliveries: { select: { id: true } } },

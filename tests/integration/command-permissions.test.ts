@@ -30,6 +30,7 @@ const ALLOWED: Record<string, Role[]> = {
   "staff.create": ["ADMIN"],
   "staff.update": ["ADMIN"],
   "trunk.create": ["ADMIN", "SALES"],
+  "trunk.create-batch": ["ADMIN", "SALES"],
   "trunk.update": ["ADMIN", "SALES"],
   "trunk.set-status": ["ADMIN", "SUPPORT"],
   "trunk.reset-password": ["ADMIN", "SUPPORT"],

@@ -190,7 +190,7 @@ describe("the customer portal", () => {
     if (!kept || !deleted) throw new Error("setup failed");
     expect((await executeCommand(deleteTrunk, contextFor(db, admin), { trunkId: deleted.id })).ok).toBe(true);
 
-    expect((await listOwnTrunks(db, actor)).map((trunk) => trunk.id)).toEqual([kept.id]);
+    expect((await listOwnTrunks(db, actor)).trunks.map((trunk) => trunk.id)).toEqual([kept.id]);
     await expect(getOwnTrunk(db, actor, deleted.id)).rejects.toBeInstanceOf(NotFoundError);
     const reveal = await executeCommand(
       revealOwnTrunkPassword,

@@ -37,7 +37,7 @@ describe("a customer", () => {
   it("sees only their own trunks", async () => {
     const [alpha, bravo] = customers;
     if (!alpha || !bravo) throw new Error("setup failed");
-    expect((await listOwnTrunks(db, alpha.actor)).map((trunk) => trunk.id)).toEqual([alpha.trunkId]);
+    expect((await listOwnTrunks(db, alpha.actor)).trunks.map((trunk) => trunk.id)).toEqual([alpha.trunkId]);
     expect((await getOwnTrunk(db, alpha.actor, alpha.trunkId)).id).toBe(alpha.trunkId);
     await expect(getOwnTrunk(db, alpha.actor, bravo.trunkId)).rejects.toBeInstanceOf(NotFoundError);
   });

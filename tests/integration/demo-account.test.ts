@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { executeCommand } from "../../lib/commands";
-import { createDemoAccount, searchCustomers } from "../../lib/customers";
+import { createDemoAccount, listCustomers } from "../../lib/customers";
 import type { Db } from "../../lib/db";
 import { getProviderSettings } from "../../lib/settings";
 import { contextFor, createActor, createPortalDatabase } from "../support/portal";
@@ -123,12 +123,12 @@ describe("support's search box", () => {
     const { customer, trunk } = await demo("Searchable Widgets", "finder@searchable.example");
     await db.did.create({ data: { number: "+19193333333", trunkId: trunk.id } });
     for (const query of ["searchable wid", "finder@search", trunk.username, "919-333-3333", "9193333333"]) {
-      const { customers } = await searchCustomers(db, query, 1);
+      const { customers } = await listCustomers(db, { q: query });
       expect(
         customers.map((c) => c.id),
         query,
       ).toEqual([customer.id]);
     }
-    expect((await searchCustomers(db, "no such thing", 1)).total).toBe(0);
+    expect((await listCustomers(db, { q: "no such thing" })).count).toEqual({ value: 0, precision: "exact" });
   });
 });

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Actor } from "../../lib/auth/policy";
 import { executeCommand } from "../../lib/commands";
-import { createDemoAccount, searchCustomers, updateCustomer } from "../../lib/customers";
+import { createDemoAccount, listCustomers, updateCustomer } from "../../lib/customers";
 import { convertDemo, demoStatus, extendDemo } from "../../lib/customers/demo";
 import { expireDemos, queueDemoReminders } from "../../lib/customers/demo-expiry";
 import { createDb, type Db } from "../../lib/db";
@@ -309,10 +309,10 @@ describe("staff and customers see where a demo stands", () => {
     const far = await demo(20, "Filter Far");
     const over = await demo(-2, "Filter Over");
     const ids = async (filter: "ending" | "ended") =>
-      (await searchCustomers(db, "Filter", 1, filter)).customers.map((customer) => customer.id);
+      (await listCustomers(db, { q: "Filter", demo: filter })).customers.map((customer) => customer.id);
     expect(await ids("ending")).toEqual([soon.customer.id, later.customer.id]);
     expect(await ids("ended")).toEqual([over.customer.id]);
-    expect((await searchCustomers(db, "Filter", 1)).total).toBe(4);
+    expect((await listCustomers(db, { q: "Filter" })).count).toEqual({ value: 4, precision: "exact" });
     expect(far.customer.isDemo).toBe(true);
   });
 

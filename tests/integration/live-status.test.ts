@@ -53,7 +53,7 @@ describe("a password reset on the trunk page", () => {
       trunkId: trunk.id,
     });
     if (!reset.ok) throw new Error(reset.formError);
-    const registrarHa1 = async () => (await registrar.list()).find((entry) => entry.username === trunk.username)?.ha1;
+    const registrarHa1 = async () => (await registrar.snapshots([trunk.username]))[0]?.ha1;
 
     const before = await trunkLiveStatus(registrar, await loadTrunk(trunk.id), "staff");
     expect(changeConfirmation(before.sync, reset.value.syncVersion)).toBe("waiting");

@@ -29,11 +29,12 @@ const subscriber: Subscriber = {
 const fast = { backoffMs: () => 10 };
 
 describe("the HTTP registrar adapter", () => {
-  it("provisions, lists and removes subscribers with signed requests", async () => {
+  it("provisions, finds and removes subscribers with signed requests", async () => {
     const registrar = createHttpRegistrar({ baseUrl: receiver.url, secret: SECRET, ...fast });
     await registrar.put(subscriber);
     expect(receiver.subscribers.get(subscriber.username)).toEqual(subscriber);
-    expect(await registrar.list()).toEqual([
+    expect(await registrar.usernames(null, 100)).toEqual([subscriber.username]);
+    expect(await registrar.snapshots([subscriber.username, "someone-else"])).toEqual([
       {
         username: subscriber.username,
         realm: "sip.example.net",
@@ -42,7 +43,7 @@ describe("the HTTP registrar adapter", () => {
         attributes: subscriber.attributes,
       },
     ]);
-    expect(await registrar.registrations(subscriber.username)).toEqual([]);
+    expect(await registrar.registrations([subscriber.username])).toEqual(new Map([[subscriber.username, []]]));
     await registrar.remove(subscriber.username);
     expect(receiver.subscribers.size).toBe(0);
   });
@@ -185,7 +186,9 @@ describe("live registrations over HTTP", () => {
         expiresAt: "2026-11-27T09:30:00.000Z",
       },
     ]);
-    const registrations = await registrar.registrations(subscriber.username);
+    const found = await registrar.registrations([subscriber.username, "someone-else"]);
+    expect(found.get("someone-else")).toEqual([]);
+    const registrations = found.get(subscriber.username) ?? [];
     expect(registrations).toHaveLength(2);
     expect(registrations[0]).toMatchObject({
       contact: "sip:httptrunk123456@198.51.100.7:5062;transport=udp",
@@ -196,7 +199,6 @@ describe("live registrations over HTTP", () => {
     expect(registrations[0]?.expiresAt).toEqual(new Date("2026-11-27T09:00:00.000Z"));
     expect(registrations[1]?.requestedHost).toBeNull();
     expect(registrations[1]?.expiresAt.getTime()).toBe(Date.parse("2026-11-27T09:30:00.000Z"));
-    expect(await registrar.registrations("someone-else")).toEqual([]);
     // The registration watch's list: who has a live registration at all.
     expect(await registrar.registeredUsernames()).toEqual([subscriber.username]);
   });

@@ -7,7 +7,7 @@ import type { Db } from "../../lib/db";
 import { createKamailioSqlRegistrar } from "../../lib/registrar/kamailio-sql";
 import { ensureRegistrarSchema } from "../../lib/registrar/schema";
 import { syncTrunk } from "../../lib/registrar/sync";
-import type { Registrar, Subscriber } from "../../lib/registrar/types";
+import type { Registrar, SubscriberChange } from "../../lib/registrar/types";
 import { resetTrunkPassword, revealTrunkPassword } from "../../lib/trunks";
 import { createTestDatabase } from "../support/database";
 import { contextFor, createActor, createPortalDatabase } from "../support/portal";
@@ -43,15 +43,15 @@ function registrarWithHeldFirstPut() {
   const firstPutStarted = new Promise<void>((resolve) => {
     started = resolve;
   });
-  let puts = 0;
+  let writes = 0;
   const slow: Registrar = {
     ...registrar,
-    async put(subscriber: Subscriber) {
-      if (++puts === 1) {
+    async apply(changes: readonly SubscriberChange[]) {
+      if (++writes === 1) {
         started();
         await held;
       }
-      return registrar.put(subscriber);
+      return registrar.apply(changes);
     },
   };
   return { slow, firstPutStarted, release };

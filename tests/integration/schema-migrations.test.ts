@@ -19,6 +19,11 @@ let pushedUrl: string;
 beforeAll(async () => {
   ({ db: migrated, url: migratedUrl } = await createPortalDatabase("migrated"));
   pushedUrl = await createTestDatabase("pushed");
+  // The schema's trigram indexes need pg_trgm, which a migration creates; Prisma declares extensions only behind a
+  // preview feature, so the pushed database gets it the way the first migration that needs it does.
+  const setup = new pg.Client(pushedUrl);
+  await setup.connect();
+  await setup.query("CREATE EXTENSION IF NOT EXISTS pg_trgm").finally(() => setup.end());
   const push = spawnSync(
     process.execPath,
     [path.join(ROOT, "scripts", "prisma.mjs"), "db", "push", "--skip-generate"],

@@ -2,6 +2,8 @@ import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest
 import { deleteExpiredSignInRecords } from "../../lib/auth/cleanup";
 import { beginStaffSignIn, checkStaffPassword, redeemSignInChallenge, SIGN_IN_LIMITS } from "../../lib/auth/sign-in";
 import type { Db } from "../../lib/db";
+import { log } from "../../lib/observability/log";
+import { metrics } from "../../lib/observability/metrics";
 import { createActor, createPortalDatabase } from "../support/portal";
 
 let db: Db;
@@ -98,17 +100,26 @@ describe("staff sign-in", () => {
     }
   });
 
-  it("logs a failed sign-in as one line, without a stack trace", async () => {
+  it("logs a failed sign-in as one structured warning, without a stack trace, and counts it", async () => {
     const sales = await createActor(db, "SALES");
-    const warn = vi.spyOn(console, "warn").mockImplementation(() => {});
-    const error = vi.spyOn(console, "error").mockImplementation(() => {});
+    const failures = async () =>
+      (await metrics().signInFailures.get()).values.find(
+        (value) => value.labels.purpose === "sign-in" && value.labels.step === "password",
+      )?.value ?? 0;
+    const before = await failures();
+    const warn = vi.spyOn(log, "warn").mockImplementation(() => {});
+    const error = vi.spyOn(log, "error").mockImplementation(() => {});
     const source = fromNewSource();
     await checkStaffPassword(db, sales.email, "wrong", source);
     expect(error).not.toHaveBeenCalled();
     expect(warn).toHaveBeenCalledTimes(1);
-    const line = warn.mock.calls[0]?.join(" ") ?? "";
-    expect(line).toBe(`[auth] sign-in refused: wrong password for ${sales.email} from ${source.ip}`);
-    expect(line).not.toContain("\n");
+    expect(warn.mock.calls[0]).toEqual([
+      { purpose: "sign-in", step: "password", email: sales.email, source: source.ip },
+      "sign-in refused: wrong password",
+    ]);
+    expect(await failures()).toBe(before + 1);
+    warn.mockRestore();
+    error.mockRestore();
   });
 });
 

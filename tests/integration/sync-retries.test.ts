@@ -39,8 +39,10 @@ let current: Registrar;
 const registrar: Registrar = {
   put: (subscriber) => current.put(subscriber),
   remove: (username) => current.remove(username),
-  list: () => current.list(),
-  registrations: (username) => current.registrations(username),
+  apply: (changes) => current.apply(changes),
+  snapshots: (usernames) => current.snapshots(usernames),
+  usernames: (after, limit) => current.usernames(after, limit),
+  registrations: (usernames) => current.registrations(usernames),
   putProviderPolicy: (policy) => current.putProviderPolicy(policy),
   callRecords: (query) => current.callRecords(query),
   refusals: (query) => current.refusals(query),

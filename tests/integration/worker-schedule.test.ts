@@ -35,6 +35,7 @@ describe("npm run worker", () => {
       "registrar_call_record_retention",
       "registrar_reconcile_scheduled",
       "registrar_registration_watch",
+      "retention_prune",
       "trunks_auth_failure_scan",
       "trunks_fraud_guard_scan",
       "trunks_saved_trace_retention",

@@ -58,7 +58,7 @@ describe("credential check (REGISTER probe)", () => {
     expect(result.latencyMs).toBeGreaterThanOrEqual(0);
 
     // Only the PBX's contact is left: the probe removed its own contact and nothing else.
-    const registrations = await env.registrar.registrations("check_trunk");
+    const registrations = (await env.registrar.registrations(["check_trunk"])).get("check_trunk") ?? [];
     expect(registrations.map((r) => r.source)).toEqual([`${LOOPBACK}:${pbx.localPort}`]);
     const live = await env.kamailio.rpc<{ Contacts: unknown[] }>("ul.lookup", ["location", `check_trunk@${REALM}`]);
     expect(JSON.stringify(live)).toContain(`:${pbx.localPort}`);
@@ -184,7 +184,7 @@ describe("credentials proven after every sync, through the portal", () => {
       .poll(async () => (await checksOf(trunkId))[0]?.checkedAt.getTime() ?? 0, { timeout: 15_000 })
       .toBeGreaterThan(first?.checkedAt.getTime() ?? 0);
     expect(await latestOutcome(trunkId)).toBe("VERIFIED");
-    const registrations = await worker.registrar.registrations(demo.username);
+    const registrations = (await worker.registrar.registrations([demo.username])).get(demo.username) ?? [];
     expect(registrations.map((r) => r.source)).toEqual([`${LOOPBACK}:${pbx.localPort}`]);
   });
 

@@ -224,6 +224,12 @@ export function commandFixtures(db: Db, admin: Actor, serverId: string) {
     }),
     "staff.update": async () => ({ userId: (await createActor(db, "SALES")).id, role: "SUPPORT", active: "on" }),
     "trunk.create": async () => ({ customerId: (await newCustomer()).id, ...fullTrunkForm() }),
+    "trunk.create-batch": async () => ({
+      customerId: (await newCustomer()).id,
+      ...fullTrunkForm(),
+      dids: "",
+      count: "3",
+    }),
     "trunk.update": async () => ({ trunkId: (await newTrunk()).id, ...fullTrunkForm(), callLimit: "7" }),
     "trunk.set-status": async () => ({ trunkId: (await newTrunk()).id, status: "DISABLED", reason: "Unpaid invoice" }),
     "trunk.reset-password": async () => ({ trunkId: (await newTrunk()).id }),

@@ -16,7 +16,7 @@ export class TestHttpRegistrar {
   refusals: { username: string; reason: string; at: string }[] = [];
   /** Failed-authentication counts it answers with, filtered by the request's `atLeast`. */
   authFailures: { username: string; failures: number; sources: string[]; firstAt: string; lastAt: string }[] = [];
-  /** What `GET …/registrations` answers, by username, as JSON on the wire (set by tests; older receivers omit requestedHost). */
+  /** What `POST /registrations/search` answers, by username, as JSON on the wire (set by tests; older receivers omit requestedHost). */
   readonly registrations = new Map<
     string,
     (Omit<Registration, "expiresAt" | "requestedHost"> & { expiresAt: string; requestedHost?: string | null })[]
@@ -87,22 +87,41 @@ export class TestHttpRegistrar {
             [...this.registrations].filter(([, rows]) => rows.length > 0).map(([username]) => username),
           );
         }
-        const match = path.match(/^\/api\/subscribers(?:\/([^/]+))?(\/registrations|\/calls)?$/);
-        const username = match?.[1] ? decodeURIComponent(match[1]) : undefined;
-        if (!match) return reply(404, { error: "no such route" });
-        if (method === "GET" && !username) {
-          const rows = [...this.subscribers.values()].flatMap((s) =>
-            s.enabled ? s.credentials.map((c) => ({ username: s.username, ...c, attributes: s.attributes })) : [],
+        if (method === "POST" && path === "/api/registrations/search") {
+          const { usernames } = JSON.parse(body) as { usernames: string[] };
+          return reply(
+            200,
+            usernames.flatMap((username) => this.registrations.get(username) ?? []),
           );
+        }
+        if (method === "POST" && path === "/api/subscribers/search") {
+          const { usernames } = JSON.parse(body) as { usernames: string[] };
+          const rows = usernames.flatMap((username) => {
+            const s = this.subscribers.get(username);
+            return s?.enabled ? s.credentials.map((c) => ({ username, ...c, attributes: s.attributes })) : [];
+          });
           return reply(200, rows);
         }
+        if (method === "POST" && path === "/api/subscribers/usernames") {
+          const { after, limit } = JSON.parse(body) as { after: string | null; limit: number };
+          const names = [...this.subscribers.values()].filter((s) => s.enabled).map((s) => s.username);
+          return reply(
+            200,
+            names
+              .sort()
+              .filter((name) => after === null || name > after)
+              .slice(0, limit),
+          );
+        }
+        const match = path.match(/^\/api\/subscribers\/([^/]+)(\/calls)?$/);
+        const username = match?.[1] ? decodeURIComponent(match[1]) : undefined;
+        if (!match) return reply(404, { error: "no such route" });
         if (method === "GET" && match[2] === "/calls") {
           return reply(
             200,
             this.calls.filter((call) => call.trunk === username).map(({ trunk: _trunk, ...call }) => call),
           );
         }
-        if (method === "GET" && match[2] && username) return reply(200, this.registrations.get(username) ?? []);
         if (method === "PUT" && username) {
           this.subscribers.set(username, JSON.parse(body));
           return reply(204);

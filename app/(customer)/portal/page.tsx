@@ -1,5 +1,6 @@
 import type { Metadata } from "next";
 import Link from "next/link";
+import { CursorPagination } from "@/components/cursor-pagination";
 import { DemoBadge } from "@/components/demo-badge";
 import { RegistrationStatus } from "@/components/registration-status";
 import { Alert, Card, DateTime, PageHeader, SipServerList, StatusBadge } from "@/components/ui";
@@ -7,7 +8,9 @@ import { requirePermission } from "@/lib/auth/guards";
 import { demoStatus } from "@/lib/customers/demo";
 import { getDb } from "@/lib/db";
 import { getOwnAccount, listOwnTrunks } from "@/lib/portal";
+import { getRegistrar } from "@/lib/registrar";
 import { describeCallLimit } from "@/lib/trunks/describe";
+import { liveRegistrations } from "@/lib/trunks/live-status";
 
 export const metadata: Metadata = { title: "My trunks" };
 
@@ -38,20 +41,34 @@ function DemoNotice({
   );
 }
 
-export default async function PortalHome() {
+export default async function PortalHome({
+  searchParams,
+}: {
+  searchParams: Promise<{ after?: string; before?: string }>;
+}) {
   const actor = await requirePermission("portal:use");
   const db = getDb();
-  const [trunks, { customer, provider }] = await Promise.all([listOwnTrunks(db, actor), getOwnAccount(db, actor)]);
+  const { after, before } = await searchParams;
+  const [{ trunks, next, previous }, { customer, provider }] = await Promise.all([
+    listOwnTrunks(db, actor, { after, before }),
+    getOwnAccount(db, actor),
+  ]);
+  const hostnamesOf = (trunk: (typeof trunks)[number]) => trunk.servers.map((s) => s.server.hostname);
+  // One registrar lookup for the whole page, not one per trunk; it streams in behind each trunk's Suspense.
+  const lookup = liveRegistrations(
+    getRegistrar(),
+    trunks.map((trunk) => ({ username: trunk.username, hostnames: hostnamesOf(trunk) })),
+  );
   return (
     <>
       <PageHeader title={customer.company}>
         <DemoBadge customer={customer} />
       </PageHeader>
       <DemoNotice customer={customer} supportEmail={provider.supportEmail} />
-      {trunks.length === 0 ? <p>No trunks yet. Contact {provider.supportEmail}.</p> : null}
+      {trunks.length === 0 && !previous ? <p>No trunks yet. Contact {provider.supportEmail}.</p> : null}
       {trunks.map((trunk) => (
         <Card key={trunk.id} title={`Trunk ${trunk.username}`}>
-          <SipServerList hostnames={trunk.servers.map((s) => s.server.hostname)} />
+          <SipServerList hostnames={hostnamesOf(trunk)} />
           <p className="mt-3 text-sm">
             {describeCallLimit(trunk.callLimit)} · <StatusBadge kind="trunk" status={trunk.status} />
           </p>
@@ -59,8 +76,9 @@ export default async function PortalHome() {
             <RegistrationStatus
               trunkId={trunk.id}
               username={trunk.username}
-              hostnames={trunk.servers.map((s) => s.server.hostname)}
+              hostnames={hostnamesOf(trunk)}
               audience="customer"
+              lookup={lookup}
             />
           </div>
           <p className="mt-3">
@@ -68,6 +86,7 @@ export default async function PortalHome() {
           </p>
         </Card>
       ))}
+      <CursorPagination previous={previous} next={next} href={(page) => `/portal?${new URLSearchParams(page)}`} />
       <p className="text-sm text-muted-foreground">
         Need help? {provider.providerName} support: {provider.supportEmail}, {provider.supportPhone}.
       </p>

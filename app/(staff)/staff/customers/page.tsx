@@ -1,5 +1,6 @@
 import type { Metadata } from "next";
 import Link from "next/link";
+import { CursorPagination } from "@/components/cursor-pagination";
 import { DemoBadge } from "@/components/demo-badge";
 import {
   Button,
@@ -8,7 +9,6 @@ import {
   Input,
   labelClass,
   PageHeader,
-  Pagination,
   Select,
   StatusBadge,
   Table,
@@ -16,9 +16,9 @@ import {
 } from "@/components/ui";
 import { requirePermission } from "@/lib/auth/guards";
 import { can } from "@/lib/auth/policy";
-import { DEMO_ENDING_SOON_DAYS, DEMO_FILTERS, type DemoFilter, searchCustomers } from "@/lib/customers";
+import { DEMO_ENDING_SOON_DAYS, DEMO_FILTERS, type DemoFilter, listCustomers } from "@/lib/customers";
+import type { MatchCount } from "@/lib/customers/search";
 import { getDb } from "@/lib/db";
-import { page as pageSchema } from "@/lib/validation";
 
 export const metadata: Metadata = { title: "Customers" };
 
@@ -27,37 +27,48 @@ const DEMO_FILTER_LABELS: Record<DemoFilter, string> = {
   ended: "Demos that have ended",
 };
 
-/** The export's query: the same search and filter as the list. */
-function exportQuery(q: string, demo: DemoFilter | null) {
-  const params = new URLSearchParams();
-  if (q) params.set("q", q);
-  if (demo) params.set("demo", demo);
-  return params.toString();
+/** "20 customers", "More than 1,000 customers", "About 100,000 customers". */
+function describeCount({ value, precision }: MatchCount) {
+  const number = value.toLocaleString("en-US");
+  const noun = value === 1 && precision === "exact" ? "customer" : "customers";
+  if (precision === "at-least") return `More than ${number} ${noun}`;
+  if (precision === "about") return `About ${number} ${noun}`;
+  return `${number} ${noun}`;
 }
+
+/** The search and filter of the list, for its page links and its export. */
+const listQuery = (q: string, demo: DemoFilter | null) => ({ ...(q ? { q } : {}), ...(demo ? { demo } : {}) });
+
+const text = (value: string | string[] | undefined) => (typeof value === "string" ? value : undefined);
 
 export default async function CustomersPage({
   searchParams,
 }: {
-  searchParams: Promise<{ q?: string; page?: string; demo?: string }>;
+  searchParams: Promise<Record<string, string | string[] | undefined>>;
 }) {
   const actor = await requirePermission("customers:view");
-  const { q = "", page: rawPage, demo: rawDemo } = await searchParams;
-  const page = pageSchema.parse(rawPage);
-  const demo = DEMO_FILTERS.find((filter) => filter === rawDemo) ?? null;
-  const { customers, total, pages } = await searchCustomers(getDb(), q, page, demo);
+  const params = await searchParams;
+  const q = text(params.q) ?? "";
+  const demo = DEMO_FILTERS.find((filter) => filter === params.demo) ?? null;
+  const { customers, count, next, previous } = await listCustomers(getDb(), {
+    q,
+    demo,
+    after: text(params.after),
+    before: text(params.before),
+  });
   return (
     <>
       <PageHeader
         title="Customers"
         actions={
-          can(actor, "customers:create") ? (
-            <>
-              <ButtonLink href="/staff/demo/new">New demo account</ButtonLink>
+          <>
+            {can(actor, "demo:create") ? <ButtonLink href="/staff/demo/new">New demo account</ButtonLink> : null}
+            {can(actor, "customers:create") ? (
               <ButtonLink href="/staff/customers/new" variant="secondary">
                 New customer
               </ButtonLink>
-            </>
-          ) : null
+            ) : null}
+          </>
         }
       />
       <search>
@@ -85,11 +96,11 @@ export default async function CustomersPage({
         </form>
       </search>
       <p className="mb-2 text-sm text-muted-foreground" aria-live="polite">
-        {total} {total === 1 ? "customer" : "customers"}
+        {describeCount(count)}
         {q ? ` matching “${q}”` : ""}
         {demo ? ` · ${DEMO_FILTER_LABELS[demo].toLowerCase()}` : ""}
         {" · "}
-        <a href={`/staff/customers/export.csv?${exportQuery(q, demo)}`} download>
+        <a href={`/staff/customers/export.csv?${new URLSearchParams(listQuery(q, demo))}`} download>
           Export these customers (CSV)
         </a>
         {can(actor, "trunks:view") ? (
@@ -128,12 +139,18 @@ export default async function CustomersPage({
                     </Link>
                     {trunk.dids.length ? (
                       <span className="ml-2 font-mono text-xs text-muted-foreground">
-                        {trunk.dids.map((did) => did.number).join(", ")}
+                        {trunk.dids.join(", ")}
+                        {trunk.moreDids > 0 ? ` and ${trunk.moreDids} more` : null}
                       </span>
                     ) : null}
                   </li>
                 ))}
               </ul>
+              {customer.moreTrunks > 0 ? (
+                <Link href={`/staff/customers/${customer.id}`} className="text-xs text-muted-foreground">
+                  and {customer.moreTrunks.toLocaleString("en-US")} more
+                </Link>
+              ) : null}
             </Td>
             <Td label="Status">
               <StatusBadge kind="customer" status={customer.status} />
@@ -144,12 +161,10 @@ export default async function CustomersPage({
           </tr>
         ))}
       </Table>
-      <Pagination
-        page={page}
-        pages={pages}
-        href={(n) =>
-          `/staff/customers?${new URLSearchParams({ ...(q ? { q } : {}), ...(demo ? { demo } : {}), page: String(n) })}`
-        }
+      <CursorPagination
+        previous={previous}
+        next={next}
+        href={(page) => `/staff/customers?${new URLSearchParams({ ...listQuery(q, demo), ...page })}`}
       />
     </>
   );

@@ -140,14 +140,21 @@ export default async function RegistrarPage() {
                 {run.error ? (
                   <Badge color="red">failed</Badge>
                 ) : run.finishedAt ? (
-                  <Badge color={findings.length ? "amber" : "green"}>
-                    {findings.length ? `${findings.length} findings, ${run.repaired} trunks repaired` : "no drift"}
+                  <Badge color={run.findingsTotal ? "amber" : "green"}>
+                    {run.findingsTotal ? `${run.findingsTotal} findings, ${run.repaired} trunks repaired` : "no drift"}
                   </Badge>
                 ) : (
                   <Badge color="blue">running</Badge>
                 )}
               </h3>
-              <p className="text-sm text-muted-foreground">{run.checked} trunks checked.</p>
+              <p className="text-sm text-muted-foreground">
+                {run.checked.toLocaleString("en-US")}
+                {!run.finishedAt && run.startedAt && run.expected
+                  ? ` of about ${run.expected.toLocaleString("en-US")}`
+                  : ""}{" "}
+                trunks checked
+                {run.findingsTotal > findings.length ? `; the first ${findings.length} findings are listed` : ""}.
+              </p>
               {run.error ? <p className="font-mono text-sm break-words text-danger">{run.error}</p> : null}
               {findings.length ? (
                 <Table headers={["SIP username", "Realm", "Problem", "Detail", "Action"]} caption="Findings">

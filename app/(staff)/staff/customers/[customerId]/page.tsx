@@ -1,6 +1,7 @@
 import type { Metadata } from "next";
 import Link from "next/link";
 import { AuditTable } from "@/components/audit-table";
+import { CursorPagination } from "@/components/cursor-pagination";
 import { DemoBadge } from "@/components/demo-badge";
 import { ActionForm, SubmitButton, TextField } from "@/components/forms";
 import {
@@ -19,7 +20,7 @@ import {
 import { listAudit } from "@/lib/audit/query";
 import { requirePermission } from "@/lib/auth/guards";
 import { type Actor, can } from "@/lib/auth/policy";
-import { getCustomer } from "@/lib/customers";
+import { getCustomer, listCustomerTrunks } from "@/lib/customers";
 import { demoStatus } from "@/lib/customers/demo";
 import { getDb } from "@/lib/db";
 import { orNotFound } from "@/lib/pages";
@@ -30,14 +31,23 @@ import { TrunkPolicyFields } from "../../trunks/trunk-settings-fields";
 export const metadata: Metadata = { title: "Customer" };
 
 type CustomerDetails = Awaited<ReturnType<typeof getCustomer>>;
+type TrunkPage = Awaited<ReturnType<typeof listCustomerTrunks>>;
 
 /** "YYYY-MM-DD" of a date, for a date field's default value. */
 const dateField = (date: Date) => date.toISOString().slice(0, 10);
 
 /** Extending or converting a demo, for the staff allowed to. */
-function DemoCard({ actor, customer }: { actor: Actor; customer: CustomerDetails }) {
+function DemoCard({
+  actor,
+  customer,
+  trunks,
+}: {
+  actor: Actor;
+  customer: CustomerDetails;
+  trunks: TrunkPage["trunks"];
+}) {
   const status = demoStatus(customer);
-  const trunk = customer.trunks.find((candidate) => candidate.status !== "DELETED");
+  const trunk = trunks.find((candidate) => candidate.status !== "DELETED");
   const from = Math.max(Date.now(), customer.demoExpiresAt?.getTime() ?? 0);
   return (
     <Card title="Demo account">
@@ -96,13 +106,17 @@ export default async function CustomerPage({
   searchParams,
 }: {
   params: Promise<{ customerId: string }>;
-  searchParams: Promise<{ converted?: string }>;
+  searchParams: Promise<{ converted?: string; after?: string; before?: string }>;
 }) {
   const actor = await requirePermission("customers:view");
   const { customerId } = await params;
-  const { converted } = await searchParams;
-  const customer = await orNotFound(getCustomer(getDb(), customerId));
-  const history = await listAudit(getDb(), { customerId, take: 50 });
+  const { converted, after, before } = await searchParams;
+  const db = getDb();
+  const customer = await orNotFound(getCustomer(db, customerId));
+  const [trunkPage, history] = await Promise.all([
+    listCustomerTrunks(db, customerId, { after, before }),
+    listAudit(db, { customerId, take: 50 }),
+  ]);
   return (
     <>
       <PageHeader
@@ -127,7 +141,7 @@ export default async function CustomerPage({
           Converted to a paying account. Every trunk has the new settings; the registrar is being updated.
         </Alert>
       ) : null}
-      {customer.isDemo ? <DemoCard actor={actor} customer={customer} /> : null}
+      {customer.isDemo ? <DemoCard actor={actor} customer={customer} trunks={trunkPage.trunks} /> : null}
       <Card title="Contact">
         <DefinitionList
           items={[
@@ -137,12 +151,16 @@ export default async function CustomerPage({
           ]}
         />
       </Card>
-      <Card title="Trunks">
-        {customer.trunks.length === 0 ? (
+      <Card
+        title={
+          trunkPage.total > trunkPage.trunks.length ? `Trunks (${trunkPage.total.toLocaleString("en-US")})` : "Trunks"
+        }
+      >
+        {trunkPage.trunks.length === 0 ? (
           <p className="text-muted-foreground">No trunks yet.</p>
         ) : (
           <Table headers={["SIP username", "Server(s)", "Limit", "Dialing", "DIDs", "Status"]} caption="Trunks">
-            {customer.trunks.map((trunk) => (
+            {trunkPage.trunks.map((trunk) => (
               <tr key={trunk.id}>
                 <Td label="SIP username" className="font-mono">
                   <Link href={`/staff/trunks/${trunk.id}`}>{trunk.username}</Link>
@@ -154,6 +172,7 @@ export default async function CustomerPage({
                 <Td label="Dialing">{DIAL_PERMISSION_LABELS[trunk.dialPermission]}</Td>
                 <Td label="DIDs" className="font-mono">
                   {trunk.dids.map((did) => did.number).join(", ") || "—"}
+                  {trunk._count.dids > trunk.dids.length ? ` and ${trunk._count.dids - trunk.dids.length} more` : null}
                 </Td>
                 <Td label="Status">
                   <StatusBadge kind="trunk" status={trunk.status} />
@@ -165,6 +184,11 @@ export default async function CustomerPage({
             ))}
           </Table>
         )}
+        <CursorPagination
+          previous={trunkPage.previous}
+          next={trunkPage.next}
+          href={(page) => `/staff/customers/${customer.id}?${new URLSearchParams(page)}`}
+        />
       </Card>
       <Card title="Users">
         <ul className="space-y-1">

@@ -1,0 +1,231 @@
+/**
+ * Provisioning throughput, in one run, against its baselines:
+ *
+ *   npx tsx bench/provisioning.ts        (BENCH_TRUNKS=1000, BENCH_KAMCTL=100 by default; not part of `npm test`)
+ *
+ * 1. `trunk.create` through the command layer, 10 clients at once, with the real worker (in this process, as
+ *    `npm run worker` runs it) syncing to Kamailio's database: the clock stops when every trunk is SYNCED.
+ * 2. `trunk.create-batch` (100 trunks per command), 10 clients, same worker, same stop condition.
+ * 3. raw SQL, 10 clients: per trunk one transaction inserting the portal rows (Trunk, TrunkServer) and, on the
+ *    registrar database, the subscriber row: the floor of doing the same writes one trunk at a time.
+ * 4. raw SQL in bulk: the same rows as multi-row INSERTs of 1,000.
+ * 5. Kamailio's own `kamctl add` in a loop (one psql process per call), into the same registrar database.
+ */
+import { spawnSync } from "node:child_process";
+import { createHash, randomBytes } from "node:crypto";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import pg from "pg";
+import { benchSecrets, portalDatabase, registrarDatabase, startBenchCluster } from "./support/cluster";
+import { inParallel, log } from "./support/stats";
+
+benchSecrets();
+const { executeCommand } = await import("../lib/commands");
+const { createDb } = await import("../lib/db");
+const { newId } = await import("../lib/ids");
+const { jobTasks } = await import("../lib/jobs/tasks");
+const { startWorker } = await import("../lib/jobs/worker");
+const { createMailTransport } = await import("../lib/mail/transport");
+const { createKamailioSqlRegistrar } = await import("../lib/registrar/kamailio-sql");
+const { createTrunk, createTrunks } = await import("../lib/trunks");
+
+const TRUNKS = Number(process.env.BENCH_TRUNKS ?? 1000);
+const KAMCTL = Number(process.env.BENCH_KAMCTL ?? 100);
+const CLIENTS = 10;
+const BATCH = 100;
+const REALM = "sip.bench.test";
+
+const cluster = await startBenchCluster();
+const run = Date.now().toString(36);
+const portalUrl = await portalDatabase(cluster, `bench_provision_${run}`);
+const registrarUrl = await registrarDatabase(cluster, `bench_provision_registrar_${run}`);
+const db = createDb(portalUrl, CLIENTS + 2);
+const registrar = createKamailioSqlRegistrar(registrarUrl);
+const worker = await startWorker({
+  connectionString: portalUrl,
+  taskList: jobTasks({
+    db,
+    registrar,
+    transport: createMailTransport(undefined),
+    mailFrom: "Bench <bench@bench.test>",
+    removeUnknownSubscribers: false,
+    // No webhook endpoint exists in the benchmark's database: nothing is delivered.
+    webhookPolicy: { httpHosts: [], allowPrivateAddresses: false },
+  }),
+});
+
+const server = await db.sipServer.create({ data: { hostname: "Sip.Bench.test", realm: REALM, label: "bench" } });
+const customer = await db.customer.create({
+  data: { company: "Bench Voice", contactName: "Bench", contactEmail: "bench@bench.test" },
+});
+const admin = await db.user.create({
+  data: { email: "admin@bench.test", name: "Bench", role: "ADMIN", passwordHash: "not-used-by-the-benchmark" },
+});
+const ctx = {
+  db,
+  actor: { id: admin.id, email: admin.email, name: admin.name, role: admin.role, customerId: null },
+  meta: { ip: "127.0.0.1", userAgent: "bench" },
+};
+const settings = { callLimit: "5", dialPermission: "US_ONLY", callerIdPolicy: "FORCED", serverIds: server.id };
+
+async function untilSynced(total: number) {
+  for (;;) {
+    if ((await db.trunk.count({ where: { syncState: "SYNCED" } })) >= total) return;
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
+
+const results: { method: string; n: number; seconds: number }[] = [];
+async function measure(method: string, n: number, work: () => Promise<void>) {
+  log(`${method}: ${n} trunks…`);
+  const started = performance.now();
+  await work();
+  const seconds = (performance.now() - started) / 1000;
+  results.push({ method, n, seconds });
+  log(`${method}: ${(n / seconds).toFixed(1)} trunks/s`);
+}
+
+let synced = 0;
+await measure("trunk.create, 10 clients, until SYNCED", TRUNKS, async () => {
+  await inParallel(TRUNKS, CLIENTS, async () => {
+    const result = await executeCommand(createTrunk, ctx, { customerId: customer.id, ...settings });
+    if (!result.ok) throw new Error(result.formError);
+  });
+  synced += TRUNKS;
+  await untilSynced(synced);
+});
+
+await measure(`trunk.create-batch (${BATCH} each), 10 clients, until SYNCED`, TRUNKS, async () => {
+  await inParallel(Math.ceil(TRUNKS / BATCH), CLIENTS, async () => {
+    const result = await executeCommand(createTrunks, ctx, {
+      customerId: customer.id,
+      count: String(BATCH),
+      ...settings,
+    });
+    if (!result.ok) throw new Error(result.formError);
+  });
+  synced += Math.ceil(TRUNKS / BATCH) * BATCH;
+  await untilSynced(synced);
+});
+await worker.stop();
+
+const md5 = (text: string) => createHash("md5").update(text).digest("hex");
+function rawRows(count: number, prefix: string) {
+  return Array.from({ length: count }, (_, i) => {
+    const username = `${prefix}${i.toString().padStart(7, "0")}`;
+    const password = randomBytes(12).toString("base64url");
+    return {
+      id: newId(),
+      username,
+      ciphertext: randomBytes(48).toString("base64"),
+      ha1: md5(`${username}:${REALM}:${password}`),
+      ha1b: md5(`${username}@${REALM}:${REALM}:${password}`),
+    };
+  });
+}
+const TRUNK_COLUMNS = `id, "customerId", username, "passwordCiphertext", "passwordKeyId", "callLimit", "dialPermission",
+  "callerIdPolicy", "forcedCallerId", "syncState", "syncVersion", "updatedAt"`;
+
+const portalPool = new pg.Pool({ connectionString: portalUrl, max: CLIENTS });
+const registrarPool = new pg.Pool({ connectionString: registrarUrl, max: CLIENTS });
+const perRow = rawRows(TRUNKS, "rawone");
+await measure("raw SQL, one trunk per transaction, 10 clients", TRUNKS, async () => {
+  await inParallel(TRUNKS, CLIENTS, async (index) => {
+    const row = perRow[index] as (typeof perRow)[number];
+    const portal = await portalPool.connect();
+    try {
+      await portal.query("BEGIN");
+      await portal.query(
+        `INSERT INTO "Trunk" (${TRUNK_COLUMNS}) VALUES ($1, $2, $3, $4, 'k1', 5, 'US_ONLY', 'FORCED', '+12025550100', 'SYNCED', 1, now())`,
+        [row.id, customer.id, row.username, row.ciphertext],
+      );
+      await portal.query(`INSERT INTO "TrunkServer" ("trunkId", "serverId", ha1, ha1b) VALUES ($1, $2, $3, $4)`, [
+        row.id,
+        server.id,
+        row.ha1,
+        row.ha1b,
+      ]);
+      await portal.query("COMMIT");
+    } finally {
+      portal.release();
+    }
+    await registrarPool.query(
+      `INSERT INTO subscriber (username, domain, password, ha1, ha1b) VALUES ($1, $2, '', $3, $4)`,
+      [row.username, REALM, row.ha1, row.ha1b],
+    );
+  });
+});
+
+const bulk = rawRows(TRUNKS, "rawbulk");
+await measure("raw SQL, multi-row INSERTs of 1,000", TRUNKS, async () => {
+  for (let start = 0; start < bulk.length; start += 1000) {
+    const rows = bulk.slice(start, start + 1000);
+    await portalPool.query(
+      `INSERT INTO "Trunk" (${TRUNK_COLUMNS})
+       SELECT id, $2, username, ciphertext, 'k1', 5, 'US_ONLY', 'FORCED', '+12025550100', 'SYNCED', 1, now()
+       FROM unnest($1::text[], $3::text[], $4::text[]) AS v(id, username, ciphertext)`,
+      [rows.map((row) => row.id), customer.id, rows.map((row) => row.username), rows.map((row) => row.ciphertext)],
+    );
+    await portalPool.query(
+      `INSERT INTO "TrunkServer" ("trunkId", "serverId", ha1, ha1b) SELECT id, $2, ha1, ha1b
+       FROM unnest($1::text[], $3::text[], $4::text[]) AS v(id, ha1, ha1b)`,
+      [rows.map((row) => row.id), server.id, rows.map((row) => row.ha1), rows.map((row) => row.ha1b)],
+    );
+    await registrarPool.query(
+      `INSERT INTO subscriber (username, domain, password, ha1, ha1b) SELECT username, $2, '', ha1, ha1b
+       FROM unnest($1::text[], $3::text[], $4::text[]) AS v(username, ha1, ha1b)`,
+      [rows.map((row) => row.username), REALM, rows.map((row) => row.ha1), rows.map((row) => row.ha1b)],
+    );
+  }
+});
+await portalPool.end();
+await registrarPool.end();
+
+// kamctl reads its database settings from ~/.kamctlrc: a HOME of its own for this run.
+const home = mkdtempSync(path.join(os.tmpdir(), "bench-kamctl-"));
+const registrarAddress = new URL(registrarUrl);
+writeFileSync(
+  path.join(home, ".kamctlrc"),
+  [
+    `SIP_DOMAIN=${REALM}`,
+    "DBENGINE=PGSQL",
+    `DBHOST=${registrarAddress.hostname}`,
+    `DBPORT=${registrarAddress.port}`,
+    `DBNAME=${registrarAddress.pathname.slice(1)}`,
+    `DBRWUSER=${decodeURIComponent(registrarAddress.username)}`,
+    `DBRWPW="${decodeURIComponent(registrarAddress.password)}"`,
+    `DBROUSER=${decodeURIComponent(registrarAddress.username)}`,
+    `DBROPW="${decodeURIComponent(registrarAddress.password)}"`,
+    "STORE_PLAINTEXT_PW=0",
+    "",
+  ].join("\n"),
+);
+await measure("kamctl add, one after another", KAMCTL, async () => {
+  for (let i = 0; i < KAMCTL; i++) {
+    const added = spawnSync("/usr/sbin/kamctl", ["add", `kamctl${i}@${REALM}`, randomBytes(12).toString("base64url")], {
+      env: { ...process.env, HOME: home },
+      encoding: "utf8",
+    });
+    if (added.status !== 0) throw new Error(`kamctl add failed: ${added.stdout}${added.stderr}`);
+  }
+});
+rmSync(home, { recursive: true, force: true });
+
+await registrar.close();
+await db.$disconnect();
+await cluster.stop();
+
+const kamctl = results.find((result) => result.method.startsWith("kamctl"));
+const rawOne = results.find((result) => result.method.startsWith("raw SQL, one"));
+const rawBulk = results.find((result) => result.method.startsWith("raw SQL, multi"));
+const rate = (result: { n: number; seconds: number } | undefined) => (result ? result.n / result.seconds : Number.NaN);
+console.info(`\n| method | trunks | seconds | trunks/s | × kamctl | × raw SQL (per trunk) | × raw SQL (bulk) |`);
+console.info(`| --- | ---: | ---: | ---: | ---: | ---: | ---: |`);
+for (const result of results) {
+  const r = rate(result);
+  console.info(
+    `| ${result.method} | ${result.n} | ${result.seconds.toFixed(2)} | ${r.toFixed(1)} | ${(r / rate(kamctl)).toFixed(1)} | ${(r / rate(rawOne)).toFixed(2)} | ${(r / rate(rawBulk)).toFixed(3)} |`,
+  );
+}
+process.exit(0);

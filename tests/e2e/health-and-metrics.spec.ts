@@ -1,0 +1,40 @@
+import { expect, test } from "@playwright/test";
+import { E2E_METRICS_TOKEN } from "../../playwright.config";
+
+test("liveness and readiness answer without signing in, and say why the portal is (not) ready", async ({ request }) => {
+  const health = await request.get("/api/health");
+  expect(health.status()).toBe(200);
+  expect(await health.json()).toEqual({ status: "ok" });
+
+  const ready = await request.get("/api/ready");
+  expect(ready.status()).toBe(200);
+  const body = await ready.json();
+  expect(body.checks.database).toMatchObject({ ok: true });
+  expect(body.checks.registrar).toMatchObject({ ok: true });
+  expect(["ready", "degraded"]).toContain(body.status);
+});
+
+test("metrics are for the scraper holding the token only", async ({ request }) => {
+  expect((await request.get("/api/metrics")).status()).toBe(401);
+  expect((await request.get("/api/metrics", { headers: { Authorization: "Bearer guess" } })).status()).toBe(401);
+  const scrape = await request.get("/api/metrics", { headers: { Authorization: `Bearer ${E2E_METRICS_TOKEN}` } });
+  expect(scrape.status()).toBe(200);
+  expect(scrape.headers()["content-type"]).toContain("text/plain");
+  const text = await scrape.text();
+  expect(text).toMatch(/^trunk_portal_http_request_duration_seconds_count\{route="\/api\/ready",status="200"\} [1-9]/m);
+  expect(text).toContain("# TYPE trunk_portal_queue_oldest_seconds gauge");
+});
+
+test("every response carries a request id: a sane one from the proxy in front is kept, hostile text replaced", async ({
+  request,
+}) => {
+  const fresh = (await request.get("/api/health")).headers()["x-request-id"] ?? "";
+  expect(fresh).toMatch(/^[0-9a-f-]{36}$/);
+  const other = (await request.get("/sign-in")).headers()["x-request-id"];
+  expect(other).toMatch(/^[0-9a-f-]{36}$/);
+  expect(other).not.toBe(fresh);
+  const kept = await request.get("/api/health", { headers: { "X-Request-Id": "lb-0123456789abcdef" } });
+  expect(kept.headers()["x-request-id"]).toBe("lb-0123456789abcdef");
+  const hostile = await request.get("/api/health", { headers: { "X-Request-Id": 'x" {"level":"fatal"} ' } });
+  expect(hostile.headers()["x-request-id"]).toMatch(/^[0-9a-f-]{36}$/);
+});
