@@ -97,7 +97,9 @@ export function subscriberFor(trunk: TrunkForSync, now = new Date()): Subscriber
       maxCallsPerDay: trunk.maxCallsPerDay,
       maxMinutesPerDay: trunk.maxMinutesPerDay,
       outboundSuspended: trunk.outboundSuspendedReason,
-      capCountingSince: trunk.capCountingSince ? Math.floor(trunk.capCountingSince.getTime() / 1000) : null,
+      // The registrar's call records have whole seconds: counting from the next whole second keeps a call answered
+      // in the same second as the lift, but before it, out of the new count (a later one in that second is free).
+      capCountingSince: trunk.capCountingSince ? Math.ceil(trunk.capCountingSince.getTime() / 1000) : null,
     },
   };
 }
