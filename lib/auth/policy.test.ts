@@ -60,6 +60,11 @@ const RULES: Rule[] = [
     roles: ["ADMIN", "SALES", "SUPPORT"],
   },
   {
+    rule: "bulk CSV imports create customers and trunks, so they are for those who may create both",
+    permissions: ["imports:run"],
+    roles: ["ADMIN", "SALES"],
+  },
+  {
     rule: "only admins see and revoke every staff member's API keys",
     permissions: ["api-keys:manage"],
     roles: ["ADMIN"],
