@@ -127,6 +127,9 @@ export async function startLocalKamailio(options: LocalKamailioOptions): Promise
         CTL_SOCKET: `unix:${path.join(options.dir, "kamailio_ctl")}`,
         DBURL: database.dbUrl,
         REALM: realm,
+        // The portal's credential checks come from this machine: they must never count as a flood or an attack
+        // (a burst of new trunks banned 127.0.0.1, and with it every PBX on this machine, for 15 minutes).
+        PORTAL_IP: options.listen === "0.0.0.0" ? "127.0.0.1" : options.listen,
       },
       ["-P", pidFile],
     );
