@@ -6,7 +6,7 @@
 import AxeBuilder from "@axe-core/playwright";
 import { type Browser, type BrowserContext, expect, type Page, test } from "@playwright/test";
 import { E2E_SIP_SERVER } from "../../playwright.config";
-import { type Credentials, signIn, signInCustomer } from "./fixtures";
+import { type Credentials, registrarAnswered, signIn, signInCustomer } from "./fixtures";
 import { customerRoutes, type MatrixRecords, PUBLIC_ROUTES, type StaffRole, setUpMatrix, staffRoutes } from "./routes";
 
 test.describe.configure({ mode: "serial" });
@@ -46,7 +46,7 @@ async function checkPage(page: Page, path: string, screen: Screen, navigation: s
   const label = `${path} (${screen.name})`;
   await page.goto(path);
   // Whatever streams in (the registrar's answer) is part of the page under test.
-  await expect(page.locator('[data-state="asking"]'), label).toHaveCount(0, { timeout: 15_000 });
+  await registrarAnswered(page, label);
   expect(await violations(page), label).toEqual([]);
   const width = await page.evaluate(() => ({
     page: document.documentElement.scrollWidth,

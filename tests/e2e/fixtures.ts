@@ -8,6 +8,15 @@ export { E2E_ADMIN };
 
 export type Credentials = { email: string; password: string };
 
+/**
+ * Waits until every registrar answer that streams in behind Suspense is shown. React reveals streamed content a
+ * moment after it arrives (and after the page's load event): until then the fallback ("Asking the registrar…") and
+ * the hidden answer are both in the document.
+ */
+export async function registrarAnswered(page: Page, label?: string) {
+  await expect(page.locator('[data-state="asking"]'), label).toHaveCount(0, { timeout: 15_000 });
+}
+
 export async function signIn(page: Page, user: Credentials) {
   await page.goto("/sign-in");
   await page.getByLabel("Email").fill(user.email);

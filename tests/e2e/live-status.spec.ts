@@ -6,7 +6,15 @@
 import { expect, type Page, test } from "@playwright/test";
 import { E2E_SIP_PORT, E2E_SIP_SERVER } from "../../playwright.config";
 import { removeSippArtifacts, sippRegister } from "../support/sipp";
-import { addStaffMember, type Credentials, createDemoAccountAs, E2E_ADMIN, signIn, signInCustomer } from "./fixtures";
+import {
+  addStaffMember,
+  type Credentials,
+  createDemoAccountAs,
+  E2E_ADMIN,
+  registrarAnswered,
+  signIn,
+  signInCustomer,
+} from "./fixtures";
 
 test.describe.configure({ mode: "serial" });
 test.afterAll(() => removeSippArtifacts());
@@ -43,6 +51,7 @@ test("the staff trunk page follows the registrar and the PBX without being reloa
   await page.goto(trunkPath);
   const sync = page.getByTestId("sync-state");
   await expect(sync).toHaveAttribute("data-state", "SYNCED", { timeout: 15_000 });
+  await registrarAnswered(page);
   const registration = page.getByTestId("registration-state");
   await expect(registration).toHaveAttribute("data-state", "not-registered", { timeout: 15_000 });
   await markDocument(page);

@@ -9,7 +9,7 @@ import path from "node:path";
 import { expect, test } from "@playwright/test";
 import { E2E_DATA_DIR, E2E_SIP_PORT, E2E_SIP_SERVER } from "../../playwright.config";
 import { removeSippArtifacts, sippRegister } from "../support/sipp";
-import { createDemoAccountAs, E2E_ADMIN, signIn } from "./fixtures";
+import { createDemoAccountAs, E2E_ADMIN, registrarAnswered, signIn } from "./fixtures";
 
 test.afterAll(() => removeSippArtifacts());
 
@@ -58,6 +58,7 @@ test("a PBX registers to the registrar npm start runs, with a demo account's rev
   expect(registration, `SIPp trace in ${registration.run.dir}`).toMatchObject({ challenge: 401, status: 200 });
 
   await page.goto(trunkPage);
+  await registrarAnswered(page);
   const state = page.getByTestId("registration-state");
   // The registrar's answer streams in (or, on a busy machine, arrives with the page's next poll).
   await expect(state).toContainText(`Registered from 127.0.0.1:${registration.localPort} with Desk phone (SIPp)`, {
