@@ -70,4 +70,71 @@ describe("the verdict of npm test", () => {
     expect(verdict([]).exitCode).toBe(1);
     expect(verdict([vitestOutcome(0, vitestReport({}))]).lines).toContain("FAILED: vitest ran no tests");
   });
+
+  test("names every failed test with the first line of its error, so a log's tail says what failed", () => {
+    const vitest = report("v-named.json", {
+      numPassedTests: 1,
+      numFailedTests: 1,
+      numPendingTests: 0,
+      numTodoTests: 0,
+      numFailedTestSuites: 2,
+      testResults: [
+        {
+          name: `${process.cwd()}/tests/integration/a.test.ts`,
+          status: "failed",
+          assertionResults: [
+            { fullName: "trunks are created", status: "passed", failureMessages: [] },
+            {
+              fullName: "mail › is sent once",
+              status: "failed",
+              failureMessages: ["AssertionError: expected 2 to be 1\n at x"],
+            },
+          ],
+        },
+        {
+          name: `${process.cwd()}/tests/integration/b.test.ts`,
+          status: "failed",
+          message: "Hook timed out",
+          assertionResults: [],
+        },
+      ],
+    });
+    expect(verdict([vitestOutcome(1, vitest)]).lines).toEqual(
+      expect.arrayContaining([
+        "FAILED: vitest: tests/integration/a.test.ts › mail › is sent once: AssertionError: expected 2 to be 1",
+        "FAILED: vitest: tests/integration/b.test.ts: Hook timed out",
+      ]),
+    );
+    const playwright = report("p-named.json", {
+      stats: { expected: 0, unexpected: 1, flaky: 0, skipped: 0 },
+      errors: [],
+      suites: [
+        {
+          title: "x.spec.ts",
+          specs: [],
+          suites: [
+            {
+              title: "group",
+              specs: [
+                {
+                  title: "a customer signs in",
+                  file: "x.spec.ts",
+                  line: 12,
+                  tests: [
+                    {
+                      status: "unexpected",
+                      results: [{ error: { message: "\u001b[31mTimeout 5000ms exceeded\u001b[39m" } }],
+                    },
+                  ],
+                },
+              ],
+            },
+          ],
+        },
+      ],
+    });
+    expect(verdict([playwrightOutcome(1, playwright)]).lines).toContain(
+      "FAILED: playwright: x.spec.ts:12 › a customer signs in: Timeout 5000ms exceeded",
+    );
+  });
 });
