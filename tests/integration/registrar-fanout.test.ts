@@ -134,6 +134,9 @@ describe("the fan-out registrar over two registrars", () => {
 
   it("lists a username as registered if it is registered on either, and cannot tell when one cannot list", async () => {
     const registration = (source: string) => ({
+      username: "set-up",
+      realm: "sip1.fan.example",
+      received: null,
       contact: `sip:pbx@${source}`,
       source: `${source}:5060`,
       userAgent: "PBX",
