@@ -100,7 +100,8 @@ async function startWebInstance() {
     AUTH_TRUST_HOST: "true",
     NEXT_TELEMETRY_DISABLED: "1",
   });
-  const deadline = Date.now() + 60_000;
+  // Generous: the whole suite runs beside it on a loaded machine; a server that is up answers at once.
+  const deadline = Date.now() + 120_000;
   for (;;) {
     if (child.exitCode !== null) throw new Error(`the web server on ${port} exited:\n${output.join("")}`);
     const ready = await fetch(`${base}/api/health`).then(
@@ -109,7 +110,7 @@ async function startWebInstance() {
     );
     if (ready) return base;
     if (Date.now() > deadline)
-      throw new Error(`the web server on ${port} did not answer within 60 s:\n${output.join("")}`);
+      throw new Error(`the web server on ${port} did not answer within 120 s:\n${output.join("")}`);
     await new Promise((resolve) => setTimeout(resolve, 200));
   }
 }
@@ -140,7 +141,7 @@ beforeAll(async () => {
     if (Date.now() > deadline) throw new Error(`the two workers did not start within 60 s:\n${output.join("")}`);
     await new Promise((resolve) => setTimeout(resolve, 200));
   }
-}, 120_000);
+}, 240_000);
 
 afterAll(async () => {
   for (const child of children) {
