@@ -10,7 +10,9 @@ import type { Db } from "../../lib/db";
 import { CRONTAB } from "../../lib/jobs/tasks";
 import { SEND_MAIL_TASK } from "../../lib/mail/outbox";
 import { ROOT } from "../../lib/paths";
+import { REVEALS_PER_WINDOW } from "../../lib/portal";
 import { ensureRegistrarSchema } from "../../lib/registrar/schema";
+import { decryptTrunkPassword } from "../../lib/trunks/password";
 import { SYNC_TRUNK_TASK } from "../../lib/trunks/provision";
 import { buildIsStale } from "../../scripts/build-freshness";
 import { apiKeyFor } from "../support/api";
@@ -341,6 +343,58 @@ describe("two web instances and two workers on one database", () => {
     expect(await owner.text()).toContain("Too many failed attempts.");
   });
 
+  it("share the customers' reveal limit: parallel reveals over both instances show the password at most 5 times", async () => {
+    const email = "owner@reveals.example";
+    const customer = await api(webA, "POST", "/customers", {
+      company: "Reveals",
+      contactName: "R",
+      contactEmail: email,
+    });
+    const trunk = await api(webA, "POST", "/trunks", {
+      customerId: customer.json.id,
+      serverIds: [serverId],
+      callLimit: 5,
+      dialPermission: "US_ONLY",
+      callerIdPolicy: "FORCED",
+    });
+    expect(trunk.status).toBe(201);
+    // The customer signs in the way they do: a link emailed by a worker, opened on the other instance.
+    const requested = await submitForm(webA, "/portal/sign-in", (html) => html.includes('name="email"'), { email });
+    expect(requested.status).toBeLessThan(400);
+    const isLink = (mail: { to: string; subject: string }) => mail.to === email && mail.subject.startsWith("Sign in");
+    await expect.poll(() => smtp.received.some(isLink), { timeout: 60_000 }).toBe(true);
+    const link = /http:\/\/[^/\s]+(\/api\/auth\/callback\/email\?\S+)/.exec(
+      smtp.received.find(isLink)?.text ?? "",
+    )?.[1];
+    if (!link) throw new Error("no sign-in link in the email");
+    const opened = await fetch(`${webB}${link}`, { redirect: "manual" });
+    const session = opened.headers.getSetCookie().find((cookie) => cookie.startsWith("authjs.session-token="));
+    if (!session) throw new Error(`the link gave no session: ${opened.status}`);
+    const cookie = session.split(";")[0] as string;
+
+    const stored = await db.trunk.findUniqueOrThrow({ where: { id: String(trunk.json.id) } });
+    const password = decryptTrunkPassword(stored);
+    const page = `/portal/trunks/${stored.id}`;
+    const answers = await Promise.all(
+      Array.from({ length: 9 }, async (_, index) => {
+        const response = await submitForm(
+          instances()[index % 2] as string,
+          page,
+          (html) => html.includes('name="trunkId"'),
+          {},
+          cookie,
+        );
+        return response.text();
+      }),
+    );
+    expect(answers.filter((html) => html.includes(password)).length).toBe(REVEALS_PER_WINDOW);
+    expect(answers.filter((html) => html.includes("You have revealed passwords several times")).length).toBe(
+      answers.length - REVEALS_PER_WINDOW,
+    );
+    expect(await db.auditLog.count({ where: { action: "trunk.reveal-password", targetId: stored.id } })).toBe(
+      REVEALS_PER_WINDOW,
+    );
+  });
   it("run each scheduled task once per period, however many workers run it", async () => {
     // Two ticks of the every-minute schedule: when the second has run, both workers have long handled the first.
     await expect
