@@ -101,9 +101,13 @@ describe("the fan-out registrar over two registrars", () => {
     east.authFailures = [
       { username: "fantrunk1", failures: 6, sources: ["198.51.100.1"], firstAt: at(10), lastAt: at(20) },
       { username: "fantrunk3", failures: 9, sources: ["198.51.100.9"], firstAt: at(1), lastAt: at(2) },
+      // Below the threshold on each registrar, over it in all: an attack spread over both is still one attack.
+      { username: "fantrunk4", failures: 3, sources: ["192.0.2.4"], firstAt: at(3), lastAt: at(4) },
+      { username: "fantrunk5", failures: 2, sources: ["192.0.2.5"], firstAt: at(3), lastAt: at(4) },
     ];
     west.authFailures = [
       { username: "fantrunk1", failures: 5, sources: ["198.51.100.1", "203.0.113.5"], firstAt: at(5), lastAt: at(15) },
+      { username: "fantrunk4", failures: 3, sources: ["192.0.2.44"], firstAt: at(6), lastAt: at(7) },
     ];
     const counts = await registrar.authFailures({ since: new Date(at(0)), atLeast: 5 });
     expect(counts.sort((a, b) => a.username.localeCompare(b.username))).toEqual([
@@ -120,6 +124,13 @@ describe("the fan-out registrar over two registrars", () => {
         sources: ["198.51.100.9"],
         firstAt: new Date(at(1)),
         lastAt: new Date(at(2)),
+      },
+      {
+        username: "fantrunk4",
+        failures: 6,
+        sources: ["192.0.2.4", "192.0.2.44"],
+        firstAt: new Date(at(3)),
+        lastAt: new Date(at(7)),
       },
     ]);
   });
