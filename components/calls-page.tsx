@@ -6,7 +6,7 @@ import { getDb } from "@/lib/db";
 import { orNotFound } from "@/lib/pages";
 import { getRegistrar } from "@/lib/registrar";
 import { helpPath, visibleTrunk } from "@/lib/trunks/access";
-import { Badge, Card, formatDateTime, PageHeader, Table } from "./ui";
+import { Badge, Card, formatDateTime, PageHeader, Table, Td } from "./ui";
 
 const formatDuration = (seconds: number | null) =>
   seconds === null ? "—" : `${Math.floor(seconds / 60)}:${String(seconds % 60).padStart(2, "0")}`;
@@ -73,15 +73,21 @@ export async function CallsPage({
           <Table headers={["Time", "Direction", "From", "To", "Duration", "Result", "Reason"]} caption="Calls">
             {page.calls.map((call) => (
               <tr key={call.id} data-testid="call-row">
-                <td className="px-2 py-2 whitespace-nowrap">{formatDateTime(call.at)}</td>
-                <td className="px-2 py-2">{call.direction === "out" ? "Outbound" : "Inbound"}</td>
-                <td className="px-2 py-2 font-mono">{call.from}</td>
-                <td className="px-2 py-2 font-mono">{call.to}</td>
-                <td className="px-2 py-2">{formatDuration(call.durationSeconds)}</td>
-                <td className="px-2 py-2">
+                <Td label="Time" className="sm:whitespace-nowrap">
+                  {formatDateTime(call.at)}
+                </Td>
+                <Td label="Direction">{call.direction === "out" ? "Outbound" : "Inbound"}</Td>
+                <Td label="From" className="font-mono">
+                  {call.from}
+                </Td>
+                <Td label="To" className="font-mono">
+                  {call.to}
+                </Td>
+                <Td label="Duration">{formatDuration(call.durationSeconds)}</Td>
+                <Td label="Result">
                   <Badge color={call.answered ? "green" : "red"}>{call.status}</Badge>
-                </td>
-                <td className="px-2 py-2">
+                </Td>
+                <Td label="Reason">
                   {call.answered ? "Answered" : `${call.status} — ${call.explanation.text}`}
                   {!call.answered && call.explanation.topic ? (
                     <>
@@ -91,7 +97,7 @@ export async function CallsPage({
                       </Link>
                     </>
                   ) : null}
-                </td>
+                </Td>
               </tr>
             ))}
           </Table>

@@ -66,8 +66,8 @@ export const PUBLIC_ROUTES: { path: string; secretLink: boolean; page: boolean }
 ];
 
 /**
- * A sales and a support member besides the admin, and a demo account made in the UI with its credentials email:
- * what the page matrices (permissions, accessibility) visit.
+ * A sales and a support member besides the admin, a demo account made in the UI with its credentials email, and a
+ * used API key: what the page matrices (permissions, accessibility) visit.
  */
 export async function setUpMatrix(browser: Browser, company: string) {
   const users = new Map<StaffRole, Credentials>([
@@ -88,6 +88,15 @@ export async function setUpMatrix(browser: Browser, company: string) {
   await expect(page).toHaveURL(/\/staff\/trunks\//);
   const trunkId = page.url().split("/").pop() ?? "";
   const customerId = (await page.getByRole("link", { name: company }).getAttribute("href"))?.split("/").pop() ?? "";
+  // A used API key, so its list has a row as wide as one gets (the last use and where it came from).
+  await page.goto("/staff/api-keys");
+  const keyForm = page.getByRole("form", { name: "Create API key" });
+  await keyForm.getByLabel("Name").fill(`${company} billing system`);
+  await keyForm.getByRole("button", { name: "Create key" }).click();
+  const key = (await page.getByTestId("new-api-key").textContent()) ?? "";
+  expect(
+    (await page.request.get("/api/v1/sip-servers", { headers: { authorization: `Bearer ${key}` } })).status(),
+  ).toBe(200);
   await page.goto("/staff/mail");
   const mailId =
     (await page.getByRole("link", { name: "Your SIP trunk is ready" }).first().getAttribute("href"))

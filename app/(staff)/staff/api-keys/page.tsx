@@ -81,10 +81,10 @@ export default async function ApiKeysPage() {
                   </Td>
                 ) : null}
                 <Td label="Access">{key.readOnly ? "read-only" : "full"}</Td>
-                <Td label="Created" className="whitespace-nowrap">
+                <Td label="Created" className="sm:whitespace-nowrap">
                   <DateTime value={key.createdAt} />
                 </Td>
-                <Td label="Last used" className="whitespace-nowrap">
+                <Td label="Last used" className="sm:whitespace-nowrap">
                   {key.lastUsedAt ? (
                     <>
                       <DateTime value={key.lastUsedAt} /> from {key.lastUsedIp ?? "?"}
@@ -93,7 +93,7 @@ export default async function ApiKeysPage() {
                     "never"
                   )}
                 </Td>
-                <Td label="Expires" className="whitespace-nowrap">
+                <Td label="Expires" className="sm:whitespace-nowrap">
                   {key.expiresAt ? <DateTime value={key.expiresAt} /> : "never"}
                 </Td>
                 <Td label="State">{keyState(key, now)}</Td>

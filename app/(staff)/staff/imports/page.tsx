@@ -58,7 +58,7 @@ export default async function ImportsPage() {
                 <Td label="Status">
                   <Badge color={IMPORT_STATUS_COLORS[item.status]}>{item.status.toLowerCase()}</Badge>
                 </Td>
-                <Td label="Uploaded" className="whitespace-nowrap">
+                <Td label="Uploaded" className="sm:whitespace-nowrap">
                   <DateTime value={item.createdAt} />
                 </Td>
               </tr>

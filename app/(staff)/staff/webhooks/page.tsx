@@ -49,7 +49,7 @@ export default async function WebhooksPage() {
                 </Td>
                 <Td label="State">{endpoint.active ? <Badge color="green">active</Badge> : <Badge>disabled</Badge>}</Td>
                 <Td label="Waiting">{endpoint._count.deliveries}</Td>
-                <Td label="Created" className="whitespace-nowrap">
+                <Td label="Created" className="sm:whitespace-nowrap">
                   <DateTime value={endpoint.createdAt} />
                 </Td>
               </tr>
