@@ -94,7 +94,8 @@ function tiersOf(query: SearchQuery): Prisma.Sql[] {
     case "email":
       return [
         union([
-          customersWhere(Prisma.sql`c."contactEmail" ILIKE ${literal(query.email)}`),
+          // An expression index answers this at once; a trigram index would match every "…@….example" first.
+          customersWhere(Prisma.sql`lower(c."contactEmail") = ${query.email}`),
           customersOfUsers(Prisma.sql`u.email = ${query.email}`),
         ]),
         union([
