@@ -306,8 +306,11 @@ async function startServer(name: Server["name"], url: string, port: number): Pro
         LOG_LEVEL: "warn",
       },
       stdio: ["ignore", "inherit", "inherit"],
+      // Its own process group, so that stopping it stops everything it started.
+      detached: true,
     },
   );
+  stopOnExit.push(() => process.kill(-(child.pid ?? 0), "SIGKILL"));
   for (let tries = 0; ; tries++) {
     try {
       if ((await fetch(`http://127.0.0.1:${port}/sign-in`)).ok) break;
