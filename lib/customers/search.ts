@@ -104,11 +104,11 @@ function tiersOf(query: SearchQuery): Prisma.Sql[] {
         ]),
       ];
     case "text": {
-      const exact = literal(query.text);
+      const exact = query.text.toLowerCase();
       const part = containing(query.text);
       const maybeUsername = /^[a-z]{3,}$/i.test(query.text);
       return [
-        customersWhere(Prisma.sql`c.company ILIKE ${exact} OR c."contactName" ILIKE ${exact}`),
+        customersWhere(Prisma.sql`lower(c.company) = ${exact} OR lower(c."contactName") = ${exact}`),
         union([
           customersWhere(
             Prisma.sql`c.company ILIKE ${part} OR c."contactName" ILIKE ${part} OR c."contactEmail" ILIKE ${part}`,
