@@ -60,7 +60,9 @@ describe("reconciliation of 10,000 trunks", () => {
     const progress: number[] = [];
     const report = await reconcile(db, registrar, {
       batchSize: BATCH,
-      onProgress: (checked) => progress.push(checked),
+      onProgress: (checked) => {
+        progress.push(checked);
+      },
     });
 
     expect(report.checked).toBe(TRUNKS);
