@@ -35,7 +35,13 @@ export function benchSecrets() {
   return secrets;
 }
 
+/**
+ * The cluster in BENCH_DIR, started here; or, when another benchmark already runs it, that one (left running when
+ * this benchmark ends), so two benchmarks can share a seeded database.
+ */
 export async function startBenchCluster(): Promise<EmbeddedDatabase> {
+  const running = await runningCluster();
+  if (running) return running;
   if (process.env.BENCH_FRESH === "1") rmSync(path.join(BENCH_DIR, "pg"), { recursive: true, force: true });
   mkdirSync(path.join(BENCH_DIR, "pg"), { recursive: true });
   return startEmbeddedPostgres({
@@ -45,6 +51,27 @@ export async function startBenchCluster(): Promise<EmbeddedDatabase> {
     quiet: true,
     ownProcessGroup: true,
   });
+}
+
+async function runningCluster(): Promise<EmbeddedDatabase | null> {
+  const pidFile = path.join(BENCH_DIR, "pg", "pgdata", "postmaster.pid");
+  if (process.env.BENCH_FRESH === "1" || !existsSync(pidFile)) return null;
+  const port = Number(readFileSync(pidFile, "utf8").split("\n")[3]);
+  const url = (database: string) => `postgresql://postgres:bench@127.0.0.1:${port}/${database}`;
+  try {
+    await sql(url("postgres"), "SELECT 1");
+  } catch {
+    return null;
+  }
+  return {
+    port,
+    url,
+    async createDatabase(name) {
+      const exists = await sql(url("postgres"), "SELECT 1 FROM pg_database WHERE datname = $1", [name]);
+      if (exists.length === 0) await sql(url("postgres"), `CREATE DATABASE "${name}"`);
+    },
+    async stop() {},
+  };
 }
 
 /** A migrated portal database (created when missing; migrations applied either way). */

@@ -94,7 +94,8 @@ function tiersOf(query: SearchQuery): Prisma.Sql[] {
     case "email":
       return [
         union([
-          customersWhere(Prisma.sql`c."contactEmail" ILIKE ${literal(query.email)}`),
+          // An expression index answers this at once; a trigram index would match every "…@….example" first.
+          customersWhere(Prisma.sql`lower(c."contactEmail") = ${query.email}`),
           customersOfUsers(Prisma.sql`u.email = ${query.email}`),
         ]),
         union([
@@ -103,11 +104,11 @@ function tiersOf(query: SearchQuery): Prisma.Sql[] {
         ]),
       ];
     case "text": {
-      const exact = literal(query.text);
+      const exact = query.text.toLowerCase();
       const part = containing(query.text);
       const maybeUsername = /^[a-z]{3,}$/i.test(query.text);
       return [
-        customersWhere(Prisma.sql`c.company ILIKE ${exact} OR c."contactName" ILIKE ${exact}`),
+        customersWhere(Prisma.sql`lower(c.company) = ${exact} OR lower(c."contactName") = ${exact}`),
         union([
           customersWhere(
             Prisma.sql`c.company ILIKE ${part} OR c."contactName" ILIKE ${part} OR c."contactEmail" ILIKE ${part}`,

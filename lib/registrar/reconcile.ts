@@ -49,6 +49,7 @@ function compare(desired: Subscriber | null, actual: RegistrarSnapshot[], userna
     }));
   }
   const findings: Omit<Finding, "action">[] = [];
+  const wanted = normalise(desired.attributes);
   for (const credential of desired.credentials) {
     const row = actual.find((candidate) => candidate.realm === credential.realm);
     if (!row) {
@@ -63,7 +64,7 @@ function compare(desired: Subscriber | null, actual: RegistrarSnapshot[], userna
         detail: "HA1/HA1b are not those of the customer's current password",
       });
     }
-    if (normalise(row.attributes) !== normalise(desired.attributes)) {
+    if (normalise(row.attributes) !== wanted) {
       findings.push({
         username,
         realm: row.realm,
@@ -109,7 +110,7 @@ function stalePortalHashes(trunk: TrunkForSync, desired: Subscriber): Omit<Findi
 }
 
 /** Trunks (and registrar subscribers) compared per batch. */
-export const RECONCILE_BATCH_SIZE = 1_000;
+export const RECONCILE_BATCH_SIZE = 2_000;
 /** A run keeps the first findings in full and counts the rest: a registrar that lost everything is one line. */
 export const FINDINGS_KEPT = 200;
 
@@ -154,15 +155,28 @@ export async function reconcile(
   };
   const targets = targetsOf(registrar);
 
-  for (let after: string | null = null; ; ) {
+  /** One batch of trunks after `after` in username order, and what each registrar holds for those usernames. */
+  const readBatch = async (after: string | null) => {
     const trunks = await loadTrunksForSync(
       db,
       after === null ? Prisma.sql`true` : Prisma.sql`t.username > ${after}`,
       Prisma.sql`ORDER BY t.username LIMIT ${batchSize}`,
     );
-    if (trunks.length === 0) break;
     const usernames = trunks.map((trunk) => trunk.username);
-    const held = await Promise.all(targets.map(async (target) => groupByUsername(await target.snapshots(usernames))));
+    const held = trunks.length
+      ? await Promise.all(targets.map(async (target) => groupByUsername(await target.snapshots(usernames))))
+      : [];
+    return { trunks, held };
+  };
+  let reading = readBatch(null);
+  for (;;) {
+    const { trunks, held } = await reading;
+    const last = trunks[trunks.length - 1];
+    if (!last) break;
+    // The next batch is read while this one is compared and repaired: PostgreSQL and Node work at the same time.
+    reading = readBatch(last.username);
+    // Awaited on the next turn; if this batch fails first, its error is the one reported.
+    reading.catch(() => {});
     const drifting: { trunk: TrunkForSync; problems: Omit<Finding, "action">[]; stale: boolean }[] = [];
     for (const trunk of trunks) {
       const desired = trunk.status === "DELETED" ? null : fromSealedPassword(trunk);
@@ -191,7 +205,6 @@ export async function reconcile(
     }
     report.checked += trunks.length;
     await onProgress?.(report.checked);
-    after = usernames[usernames.length - 1] ?? null;
   }
 
   for (const target of targets) {

@@ -1,0 +1,484 @@
+/**
+ * The portal's pages at a million trunks, through the real app, against the same pages on a small database:
+ *
+ *   npx tsx bench/pages.ts        (BENCH_TRUNKS=1000000 by default, customers = trunks / 10; not part of `npm test`)
+ *
+ * Two portal databases in one embedded PostgreSQL (bench/support/cluster.ts, kept in BENCH_DIR and reused): the large
+ * one (seeded once by bench/support/seed.ts, about 10 minutes here) and a small one with 100 trunks. Two production
+ * servers (`next start`, the build in .next) run against them with signed-in sessions (a staff admin and a customer
+ * user: session rows and Auth.js cookies, exactly what a sign-in creates). For each page, 10 clients at once request
+ * it from both servers, interleaved; the time is from request to the last byte of the streamed page, on 127.0.0.1.
+ * The raw-SQL floor is the page's main query by itself through `pg` with 10 clients, in the same run. The large
+ * server's resident memory (the `next start` process tree) is sampled throughout.
+ */
+import { type ChildProcess, spawn } from "node:child_process";
+import { readdirSync, readFileSync } from "node:fs";
+import path from "node:path";
+import pg from "pg";
+import { encodeCursor } from "../lib/keyset";
+import { ROOT } from "../lib/paths";
+import { benchSecrets, portalDatabase, registrarDatabase, startBenchCluster } from "./support/cluster";
+import { seedPortal } from "./support/seed";
+import { inParallel, log, ms, summary } from "./support/stats";
+
+const secrets = benchSecrets();
+const { encode } = await import("next-auth/jwt");
+const { createDb } = await import("../lib/db");
+const { getCustomer, listCustomerTrunks, listCustomers } = await import("../lib/customers");
+const { listAudit } = await import("../lib/audit/query");
+const { getTrunk } = await import("../lib/trunks");
+const { listCredentialChecks } = await import("../lib/trunks/credential-check");
+const { openAuthFailureBurst } = await import("../lib/trunks/auth-failures");
+const { getOwnAccount, listOwnTrunks } = await import("../lib/portal");
+const { liveRegistrations } = await import("../lib/trunks/live-status");
+const { createKamailioSqlRegistrar } = await import("../lib/registrar/kamailio-sql");
+type Db = ReturnType<typeof createDb>;
+
+const TRUNKS = Number(process.env.BENCH_TRUNKS ?? 1_000_000);
+const REQUESTS = Number(process.env.BENCH_REQUESTS ?? 100);
+const CLIENTS = 10;
+const PORT = Number(process.env.E2E_PORT ?? 3430);
+
+const shapes = {
+  small: { customers: 10, trunks: 100, bigCustomers: 1, bigCustomerTrunks: 20 },
+  large: {
+    customers: Math.max(10, Math.round(TRUNKS / 10)),
+    trunks: TRUNKS,
+    bigCustomers: Math.max(1, Math.round(TRUNKS / 10_000)),
+    bigCustomerTrunks: Math.round(TRUNKS / 5),
+  },
+};
+
+const cluster = await startBenchCluster();
+
+async function seededDatabase(name: string, shape: (typeof shapes)["small"]) {
+  const existing = await sqlOn(cluster.url("postgres"), "SELECT 1 FROM pg_database WHERE datname = $1", [name]);
+  const url = await portalDatabase(cluster, name);
+  const [row] = existing.length
+    ? await sqlOn<{ n: number }>(url, `SELECT count(*)::int AS n FROM "Trunk"`)
+    : [{ n: 0 }];
+  if (row?.n === shape.trunks) {
+    log(`${name}: reusing ${shape.trunks} trunks`);
+    await sqlOn(url, "ANALYZE");
+  } else {
+    if (row?.n) throw new Error(`${name} holds ${row.n} trunks, not ${shape.trunks}: remove it or set BENCH_FRESH=1`);
+    await seedPortal(url, shape);
+  }
+  return url;
+}
+
+async function sqlOn<T extends pg.QueryResultRow = pg.QueryResultRow>(url: string, text: string, values?: unknown[]) {
+  const client = new pg.Client(url);
+  await client.connect();
+  try {
+    return (await client.query<T>(text, values)).rows;
+  } finally {
+    await client.end();
+  }
+}
+
+const smallUrl = await seededDatabase("bench_pages_small", shapes.small);
+const largeUrl = await seededDatabase(`bench_pages_${TRUNKS}`, shapes.large);
+const registrarUrl = await registrarDatabase(cluster, "bench_pages_registrar");
+const registrar = createKamailioSqlRegistrar(registrarUrl);
+if (process.env.BENCH_SEED_ONLY === "1") {
+  await cluster.stop();
+  process.exit(0);
+}
+
+/** Signed-in cookies for the admin and for the first user of a customer: session rows plus Auth.js JWT cookies. */
+async function cookieFor(url: string, userId: string) {
+  const [session] = await sqlOn<{ id: string }>(
+    url,
+    `INSERT INTO "UserSession" (id, "userId", ip, "userAgent") VALUES ($1, $2, '127.0.0.1', 'bench') RETURNING id`,
+    [`bench${Date.now().toString(36)}${Math.random().toString(36).slice(2, 8)}`, userId],
+  );
+  const salt = "authjs.session-token";
+  const token = await encode({
+    salt,
+    secret: secrets.AUTH_SECRET,
+    token: { sub: userId, sid: session?.id, authTime: Date.now() },
+  });
+  return `${salt}=${token}`;
+}
+
+type Target = {
+  name: string;
+  path: string;
+  as: "staff" | "customer";
+  /** What the page reads, through the same lib functions it calls (without rendering). */
+  data: (db: Db) => Promise<unknown>;
+  floor: { text: string; values: unknown[] };
+};
+
+/** The same pages on either database: rows picked by position (the middle customer, a big one, a typical trunk). */
+async function targetsOf(url: string): Promise<{ targets: Target[]; customerUser: string; bigCustomerUser: string }> {
+  const one = async <T extends pg.QueryResultRow>(text: string, values: unknown[] = []) => {
+    const [row] = await sqlOn<T>(url, text, values);
+    if (!row) throw new Error(`no row for ${text}`);
+    return row;
+  };
+  const customerCount = (await one<{ n: number }>(`SELECT count(*)::int AS n FROM "Customer"`)).n;
+  const deep = await one<{ id: string; createdAt: Date }>(
+    `SELECT id, "createdAt" FROM "Customer" ORDER BY "createdAt" DESC, id DESC OFFSET $1 LIMIT 1`,
+    [Math.floor(customerCount * 0.9)],
+  );
+  // A typical customer (a few trunks, with DIDs), its trunk and DID; the biggest customer.
+  const typical = await one<{ customerId: string; trunkId: string; username: string; number: string }>(
+    `SELECT t."customerId", t.id AS "trunkId", t.username, d.number FROM "Trunk" t JOIN "Did" d ON d."trunkId" = t.id
+     WHERE t.status = 'ACTIVE' AND (SELECT count(*) FROM "Trunk" x WHERE x."customerId" = t."customerId") BETWEEN 3 AND 12
+       AND t.id >= (SELECT 'trk' || lpad((count(*) / 2)::text, 7, '0') FROM "Trunk")
+     ORDER BY t.id LIMIT 1`,
+  );
+  const customer = await one<{ company: string; contactEmail: string }>(
+    `SELECT company, "contactEmail" FROM "Customer" WHERE id = $1`,
+    [typical.customerId],
+  );
+  const big = await one<{ customerId: string }>(
+    `SELECT "customerId" FROM "Trunk" GROUP BY "customerId" ORDER BY count(*) DESC, "customerId" LIMIT 1`,
+  );
+  const userOf = async (customerId: string) =>
+    (await one<{ id: string }>(`SELECT id FROM "User" WHERE "customerId" = $1 LIMIT 1`, [customerId])).id;
+  const prefix = typical.username.replace(/\d+$/, "") + typical.username.match(/\d/)?.[0];
+  const company = customer.company.split(" ").slice(0, 2).join(" ");
+  const digits = typical.number.slice(2); // a 10-digit NANP number, as people type it
+  const formatted = `(${digits.slice(0, 3)}) ${digits.slice(3, 6)}-${digits.slice(6)}`;
+  const listFloor = `SELECT id, company, "contactName", "contactEmail", status, "isDemo", "demoExpiresAt", "createdAt"
+    FROM "Customer" c WHERE true`;
+  const order = `ORDER BY "createdAt" DESC, id DESC LIMIT 21`;
+  const search = (kind: string, q: string, where: string, values: unknown[]): Target => ({
+    name: `search: ${kind} (${JSON.stringify(q)})`,
+    path: `/staff/customers?q=${encodeURIComponent(q)}`,
+    as: "staff",
+    data: (db) => listCustomers(db, { q }),
+    floor: { text: `${listFloor} AND c.id IN (${where}) ${order}`, values },
+  });
+  const deepCursor = encodeCursor({ tier: 0, key: deep.createdAt.toISOString(), id: deep.id });
+  const customerPage = (customerId: string) => async (db: Db) => {
+    await getCustomer(db, customerId);
+    return Promise.all([listCustomerTrunks(db, customerId), listAudit(db, { customerId, take: 50 })]);
+  };
+  const portalPage = (userId: string, customerId: string) => async (db: Db) => {
+    const actor = { id: userId, email: "", name: "", role: "CUSTOMER" as const, customerId };
+    const [{ trunks }] = await Promise.all([listOwnTrunks(db, actor), getOwnAccount(db, actor)]);
+    const hostnames = (trunk: (typeof trunks)[number]) => trunk.servers.map((server) => server.server.hostname);
+    return liveRegistrations(
+      registrar,
+      trunks.map((trunk) => ({ username: trunk.username, hostnames: hostnames(trunk) })),
+    );
+  };
+  const customerUser = await userOf(typical.customerId);
+  const bigCustomerUser = await userOf(big.customerId);
+  const targets: Target[] = [
+    {
+      name: "customers list, first page",
+      path: "/staff/customers",
+      as: "staff",
+      data: (db) => listCustomers(db, {}),
+      floor: { text: `${listFloor} ${order}`, values: [] },
+    },
+    {
+      name: "customers list, page at 90%",
+      path: `/staff/customers?after=${deepCursor}`,
+      as: "staff",
+      data: (db) => listCustomers(db, { after: deepCursor }),
+      floor: {
+        text: `${listFloor} AND ("createdAt", id) < ($1::timestamp(3), $2) ${order}`,
+        values: [deep.createdAt.toISOString(), deep.id],
+      },
+    },
+    search("username prefix", prefix, `SELECT "customerId" FROM "Trunk" WHERE username LIKE $1`, [`${prefix}%`]),
+    search("exact username", typical.username, `SELECT "customerId" FROM "Trunk" WHERE username = $1`, [
+      typical.username,
+    ]),
+    search("company", company, `SELECT id FROM "Customer" WHERE company ILIKE $1`, [`%${company}%`]),
+    search("email", customer.contactEmail, `SELECT id FROM "Customer" WHERE "contactEmail" ILIKE $1`, [
+      customer.contactEmail,
+    ]),
+    search(
+      "DID",
+      formatted,
+      `SELECT t."customerId" FROM "Did" d JOIN "Trunk" t ON t.id = d."trunkId" WHERE d.number = $1`,
+      [typical.number],
+    ),
+    {
+      name: "customer detail (typical)",
+      path: `/staff/customers/${typical.customerId}`,
+      as: "staff",
+      data: customerPage(typical.customerId),
+      floor: {
+        text: `SELECT * FROM "Trunk" WHERE "customerId" = $1 ORDER BY "createdAt", id LIMIT 51`,
+        values: [typical.customerId],
+      },
+    },
+    {
+      name: "customer detail (biggest customer)",
+      path: `/staff/customers/${big.customerId}`,
+      as: "staff",
+      data: customerPage(big.customerId),
+      floor: {
+        text: `SELECT * FROM "Trunk" WHERE "customerId" = $1 ORDER BY "createdAt", id LIMIT 51`,
+        values: [big.customerId],
+      },
+    },
+    {
+      name: "trunk page",
+      path: `/staff/trunks/${typical.trunkId}`,
+      as: "staff",
+      data: async (db) => {
+        const trunk = await getTrunk(db, typical.trunkId);
+        return Promise.all([listCredentialChecks(db, trunk.id), openAuthFailureBurst(db, trunk.id)]);
+      },
+      floor: { text: `SELECT * FROM "Trunk" WHERE id = $1`, values: [typical.trunkId] },
+    },
+    {
+      name: "customer portal: my trunks (typical)",
+      path: "/portal",
+      as: "customer",
+      data: portalPage(customerUser, typical.customerId),
+      floor: {
+        text: `SELECT * FROM "Trunk" WHERE "customerId" = $1 ORDER BY "createdAt", id LIMIT 21`,
+        values: [typical.customerId],
+      },
+    },
+    {
+      name: "customer portal: my trunks (biggest customer)",
+      path: "/portal",
+      as: "customer",
+      data: portalPage(bigCustomerUser, big.customerId),
+      floor: {
+        text: `SELECT * FROM "Trunk" WHERE "customerId" = $1 ORDER BY "createdAt", id LIMIT 21`,
+        values: [big.customerId],
+      },
+    },
+  ];
+  return { targets, customerUser, bigCustomerUser };
+}
+
+type Server = {
+  name: "small" | "large";
+  url: string;
+  port: number;
+  process: ChildProcess;
+  cookies: { staff: string; customer: string; bigCustomer: string };
+  targets: Target[];
+};
+
+/** Stops the servers however the benchmark ends. */
+const stopOnExit: (() => void)[] = [];
+process.on("exit", () => {
+  for (const stop of stopOnExit) {
+    try {
+      stop();
+    } catch {}
+  }
+});
+
+async function startServer(name: Server["name"], url: string, port: number): Promise<Server> {
+  if (
+    await fetch(`http://127.0.0.1:${port}/`).then(
+      () => true,
+      () => false,
+    )
+  ) {
+    throw new Error(`port ${port} is already in use: set E2E_PORT to a free pair of ports`);
+  }
+  const { targets, customerUser, bigCustomerUser } = await targetsOf(url);
+  const cookies = {
+    staff: await cookieFor(url, "benchadmin"),
+    customer: await cookieFor(url, customerUser),
+    bigCustomer: await cookieFor(url, bigCustomerUser),
+  };
+  const child = spawn(
+    process.execPath,
+    [path.join(ROOT, "node_modules/next/dist/bin/next"), "start", "-p", String(port)],
+    {
+      cwd: ROOT,
+      env: {
+        ...process.env,
+        ...secrets,
+        NODE_ENV: "production",
+        NEXT_TELEMETRY_DISABLED: "1",
+        DATABASE_URL: url,
+        REGISTRAR_DATABASE_URL: registrarUrl,
+        AUTH_TRUST_HOST: "true",
+        PORTAL_URL: `http://localhost:${port}`,
+        LOG_LEVEL: "warn",
+      },
+      stdio: ["ignore", "inherit", "inherit"],
+      // Its own process group, so that stopping it stops everything it started.
+      detached: true,
+    },
+  );
+  stopOnExit.push(() => process.kill(-(child.pid ?? 0), "SIGKILL"));
+  for (let tries = 0; ; tries++) {
+    try {
+      if ((await fetch(`http://127.0.0.1:${port}/sign-in`)).ok) break;
+    } catch {
+      if (tries > 600) throw new Error(`next start on ${port} did not answer`);
+    }
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+  return { name, url, port, process: child, cookies, targets };
+}
+
+/** Resident memory of a process and its descendants, in MB. */
+function treeRss(pid: number): number {
+  const children = new Map<number, number[]>();
+  for (const entry of readdirProc()) {
+    try {
+      const stat = readFileSync(`/proc/${entry}/stat`, "utf8");
+      const ppid = Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]);
+      children.set(ppid, [...(children.get(ppid) ?? []), entry]);
+    } catch {}
+  }
+  let total = 0;
+  const walk = (id: number) => {
+    try {
+      const rss = /VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${id}/status`, "utf8"))?.[1];
+      total += Number(rss ?? 0) / 1024;
+    } catch {}
+    for (const child of children.get(id) ?? []) walk(child);
+  };
+  walk(pid);
+  return total;
+}
+
+function readdirProc(): number[] {
+  return readdirSync("/proc")
+    .filter((name) => /^\d+$/.test(name))
+    .map(Number);
+}
+
+async function timeRequests(server: Server, target: Target, count: number) {
+  const cookie =
+    target.as === "staff"
+      ? server.cookies.staff
+      : target.name.includes("biggest")
+        ? server.cookies.bigCustomer
+        : server.cookies.customer;
+  const times: number[] = [];
+  let bytes = 0;
+  await inParallel(count, CLIENTS, async () => {
+    const started = performance.now();
+    const response = await fetch(`http://127.0.0.1:${server.port}${target.path}`, {
+      headers: { cookie },
+      redirect: "manual",
+    });
+    const body = await response.text();
+    times.push(performance.now() - started);
+    if (response.status !== 200) throw new Error(`${target.path} on ${server.name}: HTTP ${response.status}`);
+    bytes = body.length;
+  });
+  return { times, bytes };
+}
+
+async function timeData(db: Db, target: Target, count: number) {
+  const times: number[] = [];
+  await inParallel(count, CLIENTS, async () => {
+    const started = performance.now();
+    await target.data(db);
+    times.push(performance.now() - started);
+  });
+  return times;
+}
+
+async function timeFloor(url: string, floor: Target["floor"], count: number) {
+  const pool = new pg.Pool({ connectionString: url, max: CLIENTS });
+  const times: number[] = [];
+  await inParallel(count, CLIENTS, async () => {
+    const started = performance.now();
+    await pool.query(floor.text, floor.values);
+    times.push(performance.now() - started);
+  });
+  await pool.end();
+  return times;
+}
+
+const uptime = () => readFileSync("/proc/loadavg", "utf8").split(" ").slice(0, 3).join(" ");
+const loadBefore = uptime();
+log(`load average before: ${loadBefore}`);
+const small = await startServer("small", smallUrl, PORT);
+const large = await startServer("large", largeUrl, PORT + 1);
+let peakRss = 0;
+const sampler = setInterval(() => {
+  peakRss = Math.max(peakRss, treeRss(large.process.pid ?? 0));
+}, 100);
+
+const modes = (process.env.BENCH_MODES ?? "http,data").split(",");
+const dbs = { small: createDb(smallUrl, CLIENTS), large: createDb(largeUrl, CLIENTS) };
+const tables: Record<string, string[]> = { http: [], data: [] };
+const verdict = (large: number, small: number) => (large < 50 && large / small <= 1.5 ? "met" : "**not met**");
+try {
+  for (const [index, target] of large.targets.entries()) {
+    const smallTarget = small.targets[index] as Target;
+    const floor = summary(await timeFloor(large.url, target.floor, REQUESTS));
+    const floorCells = `${ms(floor.p50)} / ${ms(floor.p95)}`;
+    if (modes.includes("http")) {
+      // Warm up (the route's code, PostgreSQL's cache), then interleave rounds of 10 requests on either server.
+      await timeRequests(small, smallTarget, CLIENTS);
+      await timeRequests(large, target, CLIENTS);
+      const smallTimes: number[] = [];
+      const largeTimes: number[] = [];
+      let largeBytes = 0;
+      for (let done = 0; done < REQUESTS; done += CLIENTS) {
+        smallTimes.push(...(await timeRequests(small, smallTarget, CLIENTS)).times);
+        const measured = await timeRequests(large, target, CLIENTS);
+        largeTimes.push(...measured.times);
+        largeBytes = measured.bytes;
+      }
+      const s = summary(smallTimes);
+      const l = summary(largeTimes);
+      const row = `| ${target.name} | ${ms(s.p50)} / ${ms(s.p95)} | ${ms(l.p50)} / ${ms(l.p95)} | ${(l.p95 / s.p95).toFixed(2)}× | ${floorCells} | ${(l.p95 / floor.p95).toFixed(1)}× | ${(largeBytes / 1024).toFixed(0)} KiB | ${verdict(l.p95, s.p95)} |`;
+      tables.http?.push(row);
+      log(`http ${row}`);
+    }
+    if (modes.includes("data")) {
+      await timeData(dbs.small, smallTarget, CLIENTS);
+      await timeData(dbs.large, target, CLIENTS);
+      const smallTimes: number[] = [];
+      const largeTimes: number[] = [];
+      for (let done = 0; done < REQUESTS; done += CLIENTS) {
+        smallTimes.push(...(await timeData(dbs.small, smallTarget, CLIENTS)));
+        largeTimes.push(...(await timeData(dbs.large, target, CLIENTS)));
+      }
+      const s = summary(smallTimes);
+      const l = summary(largeTimes);
+      const row = `| ${target.name} | ${ms(s.p50)} / ${ms(s.p95)} | ${ms(l.p50)} / ${ms(l.p95)} | ${(l.p95 / s.p95).toFixed(2)}× | ${floorCells} | ${(l.p95 / floor.p95).toFixed(1)}× | ${verdict(l.p95, s.p95)} |`;
+      tables.data?.push(row);
+      log(`data ${row}`);
+    }
+  }
+} catch (error) {
+  console.error(error);
+  await cluster.stop();
+  process.exit(1);
+} finally {
+  clearInterval(sampler);
+}
+const loadAfter = uptime();
+console.info(
+  `\n${TRUNKS.toLocaleString("en-US")} trunks / ${shapes.large.customers.toLocaleString("en-US")} customers vs 100 trunks; ${REQUESTS} requests per page and database, ${CLIENTS} clients; load average ${loadBefore} before, ${loadAfter} after`,
+);
+if (tables.http?.length) {
+  console.info("\nThrough the app (next start, signed in, to the last byte):\n");
+  console.info(
+    "| page | 100 trunks p50 / p95 | large p50 / p95 | growth (p95) | raw SQL floor p50 / p95 | × floor (p95) | page size | target |",
+  );
+  console.info("| --- | --: | --: | --: | --: | --: | --: | --- |");
+  for (const row of tables.http) console.info(row);
+  console.info(
+    `\nPeak RSS of the large database's web process (next start and its children): ${peakRss.toFixed(0)} MB`,
+  );
+}
+if (tables.data?.length) {
+  console.info("\nThe pages' data, through the lib functions they call (no rendering), in this process:\n");
+  console.info(
+    "| page | 100 trunks p50 / p95 | large p50 / p95 | growth (p95) | raw SQL floor p50 / p95 | × floor (p95) | target |",
+  );
+  console.info("| --- | --: | --: | --: | --: | --: | --- |");
+  for (const row of tables.data) console.info(row);
+}
+await Promise.all([dbs.small.$disconnect(), dbs.large.$disconnect(), registrar.close()]);
+await cluster.stop();
+process.exit(0);

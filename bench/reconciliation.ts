@@ -1,0 +1,185 @@
+/**
+ * Reconciliation of a million trunks, in the worker, with planted drift:
+ *
+ *   npx tsx bench/reconciliation.ts      (BENCH_TRUNKS=1000000 by default; not part of `npm test`)
+ *
+ * The portal database is the pages benchmark's (bench/support/seed.ts, seeded once and reused from BENCH_DIR); its
+ * registrar database is filled once with every trunk's subscriber rows through the Kamailio SQL adapter's batch
+ * write (what syncs use), and reused. Each run plants drift of every kind (subscribers deleted, wrong HA1, changed
+ * attributes, strangers, trunks disabled in the portal but still in the registrar, stale stored digests), starts the
+ * real worker (`scripts/worker.ts`, what `npm run worker` runs) as its own process, queues a run the way the staff
+ * page does, and follows its progress (ReconciliationRun.checked) to the end, sampling the worker's resident memory.
+ * Then it checks that every planted problem was found and repaired. The baseline in the same run is the floor of
+ * the reads alone: the portal's trunks and the registrar's subscribers, streamed in the same batches by raw SQL.
+ */
+import { spawn } from "node:child_process";
+import { mkdirSync, readFileSync } from "node:fs";
+import path from "node:path";
+import pg from "pg";
+import { ROOT } from "../lib/paths";
+import { BENCH_DIR, benchSecrets, portalDatabase, registrarDatabase, startBenchCluster } from "./support/cluster";
+import { plantDrift, remainingDrift, undoPortalDrift } from "./support/drift";
+import { seedPortal } from "./support/seed";
+import { log } from "./support/stats";
+
+const secrets = benchSecrets();
+const { createDb } = await import("../lib/db");
+const { Prisma } = await import("../lib/generated/prisma/client");
+const { createKamailioSqlRegistrar } = await import("../lib/registrar/kamailio-sql");
+const { loadTrunksForSync, subscriberFor } = await import("../lib/registrar/sync");
+const { queueReconciliation } = await import("../lib/registrar/commands");
+
+const TRUNKS = Number(process.env.BENCH_TRUNKS ?? 1_000_000);
+const DRIFT = Number(process.env.BENCH_DRIFT ?? 100);
+const BATCH = 1_000;
+
+const loadavg = () => readFileSync("/proc/loadavg", "utf8").split(" ").slice(0, 3).join(" ");
+const cluster = await startBenchCluster();
+const portalUrl = await portalDatabase(cluster, `bench_pages_${TRUNKS}`);
+const registrarUrl = await registrarDatabase(cluster, `bench_reconcile_registrar_${TRUNKS}`);
+const portal = new pg.Pool({ connectionString: portalUrl, max: 4 });
+const registrarSql = new pg.Pool({ connectionString: registrarUrl, max: 4 });
+const db = createDb(portalUrl, 4);
+const registrar = createKamailioSqlRegistrar(registrarUrl);
+
+const count = async (pool: pg.Pool, text: string) => Number((await pool.query(text)).rows[0]?.n ?? 0);
+if ((await count(portal, `SELECT count(*) AS n FROM "Trunk"`)) === 0) {
+  await seedPortal(portalUrl, {
+    customers: Math.max(10, Math.round(TRUNKS / 10)),
+    trunks: TRUNKS,
+    bigCustomers: Math.max(1, Math.round(TRUNKS / 10_000)),
+    bigCustomerTrunks: Math.round(TRUNKS / 5),
+  });
+}
+
+// Undo an earlier run's planted drift in the portal (disabled trunks), then fill the registrar where it is short.
+// Demos end in the future: the worker's demo expiry job would otherwise disable trunks during the measured run.
+await undoPortalDrift(portal);
+await portal.query(`UPDATE "Customer" SET "demoExpiresAt" = now() + interval '30 days' WHERE "isDemo"`);
+const expected = await count(portal, `SELECT count(DISTINCT username) AS n FROM "Trunk" WHERE status <> 'DELETED'`);
+if ((await count(registrarSql, "SELECT count(DISTINCT username) AS n FROM subscriber")) < expected) {
+  const started = Date.now();
+  for (let after: string | null = null; ; ) {
+    const trunks = await loadTrunksForSync(
+      db,
+      after === null ? Prisma.sql`true` : Prisma.sql`t.username > ${after}`,
+      Prisma.sql`ORDER BY t.username LIMIT ${BATCH * 5}`,
+    );
+    if (trunks.length === 0) break;
+    const failed = (await registrar.apply(trunks.map((trunk) => ({ put: subscriberFor(trunk) })))).find(Boolean);
+    if (failed) throw failed;
+    after = trunks[trunks.length - 1]?.username ?? null;
+    if (Math.random() < 0.05) log(`registrar fill: up to ${after} (${((Date.now() - started) / 1000).toFixed(0)} s)`);
+  }
+  log(`registrar filled in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+  await registrarSql.query("VACUUM ANALYZE");
+}
+
+const drift = await plantDrift(portal, registrarSql, DRIFT);
+log(`planted ${DRIFT} of each: deleted, wrong HA1, wrong attribute, stranger, should be absent, stale portal HA1`);
+const names = (rows: { username: string }[]) => rows.map((row) => row.username);
+
+// Floor: the reads alone, streamed in the same username-ordered batches by raw SQL.
+const floorStarted = Date.now();
+for (let after = ""; ; ) {
+  const { rows } = await portal.query<{ username: string }>(
+    `SELECT t.username, t."passwordCiphertext", ts.ha1, ts.ha1b, c.status
+     FROM "Trunk" t JOIN "Customer" c ON c.id = t."customerId" LEFT JOIN "TrunkServer" ts ON ts."trunkId" = t.id
+     WHERE t.username > $1 ORDER BY t.username LIMIT $2`,
+    [after, BATCH],
+  );
+  if (rows.length === 0) break;
+  await registrarSql.query(
+    `SELECT s.username, s.ha1, (SELECT count(*) FROM usr_preferences p WHERE p.username = s.username)
+     FROM subscriber s WHERE s.username = ANY($1)`,
+    [names(rows)],
+  );
+  after = rows[rows.length - 1]?.username ?? after;
+}
+const floorSeconds = (Date.now() - floorStarted) / 1000;
+log(`floor (raw SQL reads in batches of ${BATCH}): ${floorSeconds.toFixed(1)} s`);
+
+// The worker, as `npm run worker` runs it, and a run queued the way the staff page queues one.
+const loadBefore = loadavg();
+const dataDir = path.join(BENCH_DIR, "worker-data");
+mkdirSync(dataDir, { recursive: true });
+const worker = spawn(process.execPath, [path.join(ROOT, "node_modules/tsx/dist/cli.mjs"), "scripts/worker.ts"], {
+  cwd: ROOT,
+  env: {
+    ...process.env,
+    ...secrets,
+    DATA_DIR: dataDir,
+    DATABASE_URL: portalUrl,
+    REGISTRAR_DATABASE_URL: registrarUrl,
+    LOG_LEVEL: "warn",
+  },
+  stdio: ["ignore", "inherit", "inherit"],
+  detached: true,
+});
+process.on("exit", () => {
+  try {
+    process.kill(-(worker.pid ?? 0), "SIGTERM");
+  } catch {}
+});
+const rssOf = (pid: number) =>
+  Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, "utf8"))?.[1] ?? 0) / 1024;
+/** The worker's processes: tsx runs the script in a child of the process spawned here. */
+function childrenOf(pid: number): number[] {
+  try {
+    const children = readFileSync(`/proc/${pid}/task/${pid}/children`, "utf8").trim().split(/\s+/).filter(Boolean);
+    return children.map(Number).flatMap((child) => [child, ...childrenOf(child)]);
+  } catch {
+    return [];
+  }
+}
+let peakRss = 0;
+const sampler = setInterval(() => {
+  try {
+    peakRss = Math.max(peakRss, ...[worker.pid ?? 0, ...childrenOf(worker.pid ?? 0)].map(rssOf));
+  } catch {}
+}, 100);
+
+// The clock starts once the worker is up (its first heartbeat), when the run is queued.
+const spawnedAt = new Date();
+while ((await db.workerHeartbeat.count({ where: { beatAt: { gte: spawnedAt } } })) === 0) {
+  await new Promise((resolve) => setTimeout(resolve, 200));
+}
+const run = await queueReconciliation(db, "manual", "bench");
+const started = Date.now();
+let lastLogged = 0;
+let finished: { checked: number; repaired: number; findingsTotal: number; error: string | null; findings: unknown };
+for (;;) {
+  const row = await db.reconciliationRun.findUniqueOrThrow({ where: { id: run.id } });
+  if (row.finishedAt) {
+    finished = row;
+    break;
+  }
+  if (Date.now() - lastLogged > 5_000) {
+    lastLogged = Date.now();
+    log(
+      `progress: ${row.checked} of about ${row.expected ?? "?"} trunks (${((Date.now() - started) / 1000).toFixed(0)} s)`,
+    );
+  }
+  await new Promise((resolve) => setTimeout(resolve, 100));
+}
+const seconds = (Date.now() - started) / 1000;
+clearInterval(sampler);
+process.kill(-(worker.pid ?? 0), "SIGTERM");
+const loadAfter = loadavg();
+
+// Every planted problem found and repaired: the registrar matches again.
+const findings = finished.findings as { username: string; problem: string; action: string }[];
+const byProblem = new Map<string, number>();
+for (const finding of findings) byProblem.set(finding.problem, (byProblem.get(finding.problem) ?? 0) + 1);
+const left = await remainingDrift(registrarSql, drift);
+const leftTotal = Object.values(left).reduce((sum, n) => sum + n, 0);
+
+console.info(`
+Reconciliation of ${finished.checked.toLocaleString("en-US")} trunks in the worker: ${seconds.toFixed(1)} s (${Math.round(finished.checked / seconds).toLocaleString("en-US")} trunks/s), peak worker RSS ${peakRss.toFixed(0)} MB; load average ${loadBefore} before, ${loadAfter} after.
+Floor (the same reads by raw SQL, same batches): ${floorSeconds.toFixed(1)} s; the run takes ${(seconds / floorSeconds).toFixed(1)}× it.
+Error: ${finished.error ?? "none"}. Findings: ${finished.findingsTotal} (kept: ${[...byProblem].map(([problem, n]) => `${problem} ${n}`).join(", ")}), trunks repaired: ${finished.repaired}.
+Left after the run: ${JSON.stringify(left)}.
+Targets: < 60 s ${seconds < 60 ? "met" : "NOT met"}; < 300 MB RSS ${peakRss < 300 ? "met" : "NOT met"}; drift repaired ${leftTotal === 0 ? "yes" : "NO"}.`);
+await Promise.all([portal.end(), registrarSql.end(), db.$disconnect(), registrar.close()]);
+await cluster.stop();
+process.exit(0);
