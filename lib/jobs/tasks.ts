@@ -1,4 +1,4 @@
-import type { TaskList } from "graphile-worker";
+import type { CronItem, TaskList } from "graphile-worker";
 import { deleteExpiredIdempotencyKeys } from "../api/idempotency";
 import { deleteExpiredSignInRecords } from "../auth/cleanup";
 import { PASSWORD_RESET_REQUEST_TASK, sendPasswordReset } from "../auth/password-reset";
@@ -10,14 +10,14 @@ import type { Db } from "../db";
 import { RUN_IMPORT_TASK } from "../imports";
 import { runImport } from "../imports/run";
 import { deliverMail } from "../mail/deliver";
-import { SEND_MAIL_TASK } from "../mail/outbox";
+import { SEND_MAIL_TASK } from "../mail/queue";
 import type { MailTransport } from "../mail/transport";
 import { log } from "../observability/log";
 import { metrics } from "../observability/metrics";
 import { deleteExpiredTraces } from "../packet-check/service";
-import { queueReconciliation, RECONCILE_TASK } from "../registrar/commands";
 import { SYNC_PROVIDER_POLICY_TASK, syncProviderPolicy } from "../registrar/provider-policy";
 import { runReconciliation } from "../registrar/reconcile";
+import { queueReconciliation, RECONCILE_TASK } from "../registrar/reconciliation-runs";
 import { watchRegistrations } from "../registrar/registration-watch";
 import { SYNC_BATCH_SIZE, syncTrunks } from "../registrar/sync";
 import type { Registrar } from "../registrar/types";
@@ -30,37 +30,37 @@ import { deliverWebhook } from "../webhooks/deliver";
 import { DELIVER_WEBHOOK_TASK } from "../webhooks/events";
 import type { WebhookNetworkPolicy } from "../webhooks/network";
 
-export const DEMO_REMINDERS_TASK = "customers_demo_expiry_notices";
-export const DEMO_EXPIRY_TASK = "customers_demo_expiry";
-export const SCHEDULED_RECONCILE_TASK = "registrar_reconcile_scheduled";
-export const SIGN_IN_CLEANUP_TASK = "auth_sign_in_cleanup";
-const SAVED_TRACE_RETENTION_TASK = "trunks_saved_trace_retention";
-const CALL_RECORD_RETENTION_TASK = "registrar_call_record_retention";
-const FRAUD_GUARD_SCAN_TASK = "trunks_fraud_guard_scan";
-const AUTH_FAILURE_SCAN_TASK = "trunks_auth_failure_scan";
-export const REGISTRATION_WATCH_TASK = "registrar_registration_watch";
-export const RETENTION_TASK = "retention_prune";
+export const DEMO_REMINDERS_TASK = "customers.demo-expiry-notices";
+export const DEMO_EXPIRY_TASK = "customers.demo-expiry";
+export const SCHEDULED_RECONCILE_TASK = "registrar.reconcile-scheduled";
+export const SIGN_IN_CLEANUP_TASK = "auth.sign-in-cleanup";
+const SAVED_TRACE_RETENTION_TASK = "trunks.saved-trace-retention";
+const CALL_RECORD_RETENTION_TASK = "registrar.call-record-retention";
+const FRAUD_GUARD_SCAN_TASK = "trunks.fraud-guard-scan";
+const AUTH_FAILURE_SCAN_TASK = "trunks.auth-failure-scan";
+export const REGISTRATION_WATCH_TASK = "registrar.registration-watch";
+export const RETENTION_TASK = "retention.prune";
 
 /**
- * Recurring jobs, in graphile-worker's crontab format; every worker runs them (`startPortalWorker`), and
- * graphile-worker makes sure each tick runs once however many workers there are.
+ * Recurring jobs; every worker runs them (`startPortalWorker`), and graphile-worker makes sure each tick runs once
+ * however many workers there are. (Items rather than a crontab string: crontab lines cannot name `area.task` tasks.)
  */
-export const CRONTAB = [
-  `0 * * * * ${DEMO_REMINDERS_TASK}`,
+export const SCHEDULE: CronItem[] = [
+  { match: "0 * * * *", task: DEMO_REMINDERS_TASK },
   // Every minute, so a demo stops working at the registrar within about a minute of its end.
-  `* * * * * ${DEMO_EXPIRY_TASK}`,
-  `*/15 * * * * ${SCHEDULED_RECONCILE_TASK}`,
-  `30 * * * * ${SIGN_IN_CLEANUP_TASK}`,
-  `30 * * * * ${SAVED_TRACE_RETENTION_TASK}`,
-  `45 3 * * * ${CALL_RECORD_RETENTION_TASK}`,
+  { match: "* * * * *", task: DEMO_EXPIRY_TASK },
+  { match: "*/15 * * * *", task: SCHEDULED_RECONCILE_TASK },
+  { match: "30 * * * *", task: SIGN_IN_CLEANUP_TASK },
+  { match: "30 * * * *", task: SAVED_TRACE_RETENTION_TASK },
+  { match: "45 3 * * *", task: CALL_RECORD_RETENTION_TASK },
   // Every minute, so a trunk that crossed a daily cap is suspended (and support told) within about a minute.
-  `* * * * * ${FRAUD_GUARD_SCAN_TASK}`,
+  { match: "* * * * *", task: FRAUD_GUARD_SCAN_TASK },
   // Every minute too: support hears of a burst of failed authentications within about a minute.
-  `* * * * * ${AUTH_FAILURE_SCAN_TASK}`,
+  { match: "* * * * *", task: AUTH_FAILURE_SCAN_TASK },
   // Every minute: trunk.registered and trunk.unregistered webhooks follow PBXs within about a minute.
-  `* * * * * ${REGISTRATION_WATCH_TASK}`,
-  `45 3 * * * ${RETENTION_TASK}`,
-].join("\n");
+  { match: "* * * * *", task: REGISTRATION_WATCH_TASK },
+  { match: "45 3 * * *", task: RETENTION_TASK },
+];
 
 export type WorkerDependencies = {
   db: Db;

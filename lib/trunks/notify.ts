@@ -2,7 +2,7 @@ import { createRevealLink, REVEAL_LINK_HOURS, supersedeRevealLinks } from "../cr
 import type { Tx } from "../db";
 import { portalUrl } from "../env";
 import type { ProviderSettings } from "../generated/prisma/client";
-import { queueMail } from "../mail/outbox";
+import { queueMail } from "../mail/queue";
 import { credentialsMail, type TrunkSummary, trunkStatusMail } from "../mail/templates";
 import { getProviderSettings } from "../settings";
 import { decryptTrunkPassword } from "./password";

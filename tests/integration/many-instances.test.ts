@@ -8,7 +8,7 @@ import { checkStaffPassword, SIGN_IN_LIMITS } from "../../lib/auth/sign-in";
 import { executeCommand } from "../../lib/commands";
 import { createDb, type Db } from "../../lib/db";
 import { DEMO_EXPIRY_TASK } from "../../lib/jobs/tasks";
-import { SEND_MAIL_TASK } from "../../lib/mail/outbox";
+import { SEND_MAIL_TASK } from "../../lib/mail/queue";
 import { ROOT } from "../../lib/paths";
 import { ensureRegistrarSchema } from "../../lib/registrar/schema";
 import { createTrunk } from "../../lib/trunks";

@@ -4,7 +4,7 @@ import { defineCommand } from "../commands";
 import type { Db } from "../db";
 import { enqueueJob } from "../jobs/queue";
 
-export const RECONCILE_TASK = "registrar_reconcile";
+export const RECONCILE_TASK = "registrar.reconcile";
 
 /** Queues a reconciliation run; the worker fills in its report. */
 export async function queueReconciliation(db: Db, trigger: "schedule" | "manual", requestedBy: string | null) {
