@@ -107,16 +107,18 @@ export const revealOwnTrunkPassword = defineCommand({
   input: z.object({ trunkId: id }),
   async run(ctx, { trunkId }) {
     const trunk = await getOwnTrunk(ctx.db, ctx.actor, trunkId);
-    const { customer } = await getOwnAccount(ctx.db, ctx.actor);
-    if (!passwordShown(trunk, customer)) {
-      throw new ConflictError("This trunk is not active, so its password is not shown. Contact support.");
-    }
-    await checkSensitiveAction(
-      ctx,
-      "reveal",
-      "You have revealed passwords several times in a few minutes. Wait 10 minutes and try again.",
-    );
-    return { password: await revealPassword(ctx.db, ctx, trunk, "customer") };
+    const check = async () => {
+      const { customer } = await getOwnAccount(ctx.db, ctx.actor);
+      if (!passwordShown(trunk, customer)) {
+        throw new ConflictError("This trunk is not active, so its password is not shown. Contact support.");
+      }
+      await checkSensitiveAction(
+        ctx,
+        "reveal",
+        "You have revealed passwords several times in a few minutes. Wait 10 minutes and try again.",
+      );
+    };
+    return { password: await revealPassword(ctx.db, ctx, trunk, { via: "customer", check }) };
   },
 });
 
@@ -179,7 +181,8 @@ export async function openRevealLink(db: Db, token: string, meta: CommandContext
     if (!(await consumeRevealLink(tx, link.linkId, meta.ip))) {
       return inspectRevealLink(tx, token) as Promise<Exclude<RevealLinkState, { state: "valid" }>>;
     }
-    const password = await revealPassword(tx, { actor: null, meta }, link.trunk, "link");
+    // The link's rule (trunk and account active, link unused) was checked above, before the link was used up.
+    const password = await revealPassword(tx, { actor: null, meta }, link.trunk, { via: "link" });
     return { state: "revealed", password, username: link.trunk.username };
   });
 }

@@ -222,19 +222,27 @@ export const resetTrunkPassword = defineCommand({
   run: (ctx, { trunkId }) => resetPassword(ctx, trunkId, "staff"),
 });
 
-/** Shows the SIP password to someone allowed to see it; every reveal is written to the audit log first. */
+/**
+ * What differs between the ways a person sees a SIP password: who it is recorded as shown to (`via`), and what must
+ * hold first beyond the command's permission (`check`: e.g. the customer's account is active and under its reveal
+ * limit; throws when not).
+ */
+export type RevealRule = { via: "staff" | "customer" | "link"; check?: () => Promise<void> };
+
+/** The one way a person is shown a SIP password: the rule's check, then the audit row, then the password. */
 export async function revealPassword(
   db: Db | Tx,
   ctx: Pick<CommandContext, "actor" | "meta">,
   trunk: Parameters<typeof decryptTrunkPassword>[0] & { id: string; customerId: string },
-  via: "staff" | "customer" | "link",
+  rule: RevealRule,
 ) {
+  await rule.check?.();
   await recordAudit(db, ctx, {
     action: "trunk.reveal-password",
     targetType: "trunk",
     targetId: trunk.id,
     customerId: trunk.customerId,
-    details: { username: trunk.username, via },
+    details: { username: trunk.username, via: rule.via },
   });
   return decryptTrunkPassword(trunk);
 }
@@ -245,7 +253,7 @@ export const revealTrunkPassword = defineCommand({
   input: z.object({ trunkId: id }),
   async run(ctx, { trunkId }) {
     const trunk = await getTrunk(ctx.db, trunkId);
-    return { password: await revealPassword(ctx.db, ctx, trunk, "staff") };
+    return { password: await revealPassword(ctx.db, ctx, trunk, { via: "staff" }) };
   },
 });
 
