@@ -1,6 +1,7 @@
 import { z } from "zod";
 import type { AuditEntryRow } from "../audit/query";
 import type { Customer, SipServer } from "../generated/prisma/client";
+import { SyncState } from "../generated/prisma/enums";
 import type { ImportProgress } from "../imports";
 import type { RegistrationStatus } from "../registrar/status";
 import type { TrunkDetails } from "../trunks";
@@ -58,7 +59,7 @@ export function sipServerJson(server: SipServer): z.infer<typeof sipServerSchema
 
 export const syncSchema = z
   .object({
-    state: z.enum(["PENDING", "SYNCED", "FAILED", "NEEDS_ATTENTION"]),
+    state: z.enum(SyncState),
     requestedAt: timestamp.nullable(),
     syncedAt: timestamp.nullable(),
     error: z.string().nullable(),

@@ -53,6 +53,15 @@ export type Actor = {
   customerId: string | null;
 };
 
+/** Just the actor's fields of a user row (or a wider object): what commands, the audit log and this policy see. */
+export const actorOf = (user: Actor): Actor => ({
+  id: user.id,
+  email: user.email,
+  name: user.name,
+  role: user.role,
+  customerId: user.customerId,
+});
+
 export function can(actor: Pick<Actor, "role"> | null | undefined, permission: Permission): boolean {
   if (!actor) return false;
   return (PERMISSIONS[permission] as readonly Role[]).includes(actor.role);

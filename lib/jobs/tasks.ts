@@ -1,4 +1,5 @@
-import type { CronItem, TaskList } from "graphile-worker";
+import type { CronItem, Task, TaskList } from "graphile-worker";
+import { z } from "zod";
 import { deleteExpiredIdempotencyKeys } from "../api/idempotency";
 import { deleteExpiredSignInRecords } from "../auth/cleanup";
 import { PASSWORD_RESET_REQUEST_TASK, sendPasswordReset } from "../auth/password-reset";
@@ -95,6 +96,27 @@ function reportFailure(task: string, id: string, result: { outcome: string; erro
   );
 }
 
+const trunkPayload = z.object({ trunkId: z.string().min(1) });
+const requestMeta = z.object({
+  ip: z.string().nullable(),
+  userAgent: z.string().nullable(),
+  apiKeyId: z.string().nullable().optional(),
+}) satisfies z.ZodType<RequestMeta>;
+
+/**
+ * A task whose payload is checked when its job starts. A job queued with a payload the task cannot read fails with an
+ * error naming the task and the problem (in the job's last_error and the worker's log), rather than somewhere inside.
+ */
+function withPayload<T>(schema: z.ZodType<T>, run: (payload: T) => Promise<void>): Task {
+  return async (payload, helpers) => {
+    const parsed = schema.safeParse(payload);
+    if (!parsed.success) {
+      throw new Error(`${helpers.job.task_identifier}: invalid payload: ${z.prettifyError(parsed.error)}`);
+    }
+    await run(parsed.data);
+  };
+}
+
 /** Every background job the worker knows, by task name. */
 export function jobTasks({
   db,
@@ -109,8 +131,7 @@ export function jobTasks({
   // failing batch records only its own trunk, so taking the others along would read every waiting trunk per job.
   let registrarAnswering = true;
   return {
-    [SYNC_TRUNK_TASK]: async (payload) => {
-      const { trunkId } = payload as { trunkId: string };
+    [SYNC_TRUNK_TASK]: withPayload(trunkPayload, async ({ trunkId }) => {
       // Other trunks waiting for a sync go along in the same registrar transaction (their jobs are then removed).
       const alsoPending = registrarAnswering ? SYNC_BATCH_SIZE - 1 : 0;
       const outcomes = await syncTrunks(db, registrar, [trunkId], { alsoPending, force: false });
@@ -118,32 +139,28 @@ export function jobTasks({
       const own = outcomes.get(trunkId)?.outcome;
       if (own === "failed") registrarAnswering = false;
       else if (own === "synced") registrarAnswering = true;
-    },
+    }),
     [SYNC_PROVIDER_POLICY_TASK]: async () => {
       await syncProviderPolicy(db, registrar);
     },
-    [CREDENTIAL_CHECK_TASK]: async (payload) => {
-      const { trunkId } = payload as { trunkId: string };
+    [CREDENTIAL_CHECK_TASK]: withPayload(trunkPayload, async ({ trunkId }) => {
       await runCredentialCheck(db, trunkId);
-    },
-    [SEND_MAIL_TASK]: async (payload) => {
-      const { mailId } = payload as { mailId: string };
+    }),
+    [SEND_MAIL_TASK]: withPayload(z.object({ mailId: z.string().min(1) }), async ({ mailId }) => {
       reportFailure(SEND_MAIL_TASK, mailId, await deliverMail(db, transport, mailFrom, mailId));
-    },
-    [DELIVER_WEBHOOK_TASK]: async (payload) => {
-      const { deliveryId } = payload as { deliveryId: string };
+    }),
+    [DELIVER_WEBHOOK_TASK]: withPayload(z.object({ deliveryId: z.string().min(1) }), async ({ deliveryId }) => {
       reportFailure(DELIVER_WEBHOOK_TASK, deliveryId, await deliverWebhook(db, webhookPolicy, deliveryId));
-    },
+    }),
     [DEMO_REMINDERS_TASK]: async () => {
       await queueDemoReminders(db);
     },
     [DEMO_EXPIRY_TASK]: async () => {
       await expireDemos(db);
     },
-    [RECONCILE_TASK]: async (payload) => {
-      const { runId } = payload as { runId: string };
+    [RECONCILE_TASK]: withPayload(z.object({ runId: z.string().min(1) }), async ({ runId }) => {
       await runReconciliation(db, registrar, runId, { removeUnknown: removeUnknownSubscribers });
-    },
+    }),
     [SAVED_TRACE_RETENTION_TASK]: async () => {
       await deleteExpiredTraces(db);
     },
@@ -162,10 +179,9 @@ export function jobTasks({
     [REGISTRATION_WATCH_TASK]: async () => {
       await watchRegistrations(db, registrar);
     },
-    [RUN_IMPORT_TASK]: async (payload) => {
-      const { importId } = payload as { importId: string };
+    [RUN_IMPORT_TASK]: withPayload(z.object({ importId: z.string().min(1) }), async ({ importId }) => {
       await runImport(db, importId);
-    },
+    }),
     [SIGN_IN_CLEANUP_TASK]: async () => {
       await deleteExpiredSignInRecords(db);
       await deleteExpiredIdempotencyKeys(db);
@@ -173,12 +189,14 @@ export function jobTasks({
     [RETENTION_TASK]: async () => {
       log.info({ component: "worker", task: RETENTION_TASK, ...(await pruneOldRecords(db, retention)) }, "pruned");
     },
-    [SIGN_IN_LINK_TASK]: async (payload) => {
-      await sendSignInLink(db, (payload as { email: string }).email);
-    },
-    [PASSWORD_RESET_REQUEST_TASK]: async (payload) => {
-      const { email, meta } = payload as { email: string; meta: RequestMeta };
-      await sendPasswordReset(db, email, meta);
-    },
+    [SIGN_IN_LINK_TASK]: withPayload(z.object({ email: z.string() }), async ({ email }) => {
+      await sendSignInLink(db, email);
+    }),
+    [PASSWORD_RESET_REQUEST_TASK]: withPayload(
+      z.object({ email: z.string(), meta: requestMeta }),
+      async ({ email, meta }) => {
+        await sendPasswordReset(db, email, meta);
+      },
+    ),
   };
 }

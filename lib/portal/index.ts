@@ -9,6 +9,7 @@ import { createdAtCursor, finishPage, keysetSql, type PageRequest, readPage } fr
 import { type RateLimitRule, takeAttempt } from "../rate-limit";
 import { getProviderSettings } from "../settings";
 import { resetPassword, revealPassword } from "../trunks";
+import { trunkDetailsInclude } from "../trunks/include";
 import { id, isId } from "../validation";
 
 /**
@@ -43,11 +44,6 @@ export async function checkSensitiveAction(
   }
 }
 
-const ownTrunkInclude = {
-  dids: { orderBy: { number: "asc" } },
-  servers: { include: { server: true }, orderBy: { server: { hostname: "asc" } } },
-} as const;
-
 export const OWN_TRUNKS_PER_PAGE = 25;
 
 /**
@@ -63,7 +59,10 @@ export async function listOwnTrunks(db: Db, actor: Actor, page: PageRequest = {}
     WHERE "customerId" = ${actor.customerId} AND status <> 'DELETED' AND ${where}
     ORDER BY "createdAt" ${order}, id ${order} LIMIT ${OWN_TRUNKS_PER_PAGE + 1}`;
   const { rows, next, previous } = finishPage(ids, OWN_TRUNKS_PER_PAGE, read, createdAtCursor);
-  const found = await db.trunk.findMany({ where: { id: { in: rows.map((row) => row.id) } }, include: ownTrunkInclude });
+  const found = await db.trunk.findMany({
+    where: { id: { in: rows.map((row) => row.id) } },
+    include: trunkDetailsInclude,
+  });
   const byId = new Map(found.map((trunk) => [trunk.id, trunk]));
   return { trunks: rows.flatMap((row) => byId.get(row.id) ?? []), next, previous };
 }
@@ -77,7 +76,7 @@ export async function getOwnTrunk(db: Db, actor: Actor, trunkId: string) {
     actor.customerId && isId(trunkId)
       ? await db.trunk.findFirst({
           where: { id: trunkId, customerId: actor.customerId, status: { not: "DELETED" } },
-          include: ownTrunkInclude,
+          include: trunkDetailsInclude,
         })
       : null;
   if (!trunk) throw new NotFoundError("Trunk");

@@ -7,6 +7,7 @@ import { type Db, type Tx, transaction } from "../db";
 import { ConflictError, NotFoundError } from "../errors";
 import { id, isId, optionalText } from "../validation";
 import { emitWebhookEvent, trunkEventData } from "../webhooks/events";
+import { trunkInclude } from "./include";
 import { queueCredentialsMail, queueTrunkStatusMail } from "./notify";
 import { decryptTrunkPassword } from "./password";
 import {
@@ -20,12 +21,6 @@ import {
   writeDigestHashes,
 } from "./provision";
 import { trunkSettings } from "./schema";
-
-export const trunkInclude = {
-  customer: true,
-  dids: { orderBy: { number: "asc" } },
-  servers: { include: { server: true }, orderBy: { server: { hostname: "asc" } } },
-} as const;
 
 export async function getTrunk(db: Db | Tx, trunkId: string) {
   if (!isId(trunkId)) throw new NotFoundError("Trunk");

@@ -3,7 +3,7 @@ import { randomBytes } from "node:crypto";
 import path from "node:path";
 import type pg from "pg";
 import { hashPassword } from "../../lib/auth/passwords";
-import type { Actor } from "../../lib/auth/policy";
+import { type Actor, actorOf } from "../../lib/auth/policy";
 import { type CommandContext, executeCommand } from "../../lib/commands";
 import { digestHashes } from "../../lib/credentials/digest";
 import { createDemoAccount } from "../../lib/customers";
@@ -50,7 +50,7 @@ export async function createActor(db: Db, role: Role, customerId?: string): Prom
       passwordHash: role === "CUSTOMER" ? null : await hashPassword("correct horse battery staple"),
     },
   });
-  return { id: user.id, email: user.email, name: user.name, role: user.role, customerId: user.customerId };
+  return actorOf(user);
 }
 
 export function contextFor(db: Db, actor: Actor | null): CommandContext {

@@ -44,11 +44,27 @@ describe("background task identifiers", () => {
       SELECT identifier, last_execution FROM graphile_worker._private_known_crontabs`;
     expect(crontabs).toEqual([{ identifier: DEMO_EXPIRY_TASK, last_execution: lastRun }]);
 
-    worker = await startTestWorker({ db, url });
+    worker ??= await startTestWorker({ db, url });
     await expect
       .poll(async () => (await db.reconciliationRun.findUniqueOrThrow({ where: { id: run.id } })).finishedAt, {
         timeout: 30_000,
       })
       .not.toBeNull();
+  });
+
+  it("a job whose payload its task cannot read fails with an error naming the task and the field", async () => {
+    worker ??= await startTestWorker({ db, url });
+    await db.$executeRaw`
+      SELECT graphile_worker.add_job('mail.send', '{"mail": "not-a-field"}'::json, max_attempts := 1)`;
+    await expect
+      .poll(
+        async () =>
+          (
+            await db.$queryRaw<{ last_error: string | null }[]>`
+              SELECT last_error FROM graphile_worker.jobs WHERE task_identifier = 'mail.send'`
+          )[0]?.last_error,
+        { timeout: 30_000 },
+      )
+      .toMatch(/^mail\.send: invalid payload: .*mailId/s);
   });
 });
