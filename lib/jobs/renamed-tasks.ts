@@ -27,42 +27,31 @@ export const RENAMED_TASKS: Record<string, string> = {
 export async function moveRenamedTasks(connectionString: string, renamed = RENAMED_TASKS) {
   const client = new pg.Client({ connectionString });
   await client.connect();
-  const names = [Object.keys(renamed), Object.values(renamed)];
-  const pairs = "unnest($1::text[], $2::text[]) AS renamed(old_identifier, new_identifier)";
+  const literal = (name: string) => client.escapeLiteral(name);
+  const pairs = `(VALUES ${Object.entries(renamed)
+    .map(([from, to]) => `(${literal(from)}, ${literal(to)})`)
+    .join(", ")}) AS renamed(old_identifier, new_identifier)`;
+  const oldNames = `ARRAY[${Object.keys(renamed).map(literal).join(", ")}]::text[]`;
   try {
-    await client.query("BEGIN");
-    // Starting processes (web and worker) run this at the same time: one after the other.
-    await client.query("SELECT pg_advisory_xact_lock(hashtext('trunk-portal:renamed-tasks'))");
-    await client.query(
-      `INSERT INTO graphile_worker._private_tasks (identifier)
-       SELECT new_identifier FROM ${pairs}
-       WHERE EXISTS (SELECT 1 FROM graphile_worker._private_tasks WHERE identifier = old_identifier)
-       ON CONFLICT (identifier) DO NOTHING`,
-      names,
-    );
-    await client.query(
-      `UPDATE graphile_worker._private_jobs AS job SET task_id = new_task.id
-       FROM ${pairs}
-       JOIN graphile_worker._private_tasks AS old_task ON old_task.identifier = old_identifier
-       JOIN graphile_worker._private_tasks AS new_task ON new_task.identifier = new_identifier
-       WHERE job.task_id = old_task.id`,
-      names,
-    );
-    await client.query("DELETE FROM graphile_worker._private_tasks WHERE identifier = ANY($1::text[])", [names[0]]);
-    await client.query(
-      `UPDATE graphile_worker._private_known_crontabs AS crontab SET identifier = new_identifier
-       FROM ${pairs}
-       WHERE crontab.identifier = old_identifier
-         AND NOT EXISTS (SELECT 1 FROM graphile_worker._private_known_crontabs WHERE identifier = new_identifier)`,
-      names,
-    );
-    await client.query("DELETE FROM graphile_worker._private_known_crontabs WHERE identifier = ANY($1::text[])", [
-      names[0],
-    ]);
-    await client.query("COMMIT");
-  } catch (error) {
-    await client.query("ROLLBACK").catch(() => {});
-    throw error;
+    // One query of several statements: PostgreSQL runs it as one transaction. Starting processes (web and worker) run
+    // it at the same time: the lock makes them take turns.
+    await client.query(`
+      SELECT pg_advisory_xact_lock(hashtext('trunk-portal:renamed-tasks'));
+      INSERT INTO graphile_worker._private_tasks (identifier)
+        SELECT new_identifier FROM ${pairs}
+        WHERE EXISTS (SELECT 1 FROM graphile_worker._private_tasks WHERE identifier = old_identifier)
+        ON CONFLICT (identifier) DO NOTHING;
+      UPDATE graphile_worker._private_jobs AS job SET task_id = new_task.id
+        FROM ${pairs}
+        JOIN graphile_worker._private_tasks AS old_task ON old_task.identifier = old_identifier
+        JOIN graphile_worker._private_tasks AS new_task ON new_task.identifier = new_identifier
+        WHERE job.task_id = old_task.id;
+      DELETE FROM graphile_worker._private_tasks WHERE identifier = ANY(${oldNames});
+      UPDATE graphile_worker._private_known_crontabs AS crontab SET identifier = new_identifier
+        FROM ${pairs}
+        WHERE crontab.identifier = old_identifier
+          AND NOT EXISTS (SELECT 1 FROM graphile_worker._private_known_crontabs WHERE identifier = new_identifier);
+      DELETE FROM graphile_worker._private_known_crontabs WHERE identifier = ANY(${oldNames});`);
   } finally {
     await client.end();
   }
