@@ -3,7 +3,7 @@ import { requirePermission } from "@/lib/auth/guards";
 import type { Permission } from "@/lib/auth/policy";
 import { parseOutcome, trunkCalls } from "@/lib/calls";
 import { getDb } from "@/lib/db";
-import { orNotFound } from "@/lib/pages";
+import { orNotFound } from "@/lib/or-not-found";
 import { getRegistrar } from "@/lib/registrar";
 import { helpPath, visibleTrunk } from "@/lib/trunks/access";
 import { Badge, Card, formatDateTime, PageHeader, Table, Td } from "./ui";

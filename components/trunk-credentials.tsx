@@ -1,4 +1,5 @@
 import type { FormState } from "@/lib/actions";
+import type { CallerIdPolicy, DialPermission } from "@/lib/generated/prisma/enums";
 import { describeCallerId, describeCallLimit, describeDialPermission } from "@/lib/trunks/describe";
 import { RevealPassword } from "./reveal-password";
 import { Card, CopyableValue, DateTime, DefinitionList, SipServerList } from "./ui";
@@ -8,9 +9,9 @@ type TrunkView = {
   username: string;
   passwordChangedAt: Date;
   callLimit: number;
-  dialPermission: "US_ONLY" | "US_CANADA" | "COUNTRIES" | "INTERNATIONAL";
+  dialPermission: DialPermission;
   allowedCountries: string[];
-  callerIdPolicy: "FORCED" | "OWN_DIDS";
+  callerIdPolicy: CallerIdPolicy;
   forcedCallerId: string | null;
   servers: { server: { hostname: string } }[];
   dids: { id: string; number: string }[];

@@ -1,6 +1,6 @@
 import { demoWhere } from "./customers";
 import type { Db } from "./db";
-import { FAILING_MAIL } from "./mail/queries";
+import { FAILING_MAIL } from "./mail/mailbox";
 import { syncStateCounts } from "./trunks/list";
 
 /**

@@ -1,6 +1,7 @@
 import { parsePhoneNumberFromString } from "libphonenumber-js/max";
 import { z } from "zod";
 import { passwordProblem } from "./auth/password-policy";
+import { CallerIdPolicy, DialPermission } from "./generated/prisma/enums";
 import { isDialableCountry } from "./trunks/countries";
 
 /**
@@ -180,10 +181,10 @@ export const callLimit = z.coerce
   .min(1, "The call limit must be at least 1.")
   .max(1000, "The call limit can be at most 1000.");
 
-export const dialPermission = z.enum(["US_ONLY", "US_CANADA", "COUNTRIES", "INTERNATIONAL"], {
+export const dialPermission = z.enum(DialPermission, {
   error: "Choose a dial permission.",
 });
-export const callerIdPolicy = z.enum(["FORCED", "OWN_DIDS"], { error: "Choose a caller ID policy." });
+export const callerIdPolicy = z.enum(CallerIdPolicy, { error: "Choose a caller ID policy." });
 
 /** An ISO 3166-1 alpha-2 country the dial plan knows (every country libphonenumber knows). */
 export const countryCode = z.string().refine(isDialableCountry, {

@@ -1,4 +1,5 @@
 import { TriangleAlert } from "lucide-react";
+import { CASE_WARNING } from "@/lib/trunks/server-name-warning";
 import { Alert } from "./alert";
 import { CopyableValue } from "./copyable-value";
 
@@ -8,8 +9,7 @@ export function CaseSensitiveWarning() {
     <Alert tone="warning" role="note" className="mt-2 flex gap-2">
       <TriangleAlert aria-hidden="true" className="mt-0.5 size-4 shrink-0" />
       <p>
-        <strong>The server name is case-sensitive.</strong> Enter it exactly as shown — a different casing may still
-        register, but every call will fail. Copy and paste it rather than typing it.
+        <strong>{CASE_WARNING.headline}</strong> {CASE_WARNING.detail}
       </p>
     </Alert>
   );

@@ -1,7 +1,7 @@
 import { createHash, randomInt, timingSafeEqual } from "node:crypto";
 import { z } from "zod";
 import { recordAudit } from "../audit/log";
-import { type Actor, can } from "../auth/policy";
+import { type Actor, actorOf, can } from "../auth/policy";
 import { defineCommand } from "../commands";
 import type { Db } from "../db";
 import { NotFoundError } from "../errors";
@@ -64,7 +64,7 @@ export async function authenticateApiKey(
     });
   }
   return {
-    actor: { id: user.id, email: user.email, name: user.name, role: user.role, customerId: user.customerId },
+    actor: actorOf(user),
     key: row,
   };
 }

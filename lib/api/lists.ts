@@ -3,7 +3,8 @@ import { listAudit } from "../audit/query";
 import { customerSearchWhere, DEMO_FILTERS } from "../customers";
 import type { Db } from "../db";
 import type { Prisma } from "../generated/prisma/client";
-import { trunkInclude } from "../trunks";
+import { SyncState } from "../generated/prisma/enums";
+import { trunkInclude } from "../trunks/include";
 import { id, searchText } from "../validation";
 import { ApiProblem } from "./problem";
 import { ATTEMPTS_SHOWN } from "./resources";
@@ -39,7 +40,7 @@ export const trunkListQuery = z.object({
   cursor,
   customerId: id.optional(),
   status: z.enum(["ACTIVE", "DISABLED", "DELETED"]).optional(),
-  syncState: z.enum(["PENDING", "SYNCED", "FAILED", "NEEDS_ATTENTION"]).optional(),
+  syncState: z.enum(SyncState).optional(),
   username: text("SIP usernames containing this text."),
 });
 

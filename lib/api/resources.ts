@@ -8,6 +8,7 @@ import type {
   WebhookEndpoint,
   WebhookEvent,
 } from "../generated/prisma/client";
+import { SyncState } from "../generated/prisma/enums";
 import type { ImportProgress } from "../imports";
 import type { RegistrationStatus } from "../registrar/status";
 import type { TrunkDetails } from "../trunks";
@@ -65,7 +66,7 @@ export function sipServerJson(server: SipServer): z.infer<typeof sipServerSchema
 
 export const syncSchema = z
   .object({
-    state: z.enum(["PENDING", "SYNCED", "FAILED", "NEEDS_ATTENTION"]),
+    state: z.enum(SyncState),
     requestedAt: timestamp.nullable(),
     syncedAt: timestamp.nullable(),
     error: z.string().nullable(),

@@ -5,7 +5,7 @@ import type { Db, Tx } from "../db";
 import { portalUrl } from "../env";
 import { ConflictError } from "../errors";
 import { enqueueJob } from "../jobs/queue";
-import { queueMail } from "../mail/outbox";
+import { queueMail } from "../mail/queue";
 import { passwordResetMail } from "../mail/templates";
 import { clearAttempts, type RateLimitRule, takeAttempt } from "../rate-limit";
 import { getProviderSettings } from "../settings";

@@ -1,8 +1,17 @@
 import type { Role } from "../generated/prisma/enums";
 
 /**
- * The one authorization policy. Every page, server action and route handler asks `can()` (through the guards in
- * ./guards and the command runner in ../commands); nothing else decides who may do what.
+ * The one authorization policy: which role may do what. Every page, server action and route handler asks `can()`
+ * (through the guards in ./guards and the command runner in ../commands), and no other code decides by role.
+ *
+ * Rules that depend on the record or the moment, not the role, are checked by the command they guard, after `can()`:
+ * - ownership: a customer sees only their own account's records (`getOwnTrunk` in lib/portal, `visibleTrunk` in
+ *   lib/trunks/access; a record of another account does not exist for them);
+ * - sensitive customer actions (reveal, reset, invite) need a recent sign-in and stay under a rate limit
+ *   (`checkSensitiveAction` in lib/portal);
+ * - staff change their own role, status and sign-in only on their account page (`otherStaffMember` in lib/staff);
+ * - secrets in a stored email are readable only in the local mailbox, never a password reset link
+ *   (`readMailboxMessage` in lib/mail/mailbox).
  */
 export const PERMISSIONS = {
   "customers:view": ["ADMIN", "SALES", "SUPPORT"],
@@ -52,6 +61,15 @@ export type Actor = {
   role: Role;
   customerId: string | null;
 };
+
+/** Just the actor's fields of a user row (or a wider object): what commands, the audit log and this policy see. */
+export const actorOf = (user: Actor): Actor => ({
+  id: user.id,
+  email: user.email,
+  name: user.name,
+  role: user.role,
+  customerId: user.customerId,
+});
 
 export function can(actor: Pick<Actor, "role"> | null | undefined, permission: Permission): boolean {
   if (!actor) return false;

@@ -2,17 +2,9 @@ import { recordAudit } from "../audit/log";
 import type { RequestMeta } from "../commands";
 import type { Db, Tx } from "../db";
 import type { Prisma } from "../generated/prisma/client";
-import type { Actor } from "./policy";
+import { actorOf } from "./policy";
 
 export type SignInMethod = "password" | "totp" | "recovery-code" | "email-link";
-
-const toActor = (user: Actor): Actor => ({
-  id: user.id,
-  email: user.email,
-  name: user.name,
-  role: user.role,
-  customerId: user.customerId,
-});
 
 /**
  * Records a completed sign-in: a session row that the session cookie names, the sign-in time and an audit entry.
@@ -24,7 +16,7 @@ export async function startSession(db: Db, userId: string, via: SignInMethod, me
     const session = await tx.userSession.create({ data: { userId, ip: meta.ip, userAgent: meta.userAgent } });
     await recordAudit(
       tx,
-      { actor: toActor(user), meta },
+      { actor: actorOf(user), meta },
       {
         action: "auth.sign-in",
         targetType: "user",
@@ -48,7 +40,7 @@ export async function loadSession(db: Db, userId: string, sessionId: string) {
   });
   if (!session || session.revokedAt || session.userId !== userId || !session.user.active) return null;
   if (session.user.customer && session.user.customer.status !== "ACTIVE") return null;
-  return { actor: toActor(session.user), twoFactorOn: Boolean(session.user.totpEnabledAt) };
+  return { actor: actorOf(session.user), twoFactorOn: Boolean(session.user.totpEnabledAt) };
 }
 
 export async function revokeSession(db: Db | Tx, sessionId: string) {

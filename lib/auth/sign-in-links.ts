@@ -3,7 +3,7 @@ import type { RequestMeta } from "../commands";
 import type { Db, Tx } from "../db";
 import { env, portalUrl } from "../env";
 import { enqueueJob } from "../jobs/queue";
-import { queueMail } from "../mail/outbox";
+import { queueMail } from "../mail/queue";
 import { signInMail } from "../mail/templates";
 import { type RateLimitRule, takeAttempt } from "../rate-limit";
 import { getProviderSettings } from "../settings";

@@ -4,7 +4,7 @@ import { defineCommand } from "../commands";
 import { type Tx, transaction } from "../db";
 import { ConflictError } from "../errors";
 import type { ProviderSettings } from "../generated/prisma/client";
-import { queueMail } from "../mail/outbox";
+import { queueMail } from "../mail/queue";
 import { demoConvertedMail, demoExtendedMail, type RenderedMail } from "../mail/templates";
 import { getProviderSettings } from "../settings";
 import { lockCustomerTrunks, requestTrunkSync, trunkPolicyData } from "../trunks/provision";

@@ -1,5 +1,5 @@
 import { recordAudit } from "../audit/log";
-import { can } from "../auth/policy";
+import { actorOf, can } from "../auth/policy";
 import type { AuthorizedContext } from "../commands";
 import { insertCustomer } from "../customers";
 import { type Db, transaction } from "../db";
@@ -93,7 +93,7 @@ async function importContext(
 ): Promise<AuthorizedContext | null> {
   const user = await db.user.findUnique({ where: { id: found.createdById } });
   if (!user?.active) return null;
-  const actor = { id: user.id, email: user.email, name: user.name, role: user.role, customerId: user.customerId };
+  const actor = actorOf(user);
   if (!can(actor, "imports:run")) return null;
   return { db, actor, meta: { ip: null, userAgent: "csv-import", apiKeyId: found.apiKeyId } };
 }

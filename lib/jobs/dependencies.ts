@@ -7,7 +7,7 @@ import { metrics, metricsResponse } from "../observability/metrics";
 import { registrarFromEnv } from "../registrar";
 import { retentionFromEnv } from "../retention";
 import { webhookNetworkPolicy } from "../webhooks/network";
-import { CRONTAB, jobTasks, type WorkerDependencies } from "./tasks";
+import { jobTasks, SCHEDULE, type WorkerDependencies } from "./tasks";
 import { startWorker } from "./worker";
 
 /** The worker's real collaborators, from the validated configuration. */
@@ -32,7 +32,7 @@ export async function startPortalWorker(env: Env) {
   const runner = await startWorker({
     connectionString: env.DATABASE_URL,
     taskList: jobTasks(dependencies),
-    crontab: CRONTAB,
+    schedule: SCHEDULE,
   });
   metrics().watchQueue(dependencies.db);
   const metricsServer = env.WORKER_METRICS_PORT ? await serveMetrics(env.WORKER_METRICS_PORT, env.METRICS_TOKEN) : null;

@@ -1,4 +1,5 @@
-import type { TaskList } from "graphile-worker";
+import type { CronItem, Task, TaskList } from "graphile-worker";
+import { z } from "zod";
 import { deleteExpiredIdempotencyKeys } from "../api/idempotency";
 import { deleteExpiredSignInRecords } from "../auth/cleanup";
 import { PASSWORD_RESET_REQUEST_TASK, sendPasswordReset } from "../auth/password-reset";
@@ -10,14 +11,14 @@ import type { Db } from "../db";
 import { RUN_IMPORT_TASK } from "../imports";
 import { runImport } from "../imports/run";
 import { deliverMail } from "../mail/deliver";
-import { SEND_MAIL_TASK } from "../mail/outbox";
+import { SEND_MAIL_TASK } from "../mail/queue";
 import type { MailTransport } from "../mail/transport";
 import { log } from "../observability/log";
 import { metrics } from "../observability/metrics";
 import { deleteExpiredTraces } from "../packet-check/service";
-import { queueReconciliation, RECONCILE_TASK } from "../registrar/commands";
 import { SYNC_PROVIDER_POLICY_TASK, syncProviderPolicy } from "../registrar/provider-policy";
 import { runReconciliation } from "../registrar/reconcile";
+import { queueReconciliation, RECONCILE_TASK } from "../registrar/reconciliation-runs";
 import { watchRegistrations } from "../registrar/registration-watch";
 import { SYNC_BATCH_SIZE, syncTrunks } from "../registrar/sync";
 import type { Registrar } from "../registrar/types";
@@ -30,37 +31,37 @@ import { deliverWebhook } from "../webhooks/deliver";
 import { DELIVER_WEBHOOK_TASK } from "../webhooks/events";
 import type { WebhookNetworkPolicy } from "../webhooks/network";
 
-export const DEMO_REMINDERS_TASK = "customers_demo_expiry_notices";
-export const DEMO_EXPIRY_TASK = "customers_demo_expiry";
-export const SCHEDULED_RECONCILE_TASK = "registrar_reconcile_scheduled";
-export const SIGN_IN_CLEANUP_TASK = "auth_sign_in_cleanup";
-const SAVED_TRACE_RETENTION_TASK = "trunks_saved_trace_retention";
-const CALL_RECORD_RETENTION_TASK = "registrar_call_record_retention";
-const FRAUD_GUARD_SCAN_TASK = "trunks_fraud_guard_scan";
-const AUTH_FAILURE_SCAN_TASK = "trunks_auth_failure_scan";
-export const REGISTRATION_WATCH_TASK = "registrar_registration_watch";
-export const RETENTION_TASK = "retention_prune";
+export const DEMO_REMINDERS_TASK = "customers.demo-expiry-notices";
+export const DEMO_EXPIRY_TASK = "customers.demo-expiry";
+export const SCHEDULED_RECONCILE_TASK = "registrar.reconcile-scheduled";
+export const SIGN_IN_CLEANUP_TASK = "auth.sign-in-cleanup";
+const SAVED_TRACE_RETENTION_TASK = "trunks.saved-trace-retention";
+const CALL_RECORD_RETENTION_TASK = "registrar.call-record-retention";
+const FRAUD_GUARD_SCAN_TASK = "trunks.fraud-guard-scan";
+const AUTH_FAILURE_SCAN_TASK = "trunks.auth-failure-scan";
+export const REGISTRATION_WATCH_TASK = "registrar.registration-watch";
+export const RETENTION_TASK = "retention.prune";
 
 /**
- * Recurring jobs, in graphile-worker's crontab format; every worker runs them (`startPortalWorker`), and
- * graphile-worker makes sure each tick runs once however many workers there are.
+ * Recurring jobs; every worker runs them (`startPortalWorker`), and graphile-worker makes sure each tick runs once
+ * however many workers there are. (Items rather than a crontab string: crontab lines cannot name `area.task` tasks.)
  */
-export const CRONTAB = [
-  `0 * * * * ${DEMO_REMINDERS_TASK}`,
+export const SCHEDULE: CronItem[] = [
+  { match: "0 * * * *", task: DEMO_REMINDERS_TASK },
   // Every minute, so a demo stops working at the registrar within about a minute of its end.
-  `* * * * * ${DEMO_EXPIRY_TASK}`,
-  `*/15 * * * * ${SCHEDULED_RECONCILE_TASK}`,
-  `30 * * * * ${SIGN_IN_CLEANUP_TASK}`,
-  `30 * * * * ${SAVED_TRACE_RETENTION_TASK}`,
-  `45 3 * * * ${CALL_RECORD_RETENTION_TASK}`,
+  { match: "* * * * *", task: DEMO_EXPIRY_TASK },
+  { match: "*/15 * * * *", task: SCHEDULED_RECONCILE_TASK },
+  { match: "30 * * * *", task: SIGN_IN_CLEANUP_TASK },
+  { match: "30 * * * *", task: SAVED_TRACE_RETENTION_TASK },
+  { match: "45 3 * * *", task: CALL_RECORD_RETENTION_TASK },
   // Every minute, so a trunk that crossed a daily cap is suspended (and support told) within about a minute.
-  `* * * * * ${FRAUD_GUARD_SCAN_TASK}`,
+  { match: "* * * * *", task: FRAUD_GUARD_SCAN_TASK },
   // Every minute too: support hears of a burst of failed authentications within about a minute.
-  `* * * * * ${AUTH_FAILURE_SCAN_TASK}`,
+  { match: "* * * * *", task: AUTH_FAILURE_SCAN_TASK },
   // Every minute: trunk.registered and trunk.unregistered webhooks follow PBXs within about a minute.
-  `* * * * * ${REGISTRATION_WATCH_TASK}`,
-  `45 3 * * * ${RETENTION_TASK}`,
-].join("\n");
+  { match: "* * * * *", task: REGISTRATION_WATCH_TASK },
+  { match: "45 3 * * *", task: RETENTION_TASK },
+];
 
 export type WorkerDependencies = {
   db: Db;
@@ -95,6 +96,27 @@ function reportFailure(task: string, id: string, result: { outcome: string; erro
   );
 }
 
+const trunkPayload = z.object({ trunkId: z.string().min(1) });
+const requestMeta = z.object({
+  ip: z.string().nullable(),
+  userAgent: z.string().nullable(),
+  apiKeyId: z.string().nullable().optional(),
+}) satisfies z.ZodType<RequestMeta>;
+
+/**
+ * A task whose payload is checked when its job starts. A job queued with a payload the task cannot read fails with an
+ * error naming the task and the problem (in the job's last_error and the worker's log), rather than somewhere inside.
+ */
+function withPayload<T>(schema: z.ZodType<T>, run: (payload: T) => Promise<void>): Task {
+  return async (payload, helpers) => {
+    const parsed = schema.safeParse(payload);
+    if (!parsed.success) {
+      throw new Error(`${helpers.job.task_identifier}: invalid payload: ${z.prettifyError(parsed.error)}`);
+    }
+    await run(parsed.data);
+  };
+}
+
 /** Every background job the worker knows, by task name. */
 export function jobTasks({
   db,
@@ -109,8 +131,7 @@ export function jobTasks({
   // failing batch records only its own trunk, so taking the others along would read every waiting trunk per job.
   let registrarAnswering = true;
   return {
-    [SYNC_TRUNK_TASK]: async (payload) => {
-      const { trunkId } = payload as { trunkId: string };
+    [SYNC_TRUNK_TASK]: withPayload(trunkPayload, async ({ trunkId }) => {
       // Other trunks waiting for a sync go along in the same registrar transaction (their jobs are then removed).
       const alsoPending = registrarAnswering ? SYNC_BATCH_SIZE - 1 : 0;
       const outcomes = await syncTrunks(db, registrar, [trunkId], { alsoPending, force: false });
@@ -118,32 +139,28 @@ export function jobTasks({
       const own = outcomes.get(trunkId)?.outcome;
       if (own === "failed") registrarAnswering = false;
       else if (own === "synced") registrarAnswering = true;
-    },
+    }),
     [SYNC_PROVIDER_POLICY_TASK]: async () => {
       await syncProviderPolicy(db, registrar);
     },
-    [CREDENTIAL_CHECK_TASK]: async (payload) => {
-      const { trunkId } = payload as { trunkId: string };
+    [CREDENTIAL_CHECK_TASK]: withPayload(trunkPayload, async ({ trunkId }) => {
       await runCredentialCheck(db, trunkId);
-    },
-    [SEND_MAIL_TASK]: async (payload) => {
-      const { mailId } = payload as { mailId: string };
+    }),
+    [SEND_MAIL_TASK]: withPayload(z.object({ mailId: z.string().min(1) }), async ({ mailId }) => {
       reportFailure(SEND_MAIL_TASK, mailId, await deliverMail(db, transport, mailFrom, mailId));
-    },
-    [DELIVER_WEBHOOK_TASK]: async (payload) => {
-      const { deliveryId } = payload as { deliveryId: string };
+    }),
+    [DELIVER_WEBHOOK_TASK]: withPayload(z.object({ deliveryId: z.string().min(1) }), async ({ deliveryId }) => {
       reportFailure(DELIVER_WEBHOOK_TASK, deliveryId, await deliverWebhook(db, webhookPolicy, deliveryId));
-    },
+    }),
     [DEMO_REMINDERS_TASK]: async () => {
       await queueDemoReminders(db);
     },
     [DEMO_EXPIRY_TASK]: async () => {
       await expireDemos(db);
     },
-    [RECONCILE_TASK]: async (payload) => {
-      const { runId } = payload as { runId: string };
+    [RECONCILE_TASK]: withPayload(z.object({ runId: z.string().min(1) }), async ({ runId }) => {
       await runReconciliation(db, registrar, runId, { removeUnknown: removeUnknownSubscribers });
-    },
+    }),
     [SAVED_TRACE_RETENTION_TASK]: async () => {
       await deleteExpiredTraces(db);
     },
@@ -162,10 +179,9 @@ export function jobTasks({
     [REGISTRATION_WATCH_TASK]: async () => {
       await watchRegistrations(db, registrar);
     },
-    [RUN_IMPORT_TASK]: async (payload) => {
-      const { importId } = payload as { importId: string };
+    [RUN_IMPORT_TASK]: withPayload(z.object({ importId: z.string().min(1) }), async ({ importId }) => {
       await runImport(db, importId);
-    },
+    }),
     [SIGN_IN_CLEANUP_TASK]: async () => {
       await deleteExpiredSignInRecords(db);
       await deleteExpiredIdempotencyKeys(db);
@@ -173,12 +189,14 @@ export function jobTasks({
     [RETENTION_TASK]: async () => {
       log.info({ component: "worker", task: RETENTION_TASK, ...(await pruneOldRecords(db, retention)) }, "pruned");
     },
-    [SIGN_IN_LINK_TASK]: async (payload) => {
-      await sendSignInLink(db, (payload as { email: string }).email);
-    },
-    [PASSWORD_RESET_REQUEST_TASK]: async (payload) => {
-      const { email, meta } = payload as { email: string; meta: RequestMeta };
-      await sendPasswordReset(db, email, meta);
-    },
+    [SIGN_IN_LINK_TASK]: withPayload(z.object({ email: z.string() }), async ({ email }) => {
+      await sendSignInLink(db, email);
+    }),
+    [PASSWORD_RESET_REQUEST_TASK]: withPayload(
+      z.object({ email: z.string(), meta: requestMeta }),
+      async ({ email, meta }) => {
+        await sendPasswordReset(db, email, meta);
+      },
+    ),
   };
 }

@@ -1,11 +1,22 @@
 import { EventEmitter } from "node:events";
-import { Logger, type Runner, run, runMigrations, type TaskList, type WorkerEvents } from "graphile-worker";
+import {
+  type CronItem,
+  Logger,
+  parseCronItems,
+  type Runner,
+  run,
+  runMigrations,
+  type TaskList,
+  type WorkerEvents,
+} from "graphile-worker";
 import pg from "pg";
 import { log } from "../observability/log";
+import { moveRenamedTasks } from "./renamed-tasks";
 
-/** Creates or upgrades graphile-worker's own schema (its job table is the outbox). */
+/** Creates or upgrades graphile-worker's own schema (its job table is the outbox), and our tasks' renames in it. */
 export async function migrateJobQueue(connectionString: string) {
   await runMigrations({ connectionString, logger: quietLogger() });
+  await moveRenamedTasks(connectionString);
 }
 
 const HEARTBEAT_MS = 5_000;
@@ -22,7 +33,7 @@ export const DEFAULT_STALE_AFTER_MS = 30_000;
 export async function startWorker(options: {
   connectionString: string;
   taskList: TaskList;
-  crontab?: string;
+  schedule?: CronItem[];
   concurrency?: number;
   staleAfterMs?: number;
 }): Promise<Runner> {
@@ -61,7 +72,7 @@ export async function startWorker(options: {
   const runner = await run({
     pgPool: pool,
     taskList: options.taskList,
-    crontab: options.crontab ?? "",
+    parsedCronItems: parseCronItems(options.schedule ?? []),
     concurrency,
     noHandleSignals: true,
     pollInterval: 1000,

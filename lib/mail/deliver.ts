@@ -2,7 +2,7 @@ import { open } from "../credentials/encryption";
 import { credentialKeyring } from "../credentials/keyring";
 import type { Db } from "../db";
 import { retryLater } from "../jobs/queue";
-import { MAIL_GIVE_UP_AFTER_MS, mailJobKey, SEND_MAIL_TASK } from "./outbox";
+import { MAIL_GIVE_UP_AFTER_MS, mailJobKey, SEND_MAIL_TASK } from "./queue";
 import { escapeHtml, type MailSecrets, mergeSecrets, storedBodies } from "./secrets";
 import type { MailTransport } from "./transport";
 

@@ -1,5 +1,6 @@
 import type { CallerIdPolicy, DialPermission } from "../generated/prisma/enums";
 import { describeCallerId, describeCallLimit, describeDialPermission } from "../trunks/describe";
+import { CASE_WARNING } from "../trunks/server-name-warning";
 import { LOGO_CID } from "./logo";
 import { escapeHtml, isSecretSlot, type MailBody, mailBody, type SecretSlot, secret } from "./secrets";
 
@@ -87,9 +88,6 @@ function render(subject: string, provider: Provider, blocks: Block[]): RenderedM
   return { subject, text: mailBody(text), html: mailBody(body) };
 }
 
-export const CASE_WARNING =
-  "The SIP server name is case-sensitive. Enter it exactly as shown - a different casing may still register, but every call will fail. Copy and paste it.";
-
 function trunkValues(trunk: TrunkSummary, password: "link" | "inline"): Block[] {
   return [
     { heading: "Your SIP credentials" },
@@ -109,7 +107,7 @@ function trunkValues(trunk: TrunkSummary, password: "link" | "inline"): Block[] 
           : []),
       ],
     },
-    { warning: CASE_WARNING },
+    { warning: `${CASE_WARNING.headline} ${CASE_WARNING.detail}` },
     { heading: "Your trunk's settings" },
     {
       values: [

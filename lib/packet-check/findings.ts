@@ -1,3 +1,4 @@
+import type { CallerIdPolicy } from "../generated/prisma/enums";
 import { EMERGENCY_NUMBERS, mayCall, toRegistrarE164 } from "../registrar/dial-plan";
 import { explainResponse, type TrunkForExplanations } from "../registrar/refusals";
 import { digestParams } from "../sip/digest";
@@ -22,7 +23,7 @@ export type TrunkExpectations = TrunkForExplanations & {
   hostnames: string[];
   realms: string[];
   dids: string[];
-  callerIdPolicy: "FORCED" | "OWN_DIDS";
+  callerIdPolicy: CallerIdPolicy;
   forcedCallerId: string | null;
 };
 

@@ -9,6 +9,7 @@ import { createdAtCursor, finishPage, keysetSql, type PageRequest, readPage } fr
 import { type RateLimitRule, takeAttempt } from "../rate-limit";
 import { getProviderSettings } from "../settings";
 import { resetPassword, revealPassword } from "../trunks";
+import { trunkDetailsInclude } from "../trunks/include";
 import { id, isId } from "../validation";
 
 /**
@@ -43,11 +44,6 @@ export async function checkSensitiveAction(
   }
 }
 
-const ownTrunkInclude = {
-  dids: { orderBy: { number: "asc" } },
-  servers: { include: { server: true }, orderBy: { server: { hostname: "asc" } } },
-} as const;
-
 export const OWN_TRUNKS_PER_PAGE = 25;
 
 /**
@@ -63,7 +59,10 @@ export async function listOwnTrunks(db: Db, actor: Actor, page: PageRequest = {}
     WHERE "customerId" = ${actor.customerId} AND status <> 'DELETED' AND ${where}
     ORDER BY "createdAt" ${order}, id ${order} LIMIT ${OWN_TRUNKS_PER_PAGE + 1}`;
   const { rows, next, previous } = finishPage(ids, OWN_TRUNKS_PER_PAGE, read, createdAtCursor);
-  const found = await db.trunk.findMany({ where: { id: { in: rows.map((row) => row.id) } }, include: ownTrunkInclude });
+  const found = await db.trunk.findMany({
+    where: { id: { in: rows.map((row) => row.id) } },
+    include: trunkDetailsInclude,
+  });
   const byId = new Map(found.map((trunk) => [trunk.id, trunk]));
   return { trunks: rows.flatMap((row) => byId.get(row.id) ?? []), next, previous };
 }
@@ -77,7 +76,7 @@ export async function getOwnTrunk(db: Db, actor: Actor, trunkId: string) {
     actor.customerId && isId(trunkId)
       ? await db.trunk.findFirst({
           where: { id: trunkId, customerId: actor.customerId, status: { not: "DELETED" } },
-          include: ownTrunkInclude,
+          include: trunkDetailsInclude,
         })
       : null;
   if (!trunk) throw new NotFoundError("Trunk");
@@ -107,16 +106,18 @@ export const revealOwnTrunkPassword = defineCommand({
   input: z.object({ trunkId: id }),
   async run(ctx, { trunkId }) {
     const trunk = await getOwnTrunk(ctx.db, ctx.actor, trunkId);
-    const { customer } = await getOwnAccount(ctx.db, ctx.actor);
-    if (!passwordShown(trunk, customer)) {
-      throw new ConflictError("This trunk is not active, so its password is not shown. Contact support.");
-    }
-    await checkSensitiveAction(
-      ctx,
-      "reveal",
-      "You have revealed passwords several times in a few minutes. Wait 10 minutes and try again.",
-    );
-    return { password: await revealPassword(ctx.db, ctx, trunk, "customer") };
+    const check = async () => {
+      const { customer } = await getOwnAccount(ctx.db, ctx.actor);
+      if (!passwordShown(trunk, customer)) {
+        throw new ConflictError("This trunk is not active, so its password is not shown. Contact support.");
+      }
+      await checkSensitiveAction(
+        ctx,
+        "reveal",
+        "You have revealed passwords several times in a few minutes. Wait 10 minutes and try again.",
+      );
+    };
+    return { password: await revealPassword(ctx.db, ctx, trunk, { via: "customer", check }) };
   },
 });
 
@@ -179,7 +180,8 @@ export async function openRevealLink(db: Db, token: string, meta: CommandContext
     if (!(await consumeRevealLink(tx, link.linkId, meta.ip))) {
       return inspectRevealLink(tx, token) as Promise<Exclude<RevealLinkState, { state: "valid" }>>;
     }
-    const password = await revealPassword(tx, { actor: null, meta }, link.trunk, "link");
+    // The link's rule (trunk and account active, link unused) was checked above, before the link was used up.
+    const password = await revealPassword(tx, { actor: null, meta }, link.trunk, { via: "link" });
     return { state: "revealed", password, username: link.trunk.username };
   });
 }

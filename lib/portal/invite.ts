@@ -7,7 +7,7 @@ import { insertCustomerUser } from "../customers";
 import { type Db, transaction } from "../db";
 import { portalUrl } from "../env";
 import { ConflictError } from "../errors";
-import { queueMail } from "../mail/outbox";
+import { queueMail } from "../mail/queue";
 import { invitationMail } from "../mail/templates";
 import { getProviderSettings } from "../settings";
 import { email, requiredText } from "../validation";

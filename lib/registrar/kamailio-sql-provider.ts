@@ -1,50 +1,11 @@
 import type pg from "pg";
 import { validateProviderPolicy } from "./subscriber";
-import type { ProviderPolicy, SubscriberAttributes } from "./types";
+import type { ProviderPolicy } from "./types";
 
 /**
  * The provider-wide part of the Kamailio SQL adapter (tables of registrar/kamailio/schema/portal.sql that hold one
- * list for every trunk and every Kamailio sharing the database), and the fraud guard's per-trunk attributes.
+ * list for every trunk and every Kamailio sharing the database).
  */
-
-type FraudGuard = Pick<
-  SubscriberAttributes,
-  "maxCallsPerSecond" | "maxCallsPerDay" | "maxMinutesPerDay" | "outboundSuspended" | "capCountingSince"
->;
-
-/** The fraud guard's usr_preferences rows (kamailio.cfg route[FRAUD_GUARD]); absent limits write nothing. */
-export function fraudGuardRows(a: FraudGuard): { attribute: string; value: string }[] {
-  const rows: { attribute: string; value: string }[] = [];
-  const add = (attribute: string, value: number | string | null | undefined) => {
-    if (value !== null && value !== undefined && value !== "") rows.push({ attribute, value: String(value) });
-  };
-  add("max_cps", a.maxCallsPerSecond);
-  add("max_calls_day", a.maxCallsPerDay);
-  add("max_minutes_day", a.maxMinutesPerDay);
-  add("outbound_suspended", a.outboundSuspended);
-  add("cap_since", a.capCountingSince);
-  return rows;
-}
-
-/** The fraud guard's attributes read back; absent rows are absent keys, as for a subscriber put without limits. */
-export function parseFraudGuard(first: (name: string) => string | null): FraudGuard {
-  const guard: FraudGuard = {};
-  const number = (name: string) => {
-    const value = first(name);
-    return value === null ? undefined : Number.parseInt(value, 10);
-  };
-  const values: FraudGuard = {
-    maxCallsPerSecond: number("max_cps"),
-    maxCallsPerDay: number("max_calls_day"),
-    maxMinutesPerDay: number("max_minutes_day"),
-    outboundSuspended: first("outbound_suspended") ?? undefined,
-    capCountingSince: number("cap_since"),
-  };
-  for (const [key, value] of Object.entries(values) as [keyof FraudGuard, never][]) {
-    if (value !== undefined) guard[key] = value;
-  }
-  return guard;
-}
 
 /** Replaces the provider-wide rows in one transaction, touching only rows that change. */
 export async function putProviderPolicy(pool: pg.Pool, input: ProviderPolicy): Promise<void> {

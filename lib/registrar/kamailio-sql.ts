@@ -1,17 +1,10 @@
 import pg from "pg";
+import { type AttributeRow, attributeRows, hostPortOf, parseAttributes } from "./kamailio-attributes";
 import { authFailures, purgeAuthFailures } from "./kamailio-sql-auth-failures";
 import { callRecords, purgeCallRecords, refusals } from "./kamailio-sql-calls";
-import { fraudGuardRows, parseFraudGuard, putProviderPolicy } from "./kamailio-sql-provider";
+import { putProviderPolicy } from "./kamailio-sql-provider";
 import { RegistrarValidationError, validateSubscriber } from "./subscriber";
-import type {
-  CallerIdPolicy,
-  DialPermission,
-  Registrar,
-  RegistrarSnapshot,
-  Registration,
-  SubscriberAttributes,
-  SubscriberChange,
-} from "./types";
+import type { Registrar, RegistrarSnapshot, Registration, SubscriberChange } from "./types";
 
 /**
  * Registrar adapter over the Kamailio PostgreSQL tables used by registrar/kamailio/kamailio.cfg:
@@ -36,47 +29,6 @@ import type {
 
 /** Lock namespace for pg_advisory_xact_lock(int, int), so our per-username locks do not collide with other users. */
 const LOCK_NAMESPACE = 0x4b414d; // "KAM"
-
-type AttributeRow = { attribute: string; value: string };
-
-/** The usr_preferences rows for one set of attributes (same rows for every realm). */
-export function attributeRows(attributes: SubscriberAttributes): AttributeRow[] {
-  const rows: AttributeRow[] = [
-    { attribute: "call_limit", value: String(attributes.callLimit) },
-    { attribute: "dial_permission", value: attributes.dialPermission },
-    { attribute: "cid_policy", value: attributes.callerIdPolicy },
-  ];
-  for (const country of attributes.allowedCountries) rows.push({ attribute: "allowed_country", value: country });
-  if (attributes.forcedCallerId) rows.push({ attribute: "forced_cid", value: attributes.forcedCallerId });
-  if (attributes.forcedCallerIdName) rows.push({ attribute: "forced_cid_name", value: attributes.forcedCallerIdName });
-  for (const did of attributes.dids) rows.push({ attribute: "did", value: did });
-  rows.push(...fraudGuardRows(attributes));
-  return rows;
-}
-
-/** Parses stored attribute rows back; values outside the contract are passed through so a comparison shows them. */
-function parseAttributes(rows: AttributeRow[]): SubscriberAttributes {
-  const first = (name: string) => rows.find((r) => r.attribute === name)?.value ?? null;
-  const all = (name: string) => rows.filter((r) => r.attribute === name).map((r) => r.value);
-  return {
-    callLimit: Number.parseInt(first("call_limit") ?? "0", 10) || 0,
-    dialPermission: (first("dial_permission") ?? "") as DialPermission,
-    allowedCountries: all("allowed_country").sort(),
-    callerIdPolicy: (first("cid_policy") ?? "") as CallerIdPolicy,
-    forcedCallerId: first("forced_cid"),
-    forcedCallerIdName: first("forced_cid_name"),
-    dids: all("did"),
-    ...parseFraudGuard(first),
-  };
-}
-
-/** "sip:user@1.2.3.4:5070;transport=udp" → "1.2.3.4:5070" (5060 when the URI has no port). */
-export function hostPortOf(uri: string | null): string | null {
-  if (!uri) return null;
-  const m = /^sips?:(?:[^@;>]*@)?(\[[^\]]+\]|[^:;>?]+)(?::(\d+))?/i.exec(uri.trim());
-  if (!m) return null;
-  return `${m[1]}:${m[2] ?? (uri.toLowerCase().startsWith("sips:") ? "5061" : "5060")}`;
-}
 
 /**
  * Runs `work` in one transaction holding the per-username advisory locks of `usernames`, taken in one order (by hash)

@@ -1,5 +1,6 @@
 import type { Db, Tx } from "../db";
 import { Prisma } from "../generated/prisma/client";
+import type { SyncState, TrunkStatus } from "../generated/prisma/enums";
 import { retryLater } from "../jobs/queue";
 import { metrics } from "../observability/metrics";
 import { requestCredentialCheck } from "../trunks/credential-check";
@@ -13,8 +14,8 @@ export type TrunkForSync = {
   id: string;
   customerId: string;
   username: string;
-  status: "ACTIVE" | "DISABLED" | "DELETED";
-  syncState: "PENDING" | "SYNCED" | "FAILED" | "NEEDS_ATTENTION";
+  status: TrunkStatus;
+  syncState: SyncState;
   syncVersion: number;
   syncAttempts: number;
   callLimit: number;

@@ -3,9 +3,9 @@
  * adapter makes the registrar database match it. See registrar/kamailio/README.md for how each field is enforced.
  */
 
-export type DialPermission = "US_ONLY" | "US_CANADA" | "COUNTRIES" | "INTERNATIONAL";
+import type { CallerIdPolicy, DialPermission } from "../generated/prisma/enums";
 
-export type CallerIdPolicy = "FORCED" | "OWN_DIDS";
+export type { CallerIdPolicy, DialPermission };
 
 export type SubscriberAttributes = {
   callLimit: number; // 1..1000

@@ -3,8 +3,7 @@ import { can } from "../auth/policy";
 import type { Db } from "../db";
 import { NotFoundError } from "../errors";
 import { isId } from "../validation";
-
-const include = { customer: true, dids: true, servers: { include: { server: true } } } as const;
+import { trunkInclude as include } from "./include";
 
 /**
  * A trunk as the pages shared by staff and customers load it (packet check, calls): staff see any trunk

@@ -1,7 +1,7 @@
 import { recordAudit, SYSTEM_ACTOR } from "../audit/log";
 import { type Db, transaction } from "../db";
 import { portalUrl } from "../env";
-import { queueMail } from "../mail/outbox";
+import { queueMail } from "../mail/queue";
 import { authFailureBurstMail } from "../mail/templates";
 import type { AuthFailureCount, Registrar } from "../registrar/types";
 import { getProviderSettings } from "../settings";

@@ -3,7 +3,7 @@ import { recordAudit, SYSTEM_ACTOR } from "../audit/log";
 import { defineCommand } from "../commands";
 import { type Db, transaction } from "../db";
 import { ConflictError } from "../errors";
-import { queueMail } from "../mail/outbox";
+import { queueMail } from "../mail/queue";
 import { outboundSuspendedMail } from "../mail/templates";
 import type { Registrar } from "../registrar/types";
 import { getProviderSettings } from "../settings";

@@ -7,6 +7,7 @@ import { type Db, type Tx, transaction } from "../db";
 import { ConflictError, NotFoundError } from "../errors";
 import { id, isId, optionalText } from "../validation";
 import { emitWebhookEvent, trunkEventData } from "../webhooks/events";
+import { trunkInclude } from "./include";
 import { queueCredentialsMail, queueTrunkStatusMail } from "./notify";
 import { decryptTrunkPassword } from "./password";
 import {
@@ -20,12 +21,6 @@ import {
   writeDigestHashes,
 } from "./provision";
 import { trunkSettings } from "./schema";
-
-export const trunkInclude = {
-  customer: true,
-  dids: { orderBy: { number: "asc" } },
-  servers: { include: { server: true }, orderBy: { server: { hostname: "asc" } } },
-} as const;
 
 export async function getTrunk(db: Db | Tx, trunkId: string) {
   if (!isId(trunkId)) throw new NotFoundError("Trunk");
@@ -222,19 +217,27 @@ export const resetTrunkPassword = defineCommand({
   run: (ctx, { trunkId }) => resetPassword(ctx, trunkId, "staff"),
 });
 
-/** Shows the SIP password to someone allowed to see it; every reveal is written to the audit log first. */
+/**
+ * What differs between the ways a person sees a SIP password: who it is recorded as shown to (`via`), and what must
+ * hold first beyond the command's permission (`check`: e.g. the customer's account is active and under its reveal
+ * limit; throws when not).
+ */
+export type RevealRule = { via: "staff" | "customer" | "link"; check?: () => Promise<void> };
+
+/** The one way a person is shown a SIP password: the rule's check, then the audit row, then the password. */
 export async function revealPassword(
   db: Db | Tx,
   ctx: Pick<CommandContext, "actor" | "meta">,
   trunk: Parameters<typeof decryptTrunkPassword>[0] & { id: string; customerId: string },
-  via: "staff" | "customer" | "link",
+  rule: RevealRule,
 ) {
+  await rule.check?.();
   await recordAudit(db, ctx, {
     action: "trunk.reveal-password",
     targetType: "trunk",
     targetId: trunk.id,
     customerId: trunk.customerId,
-    details: { username: trunk.username, via },
+    details: { username: trunk.username, via: rule.via },
   });
   return decryptTrunkPassword(trunk);
 }
@@ -245,7 +248,7 @@ export const revealTrunkPassword = defineCommand({
   input: z.object({ trunkId: id }),
   async run(ctx, { trunkId }) {
     const trunk = await getTrunk(ctx.db, trunkId);
-    return { password: await revealPassword(ctx.db, ctx, trunk, "staff") };
+    return { password: await revealPassword(ctx.db, ctx, trunk, { via: "staff" }) };
   },
 });
 

@@ -1,10 +1,12 @@
+import type { SyncState } from "../generated/prisma/enums";
+
 /**
  * What the trunk pages show live, as plain JSON with dates as ISO strings: the page renders it first on the server
  * (lib/trunks/live-status.ts builds it), then polls the trunk's status route for it (`statusUrl`). Nothing here
  * imports server code, so client components use these types and rules too.
  */
 export type SyncView = {
-  state: "PENDING" | "SYNCED" | "FAILED" | "NEEDS_ATTENTION";
+  state: SyncState;
   /** Counts changes: a sync confirms a change once the trunk is SYNCED at a version at least the change's. */
   version: number;
   syncedAt: string | null;

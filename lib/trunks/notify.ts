@@ -2,19 +2,16 @@ import { createRevealLink, REVEAL_LINK_HOURS, supersedeRevealLinks } from "../cr
 import type { Tx } from "../db";
 import { portalUrl } from "../env";
 import type { ProviderSettings } from "../generated/prisma/client";
-import { queueMail } from "../mail/outbox";
+import { queueMail } from "../mail/queue";
 import { credentialsMail, type TrunkSummary, trunkStatusMail } from "../mail/templates";
 import { getProviderSettings } from "../settings";
+import { trunkInclude } from "./include";
 import { decryptTrunkPassword } from "./password";
 
 async function loadTrunk(tx: Tx, trunkId: string) {
   return tx.trunk.findUniqueOrThrow({
     where: { id: trunkId },
-    include: {
-      customer: true,
-      dids: { orderBy: { number: "asc" } },
-      servers: { include: { server: true }, orderBy: { server: { hostname: "asc" } } },
-    },
+    include: trunkInclude,
   });
 }
 

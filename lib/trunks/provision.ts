@@ -12,7 +12,7 @@ import { ConflictError } from "../errors";
 import { Prisma, type ProviderSettings, type Trunk } from "../generated/prisma/client";
 import { newId } from "../ids";
 import { enqueueJob } from "../jobs/queue";
-import { mailJobKey, outboxRow, SEND_MAIL_TASK } from "../mail/outbox";
+import { mailJobKey, mailRow, SEND_MAIL_TASK } from "../mail/queue";
 import { credentialsMail } from "../mail/templates";
 import { getProviderSettings } from "../settings";
 import { DELIVER_WEBHOOK_TASK, trunkEventData, webhookEventRow, webhookJobKey } from "../webhooks/events";
@@ -209,7 +209,7 @@ function newTrunkRows(
     linkExpiresHours: REVEAL_LINK_HOURS,
     trunk: { ...trunk, hostnames: servers.map((server) => server.hostname), dids: settings.dids },
   });
-  const mail = outboxRow({
+  const mail = mailRow({
     ...rendered,
     kind: "credentials.new",
     to: customer.contactEmail,

@@ -1,4 +1,4 @@
-import type { DialPermission } from "../generated/prisma/enums";
+import type { CallerIdPolicy, DialPermission } from "../generated/prisma/enums";
 import { describeDialPermission } from "./describe";
 
 /**
@@ -10,7 +10,7 @@ export type GuideTrunk = {
   hostnames: string[];
   realms: string[];
   dids: string[];
-  callerIdPolicy: "FORCED" | "OWN_DIDS";
+  callerIdPolicy: CallerIdPolicy;
   forcedCallerId: string | null;
 };
 

@@ -49,6 +49,10 @@ test("the sales user creates a demo account and sees the trunk's exact credentia
   await page.screenshot({ path: "tests/artifacts/trunk-page.png", fullPage: true });
   await page.setViewportSize({ width: 390, height: 844 });
   await page.screenshot({ path: "tests/artifacts/trunk-page-phone.png", fullPage: true });
+  // On the phone the page fits its width (nothing to scroll sideways) and the navigation is one tap away.
+  expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
+  await page.locator("summary", { hasText: "Menu" }).click();
+  await expect(page.getByRole("navigation", { name: "Staff" }).getByRole("link", { name: "Trunks" })).toBeVisible();
 });
 
 test("bad input is a message on the field, never a stuck trunk or an error page", async ({ page }) => {

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { executeCommand } from "../../lib/commands";
 import { createDemoAccount } from "../../lib/customers";
 import type { Db } from "../../lib/db";
-import { SEND_MAIL_TASK } from "../../lib/mail/outbox";
+import { SEND_MAIL_TASK } from "../../lib/mail/queue";
 import { openRevealLink } from "../../lib/portal";
 import { resendCredentials, resetTrunkPassword, revealTrunkPassword, setTrunkStatus } from "../../lib/trunks";
 import { contextFor, createActor, createPortalDatabase, startTestWorker, waitForQueueToDrain } from "../support/portal";

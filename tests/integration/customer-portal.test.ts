@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { Actor } from "../../lib/auth/policy";
+import { type Actor, actorOf } from "../../lib/auth/policy";
 import { executeCommand } from "../../lib/commands";
 import { createDemoAccount } from "../../lib/customers";
 import type { Db } from "../../lib/db";
@@ -24,7 +24,7 @@ beforeAll(async () => {
     if (!result.ok) throw new Error(result.formError);
     const user = await db.user.findUniqueOrThrow({ where: { email: `${name.toLowerCase()}@portal.example` } });
     customers.push({
-      actor: { id: user.id, email: user.email, name: user.name, role: user.role, customerId: user.customerId },
+      actor: actorOf(user),
       trunkId: result.value.trunk.id,
     });
   }

@@ -11,7 +11,7 @@ import { type Command, executeCommand } from "../../lib/commands";
 import * as customers from "../../lib/customers";
 import type { Db } from "../../lib/db";
 import { NotFoundError } from "../../lib/errors";
-import * as mail from "../../lib/mail/queries";
+import * as mail from "../../lib/mail/mailbox";
 import * as portal from "../../lib/portal";
 import * as settings from "../../lib/settings";
 import * as trunks from "../../lib/trunks";

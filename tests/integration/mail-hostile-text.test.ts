@@ -9,7 +9,7 @@ import { executeCommand } from "../../lib/commands";
 import { createCustomer, createDemoAccount } from "../../lib/customers";
 import { queueDemoReminders } from "../../lib/customers/demo-expiry";
 import type { Db } from "../../lib/db";
-import { queueMail } from "../../lib/mail/outbox";
+import { queueMail } from "../../lib/mail/queue";
 import { signInMail } from "../../lib/mail/templates";
 import { openRevealLink } from "../../lib/portal";
 import { getProviderSettings, updateProviderSettings } from "../../lib/settings";

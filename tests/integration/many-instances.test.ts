@@ -7,8 +7,8 @@ import { hashPassword } from "../../lib/auth/passwords";
 import type { Actor } from "../../lib/auth/policy";
 import { SIGN_IN_LIMITS } from "../../lib/auth/sign-in";
 import type { Db } from "../../lib/db";
-import { CRONTAB } from "../../lib/jobs/tasks";
-import { SEND_MAIL_TASK } from "../../lib/mail/outbox";
+import { SCHEDULE } from "../../lib/jobs/tasks";
+import { SEND_MAIL_TASK } from "../../lib/mail/queue";
 import { ROOT } from "../../lib/paths";
 import { REVEALS_PER_WINDOW } from "../../lib/portal";
 import { ensureRegistrarSchema } from "../../lib/registrar/schema";
@@ -42,10 +42,8 @@ const PASSWORD = "many-instances-correct-horse";
 const TRUNKS = 30;
 let serverId: string;
 
-/** The tasks the schedule (lib/jobs/tasks.ts CRONTAB) runs every minute. */
-const EVERY_MINUTE = CRONTAB.split("\n")
-  .filter((line) => line.startsWith("* * * * * "))
-  .map((line) => line.slice("* * * * * ".length));
+/** The tasks the schedule (lib/jobs/tasks.ts SCHEDULE) runs every minute. */
+const EVERY_MINUTE = SCHEDULE.filter((item) => item.match === "* * * * *").map((item) => item.task);
 
 /**
  * Records every job the workers' schedule queues, with its task and the tick (minute) it was queued for, from the

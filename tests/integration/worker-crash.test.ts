@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { executeCommand } from "../../lib/commands";
 import { createDemoAccount } from "../../lib/customers";
 import type { Db } from "../../lib/db";
-import { SEND_MAIL_TASK } from "../../lib/mail/outbox";
+import { SEND_MAIL_TASK } from "../../lib/mail/queue";
 import { ROOT } from "../../lib/paths";
 import { ensureRegistrarSchema } from "../../lib/registrar/schema";
 import { createTestDatabase } from "../support/database";

@@ -3,7 +3,7 @@ import { once } from "node:events";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Db } from "../../lib/db";
-import { CRONTAB } from "../../lib/jobs/tasks";
+import { SCHEDULE } from "../../lib/jobs/tasks";
 import { ROOT } from "../../lib/paths";
 import { ensureRegistrarSchema } from "../../lib/registrar/schema";
 import { createTestDatabase } from "../support/database";
@@ -22,23 +22,21 @@ afterAll(async () => {
 });
 
 /** The tasks of the schedule `npm start` runs. */
-const scheduledTasks = CRONTAB.split("\n")
-  .map((line) => line.trim().split(/\s+/)[5])
-  .sort();
+const scheduledTasks = SCHEDULE.map((item) => item.task).sort();
 
 describe("npm run worker", () => {
   it("runs the same recurring schedule as npm start: reconciliation, demo reminders and expiry, sign-in clean-up, retention, fraud guard, failed-authentication bursts, the registration watch", async () => {
     expect(scheduledTasks).toEqual([
-      "auth_sign_in_cleanup",
-      "customers_demo_expiry",
-      "customers_demo_expiry_notices",
-      "registrar_call_record_retention",
-      "registrar_reconcile_scheduled",
-      "registrar_registration_watch",
-      "retention_prune",
-      "trunks_auth_failure_scan",
-      "trunks_fraud_guard_scan",
-      "trunks_saved_trace_retention",
+      "auth.sign-in-cleanup",
+      "customers.demo-expiry",
+      "customers.demo-expiry-notices",
+      "registrar.call-record-retention",
+      "registrar.reconcile-scheduled",
+      "registrar.registration-watch",
+      "retention.prune",
+      "trunks.auth-failure-scan",
+      "trunks.fraud-guard-scan",
+      "trunks.saved-trace-retention",
     ]);
     const registrarUrl = await createTestDatabase("schedule_registrar");
     await ensureRegistrarSchema(registrarUrl);

@@ -12,9 +12,6 @@ import { afterAll, afterEach, describe, expect, it, vi } from "vitest";
 import { executeCommand } from "@/lib/commands";
 import { createCustomer } from "@/lib/customers";
 import type { Db } from "@/lib/db";
-import { jobTasks } from "@/lib/jobs/tasks";
-import { startWorker } from "@/lib/jobs/worker";
-import { createMailTransport } from "@/lib/mail/transport";
 import { ROOT } from "@/lib/paths";
 import { createKamailioSqlRegistrar, type KamailioSqlRegistrarOptions } from "@/lib/registrar/kamailio-sql";
 import { reconcile } from "@/lib/registrar/reconcile";
@@ -24,7 +21,7 @@ import { createTrunk, revealTrunkPassword } from "@/lib/trunks";
 import { log } from "../../lib/observability/log";
 import { createTestDatabase } from "../support/database";
 import { startKamailio } from "../support/kamailio";
-import { contextFor, createActor, createPortalDatabase } from "../support/portal";
+import { contextFor, createActor, createPortalDatabase, startTestWorker } from "../support/portal";
 import { removeSippArtifacts, sippRegister } from "../support/sipp";
 import { startTcpProxy, type TcpProxy, urlThroughProxy } from "../support/tcp-proxy";
 
@@ -57,37 +54,23 @@ async function environment(prefix: string) {
   return { db, url, server, registrarUrl, registrarDb };
 }
 
-/**
- * The real worker (every task, as `npm run worker` runs them) in this process, provisioning `registrarUrl`.
- * Like tests/support/portal.ts's startTestWorker, except that the registrar URL is ours: here it goes through a
- * proxy, or must be the database a previous worker was writing to.
- */
+/** The real worker, provisioning `registrarUrl` (through a proxy, or the database a previous worker wrote to). */
 async function startWorkerFor(
   db: Db,
   url: string,
   registrarUrl: string,
   options: { staleAfterMs?: number; registrar?: KamailioSqlRegistrarOptions } = {},
 ) {
-  const { staleAfterMs } = options;
-  const registrar = createKamailioSqlRegistrar(registrarUrl, options.registrar);
-  const runner = await startWorker({
-    connectionString: url,
-    staleAfterMs,
-    taskList: jobTasks({
-      db,
-      registrar,
-      transport: createMailTransport(undefined),
-      mailFrom: "Trunk Portal Tests <portal@test.example>",
-      removeUnknownSubscribers: false,
-      webhookPolicy: { httpHosts: [], allowPrivateAddresses: false },
-    }),
+  const worker = await startTestWorker({
+    db,
+    url,
+    registrarUrl,
+    staleAfterMs: options.staleAfterMs,
+    registrarOptions: options.registrar,
+    webhookPolicy: { httpHosts: [], allowPrivateAddresses: false },
   });
-  const stop = async () => {
-    await runner.stop();
-    await registrar.close();
-  };
-  cleanups.push(stop);
-  return { stop };
+  cleanups.push(worker.stop);
+  return worker;
 }
 
 async function startProxyFor(databaseUrl: string, delayMs = 0): Promise<TcpProxy> {

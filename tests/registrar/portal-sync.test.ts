@@ -20,9 +20,10 @@ import { createServer } from "@/lib/servers";
 import { getProviderSettings } from "@/lib/settings";
 import { deleteTrunk, resetTrunkPassword, revealTrunkPassword, setTrunkStatus, updateTrunk } from "@/lib/trunks";
 import { createWebhookEndpoint } from "@/lib/webhooks/endpoints";
+import { callThroughCarrier as callThroughCarrierVia } from "../support/carrier-calls";
 import { type KamailioInstance, startKamailio } from "../support/kamailio";
 import { contextFor, createActor, createPortalDatabase, plantStaleDigests, startTestWorker } from "../support/portal";
-import { type CallsOptions, removeSippArtifacts, sippCalls, sippRegister, startUas } from "../support/sipp";
+import { type CallsOptions, removeSippArtifacts, sippCalls, sippRegister } from "../support/sipp";
 import { TestWebhookReceiver, typeOf, verifyStandardWebhook } from "../support/webhook-receiver";
 
 // The webhook receiver below runs on this machine over plain http, as an operator would allow a test host.
@@ -106,20 +107,9 @@ async function register(username: string, password: string, domain = HOSTNAME) {
   return (await sippRegister({ proxyPort: kamailio.sipPort, username, password, domain })).status;
 }
 
-/** Calls from a trunk through Kamailio; a carrier UAS on CARRIER answers the ones that get through. */
-async function callThroughCarrier(options: Omit<CallsOptions, "proxyPort" | "domain">, expectedAtCarrier: number) {
-  const carrier =
-    expectedAtCarrier > 0 ? await startUas({ port: kamailio.carrierPort, calls: expectedAtCarrier }) : null;
-  try {
-    const result = await sippCalls({ proxyPort: kamailio.sipPort, domain: HOSTNAME, ...options });
-    const received = carrier ? await carrier.done : null;
-    // The carrier UAS only succeeds when ACK and BYE reached it too, i.e. the whole call went through the proxy.
-    if (received) expect(received.run.exitCode, `carrier UAS failed, see ${received.run.dir}`).toBe(0);
-    return { statuses: result.statuses, invites: received?.invites ?? [] };
-  } finally {
-    carrier?.stop();
-  }
-}
+/** A call through this file's Kamailio (see tests/support/carrier-calls). */
+const callThroughCarrier = (options: Omit<CallsOptions, "proxyPort" | "domain">, expectedAtCarrier: number) =>
+  callThroughCarrierVia(kamailio, HOSTNAME, options, expectedAtCarrier);
 
 /** updateTrunk takes the whole settings form; this is the demo trunk's form with some fields changed. */
 function demoSettings(trunkId: string, changes: Record<string, unknown>) {

@@ -3,7 +3,7 @@ import { randomBytes } from "node:crypto";
 import path from "node:path";
 import type pg from "pg";
 import { hashPassword } from "../../lib/auth/passwords";
-import type { Actor } from "../../lib/auth/policy";
+import { type Actor, actorOf } from "../../lib/auth/policy";
 import { type CommandContext, executeCommand } from "../../lib/commands";
 import { digestHashes } from "../../lib/credentials/digest";
 import { createDemoAccount } from "../../lib/customers";
@@ -13,7 +13,7 @@ import { jobTasks } from "../../lib/jobs/tasks";
 import { migrateJobQueue, startWorker } from "../../lib/jobs/worker";
 import { createMailTransport } from "../../lib/mail/transport";
 import { ROOT } from "../../lib/paths";
-import { createKamailioSqlRegistrar } from "../../lib/registrar/kamailio-sql";
+import { createKamailioSqlRegistrar, type KamailioSqlRegistrarOptions } from "../../lib/registrar/kamailio-sql";
 import { ensureRegistrarSchema } from "../../lib/registrar/schema";
 import type { WebhookNetworkPolicy } from "../../lib/webhooks/network";
 import { createTestDatabase } from "./database";
@@ -50,14 +50,18 @@ export async function createActor(db: Db, role: Role, customerId?: string): Prom
       passwordHash: role === "CUSTOMER" ? null : await hashPassword("correct horse battery staple"),
     },
   });
-  return { id: user.id, email: user.email, name: user.name, role: user.role, customerId: user.customerId };
+  return actorOf(user);
 }
 
 export function contextFor(db: Db, actor: Actor | null): CommandContext {
   return { db, actor, meta: { ip: "127.0.0.1", userAgent: "vitest" } };
 }
 
-/** Runs the real worker (all tasks) against this test's database, a fresh registrar database and an SMTP URL. */
+/**
+ * Runs the real worker (all tasks, as `npm run worker` runs them) in this process against this test's database, a
+ * fresh registrar database (or `registrarUrl`: one behind a proxy, or one a previous worker was writing to) and an
+ * SMTP URL.
+ */
 export async function startTestWorker(options: {
   db: Db;
   url: string;
@@ -65,10 +69,15 @@ export async function startTestWorker(options: {
   staleAfterMs?: number;
   /** Where webhooks may go; by default plain http to 127.0.0.1, where tests run their receivers. */
   webhookPolicy?: WebhookNetworkPolicy;
+  registrarUrl?: string;
+  registrarOptions?: KamailioSqlRegistrarOptions;
 }) {
-  const registrarUrl = await createTestDatabase("registrar");
-  await ensureRegistrarSchema(registrarUrl);
-  const registrar = createKamailioSqlRegistrar(registrarUrl);
+  let registrarUrl = options.registrarUrl;
+  if (!registrarUrl) {
+    registrarUrl = await createTestDatabase("registrar");
+    await ensureRegistrarSchema(registrarUrl);
+  }
+  const registrar = createKamailioSqlRegistrar(registrarUrl, options.registrarOptions);
   const runner = await startWorker({
     connectionString: options.url,
     staleAfterMs: options.staleAfterMs,

@@ -3,8 +3,8 @@
 import { serverAction } from "@/lib/actions";
 import { addCustomerUser, createCustomer, createDemoAccount, updateCustomer } from "@/lib/customers";
 import { convertDemo, extendDemo } from "@/lib/customers/demo";
-import { readMailboxMessage } from "@/lib/mail/queries";
-import { requestReconciliation } from "@/lib/registrar/commands";
+import { readMailboxMessage } from "@/lib/mail/mailbox";
+import { requestReconciliation } from "@/lib/registrar/reconciliation-runs";
 import { createServer, updateServer } from "@/lib/servers";
 import { updateProviderSettings, updateTwoFactorRequirement } from "@/lib/settings";
 import { createStaffUser, forceStaffPasswordReset, resetStaffTwoFactor, updateStaffUser } from "@/lib/staff";

@@ -3,7 +3,7 @@ import Link from "next/link";
 import { Button, Card, DateTime, labelClass, PageHeader, Select, StatusBadge, Table, Td } from "@/components/ui";
 import { requirePermission } from "@/lib/auth/guards";
 import { getDb } from "@/lib/db";
-import { listMail, usesLocalMailbox } from "@/lib/mail/queries";
+import { listMail, usesLocalMailbox } from "@/lib/mail/mailbox";
 
 export const metadata: Metadata = { title: "Mail" };
 

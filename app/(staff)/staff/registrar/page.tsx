@@ -6,8 +6,8 @@ import { RegistrarConnectionCards } from "@/components/registrar-connection";
 import { Badge, Card, DateTime, formatDateTime, PageHeader, Table, Td } from "@/components/ui";
 import { requirePermission } from "@/lib/auth/guards";
 import { getDb } from "@/lib/db";
-import { listReconciliationRuns } from "@/lib/registrar/commands";
 import type { Finding } from "@/lib/registrar/reconcile";
+import { listReconciliationRuns } from "@/lib/registrar/reconciliation-runs";
 import { attentionReasons, NEEDS_ATTENTION } from "@/lib/trunks/attention";
 import { requestReconciliationAction } from "../actions";
 

@@ -11,7 +11,7 @@ import { TrunkCredentials } from "@/components/trunk-credentials";
 import { Card, PageHeader, StatusBadge } from "@/components/ui";
 import { requirePermission } from "@/lib/auth/guards";
 import { getDb } from "@/lib/db";
-import { orNotFound } from "@/lib/pages";
+import { orNotFound } from "@/lib/or-not-found";
 import { getOwnTrunk } from "@/lib/portal";
 import { attentionReasons } from "@/lib/trunks/attention";
 import { listCredentialChecks } from "@/lib/trunks/credential-check";

@@ -23,7 +23,7 @@ import { type Actor, can } from "@/lib/auth/policy";
 import { getCustomer, listCustomerTrunks } from "@/lib/customers";
 import { demoStatus } from "@/lib/customers/demo";
 import { getDb } from "@/lib/db";
-import { orNotFound } from "@/lib/pages";
+import { orNotFound } from "@/lib/or-not-found";
 import { DIAL_PERMISSION_LABELS } from "@/lib/trunks/describe";
 import { addCustomerUserAction, convertDemoAction, extendDemoAction } from "../../actions";
 import { TrunkPolicyFields } from "../../trunks/trunk-settings-fields";

@@ -6,7 +6,7 @@ import { Badge, Card, DefinitionList, formatDateTime, PageHeader, Table, Td } fr
 import { requirePermission } from "@/lib/auth/guards";
 import { getDb } from "@/lib/db";
 import { getImportProgress } from "@/lib/imports";
-import { orNotFound } from "@/lib/pages";
+import { orNotFound } from "@/lib/or-not-found";
 import { cancelImportAction, startImportAction } from "../actions";
 import { IMPORT_STATUS_COLORS } from "../status";
 

@@ -4,9 +4,9 @@ import { Card, DateTime, DefinitionList, PageHeader, StatusBadge } from "@/compo
 import { requirePermission } from "@/lib/auth/guards";
 import { getDb } from "@/lib/db";
 import { withPublicLogo } from "@/lib/mail/logo";
-import { getMail, mailboxMayShowSecrets, usesLocalMailbox } from "@/lib/mail/queries";
+import { getMail, mailboxMayShowSecrets, usesLocalMailbox } from "@/lib/mail/mailbox";
 import { maskSecrets, storedBodies } from "@/lib/mail/secrets";
-import { orNotFound } from "@/lib/pages";
+import { orNotFound } from "@/lib/or-not-found";
 import { readMailboxMessageAction } from "../../actions";
 import { MailboxText } from "./mailbox-text";
 

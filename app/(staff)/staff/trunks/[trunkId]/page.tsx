@@ -11,7 +11,7 @@ import { Badge, ButtonLink, Card, DateTime, PageHeader, StatusBadge } from "@/co
 import { requirePermission } from "@/lib/auth/guards";
 import { can } from "@/lib/auth/policy";
 import { getDb } from "@/lib/db";
-import { orNotFound } from "@/lib/pages";
+import { orNotFound } from "@/lib/or-not-found";
 import { getTrunk } from "@/lib/trunks";
 import { attentionReasons } from "@/lib/trunks/attention";
 import { openAuthFailureBurst } from "@/lib/trunks/auth-failures";

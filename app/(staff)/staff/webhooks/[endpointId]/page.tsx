@@ -3,7 +3,7 @@ import { ActionForm, SelectField, SubmitButton } from "@/components/forms";
 import { Badge, Card, DateTime, PageHeader, Table, Td } from "@/components/ui";
 import { requirePermission } from "@/lib/auth/guards";
 import { getDb } from "@/lib/db";
-import { orNotFound } from "@/lib/pages";
+import { orNotFound } from "@/lib/or-not-found";
 import { DELIVERIES_SHOWN, getWebhookEndpoint } from "@/lib/webhooks/endpoints";
 import { redeliverWebhookAction, updateWebhookEndpointAction } from "../actions";
 import { EndpointFields } from "../endpoint-fields";

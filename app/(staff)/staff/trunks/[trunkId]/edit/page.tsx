@@ -3,7 +3,7 @@ import { ActionForm, SubmitButton } from "@/components/forms";
 import { Card, PageHeader } from "@/components/ui";
 import { requirePermission } from "@/lib/auth/guards";
 import { getDb } from "@/lib/db";
-import { orNotFound } from "@/lib/pages";
+import { orNotFound } from "@/lib/or-not-found";
 import { listServers } from "@/lib/servers";
 import { getTrunk } from "@/lib/trunks";
 import { updateTrunkAction } from "../../../actions";

@@ -4,7 +4,7 @@ import { Card, PageHeader } from "@/components/ui";
 import { requirePermission } from "@/lib/auth/guards";
 import { getCustomer } from "@/lib/customers";
 import { getDb } from "@/lib/db";
-import { orNotFound } from "@/lib/pages";
+import { orNotFound } from "@/lib/or-not-found";
 import { listServers } from "@/lib/servers";
 import { getProviderSettings } from "@/lib/settings";
 import { createTrunkAction } from "../../../../actions";

@@ -20,7 +20,7 @@ export type OutgoingMail = RenderedMail & {
 };
 
 /** The Mail row of a message: its secrets sealed, never stored in plaintext. Its send job is `mailJobKey(row.id)`. */
-export function outboxRow(mail: OutgoingMail) {
+export function mailRow(mail: OutgoingMail) {
   const id = randomUUID();
   const sealed = mail.secrets ? seal(credentialKeyring(), JSON.stringify(mail.secrets), `mail:${id}`) : null;
   const domain = mail.to.split("@")[1] ?? "localhost";
@@ -45,7 +45,7 @@ export function outboxRow(mail: OutgoingMail) {
  * only if the change that caused it commits.
  */
 export async function queueMail(tx: Tx, mail: OutgoingMail) {
-  const row = await tx.mail.create({ data: outboxRow(mail) });
+  const row = await tx.mail.create({ data: mailRow(mail) });
   await enqueueJob(tx, SEND_MAIL_TASK, { mailId: row.id }, { jobKey: mailJobKey(row.id) });
   return row;
 }

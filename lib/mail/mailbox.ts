@@ -11,6 +11,8 @@ import type { Prisma } from "../generated/prisma/client";
 import { id, isId } from "../validation";
 import { mergeSecrets, storedBodies } from "./secrets";
 
+// The sent mail as staff see it: the list, one message, and (in the local mailbox only) a message with its secrets.
+
 /** Messages whose delivery has a problem: given up (FAILED), or waiting for another attempt after an error. */
 export const FAILING_MAIL: Prisma.MailWhereInput = {
   OR: [{ status: "FAILED" }, { status: "QUEUED", lastError: { not: null } }],
