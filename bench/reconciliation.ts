@@ -27,7 +27,7 @@ const { createDb } = await import("../lib/db");
 const { Prisma } = await import("../lib/generated/prisma/client");
 const { createKamailioSqlRegistrar } = await import("../lib/registrar/kamailio-sql");
 const { loadTrunksForSync, subscriberFor } = await import("../lib/registrar/sync");
-const { queueReconciliation } = await import("../lib/registrar/commands");
+const { queueReconciliation } = await import("../lib/registrar/reconciliation-runs");
 
 const TRUNKS = Number(process.env.BENCH_TRUNKS ?? 1_000_000);
 const DRIFT = Number(process.env.BENCH_DRIFT ?? 100);
