@@ -2,9 +2,9 @@ import type { Db, Tx } from "../db";
 import { Prisma } from "../generated/prisma/client";
 import { retryLater } from "../jobs/queue";
 import { metrics } from "../observability/metrics";
-import { requestCredentialCheck } from "../trunks/credential-check";
-import { SYNC_TRUNK_TASK, syncJobKey } from "../trunks/provision";
-import { emitWebhookEvent, trunkEventData } from "../webhooks/events";
+import { requestCredentialChecks } from "../trunks/credential-check";
+import { SYNC_PRIORITY, SYNC_TRUNK_TASK, syncJobKey } from "../trunks/provision";
+import { emitWebhookEvent, emitWebhookEvents, trunkEventData } from "../webhooks/events";
 import { RegistrarValidationError } from "./subscriber";
 import type { Registrar, Subscriber, SubscriberChange } from "./types";
 
@@ -202,12 +202,17 @@ export async function syncTrunks(
           await tx.$executeRaw`SELECT graphile_worker.remove_job('sync-trunk:' || id) FROM unnest(${done}::text[]) AS id`;
         }
         const now = new Date();
-        for (const { id } of recorded) {
-          const trunk = seen.get(id) as TrunkForSync;
-          await emitWebhookEvent(tx, "trunk.synced", trunkEventData(trunk, "SYNCED"));
-          // The registrar now holds the trunk's latest credentials: prove them on the wire.
-          if (mayAuthenticate(trunk, now)) await requestCredentialCheck(tx, id);
-        }
+        const syncedTrunks = recorded.map(({ id }) => seen.get(id) as TrunkForSync);
+        await emitWebhookEvents(
+          tx,
+          "trunk.synced",
+          syncedTrunks.map((trunk) => trunkEventData(trunk, "SYNCED")),
+        );
+        // The registrar now holds the trunks' latest credentials: prove them on the wire.
+        await requestCredentialChecks(
+          tx,
+          syncedTrunks.filter((trunk) => mayAuthenticate(trunk, now)).map((trunk) => trunk.id),
+        );
         for (const { id } of attention) {
           const item = refused.find(({ trunk }) => trunk.id === id);
           if (item) await announceFailure(tx, item.trunk, "NEEDS_ATTENTION", item.error);
@@ -259,7 +264,14 @@ async function recordFailure(db: Db, trunk: TrunkForSync, syncError: string, ref
     return { outcome: "needs-attention", error: syncError };
   }
   const nextAttemptAt = await db.$transaction(async (tx) => {
-    const runAt = await retryLater(tx, SYNC_TRUNK_TASK, { trunkId: trunk.id }, syncJobKey(trunk.id), failures);
+    const runAt = await retryLater(
+      tx,
+      SYNC_TRUNK_TASK,
+      { trunkId: trunk.id },
+      syncJobKey(trunk.id),
+      failures,
+      SYNC_PRIORITY,
+    );
     const recorded = await tx.trunk.updateMany({
       where: stillLatest,
       data: { syncState: "FAILED", syncError, syncAttempts: failures, syncNextAttemptAt: runAt },
