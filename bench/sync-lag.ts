@@ -259,6 +259,13 @@ async function main() {
   });
   const burstCreatedAt = Date.now();
   await Promise.all(pollers);
+  // A PBX can register once the registrar row is written, a moment before the worker records SYNCED.
+  const untilSynced = async (ids: string[]) => {
+    while ((await db.trunk.count({ where: { id: { in: ids }, syncState: "SYNCED" } })) < ids.length) {
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+  };
+  await untilSynced(burst.map((b) => b.id));
   const burstSynced = await syncedAtOf(burst.map((b) => b.id));
   const lastRegistered = Math.max(...burst.map((b) => b.returnedAt + b.lag));
   const lastSynced = Math.max(...burstSynced.values());
@@ -273,11 +280,10 @@ async function main() {
   const workerStartedAt = Date.now();
   await startWorkerProcess();
   const workerReadyAt = Date.now();
-  while ((await db.trunk.count({ where: { id: { in: backlogIds }, syncState: "SYNCED" } })) < TRUNKS) {
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
+  await untilSynced(backlogIds);
   const backlogSynced = [...(await syncedAtOf(backlogIds)).values()].sort((a, b) => a - b);
-  const drainSeconds = ((backlogSynced.at(-1) ?? 0) - (backlogSynced[0] ?? 0)) / 1000;
+  // From the worker's first heartbeat: a batch syncs many queued trunks in one transaction.
+  const drainSeconds = ((backlogSynced.at(-1) ?? 0) - workerReadyAt) / 1000;
 
   // 5. A burst of BURST creations, CONCURRENCY at a time: each command's return (its commit) → its subscriber row.
   const burstReturns = new Map<string, number>();
@@ -338,8 +344,8 @@ async function main() {
       `first command (${(TRUNKS / burstSeconds).toFixed(1)} trunks/s provisioned and registered); failed polls per ` +
       `trunk p50 ${polls(burst).p50}, max ${polls(burst).max}; ${atFirstTry(burst)} trunks registered at the ` +
       "first try.",
-    `Backlog: ${TRUNKS} queued trunks synced in ${drainSeconds.toFixed(2)} s from the first to the last ` +
-      `(${((TRUNKS - 1) / drainSeconds).toFixed(0)} trunks/s, worker concurrency 5); the worker process took ` +
+    `Backlog: ${TRUNKS} queued trunks synced ${drainSeconds.toFixed(2)} s after the worker was ready ` +
+      `(${(TRUNKS / drainSeconds).toFixed(0)} trunks/s, worker concurrency 5); the worker process took ` +
       `${((workerReadyAt - workerStartedAt) / 1000).toFixed(1)} s to start.`,
     "",
     "| burst of creations | n | p50 | p95 | p99 | max |",

@@ -180,14 +180,17 @@ export async function syncTrunks(
           return error ? [{ trunk, error: messageOf(error) }] : [];
         });
         const recorded = await tx.$queryRaw<{ id: string; lag: number | null }[]>`
-          UPDATE "Trunk" t SET "syncState" = 'SYNCED', "syncedAt" = now(), "syncError" = NULL, "syncAttempts" = 0,
+          UPDATE "Trunk" t SET "syncState" = 'SYNCED', "syncedAt" = clock_timestamp(), "syncError" = NULL, "syncAttempts" = 0,
                  "syncNextAttemptAt" = NULL, "updatedAt" = now()
           FROM unnest(${synced.map((trunk) => trunk.id)}::text[], ${synced.map((trunk) => trunk.syncVersion)}::int[])
             AS v(id, version)
           WHERE t.id = v.id AND t."syncVersion" = v.version
           RETURNING t.id, extract(epoch FROM clock_timestamp() - t."syncRequestedAt")::float8 AS lag`;
         lags = recorded.map((row) => row.lag);
-        const attention = await tx.$queryRaw<{ id: string }[]>`
+        const attention =
+          refused.length === 0
+            ? []
+            : await tx.$queryRaw<{ id: string }[]>`
           UPDATE "Trunk" t SET "syncState" = 'NEEDS_ATTENTION', "syncError" = v.error,
                  "syncAttempts" = t."syncAttempts" + 1, "syncNextAttemptAt" = NULL, "updatedAt" = now()
           FROM unnest(${refused.map((item) => item.trunk.id)}::text[],
