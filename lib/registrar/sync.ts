@@ -1,6 +1,6 @@
 import type { Db, Tx } from "../db";
 import { Prisma } from "../generated/prisma/client";
-import { retryLater } from "../jobs/queue";
+import { enqueueJob, retryLater } from "../jobs/queue";
 import { metrics } from "../observability/metrics";
 import { requestCredentialChecks } from "../trunks/credential-check";
 import { SYNC_PRIORITY, SYNC_TRUNK_TASK, syncJobKey } from "../trunks/provision";
@@ -112,8 +112,13 @@ const SYNC_TIMEOUT_MS = 60_000;
 /** At most this many trunks are written to the registrar in one transaction. */
 export const SYNC_BATCH_SIZE = 200;
 
+/** When a job left its trunk to another batch that held it, it runs again this much later. */
+const DEFERRED_SYNC_MS = 250;
+
 export type SyncOutcome =
   | { outcome: "synced" | "gone" }
+  /** Another sync held the trunk; this one comes back shortly. */
+  | { outcome: "deferred" }
   | { outcome: "needs-attention"; error: string }
   | { outcome: "failed"; error: string; nextAttemptAt: Date };
 
@@ -130,8 +135,8 @@ const messageOf = (error: unknown) => (error instanceof Error ? error.message : 
  *   attempt queued with a backoff capped at minutes (lib/jobs/queue.ts); the trunk shows that job's run time.
  *
  * Two syncs of one trunk can run at once (a change made while a sync runs queues another). They take turns (a
- * per-trunk advisory lock, taken in one order for a whole batch so batches cannot deadlock) and each reads the trunk
- * only once it has its turn, so an older sync can never write to the registrar after a newer one. An outcome is
+ * per-trunk advisory lock, taken in one order for a whole batch so batches cannot deadlock; a worker's job that finds
+ * its trunk held leaves it to the holder and comes back shortly) and each reads the trunk only once it has its turn, so an older sync can never write to the registrar after a newer one. An outcome is
  * recorded only if no change came in since the sync read the trunk (syncVersion); otherwise the job that change
  * queued still has to run, and the trunk stays PENDING for it.
  *
@@ -149,13 +154,39 @@ export async function syncTrunks(
   const outcomes = new Map<string, SyncOutcome>();
   const seen = new Map<string, TrunkForSync>();
   let lags: (number | null)[] = [];
+  let deferred: string[] = [];
   try {
     await db.$transaction(
       async (tx) => {
-        await tx.$executeRaw`
-          SELECT pg_advisory_xact_lock(h) FROM (
-            SELECT DISTINCT hashtextextended('sync-trunk:' || id, 0) AS h FROM unnest(${trunkIds}::text[]) AS id
-            ORDER BY h OFFSET 0) ordered`;
+        let own = trunkIds;
+        if (alsoPending > 0) {
+          // A job's trunk may be in another batch at this moment (taken along): rather than wait for that batch,
+          // leave the trunk to it and take the other waiting trunks at once, so batches overlap. The job comes back
+          // shortly, in case that batch read the trunk before the change this job is for (it then cannot record
+          // SYNCED, and the trunk still needs a sync).
+          const held = await tx.$queryRaw<{ id: string }[]>`
+            SELECT id FROM unnest(${trunkIds}::text[]) AS id WHERE pg_try_advisory_xact_lock(${lockKey})`;
+          own = held.map((row) => row.id);
+          deferred = trunkIds.filter((id) => !own.includes(id));
+          for (const id of deferred) {
+            await enqueueJob(
+              tx,
+              SYNC_TRUNK_TASK,
+              { trunkId: id },
+              {
+                jobKey: syncJobKey(id),
+                runAt: new Date(Date.now() + DEFERRED_SYNC_MS),
+                priority: SYNC_PRIORITY,
+              },
+            );
+            outcomes.set(id, { outcome: "deferred" });
+          }
+        } else {
+          await tx.$executeRaw`
+            SELECT pg_advisory_xact_lock(h) FROM (
+              SELECT DISTINCT hashtextextended('sync-trunk:' || id, 0) AS h FROM unnest(${trunkIds}::text[]) AS id
+              ORDER BY h OFFSET 0) ordered`;
+        }
         const extras =
           alsoPending > 0
             ? await tx.$queryRaw<{ id: string }[]>`
@@ -165,9 +196,9 @@ export async function syncTrunks(
                 WHERE pg_try_advisory_xact_lock(${lockKey})`
             : [];
         const extraIds = new Set(extras.map((row) => row.id));
-        const ids = [...trunkIds, ...extraIds];
+        const ids = [...own, ...extraIds];
         const trunks = await loadTrunksForSync(tx, Prisma.sql`t.id = ANY(${ids}::text[])`);
-        for (const id of trunkIds) outcomes.set(id, { outcome: "gone" });
+        for (const id of own) outcomes.set(id, { outcome: "gone" });
         const due = trunks.filter((trunk) => force || trunk.syncState !== "SYNCED" || extraIds.has(trunk.id));
         for (const trunk of trunks) seen.set(trunk.id, trunk);
         for (const trunk of trunks) if (!due.includes(trunk)) outcomes.set(trunk.id, { outcome: "synced" });
@@ -229,7 +260,8 @@ export async function syncTrunks(
     for (const lag of lags) if (lag !== null) metrics().syncLag.observe(lag);
   } catch (error) {
     // Failing before the trunks were read is the portal's own database in trouble: graphile-worker retries the job.
-    if (seen.size === 0) throw error;
+    // So does a job whose trunk was left to another batch: its return was rolled back with the rest.
+    if (seen.size === 0 || deferred.length > 0) throw error;
     const syncError = messageOf(error);
     // The other trunks taken along keep their own jobs, which try again on their own.
     for (const trunkId of trunkIds) {
