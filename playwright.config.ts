@@ -23,14 +23,27 @@ export const E2E_SIP_SERVER = "Sip1.CelitoVoice.example";
 /** What the Prometheus scraper of the tests sends to /api/metrics. */
 export const E2E_METRICS_TOKEN = "e2e-metrics-scraper-token";
 
+/** Specs that change provider-wide settings for a while: nothing else may run beside them. */
+const EXCLUSIVE_SPECS = ["account-security.spec.ts", "self-service.spec.ts", "credential-check.spec.ts"];
+
 export default defineConfig({
   testDir: "tests/e2e",
   outputDir: "test-results",
   globalSetup: "./tests/e2e/global-setup.ts",
   fullyParallel: false,
-  workers: 1,
+  // Two spec files at a time against the one portal: its users are many at once too. The specs that change what
+  // every other spec sees (the staff two-factor requirement, the demo length, a server's check address) run after
+  // the rest, one at a time.
+  workers: 2,
+  projects: [
+    { name: "shared", testIgnore: EXCLUSIVE_SPECS },
+    { name: "exclusive", testMatch: EXCLUSIVE_SPECS, dependencies: ["shared"], workers: 1 },
+  ],
   retries: 0,
   timeout: 60_000,
+  // What a user waits for: with two specs at once on a busy two-core machine, a sign-in (argon2id) or a form's
+  // server action can take more than the default 5 s. Assertions still pass the moment the page is right.
+  expect: { timeout: 15_000 },
   reporter: [["list"]],
   use: {
     baseURL: `http://localhost:${port}`,

@@ -10,6 +10,9 @@ const seed = Number(process.env.TEST_SEED);
 export default defineConfig({
   resolve: { alias: { "@": new URL("./", import.meta.url).pathname } },
   test: {
+    // Two test files at a time, even on two cores (vitest's default would be one): most of a file's time is spent
+    // waiting for PostgreSQL, the worker, SMTP or Kamailio, and every file has databases of its own.
+    maxWorkers: 2,
     projects: [
       {
         extends: true,

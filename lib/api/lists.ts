@@ -6,6 +6,7 @@ import type { Prisma } from "../generated/prisma/client";
 import { trunkInclude } from "../trunks";
 import { id, searchText } from "../validation";
 import { ApiProblem } from "./problem";
+import { ATTEMPTS_SHOWN } from "./resources";
 
 /**
  * Cursor pagination for the API's lists. Customers and trunks come oldest first, by (createdAt, id): a cursor is the
@@ -42,6 +43,18 @@ export const trunkListQuery = z.object({
   username: text("SIP usernames containing this text."),
 });
 
+export const webhookEndpointListQuery = z.object({
+  limit,
+  cursor,
+  active: z.enum(["true", "false"]).optional().meta({ description: "Only active (or disabled) endpoints." }),
+});
+
+export const webhookDeliveryListQuery = z.object({
+  limit,
+  cursor,
+  status: z.enum(["PENDING", "DELIVERING", "SUCCEEDED", "FAILED"]).optional(),
+});
+
 export const auditListQuery = z.object({
   limit,
   cursor,
@@ -74,6 +87,9 @@ function decodeCursor(value: string | undefined): Key | null {
 
 const after = (key: Key | null) =>
   key ? { OR: [{ createdAt: { gt: key.createdAt } }, { createdAt: key.createdAt, id: { gt: key.id } }] } : {};
+/** For lists that come newest first. */
+const before = (key: Key | null) =>
+  key ? { OR: [{ createdAt: { lt: key.createdAt } }, { createdAt: key.createdAt, id: { lt: key.id } }] } : {};
 
 /** One page plus the cursor of the next, from `take + 1` rows. */
 function paged<Row extends Key>(rows: Row[], take: number) {
@@ -112,6 +128,44 @@ export async function listTrunksPage(db: Db, query: z.output<typeof trunkListQue
     where,
     include: trunkInclude,
     orderBy: [{ createdAt: "asc" }, { id: "asc" }],
+    take: query.limit + 1,
+  });
+  return paged(rows, query.limit);
+}
+
+export async function listWebhookEndpointsPage(db: Db, query: z.output<typeof webhookEndpointListQuery>) {
+  const rows = await db.webhookEndpoint.findMany({
+    where: {
+      AND: [query.active ? { active: query.active === "true" } : {}, after(decodeCursor(query.cursor))],
+    },
+    orderBy: [{ createdAt: "asc" }, { id: "asc" }],
+    take: query.limit + 1,
+  });
+  return paged(rows, query.limit);
+}
+
+/** An endpoint's deliveries, newest first, each with its latest attempts. */
+export async function listWebhookDeliveriesPage(
+  db: Db,
+  endpointId: string,
+  query: Partial<z.output<typeof webhookDeliveryListQuery>> & { limit: number },
+  /** Just this delivery (if it is the endpoint's). */
+  deliveryId?: string,
+) {
+  const rows = await db.webhookDelivery.findMany({
+    where: {
+      AND: [
+        { endpointId },
+        deliveryId ? { id: deliveryId } : {},
+        query.status ? { status: query.status } : {},
+        before(decodeCursor(query.cursor)),
+      ],
+    },
+    include: {
+      event: { select: { id: true, type: true, createdAt: true } },
+      attempts: { orderBy: [{ startedAt: "desc" }, { id: "desc" }], take: ATTEMPTS_SHOWN },
+    },
+    orderBy: [{ createdAt: "desc" }, { id: "desc" }],
     take: query.limit + 1,
   });
   return paged(rows, query.limit);

@@ -1,6 +1,13 @@
 import { z } from "zod";
 import type { AuditEntryRow } from "../audit/query";
-import type { Customer, SipServer } from "../generated/prisma/client";
+import type {
+  Customer,
+  SipServer,
+  WebhookAttempt,
+  WebhookDelivery,
+  WebhookEndpoint,
+  WebhookEvent,
+} from "../generated/prisma/client";
 import type { ImportProgress } from "../imports";
 import type { RegistrationStatus } from "../registrar/status";
 import type { TrunkDetails } from "../trunks";
@@ -260,5 +267,99 @@ export function importJson(progress: ImportProgress): z.infer<typeof importSchem
     createdAt: iso(found.createdAt),
     startedAt: isoOrNull(found.startedAt),
     finishedAt: isoOrNull(found.finishedAt),
+  };
+}
+
+export const webhookEndpointSchema = z
+  .object({
+    id: z.string(),
+    url: z.string(),
+    description: z.string(),
+    events: z.array(z.string()).meta({ description: "The event types it receives, e.g. trunk.created." }),
+    active: z.boolean().meta({ description: "A disabled endpoint receives nothing; its waiting deliveries stop." }),
+    createdAt: timestamp,
+    updatedAt: timestamp,
+  })
+  .meta({ id: "WebhookEndpoint", description: "Where events are POSTed. Its signing secret is never returned." });
+
+export function webhookEndpointJson(endpoint: WebhookEndpoint): z.infer<typeof webhookEndpointSchema> {
+  return {
+    id: endpoint.id,
+    url: endpoint.url,
+    description: endpoint.description,
+    events: endpoint.events,
+    active: endpoint.active,
+    createdAt: iso(endpoint.createdAt),
+    updatedAt: iso(endpoint.updatedAt),
+  };
+}
+
+export const webhookEndpointCreatedSchema = z
+  .object({
+    endpoint: webhookEndpointSchema,
+    secret: z.string().optional().meta({
+      description:
+        "The signing secret (whsec_…), the one given or a generated one. Shown in this response only: a replay with the same Idempotency-Key leaves it out.",
+    }),
+  })
+  .meta({ id: "WebhookEndpointCreated" });
+
+/** How many of a delivery's attempts the API lists (newest first); `attemptCount` counts them all. */
+export const ATTEMPTS_SHOWN = 20;
+
+export const webhookDeliverySchema = z
+  .object({
+    id: z.string(),
+    endpointId: z.string(),
+    event: z.object({
+      id: z.string().meta({ description: "The event's webhook-id header: the same on every attempt." }),
+      type: z.string(),
+      createdAt: timestamp,
+    }),
+    status: z.enum(["PENDING", "DELIVERING", "SUCCEEDED", "FAILED"]).meta({
+      description: "FAILED: the receiver did not accept it for three days. PENDING with nextAttemptAt: retried then.",
+    }),
+    attemptCount: z.number().int(),
+    lastError: z.string().nullable(),
+    nextAttemptAt: timestamp.nullable(),
+    deliveredAt: timestamp.nullable(),
+    createdAt: timestamp,
+    attempts: z
+      .array(
+        z.object({
+          startedAt: timestamp,
+          durationMs: z.number().int().meta({ description: "How long the receiver took to answer (latency)." }),
+          statusCode: z.number().int().nullable().meta({ description: "The receiver's HTTP status; null if none." }),
+          responseExcerpt: z.string().nullable().meta({ description: "The start of the receiver's answer." }),
+          error: z.string().nullable().meta({ description: "Why the attempt failed, e.g. a timeout." }),
+        }),
+      )
+      .meta({ description: `The latest ${ATTEMPTS_SHOWN} attempts, newest first.` }),
+  })
+  .meta({ id: "WebhookDelivery", description: "One event on its way to one endpoint, with each HTTP attempt." });
+
+export type WebhookDeliveryRow = WebhookDelivery & {
+  event: Pick<WebhookEvent, "id" | "type" | "createdAt">;
+  attempts: WebhookAttempt[];
+};
+
+export function webhookDeliveryJson(delivery: WebhookDeliveryRow): z.infer<typeof webhookDeliverySchema> {
+  return {
+    id: delivery.id,
+    endpointId: delivery.endpointId,
+    event: { id: delivery.event.id, type: delivery.event.type, createdAt: iso(delivery.event.createdAt) },
+    status: delivery.status,
+    attemptCount: delivery.attemptCount,
+    lastError: delivery.lastError,
+    nextAttemptAt: isoOrNull(delivery.nextAttemptAt),
+    deliveredAt: isoOrNull(delivery.deliveredAt),
+    createdAt: iso(delivery.createdAt),
+    attempts: delivery.attempts.map((attempt) => ({
+      startedAt: iso(attempt.startedAt),
+      durationMs: attempt.durationMs,
+      statusCode: attempt.statusCode,
+      responseExcerpt: attempt.responseExcerpt,
+      error: attempt.error,
+    })),
   };
 }

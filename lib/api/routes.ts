@@ -4,6 +4,7 @@ import { type Command, executeCommand, fieldErrorsOf, type RequestMeta } from ".
 import { createCustomer, createDemoAccount, getCustomer, setCustomerStatus, updateCustomer } from "../customers";
 import { convertDemo, extendDemo } from "../customers/demo";
 import type { Db } from "../db";
+import { NotFoundError } from "../errors";
 import { cancelImport, getImportProgress, startImport, uploadImport } from "../imports";
 import { registrationStatus } from "../registrar/status";
 import type { Registrar } from "../registrar/types";
@@ -21,6 +22,8 @@ import {
 } from "../trunks";
 import { trunkPolicy, trunkSettings } from "../trunks/schema";
 import { optionalText } from "../validation";
+import { createWebhookEndpoint, redeliverWebhook, updateWebhookEndpoint } from "../webhooks/endpoints";
+import { WEBHOOK_EVENT_TYPES } from "../webhooks/events";
 import type { ApiResult } from "./idempotency";
 import type { ApiKeyRow } from "./keys";
 import {
@@ -29,7 +32,11 @@ import {
   listAuditPage,
   listCustomersPage,
   listTrunksPage,
+  listWebhookDeliveriesPage,
+  listWebhookEndpointsPage,
   trunkListQuery,
+  webhookDeliveryListQuery,
+  webhookEndpointListQuery,
 } from "./lists";
 import { ApiProblem, commandProblem } from "./problem";
 import {
@@ -49,6 +56,11 @@ import {
   syncSchema,
   trunkJson,
   trunkSchema,
+  webhookDeliveryJson,
+  webhookDeliverySchema,
+  webhookEndpointCreatedSchema,
+  webhookEndpointJson,
+  webhookEndpointSchema,
 } from "./resources";
 
 /** Who is calling and with what: the key's owner as actor, the request's origin and the key for the audit log. */
@@ -257,6 +269,167 @@ const IMPORT_ROUTES: ApiRoute[] = [
     success: { status: 200, description: "The import, as it is now.", schema: importSchema },
     present: (ctx, cancelled) => importOut(ctx, cancelled.id),
   }),
+];
+
+async function findWebhookEndpoint(ctx: ApiContext, endpointId: string) {
+  const endpoint = await ctx.db.webhookEndpoint.findUnique({ where: { id: endpointId } });
+  if (!endpoint) throw new NotFoundError("Webhook endpoint");
+  return endpoint;
+}
+
+async function webhookDeliveryOut(ctx: ApiContext, endpointId: string, deliveryId: string) {
+  const page = await listWebhookDeliveriesPage(ctx.db, endpointId, { limit: 1 }, deliveryId);
+  const delivery = page.rows[0];
+  if (!delivery) throw new NotFoundError("Webhook delivery");
+  return webhookDeliveryJson(delivery);
+}
+
+/**
+ * The endpoint form's fields for the API: the same schema the staff page's edit form is checked with, `active` as a
+ * JSON boolean rather than the form's "true"/"false". The command checks the body; this documents it.
+ */
+const webhookEndpointUpdate = z.lazy(() =>
+  updateWebhookEndpoint.input
+    .unwrap()
+    .omit({ endpointId: true })
+    .extend({ active: z.boolean().meta({ description: "false disables the endpoint: it receives nothing." }) }),
+);
+const formActive = (active: unknown) => (typeof active === "boolean" ? String(active) : active);
+
+/** Disabling or enabling an endpoint is the edit form saved with its current fields and another state. */
+function webhookStateRoute(verb: "enable" | "disable", active: boolean): ApiRoute {
+  return {
+    method: "POST",
+    path: `/webhook-endpoints/{endpointId}:${verb}`,
+    operationId: `${verb}WebhookEndpoint`,
+    summary: verb === "disable" ? "Disable a webhook endpoint" : "Enable a webhook endpoint",
+    description:
+      verb === "disable"
+        ? "It receives nothing from now on and its waiting deliveries stop; its deliveries stay listed. Enable it to receive events again."
+        : "It receives the events it subscribes to again, from now on.",
+    tag: "Webhooks",
+    permission: updateWebhookEndpoint.permission,
+    writes: true,
+    body: NO_BODY,
+    success: { status: 200, description: "The endpoint, as it is now.", schema: webhookEndpointSchema },
+    async handle(ctx, { params }) {
+      // Only a key that may change endpoints learns whether this one exists; others are refused by the command.
+      const current = can(ctx.actor, updateWebhookEndpoint.permission)
+        ? await findWebhookEndpoint(ctx, params.endpointId ?? "")
+        : null;
+      const endpoint = await runCommand(ctx, updateWebhookEndpoint, {
+        endpointId: params.endpointId,
+        url: current?.url,
+        description: current?.description,
+        events: current?.events,
+        active: String(active),
+      });
+      return { status: 200, body: webhookEndpointJson(endpoint) };
+    },
+  };
+}
+
+const WEBHOOK_ROUTES: ApiRoute[] = [
+  readRoute({
+    path: "/webhook-endpoints",
+    operationId: "listWebhookEndpoints",
+    summary: "List webhook endpoints",
+    tag: "Webhooks",
+    permission: "webhooks:manage",
+    query: webhookEndpointListQuery,
+    success: {
+      status: 200,
+      description: "A page of endpoints, oldest first.",
+      schema: pageOf(webhookEndpointSchema, "WebhookEndpointPage"),
+    },
+    async handle(ctx, { query }) {
+      const page = await listWebhookEndpointsPage(ctx.db, webhookEndpointListQuery.parse(query));
+      return { data: page.rows.map(webhookEndpointJson), nextCursor: page.nextCursor };
+    },
+  }),
+  commandRoute({
+    method: "POST",
+    path: "/webhook-endpoints",
+    operationId: "createWebhookEndpoint",
+    summary: "Register a webhook endpoint",
+    description: `Events of the chosen types (${WEBHOOK_EVENT_TYPES.join(", ")}) are POSTed to the URL as JSON, signed the Standard Webhooks way with the endpoint's secret (give one, or leave it out for a generated one) and retried for three days until the receiver answers 2xx. The URL must be https.`,
+    tag: "Webhooks",
+    body: createWebhookEndpoint.input,
+    command: createWebhookEndpoint,
+    success: {
+      status: 201,
+      description: "The new endpoint and its signing secret, shown this once.",
+      schema: webhookEndpointCreatedSchema,
+    },
+    present: (_ctx, { endpoint, secret }) => ({ endpoint: webhookEndpointJson(endpoint), secret }),
+    replayBody: ({ secret: _shownOnce, ...rest }: { secret?: string }) => rest,
+  }),
+  readRoute({
+    path: "/webhook-endpoints/{endpointId}",
+    operationId: "getWebhookEndpoint",
+    summary: "Get a webhook endpoint",
+    tag: "Webhooks",
+    permission: "webhooks:manage",
+    success: { status: 200, description: "The endpoint.", schema: webhookEndpointSchema },
+    handle: async (ctx, { params }) => webhookEndpointJson(await findWebhookEndpoint(ctx, params.endpointId ?? "")),
+  }),
+  commandRoute({
+    method: "PUT",
+    path: "/webhook-endpoints/{endpointId}",
+    operationId: "updateWebhookEndpoint",
+    summary: "Update a webhook endpoint",
+    description:
+      "Replaces its URL, description, events and state, as the edit form does: send every field. A `secret` replaces the signing secret; without one the secret stays.",
+    tag: "Webhooks",
+    body: webhookEndpointUpdate,
+    command: updateWebhookEndpoint,
+    input: ({ params, body }) => ({ ...body, endpointId: params.endpointId, active: formActive(body.active) }),
+    success: { status: 200, description: "The endpoint, as it is now.", schema: webhookEndpointSchema },
+    present: (_ctx, endpoint) => webhookEndpointJson(endpoint),
+  }),
+  webhookStateRoute("disable", false),
+  webhookStateRoute("enable", true),
+  readRoute({
+    path: "/webhook-endpoints/{endpointId}/deliveries",
+    operationId: "listWebhookDeliveries",
+    summary: "List an endpoint's deliveries and their attempts",
+    description:
+      "Each event sent (or to be sent) to the endpoint, with every HTTP attempt: status code, latency and the start of the receiver's answer.",
+    tag: "Webhooks",
+    permission: "webhooks:manage",
+    query: webhookDeliveryListQuery,
+    success: {
+      status: 200,
+      description: "A page of deliveries, newest first.",
+      schema: pageOf(webhookDeliverySchema, "WebhookDeliveryPage"),
+    },
+    async handle(ctx, { params, query }) {
+      const endpoint = await findWebhookEndpoint(ctx, params.endpointId ?? "");
+      const page = await listWebhookDeliveriesPage(ctx.db, endpoint.id, webhookDeliveryListQuery.parse(query));
+      return { data: page.rows.map(webhookDeliveryJson), nextCursor: page.nextCursor };
+    },
+  }),
+  {
+    method: "POST",
+    path: "/webhook-endpoints/{endpointId}/deliveries/{deliveryId}:redeliver",
+    operationId: "redeliverWebhook",
+    summary: "Redeliver an event",
+    description:
+      "Sends the event to the endpoint again now, with the same webhook-id and body, whatever became of earlier attempts.",
+    tag: "Webhooks",
+    permission: redeliverWebhook.permission,
+    writes: true,
+    body: NO_BODY,
+    success: { status: 202, description: "The delivery, queued.", schema: webhookDeliverySchema },
+    async handle(ctx, { params }) {
+      const endpointId = params.endpointId ?? "";
+      const deliveryId = params.deliveryId ?? "";
+      // A delivery of another endpoint is not found here; only a key that may redeliver gets to know.
+      if (can(ctx.actor, redeliverWebhook.permission)) await webhookDeliveryOut(ctx, endpointId, deliveryId);
+      await runCommand(ctx, redeliverWebhook, { deliveryId });
+      return { status: 202, body: await webhookDeliveryOut(ctx, endpointId, deliveryId) };
+    },
+  },
 ];
 
 export const API_ROUTES: ApiRoute[] = [
@@ -550,6 +723,7 @@ export const API_ROUTES: ApiRoute[] = [
     },
   }),
   ...IMPORT_ROUTES,
+  ...WEBHOOK_ROUTES,
 ];
 
 /** Path parameters of a route's template, in order. */

@@ -146,7 +146,14 @@ export function demoWhere(filter: DemoFilter | null, now: Date): Prisma.Customer
   return null;
 }
 
-const insensitive = (text: string) => ({ contains: text, mode: "insensitive" as const });
+/**
+ * `containing` as a Prisma filter: the text anywhere, or at the start when under three characters. Prisma puts the
+ * text into a LIKE pattern as is, so % and _ are escaped to mean themselves, as in the staff list's SQL.
+ */
+const insensitive = (text: string) =>
+  text.length >= 3
+    ? { contains: literal(text), mode: "insensitive" as const }
+    : { startsWith: literal(text), mode: "insensitive" as const };
 
 /** Every customer a query finds (the union of its tiers), as a Prisma filter. */
 function matching(query: SearchQuery): Prisma.CustomerWhereInput {

@@ -60,9 +60,10 @@ export function createFanOutRegistrar(members: Registrar[]): FanOutRegistrar {
       return [...latest.values()];
     },
     async authFailures(query) {
-      // Each member counts the failures it saw; a username past the threshold on one of them is reported with all.
+      // Each member counts only the failures it saw, so the threshold applies to their sum: an attack spread over
+      // the registrars (4 + 4 against a threshold of 5) is reported too.
       const combined = new Map<string, AuthFailureCount>();
-      for (const count of (await all((member) => member.authFailures(query))).flat()) {
+      for (const count of (await all((member) => member.authFailures({ ...query, atLeast: 1 }))).flat()) {
         const known = combined.get(count.username);
         combined.set(
           count.username,
@@ -77,7 +78,7 @@ export function createFanOutRegistrar(members: Registrar[]): FanOutRegistrar {
             : count,
         );
       }
-      return [...combined.values()];
+      return [...combined.values()].filter((count) => count.failures >= query.atLeast);
     },
     async purgeRecords(before) {
       return (await all((member) => member.purgeRecords(before))).reduce((sum, deleted) => sum + deleted, 0);

@@ -44,6 +44,8 @@ test("public pages, link pages and the auth API send the security headers", asyn
 });
 
 test("pages run under the Content-Security-Policy without a single violation", async ({ page }) => {
+  // Every staff page, each rendered by the server and run in the browser.
+  test.setTimeout(180_000);
   const violations: string[] = [];
   page.on("console", (message) => {
     if (/Content Security Policy|Refused to/i.test(message.text())) violations.push(message.text());

@@ -6,18 +6,21 @@ export type StaffRole = "ADMIN" | "SALES" | "SUPPORT";
 /** Records every page of the matrix needs: a demo account (customer and trunk) and its credentials email. */
 export type MatrixRecords = { customerId: string; trunkId: string; mailId: string; contactEmail: string };
 
-/** Every staff page and who may open it (the product brief's roles). */
-export function staffRoutes(ids: MatrixRecords): { path: string; allowed: StaffRole[] }[] {
+/**
+ * Every staff page and who may open it (the product brief's roles). `byRole`: what the page shows depends on the
+ * viewer's role beyond the navigation (actions offered, a role's own settings).
+ */
+export function staffRoutes(ids: MatrixRecords): { path: string; allowed: StaffRole[]; byRole?: true }[] {
   return [
-    { path: "/staff", allowed: ["ADMIN", "SALES", "SUPPORT"] },
-    { path: "/staff/customers", allowed: ["ADMIN", "SALES", "SUPPORT"] },
+    { path: "/staff", allowed: ["ADMIN", "SALES", "SUPPORT"], byRole: true },
+    { path: "/staff/customers", allowed: ["ADMIN", "SALES", "SUPPORT"], byRole: true },
     { path: "/staff/customers/new", allowed: ["ADMIN", "SALES"] },
-    { path: `/staff/customers/${ids.customerId}`, allowed: ["ADMIN", "SALES", "SUPPORT"] },
+    { path: `/staff/customers/${ids.customerId}`, allowed: ["ADMIN", "SALES", "SUPPORT"], byRole: true },
     { path: `/staff/customers/${ids.customerId}/edit`, allowed: ["ADMIN", "SALES"] },
     { path: `/staff/customers/${ids.customerId}/trunks/new`, allowed: ["ADMIN", "SALES"] },
     { path: "/staff/demo/new", allowed: ["ADMIN", "SALES"] },
     { path: "/staff/trunks", allowed: ["ADMIN", "SALES", "SUPPORT"] },
-    { path: `/staff/trunks/${ids.trunkId}`, allowed: ["ADMIN", "SALES", "SUPPORT"] },
+    { path: `/staff/trunks/${ids.trunkId}`, allowed: ["ADMIN", "SALES", "SUPPORT"], byRole: true },
     { path: `/staff/trunks/${ids.trunkId}/edit`, allowed: ["ADMIN", "SALES"] },
     { path: `/staff/trunks/${ids.trunkId}/packet-check`, allowed: ["ADMIN", "SALES", "SUPPORT"] },
     { path: `/staff/trunks/${ids.trunkId}/calls`, allowed: ["ADMIN", "SALES", "SUPPORT"] },
@@ -28,8 +31,8 @@ export function staffRoutes(ids: MatrixRecords): { path: string; allowed: StaffR
     { path: "/staff/mail", allowed: ["ADMIN", "SUPPORT"] },
     { path: `/staff/mail/${ids.mailId}`, allowed: ["ADMIN", "SUPPORT"] },
     { path: "/staff/registrar", allowed: ["ADMIN", "SUPPORT"] },
-    { path: "/staff/account", allowed: ["ADMIN", "SALES", "SUPPORT"] },
-    { path: "/staff/api-keys", allowed: ["ADMIN", "SALES", "SUPPORT"] },
+    { path: "/staff/account", allowed: ["ADMIN", "SALES", "SUPPORT"], byRole: true },
+    { path: "/staff/api-keys", allowed: ["ADMIN", "SALES", "SUPPORT"], byRole: true },
     { path: "/staff/webhooks", allowed: ["ADMIN"] },
     { path: "/staff/imports", allowed: ["ADMIN", "SALES"] },
   ];

@@ -17,6 +17,8 @@ import { createKamailioSqlRegistrar } from "../../lib/registrar/kamailio-sql";
 import { ensureRegistrarSchema } from "../../lib/registrar/schema";
 import type { Registrar } from "../../lib/registrar/types";
 import { decryptTrunkPassword } from "../../lib/trunks/password";
+import { createWebhookEndpoint } from "../../lib/webhooks/endpoints";
+import { webhookEventRow } from "../../lib/webhooks/events";
 import { apiClient, apiKeyFor, openApiResponseValidator } from "../support/api";
 import { commandFixtures } from "../support/commands";
 import { createTestDatabase } from "../support/database";
@@ -65,6 +67,25 @@ const newDemo = async () =>
       }),
     )
   ).customer;
+/** An endpoint for a nobody-sends event, with one delivery of its own (no worker runs here: it stays queued). */
+const newWebhookDelivery = async () => {
+  const { endpoint } = await setUp(
+    executeCommand(createWebhookEndpoint, contextFor(db, admin), {
+      url: `https://hooks-${next()}.api.example/in`,
+      events: ["demo.expired"],
+    }),
+  );
+  const event = await db.webhookEvent.create({
+    data: {
+      ...webhookEventRow("demo.expired", {}),
+      type: "demo.expired",
+      deliveries: { create: { endpointId: endpoint.id } },
+    },
+    include: { deliveries: true },
+  });
+  return { endpointId: endpoint.id, deliveryId: event.deliveries[0]?.id ?? "" };
+};
+const webhookBody = () => ({ url: `https://hooks-${next()}.api.example/in`, events: ["demo.expired"] });
 const trunkBody = () => ({ serverIds: [serverId], callLimit: 5, dialPermission: "US_ONLY", callerIdPolicy: "FORCED" });
 
 /** A valid request for every documented operation, on fresh records made for it. */
@@ -123,6 +144,17 @@ const validRequests: Record<
   getTrunkRegistrations: async () => ({ params: { trunkId: (await fixtures.newTrunk()).id } }),
   listSipServers: async () => ({ query: "?active=true" }),
   listAudit: async () => ({ query: "?limit=3&action=trunk" }),
+  listWebhookEndpoints: async () => ({ query: "?limit=5&active=true" }),
+  createWebhookEndpoint: async () => ({ body: webhookBody() }),
+  getWebhookEndpoint: async () => ({ params: await newWebhookDelivery() }),
+  updateWebhookEndpoint: async () => ({
+    params: await newWebhookDelivery(),
+    body: { ...webhookBody(), events: ["demo.expired", "demo.expiring"], description: "Billing", active: false },
+  }),
+  disableWebhookEndpoint: async () => ({ params: await newWebhookDelivery() }),
+  enableWebhookEndpoint: async () => ({ params: await newWebhookDelivery() }),
+  listWebhookDeliveries: async () => ({ params: await newWebhookDelivery(), query: "?limit=5" }),
+  redeliverWebhook: async () => ({ params: await newWebhookDelivery() }),
 };
 
 const fill = (path: string, params: Record<string, string> = {}) =>
@@ -419,6 +451,7 @@ describe("bad input", () => {
   it("a few thousand malformed requests get problem+json, never a 5xx, and change nothing", async () => {
     const trunk = await fixtures.newTrunk();
     const customer = await newCustomer();
+    const hooked = await newWebhookDelivery();
     let seed = 20261127;
     const random = () => {
       seed = (seed * 1103515245 + 12345) % 2 ** 31;
@@ -472,6 +505,11 @@ describe("bad input", () => {
       "reason",
       "returnPassword",
       "trunkId",
+      "url",
+      "events",
+      "secret",
+      "active",
+      "description",
       "__proto__",
       "constructor",
     ];
@@ -486,11 +524,17 @@ describe("bad input", () => {
       ["GET", "/trunks"],
       ["GET", "/customers"],
       ["GET", "/audit"],
+      ["POST", "/webhook-endpoints"],
+      ["PUT", `/webhook-endpoints/${hooked.endpointId}`],
+      ["POST", `/webhook-endpoints/${hooked.endpointId}:disable`],
+      ["POST", `/webhook-endpoints/${hooked.endpointId}/deliveries/${hooked.deliveryId}:redeliver`],
+      ["GET", `/webhook-endpoints/${hooked.endpointId}/deliveries`],
       ["POST", "/trunks/%00"],
       ["GET", `/trunks/${"x".repeat(300)}`],
     ];
     const ROUNDS = 2000;
     const trunksBefore = await db.trunk.count();
+    const endpointsBefore = await db.webhookEndpoint.count();
     let requests = 0;
     for (let round = 0; round < ROUNDS; round++) {
       const [method, path] = pick(targets);
@@ -544,6 +588,7 @@ describe("bad input", () => {
     }
     expect(requests).toBe(ROUNDS);
     expect(await db.trunk.count()).toBe(trunksBefore);
+    expect(await db.webhookEndpoint.count()).toBe(endpointsBefore);
   }, 240_000);
 });
 

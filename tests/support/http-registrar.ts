@@ -25,6 +25,8 @@ export class TestHttpRegistrar {
   failNext = 0;
   /** GET /status is optional in the API: false makes this receiver one that does not implement it. */
   answersStatus = true;
+  /** GET /registrations is optional too: false makes this receiver one that cannot list registered usernames. */
+  listsRegistrations = true;
   private server: Server | null = null;
 
   constructor(private readonly secret: string) {}
@@ -81,7 +83,7 @@ export class TestHttpRegistrar {
         // This receiver keeps no registrations.
         if (method === "GET" && path === "/api/status" && this.answersStatus)
           return reply(200, { liveRegistrations: 0 });
-        if (method === "GET" && path === "/api/registrations") {
+        if (method === "GET" && path === "/api/registrations" && this.listsRegistrations) {
           return reply(
             200,
             [...this.registrations].filter(([, rows]) => rows.length > 0).map(([username]) => username),
