@@ -17,33 +17,27 @@
  * registrar subscribers inserted with set-based raw SQL (one INSERT … SELECT per table): the floor of the writes
  * alone, without validation, encryption, audit, outbox or per-row transactions.
  */
-import { type ChildProcess, spawn, spawnSync } from "node:child_process";
-import { randomBytes } from "node:crypto";
+import { type ChildProcess, spawn } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import pg from "pg";
+import { benchSecrets, portalDatabase, registrarDatabase, startBenchCluster } from "./support/cluster";
+import { log } from "./support/stats";
 
-// The portal's modules read these through lib/env when first used; set them before anything runs.
-process.env.AUTH_SECRET ??= randomBytes(32).toString("base64");
-process.env.CREDENTIAL_ENCRYPTION_KEY ??= randomBytes(32).toString("base64");
-
+benchSecrets();
 const { executeCommand } = await import("../lib/commands");
 const { createDb } = await import("../lib/db");
-const { startEmbeddedPostgres } = await import("../lib/embedded-postgres");
 const { getImportProgress, startImport, uploadImport } = await import("../lib/imports");
 const { IMPORT_COLUMNS } = await import("../lib/imports/rows");
 const { csvLine } = await import("../lib/csv");
-const { migrateJobQueue } = await import("../lib/jobs/worker");
 const { ROOT } = await import("../lib/paths");
-const { ensureRegistrarSchema } = await import("../lib/registrar/schema");
 const { getProviderSettings } = await import("../lib/settings");
 
 const ROWS = Number(process.env.BENCH_ROWS ?? 10_000);
 const HOSTNAME = "Sip.Bench.test";
 const REALM = "sip.bench.test";
 
-const log = (message: string) => console.info(`[bench] ${message}`);
 const cleanups: (() => Promise<unknown> | unknown)[] = [];
 const seconds = (from: number, to: number) => (to - from) / 1000;
 
@@ -121,21 +115,12 @@ async function main() {
   const started = Date.now();
   const dir = mkdtempSync(path.join(os.tmpdir(), "csv-import-bench-"));
   cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
-  const postgres = await startEmbeddedPostgres({ dir, persistent: false, quiet: true });
+  const postgres = await startBenchCluster();
   cleanups.push(() => postgres.stop());
-  await postgres.createDatabase("portal");
-  await postgres.createDatabase("registrar");
-  const url = postgres.url("portal");
-  const registrarUrl = postgres.url("registrar");
+  const run = Date.now().toString(36);
+  const url = await portalDatabase(postgres, `bench_csv_${run}`);
+  const registrarUrl = await registrarDatabase(postgres, `bench_csv_registrar_${run}`);
   process.env.DATABASE_URL = url;
-  const migrate = spawnSync(process.execPath, [path.join(ROOT, "scripts", "prisma.mjs"), "migrate", "deploy"], {
-    cwd: ROOT,
-    env: { ...process.env, DATABASE_URL: url },
-    encoding: "utf8",
-  });
-  if (migrate.status !== 0) throw new Error(`migrate deploy failed:\n${migrate.stdout}\n${migrate.stderr}`);
-  await migrateJobQueue(url);
-  await ensureRegistrarSchema(registrarUrl);
 
   const db = createDb(url);
   cleanups.push(() => db.$disconnect());
@@ -147,7 +132,11 @@ async function main() {
   const ctx = { db, actor: { ...salesUser, customerId: null }, meta: { ip: "127.0.0.1", userAgent: "bench" } };
 
   let worker: ChildProcess | null = null;
-  worker = spawn(process.execPath, ["--import", "tsx", path.join(ROOT, "scripts", "worker.ts")], {
+  // BENCH_WORKER_PROFILE=<dir>: the worker writes a CPU profile there when it stops (node --cpu-prof).
+  const profile = process.env.BENCH_WORKER_PROFILE
+    ? ["--cpu-prof", `--cpu-prof-dir=${process.env.BENCH_WORKER_PROFILE}`]
+    : [];
+  worker = spawn(process.execPath, [...profile, "--import", "tsx", path.join(ROOT, "scripts", "worker.ts")], {
     cwd: ROOT,
     env: { ...process.env, DATABASE_URL: url, REGISTRAR_DATABASE_URL: registrarUrl, DATA_DIR: dir },
     stdio: ["ignore", "ignore", "inherit"],

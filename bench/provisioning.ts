@@ -92,6 +92,7 @@ await measure("trunk.create, 10 clients, until SYNCED", TRUNKS, async () => {
     const result = await executeCommand(createTrunk, ctx, { customerId: customer.id, ...settings });
     if (!result.ok) throw new Error(result.formError);
   });
+  log(`commands returned; waiting for the worker`);
   synced += TRUNKS;
   await untilSynced(synced);
 });
@@ -105,6 +106,7 @@ await measure(`trunk.create-batch (${BATCH} each), 10 clients, until SYNCED`, TR
     });
     if (!result.ok) throw new Error(result.formError);
   });
+  log(`commands returned; waiting for the worker`);
   synced += Math.ceil(TRUNKS / BATCH) * BATCH;
   await untilSynced(synced);
 });

@@ -18,32 +18,32 @@
  *   2. sequential  one trunk at a time: create, wait for its REGISTER 200, next
  *   3. burst       BENCH_TRUNKS creations, CONCURRENCY at a time; each one's poller starts when its command returns
  *   4. backlog     BENCH_TRUNKS trunks queued while the worker is stopped, then the worker started: drain rate
+ *   5. big burst   BENCH_BURST (1,000) creations, CONCURRENCY at a time: command return (its commit) → the
+ *                  subscriber row written in the registrar's database (a trigger there notes clock_timestamp())
  */
-import { type ChildProcess, spawn, spawnSync } from "node:child_process";
+import { type ChildProcess, spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { startKamailio } from "../tests/support/kamailio";
 import { LOOPBACK } from "../tests/support/sipp";
+import { benchSecrets, portalDatabase, registrarDatabase, sql, startBenchCluster } from "./support/cluster";
+import { inParallel, log, ms, summary } from "./support/stats";
 
-// The portal's modules read these through lib/env when first used; set them before anything runs.
-process.env.AUTH_SECRET ??= randomBytes(32).toString("base64");
-process.env.CREDENTIAL_ENCRYPTION_KEY ??= randomBytes(32).toString("base64");
-
+benchSecrets();
 const { hashPassword } = await import("../lib/auth/passwords");
 const { executeCommand } = await import("../lib/commands");
 const { createCustomer } = await import("../lib/customers");
 const { createDb } = await import("../lib/db");
-const { startEmbeddedPostgres } = await import("../lib/embedded-postgres");
-const { migrateJobQueue } = await import("../lib/jobs/worker");
 const { ROOT } = await import("../lib/paths");
-const { ensureRegistrarSchema } = await import("../lib/registrar/schema");
 const { getProviderSettings } = await import("../lib/settings");
 const { createTrunk } = await import("../lib/trunks");
 const { decryptTrunkPassword } = await import("../lib/trunks/password");
 
 const TRUNKS = Number(process.env.BENCH_TRUNKS ?? 200);
+/** Creations in the last phase's burst (issue 11: p99 < 150 ms from commit to registrar row). */
+const BURST = Number(process.env.BENCH_BURST ?? 1000);
 /** Pause between two REGISTER attempts of one poller. */
 const POLL_MS = 5;
 /** Commands in flight during the burst: the size of the portal's database pool (Prisma's pg pool, 10). */
@@ -52,7 +52,6 @@ const FLOOR_SAMPLES = 20;
 const REALM = "sip.bench.test";
 const HOSTNAME = "Sip.Bench.test";
 
-const log = (message: string) => console.info(`[bench] ${message}`);
 const cleanups: (() => Promise<unknown> | unknown)[] = [];
 
 // ------------------------------------------------------------------------------------------------ SIPp poller
@@ -119,54 +118,34 @@ function pollRegister(
   });
 }
 
-// ------------------------------------------------------------------------------------------------ statistics
+// ------------------------------------------------------------------------------------------------ report
 
-function percentile(sorted: number[], p: number): number {
-  if (sorted.length === 0) return Number.NaN;
-  const index = Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1));
-  return sorted[index] ?? Number.NaN;
-}
-
-function summary(values: number[]) {
-  const sorted = [...values].sort((a, b) => a - b);
-  return {
-    n: sorted.length,
-    p50: percentile(sorted, 50),
-    p95: percentile(sorted, 95),
-    max: sorted[sorted.length - 1] ?? Number.NaN,
-  };
-}
-
-const ms = (value: number) => `${value.toFixed(0)} ms`;
 const row = (label: string, values: number[]) => {
   const s = summary(values);
-  return `| ${label} | ${s.n} | ${ms(s.p50)} | ${ms(s.p95)} | ${ms(s.max)} |`;
+  return `| ${label} | ${s.n} | ${ms(s.p50)} | ${ms(s.p95)} | ${ms(s.p99)} | ${ms(s.max)} |`;
 };
 
 // ------------------------------------------------------------------------------------------------ main
 
 async function main() {
   const started = Date.now();
-  const dir = mkdtempSync(path.join(os.tmpdir(), "sync-lag-bench-"));
   workRoot = mkdtempSync(path.join(os.tmpdir(), "sync-lag-sipp-"));
-  cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
   cleanups.push(() => rmSync(workRoot, { recursive: true, force: true }));
 
-  const postgres = await startEmbeddedPostgres({ dir, persistent: false, quiet: true });
+  const postgres = await startBenchCluster();
   cleanups.push(() => postgres.stop());
-  await postgres.createDatabase("portal");
-  await postgres.createDatabase("registrar");
-  const url = postgres.url("portal");
-  const registrarUrl = postgres.url("registrar");
+  const run = Date.now().toString(36);
+  const url = await portalDatabase(postgres, `bench_sync_lag_${run}`);
+  const registrarUrl = await registrarDatabase(postgres, `bench_sync_lag_registrar_${run}`);
   process.env.DATABASE_URL = url;
-  const migrate = spawnSync(process.execPath, [path.join(ROOT, "scripts", "prisma.mjs"), "migrate", "deploy"], {
-    cwd: ROOT,
-    env: { ...process.env, DATABASE_URL: url },
-    encoding: "utf8",
-  });
-  if (migrate.status !== 0) throw new Error(`migrate deploy failed:\n${migrate.stdout}\n${migrate.stderr}`);
-  await migrateJobQueue(url);
-  await ensureRegistrarSchema(registrarUrl);
+  // When each subscriber row is written, by the database's clock (the bench's own instrumentation).
+  await sql(
+    registrarUrl,
+    `CREATE TABLE bench_written (username text PRIMARY KEY, at timestamptz NOT NULL);
+     CREATE FUNCTION bench_note_written() RETURNS trigger LANGUAGE plpgsql AS $$
+     BEGIN INSERT INTO bench_written VALUES (NEW.username, clock_timestamp()) ON CONFLICT DO NOTHING; RETURN NEW; END $$;
+     CREATE TRIGGER bench_written AFTER INSERT ON subscriber FOR EACH ROW EXECUTE FUNCTION bench_note_written();`,
+  );
 
   const db = createDb(url);
   cleanups.push(() => db.$disconnect());
@@ -235,16 +214,6 @@ async function main() {
     return { trunk: result.value, returnedAt, password: decryptTrunkPassword(result.value) };
   };
 
-  /** Runs `work` over `count` items, `concurrency` at a time. */
-  const pool = async (count: number, concurrency: number, work: (i: number) => Promise<void>) => {
-    let next = 0;
-    await Promise.all(
-      Array.from({ length: concurrency }, async () => {
-        while (next < count) await work(next++);
-      }),
-    );
-  };
-
   const syncedAtOf = async (ids: string[]) =>
     new Map(
       (await db.trunk.findMany({ where: { id: { in: ids } }, select: { id: true, syncedAt: true } })).map((t) => [
@@ -280,7 +249,7 @@ async function main() {
   const burst: { id: string; returnedAt: number; lag: number; failed: number }[] = [];
   const pollers: Promise<void>[] = [];
   const burstStart = Date.now();
-  await pool(TRUNKS, CONCURRENCY, async () => {
+  await inParallel(TRUNKS, CONCURRENCY, async () => {
     const created = await createOne();
     pollers.push(
       pollRegister(kamailio.sipPort, created.trunk.username, created.password).then(({ okAt, failed }) => {
@@ -290,6 +259,13 @@ async function main() {
   });
   const burstCreatedAt = Date.now();
   await Promise.all(pollers);
+  // A PBX can register once the registrar row is written, a moment before the worker records SYNCED.
+  const untilSynced = async (ids: string[]) => {
+    while ((await db.trunk.count({ where: { id: { in: ids }, syncState: "SYNCED" } })) < ids.length) {
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+  };
+  await untilSynced(burst.map((b) => b.id));
   const burstSynced = await syncedAtOf(burst.map((b) => b.id));
   const lastRegistered = Math.max(...burst.map((b) => b.returnedAt + b.lag));
   const lastSynced = Math.max(...burstSynced.values());
@@ -298,17 +274,40 @@ async function main() {
   // 4. Backlog: queued while the worker is down, drained when it starts.
   await stopWorkerProcess();
   const backlogIds: string[] = [];
-  await pool(TRUNKS, CONCURRENCY, async () => {
+  await inParallel(TRUNKS, CONCURRENCY, async () => {
     backlogIds.push((await createOne()).trunk.id);
   });
   const workerStartedAt = Date.now();
   await startWorkerProcess();
   const workerReadyAt = Date.now();
-  while ((await db.trunk.count({ where: { id: { in: backlogIds }, syncState: "SYNCED" } })) < TRUNKS) {
+  await untilSynced(backlogIds);
+  const backlogSynced = [...(await syncedAtOf(backlogIds)).values()].sort((a, b) => a - b);
+  // From the worker's first heartbeat: a batch syncs many queued trunks in one transaction.
+  const drainSeconds = ((backlogSynced.at(-1) ?? 0) - workerReadyAt) / 1000;
+
+  // 5. A burst of BURST creations, CONCURRENCY at a time: each command's return (its commit) → its subscriber row.
+  const burstReturns = new Map<string, number>();
+  const bigBurstStart = Date.now();
+  await inParallel(BURST, CONCURRENCY, async () => {
+    const { trunk, returnedAt } = await createOne();
+    burstReturns.set(trunk.username, returnedAt);
+  });
+  const bigBurstCreated = Date.now();
+  const usernames = [...burstReturns.keys()];
+  const writtenAt = async () =>
+    sql<{ username: string; at: Date }>(
+      registrarUrl,
+      "SELECT username, at FROM bench_written WHERE username = ANY($1)",
+      [usernames],
+    );
+  for (let i = 0; (await writtenAt()).length < BURST; i++) {
+    if (i > 6000) throw new Error("the burst's subscribers were not all written within 5 minutes");
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
-  const backlogSynced = [...(await syncedAtOf(backlogIds)).values()].sort((a, b) => a - b);
-  const drainSeconds = ((backlogSynced.at(-1) ?? 0) - (backlogSynced[0] ?? 0)) / 1000;
+  const written = await writtenAt();
+  const bigBurstLags = written.map((w) => w.at.getTime() - (burstReturns.get(w.username) ?? Number.NaN));
+  const bigBurstDone = Math.max(...written.map((w) => w.at.getTime()));
+  log(`burst of ${BURST} done in ${((bigBurstDone - bigBurstStart) / 1000).toFixed(1)} s`);
 
   const portalLag = (samples: { id: string; returnedAt: number }[], synced: Map<string, number>) =>
     samples.map((s) => (synced.get(s.id) ?? Number.NaN) - s.returnedAt);
@@ -321,8 +320,8 @@ async function main() {
     `Date: ${new Date().toISOString()}; ${os.cpus().length} CPUs (${os.cpus()[0]?.model ?? "?"}), Node ${process.version}`,
     `Trunks per phase: ${TRUNKS}; poll interval ${POLL_MS} ms; burst concurrency ${CONCURRENCY}`,
     "",
-    "| measurement | n | p50 | p95 | max |",
-    "| --- | --- | --- | --- | --- |",
+    "| measurement | n | p50 | p95 | p99 | max |",
+    "| --- | --- | --- | --- | --- | --- |",
     row("floor: SIPp start → 200 (trunk already provisioned)", floor),
     row(
       "sequential: command return → first REGISTER 200",
@@ -345,9 +344,17 @@ async function main() {
       `first command (${(TRUNKS / burstSeconds).toFixed(1)} trunks/s provisioned and registered); failed polls per ` +
       `trunk p50 ${polls(burst).p50}, max ${polls(burst).max}; ${atFirstTry(burst)} trunks registered at the ` +
       "first try.",
-    `Backlog: ${TRUNKS} queued trunks synced in ${drainSeconds.toFixed(2)} s from the first to the last ` +
-      `(${((TRUNKS - 1) / drainSeconds).toFixed(0)} trunks/s, worker concurrency 5); the worker process took ` +
+    `Backlog: ${TRUNKS} queued trunks synced ${drainSeconds.toFixed(2)} s after the worker was ready ` +
+      `(${(TRUNKS / drainSeconds).toFixed(0)} trunks/s, worker concurrency 5); the worker process took ` +
       `${((workerReadyAt - workerStartedAt) / 1000).toFixed(1)} s to start.`,
+    "",
+    "| burst of creations | n | p50 | p95 | p99 | max |",
+    "| --- | --- | --- | --- | --- | --- |",
+    row("command return (commit) → registrar subscriber row written", bigBurstLags),
+    "",
+    `Burst of ${BURST}: commands returned in ${((bigBurstCreated - bigBurstStart) / 1000).toFixed(1)} s ` +
+      `(${(BURST / ((bigBurstCreated - bigBurstStart) / 1000)).toFixed(1)} trunks/s); the last subscriber row was ` +
+      `written ${((bigBurstDone - bigBurstStart) / 1000).toFixed(1)} s after the first command.`,
     `Total run: ${((Date.now() - started) / 1000).toFixed(0)} s.`,
   ].join("\n");
   console.info(`\n${report}\n`);

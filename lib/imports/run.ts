@@ -104,6 +104,13 @@ function laneOf(customerExternalId: string) {
   return hash % LANES;
 }
 
+/** An import row's status, with the customer and trunk of its external ids if they exist. */
+type ExistingRecords = {
+  status: string;
+  customer: { id: string; contactName: string; contactEmail: string } | null;
+  trunk: { id: string; username: string; customerId: string } | null;
+};
+
 async function importRow(
   db: Db,
   ctx: AuthorizedContext,
@@ -124,20 +131,27 @@ async function importRow(
   const { row } = checked;
   const write = (username: string | null) =>
     transaction(db, async (tx) => {
-      // A worker that takes over after a crash skips the rows the dead one committed.
-      const [current] = await tx.$queryRaw<{ status: string }[]>`
-        SELECT "status"::text FROM "CsvImportRow" WHERE "importId" = ${importId} AND "line" = ${line} FOR UPDATE`;
+      // A worker that takes over after a crash skips the rows the dead one committed. The row's customer and trunk,
+      // if an earlier row or import made them, are read with the lock: one round trip.
+      const [current] = await tx.$queryRaw<ExistingRecords[]>`
+        SELECT r.status::text AS status,
+               (SELECT json_build_object('id', id, 'contactName', "contactName", 'contactEmail', "contactEmail")
+                FROM "Customer" WHERE "externalId" = ${row.customerExternalId}) AS customer,
+               (SELECT json_build_object('id', id, 'username', username, 'customerId', "customerId")
+                FROM "Trunk" WHERE "externalId" = ${row.trunk?.externalId ?? null}::text) AS trunk
+        FROM "CsvImportRow" r WHERE r."importId" = ${importId} AND r.line = ${line}
+        FOR UPDATE OF r`;
       if (current?.status !== "PENDING") return;
       const imported = { importId, externalId: row.customerExternalId };
       let created = false;
-      let customer = await tx.customer.findUnique({ where: { externalId: row.customerExternalId } });
+      let customer = current.customer;
       if (!customer) {
         customer = await insertCustomer(tx, ctx, row.customer, imported);
         created = true;
       }
       let trunk: { id: string; username: string; customerId: string } | null = null;
       if (row.trunk && username) {
-        trunk = await tx.trunk.findUnique({ where: { externalId: row.trunk.externalId } });
+        trunk = current.trunk;
         if (trunk && trunk.customerId !== customer.id) {
           throw new ConflictError("This trunk_external_id belongs to another customer's trunk.");
         }

@@ -14,6 +14,8 @@ export type JobOptions = {
   runAt?: Date;
   /** Jobs of one named queue run one at a time, so they never take every worker slot. */
   queueName?: string;
+  /** Waiting jobs run lowest number first (graphile-worker's priority; 0 by default). */
+  priority?: number;
 };
 
 /** Queues a job; returns when it will run (graphile-worker's run_at for it). */
@@ -31,6 +33,7 @@ export async function enqueueJob(
       run_at := ${options.runAt ?? null}::timestamptz,
       max_attempts := ${options.maxAttempts ?? null}::int,
       job_key := ${options.jobKey ?? null}::text,
+      priority := ${options.priority ?? null}::int,
       job_key_mode := ${options.keepPendingRunAt ? "preserve_run_at" : "replace"}::text
     )`;
   return job?.run_at ?? new Date();
@@ -51,9 +54,17 @@ export function retryDelayMs(failures: number): number {
 }
 
 /** Queues the next run after `failures` consecutive failures; returns when it will run. */
-export function retryLater(tx: Tx, task: string, payload: Record<string, unknown>, jobKey: string, failures: number) {
+export function retryLater(
+  tx: Tx,
+  task: string,
+  payload: Record<string, unknown>,
+  jobKey: string,
+  failures: number,
+  priority?: number,
+) {
   return enqueueJob(tx, task, payload, {
     jobKey,
+    priority,
     runAt: new Date(Date.now() + retryDelayMs(failures)),
     // A change requested meanwhile has queued a run due now: keep it.
     keepPendingRunAt: true,

@@ -1,11 +1,11 @@
 import type { Db, Tx } from "../db";
 import { Prisma } from "../generated/prisma/client";
 import type { SyncState, TrunkStatus } from "../generated/prisma/enums";
-import { retryLater } from "../jobs/queue";
+import { enqueueJob, retryLater } from "../jobs/queue";
 import { metrics } from "../observability/metrics";
-import { requestCredentialCheck } from "../trunks/credential-check";
-import { SYNC_TRUNK_TASK, syncJobKey } from "../trunks/provision";
-import { emitWebhookEvent, trunkEventData } from "../webhooks/events";
+import { requestCredentialChecks } from "../trunks/credential-check";
+import { SYNC_PRIORITY, SYNC_TRUNK_TASK, syncJobKey } from "../trunks/provision";
+import { emitWebhookEvent, emitWebhookEvents, trunkEventData } from "../webhooks/events";
 import { RegistrarValidationError } from "./subscriber";
 import type { Registrar, Subscriber, SubscriberChange } from "./types";
 
@@ -113,8 +113,13 @@ const SYNC_TIMEOUT_MS = 60_000;
 /** At most this many trunks are written to the registrar in one transaction. */
 export const SYNC_BATCH_SIZE = 200;
 
+/** When a job left its trunk to another batch that held it, it runs again this much later. */
+const DEFERRED_SYNC_MS = 250;
+
 export type SyncOutcome =
   | { outcome: "synced" | "gone" }
+  /** Another sync held the trunk; this one comes back shortly. */
+  | { outcome: "deferred" }
   | { outcome: "needs-attention"; error: string }
   | { outcome: "failed"; error: string; nextAttemptAt: Date };
 
@@ -131,8 +136,8 @@ const messageOf = (error: unknown) => (error instanceof Error ? error.message : 
  *   attempt queued with a backoff capped at minutes (lib/jobs/queue.ts); the trunk shows that job's run time.
  *
  * Two syncs of one trunk can run at once (a change made while a sync runs queues another). They take turns (a
- * per-trunk advisory lock, taken in one order for a whole batch so batches cannot deadlock) and each reads the trunk
- * only once it has its turn, so an older sync can never write to the registrar after a newer one. An outcome is
+ * per-trunk advisory lock, taken in one order for a whole batch so batches cannot deadlock; a worker's job that finds
+ * its trunk held leaves it to the holder and comes back shortly) and each reads the trunk only once it has its turn, so an older sync can never write to the registrar after a newer one. An outcome is
  * recorded only if no change came in since the sync read the trunk (syncVersion); otherwise the job that change
  * queued still has to run, and the trunk stays PENDING for it.
  *
@@ -150,13 +155,39 @@ export async function syncTrunks(
   const outcomes = new Map<string, SyncOutcome>();
   const seen = new Map<string, TrunkForSync>();
   let lags: (number | null)[] = [];
+  let deferred: string[] = [];
   try {
     await db.$transaction(
       async (tx) => {
-        await tx.$executeRaw`
-          SELECT pg_advisory_xact_lock(h) FROM (
-            SELECT DISTINCT hashtextextended('sync-trunk:' || id, 0) AS h FROM unnest(${trunkIds}::text[]) AS id
-            ORDER BY h OFFSET 0) ordered`;
+        let own = trunkIds;
+        if (alsoPending > 0) {
+          // A job's trunk may be in another batch at this moment (taken along): rather than wait for that batch,
+          // leave the trunk to it and take the other waiting trunks at once, so batches overlap. The job comes back
+          // shortly, in case that batch read the trunk before the change this job is for (it then cannot record
+          // SYNCED, and the trunk still needs a sync).
+          const held = await tx.$queryRaw<{ id: string }[]>`
+            SELECT id FROM unnest(${trunkIds}::text[]) AS id WHERE pg_try_advisory_xact_lock(${lockKey})`;
+          own = held.map((row) => row.id);
+          deferred = trunkIds.filter((id) => !own.includes(id));
+          for (const id of deferred) {
+            await enqueueJob(
+              tx,
+              SYNC_TRUNK_TASK,
+              { trunkId: id },
+              {
+                jobKey: syncJobKey(id),
+                runAt: new Date(Date.now() + DEFERRED_SYNC_MS),
+                priority: SYNC_PRIORITY,
+              },
+            );
+            outcomes.set(id, { outcome: "deferred" });
+          }
+        } else {
+          await tx.$executeRaw`
+            SELECT pg_advisory_xact_lock(h) FROM (
+              SELECT DISTINCT hashtextextended('sync-trunk:' || id, 0) AS h FROM unnest(${trunkIds}::text[]) AS id
+              ORDER BY h OFFSET 0) ordered`;
+        }
         const extras =
           alsoPending > 0
             ? await tx.$queryRaw<{ id: string }[]>`
@@ -166,9 +197,9 @@ export async function syncTrunks(
                 WHERE pg_try_advisory_xact_lock(${lockKey})`
             : [];
         const extraIds = new Set(extras.map((row) => row.id));
-        const ids = [...trunkIds, ...extraIds];
+        const ids = [...own, ...extraIds];
         const trunks = await loadTrunksForSync(tx, Prisma.sql`t.id = ANY(${ids}::text[])`);
-        for (const id of trunkIds) outcomes.set(id, { outcome: "gone" });
+        for (const id of own) outcomes.set(id, { outcome: "gone" });
         const due = trunks.filter((trunk) => force || trunk.syncState !== "SYNCED" || extraIds.has(trunk.id));
         for (const trunk of trunks) seen.set(trunk.id, trunk);
         for (const trunk of trunks) if (!due.includes(trunk)) outcomes.set(trunk.id, { outcome: "synced" });
@@ -181,14 +212,17 @@ export async function syncTrunks(
           return error ? [{ trunk, error: messageOf(error) }] : [];
         });
         const recorded = await tx.$queryRaw<{ id: string; lag: number | null }[]>`
-          UPDATE "Trunk" t SET "syncState" = 'SYNCED', "syncedAt" = now(), "syncError" = NULL, "syncAttempts" = 0,
+          UPDATE "Trunk" t SET "syncState" = 'SYNCED', "syncedAt" = clock_timestamp(), "syncError" = NULL, "syncAttempts" = 0,
                  "syncNextAttemptAt" = NULL, "updatedAt" = now()
           FROM unnest(${synced.map((trunk) => trunk.id)}::text[], ${synced.map((trunk) => trunk.syncVersion)}::int[])
             AS v(id, version)
           WHERE t.id = v.id AND t."syncVersion" = v.version
           RETURNING t.id, extract(epoch FROM clock_timestamp() - t."syncRequestedAt")::float8 AS lag`;
         lags = recorded.map((row) => row.lag);
-        const attention = await tx.$queryRaw<{ id: string }[]>`
+        const attention =
+          refused.length === 0
+            ? []
+            : await tx.$queryRaw<{ id: string }[]>`
           UPDATE "Trunk" t SET "syncState" = 'NEEDS_ATTENTION', "syncError" = v.error,
                  "syncAttempts" = t."syncAttempts" + 1, "syncNextAttemptAt" = NULL, "updatedAt" = now()
           FROM unnest(${refused.map((item) => item.trunk.id)}::text[],
@@ -203,12 +237,17 @@ export async function syncTrunks(
           await tx.$executeRaw`SELECT graphile_worker.remove_job('sync-trunk:' || id) FROM unnest(${done}::text[]) AS id`;
         }
         const now = new Date();
-        for (const { id } of recorded) {
-          const trunk = seen.get(id) as TrunkForSync;
-          await emitWebhookEvent(tx, "trunk.synced", trunkEventData(trunk, "SYNCED"));
-          // The registrar now holds the trunk's latest credentials: prove them on the wire.
-          if (mayAuthenticate(trunk, now)) await requestCredentialCheck(tx, id);
-        }
+        const syncedTrunks = recorded.map(({ id }) => seen.get(id) as TrunkForSync);
+        await emitWebhookEvents(
+          tx,
+          "trunk.synced",
+          syncedTrunks.map((trunk) => trunkEventData(trunk, "SYNCED")),
+        );
+        // The registrar now holds the trunks' latest credentials: prove them on the wire.
+        await requestCredentialChecks(
+          tx,
+          syncedTrunks.filter((trunk) => mayAuthenticate(trunk, now)).map((trunk) => trunk.id),
+        );
         for (const { id } of attention) {
           const item = refused.find(({ trunk }) => trunk.id === id);
           if (item) await announceFailure(tx, item.trunk, "NEEDS_ATTENTION", item.error);
@@ -222,7 +261,8 @@ export async function syncTrunks(
     for (const lag of lags) if (lag !== null) metrics().syncLag.observe(lag);
   } catch (error) {
     // Failing before the trunks were read is the portal's own database in trouble: graphile-worker retries the job.
-    if (seen.size === 0) throw error;
+    // So does a job whose trunk was left to another batch: its return was rolled back with the rest.
+    if (seen.size === 0 || deferred.length > 0) throw error;
     const syncError = messageOf(error);
     // The other trunks taken along keep their own jobs, which try again on their own.
     for (const trunkId of trunkIds) {
@@ -260,7 +300,14 @@ async function recordFailure(db: Db, trunk: TrunkForSync, syncError: string, ref
     return { outcome: "needs-attention", error: syncError };
   }
   const nextAttemptAt = await db.$transaction(async (tx) => {
-    const runAt = await retryLater(tx, SYNC_TRUNK_TASK, { trunkId: trunk.id }, syncJobKey(trunk.id), failures);
+    const runAt = await retryLater(
+      tx,
+      SYNC_TRUNK_TASK,
+      { trunkId: trunk.id },
+      syncJobKey(trunk.id),
+      failures,
+      SYNC_PRIORITY,
+    );
     const recorded = await tx.trunk.updateMany({
       where: stillLatest,
       data: { syncState: "FAILED", syncError, syncAttempts: failures, syncNextAttemptAt: runAt },

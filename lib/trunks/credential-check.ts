@@ -18,6 +18,7 @@ import { decryptTrunkPassword } from "./password";
  */
 
 export const CREDENTIAL_CHECK_TASK = "trunks.credential-check";
+const CREDENTIAL_CHECK_QUEUE = "credential-checks";
 
 /** Queues a check of the trunk's credentials; pending requests coalesce. */
 export async function requestCredentialCheck(tx: Tx, trunkId: string) {
@@ -27,8 +28,18 @@ export async function requestCredentialCheck(tx: Tx, trunkId: string) {
     tx,
     CREDENTIAL_CHECK_TASK,
     { trunkId },
-    { jobKey: `credential-check:${trunkId}`, maxAttempts: 1, queueName: "credential-checks" },
+    { jobKey: `credential-check:${trunkId}`, maxAttempts: 1, queueName: CREDENTIAL_CHECK_QUEUE },
   );
+}
+
+/** `requestCredentialCheck` for many trunks in one statement (a batch of syncs). */
+export async function requestCredentialChecks(tx: Tx, trunkIds: string[]) {
+  if (trunkIds.length === 0) return;
+  await tx.$queryRaw`
+    SELECT count(*) FROM graphile_worker.add_jobs(ARRAY(
+      SELECT (${CREDENTIAL_CHECK_TASK}, json_build_object('trunkId', id), ${CREDENTIAL_CHECK_QUEUE}, NULL, 1,
+              'credential-check:' || id, NULL, NULL)::graphile_worker.job_spec
+      FROM unnest(${trunkIds}::text[]) AS id))`;
 }
 
 export const SIP_PORT = 5060;

@@ -3,8 +3,9 @@ import { recordAudit } from "../audit/log";
 import { type AuthorizedContext, type CommandContext, defineCommand } from "../commands";
 import { supersedeRevealLinks } from "../credentials/reveal-links";
 import { demoStatus } from "../customers/demo";
-import { type Db, type Tx, transaction } from "../db";
+import { type Db, sqlRows, type Tx, transaction } from "../db";
 import { ConflictError, NotFoundError } from "../errors";
+import { Prisma } from "../generated/prisma/client";
 import { id, isId, optionalText } from "../validation";
 import { emitWebhookEvent, trunkEventData } from "../webhooks/events";
 import { trunkInclude } from "./include";
@@ -72,8 +73,10 @@ export const createTrunk = defineCommand({
 
 /** What creating trunks needs of their customer, read without Prisma's query compiler (a hot path). */
 async function customerForTrunks(db: Db, customerId: string) {
-  const [customer] = await db.$queryRaw<{ id: string; company: string; contactName: string; contactEmail: string }[]>`
-    SELECT id, company, "contactName", "contactEmail" FROM "Customer" WHERE id = ${customerId}`;
+  const [customer] = await sqlRows<{ id: string; company: string; contactName: string; contactEmail: string }>(
+    db,
+    Prisma.sql`SELECT id, company, "contactName", "contactEmail" FROM "Customer" WHERE id = ${customerId}`,
+  );
   if (!customer) throw new NotFoundError("Customer");
   return customer;
 }

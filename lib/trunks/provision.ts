@@ -6,7 +6,7 @@ import { credentialKeyring } from "../credentials/keyring";
 import { generateSipPassword } from "../credentials/password";
 import { newRevealLink, REVEAL_LINK_HOURS } from "../credentials/reveal-links";
 import { generateSipUsername } from "../credentials/username";
-import { type Db, sqlStateOf, type Tx } from "../db";
+import { type Db, sqlRows, sqlStateOf, type Tx } from "../db";
 import { portalUrl } from "../env";
 import { ConflictError } from "../errors";
 import { Prisma, type ProviderSettings, type Trunk } from "../generated/prisma/client";
@@ -20,6 +20,11 @@ import type { TrunkPolicy, TrunkSettings } from "./schema";
 
 export const SYNC_TRUNK_TASK = "registrar.sync-trunk";
 export const syncJobKey = (trunkId: string) => `sync-trunk:${trunkId}`;
+/**
+ * Registrar syncs run before any other waiting job (graphile-worker takes the lowest priority number first): a new
+ * trunk must be able to register seconds after it is created, also behind a burst of credential emails.
+ */
+export const SYNC_PRIORITY = -10;
 
 /**
  * Asks the worker to make the registrar match this trunk; pending requests for the same trunk coalesce. The version
@@ -58,7 +63,7 @@ export async function requestCustomerTrunksSync(tx: Tx, customerId: string) {
 
 /** The sync job alone, for a trunk whose row already says PENDING (a new trunk). */
 async function queueTrunkSync(tx: Tx, trunkId: string) {
-  await enqueueJob(tx, SYNC_TRUNK_TASK, { trunkId }, { jobKey: syncJobKey(trunkId) });
+  await enqueueJob(tx, SYNC_TRUNK_TASK, { trunkId }, { jobKey: syncJobKey(trunkId), priority: SYNC_PRIORITY });
 }
 
 /** Servers the trunk will use, checked to exist and be active. */
@@ -159,6 +164,20 @@ function hotRows(db: Db, fresh = false): Promise<HotRows> {
 }
 
 /**
+ * `hotRows` inside a transaction of `db` (a CSV import's row): the process's copy when it has one, since the insert
+ * checks its versions anyway. Otherwise, or when it went stale, the rows are read through the transaction, which may
+ * itself have just written them (the first provider settings row: a read on another connection would wait for it to
+ * end), and what it read becomes the copy; should the transaction roll back, the next insert notices the versions.
+ */
+async function hotRowsIn(tx: Tx, db: Db, fresh: boolean): Promise<HotRows> {
+  const cached = hotRowsOf.get(db);
+  if (cached && !fresh) return cached;
+  const rows = await loadHotRows(tx);
+  hotRowsOf.set(db, Promise.resolve(rows));
+  return rows;
+}
+
+/**
  * One trunk to create: its settings and the username chosen for it; for a CSV import's row, the provider's id for
  * the trunk and whether to email its credentials (they choose).
  */
@@ -198,32 +217,33 @@ function newTrunkRows(
     ...forced,
     externalId: imported?.externalId ?? null,
   };
-  const delivery = hot.provider.passwordDelivery === "INLINE" ? "inline" : "link";
-  const link = delivery === "link" ? newRevealLink(id) : null;
-  const rendered = credentialsMail({
-    provider: hot.provider,
-    portalUrl: portalUrl(""),
-    delivery,
-    reason: "new",
-    contactName: customer.contactName,
-    linkExpiresHours: REVEAL_LINK_HOURS,
-    trunk: { ...trunk, hostnames: servers.map((server) => server.hostname), dids: settings.dids },
-  });
-  const mail = mailRow({
-    ...rendered,
-    kind: "credentials.new",
-    to: customer.contactEmail,
-    customerId: customer.id,
-    trunkId: id,
-    secrets: link ? { revealUrl: portalUrl(`/reveal/${link.token}`) } : { password },
-  });
+  // An import may choose not to email credentials: then nothing of the email is made (no link, no rendering).
   const mailed = imported?.sendCredentials ?? true;
+  const delivery = hot.provider.passwordDelivery === "INLINE" ? "inline" : "link";
+  const link = mailed && delivery === "link" ? newRevealLink(id) : null;
+  const mail = () =>
+    mailRow({
+      ...credentialsMail({
+        provider: hot.provider,
+        portalUrl: portalUrl(""),
+        delivery,
+        reason: "new",
+        contactName: customer.contactName,
+        linkExpiresHours: REVEAL_LINK_HOURS,
+        trunk: { ...trunk, hostnames: servers.map((server) => server.hostname), dids: settings.dids },
+      }),
+      kind: "credentials.new",
+      to: customer.contactEmail,
+      customerId: customer.id,
+      trunkId: id,
+      secrets: link ? { revealUrl: portalUrl(`/reveal/${link.token}`) } : { password },
+    });
   return {
     trunk,
     servers: serverRows(username, password, servers).map((row) => ({ trunkId: id, ...row })),
     dids: settings.dids.map((number) => ({ id: newId(), number, trunkId: id })),
-    links: link && mailed ? [{ id: newId(), ...link.row }] : [],
-    mails: mailed ? [mail] : [],
+    links: link ? [{ id: newId(), ...link.row }] : [],
+    mails: mailed ? [mail()] : [],
     audit: auditRow(ctx, {
       action: auditAction,
       targetType: "trunk",
@@ -261,9 +281,7 @@ export async function insertTrunks(
   const dids = trunks.flatMap((trunk) => trunk.settings.dids);
   if (new Set(dids).size !== dids.length) throw new ConflictError("Each DID can be routed to one trunk only.", "dids");
   await assertDidsFree(db, dids, null);
-  // Inside the caller's transaction the rows are read through it: that transaction may itself have just written
-  // them (the first provider settings row), and a read on another connection would wait for it to end.
-  const read = (fresh: boolean) => (db === ctx.db ? hotRows(ctx.db, fresh) : loadHotRows(db));
+  const read = (fresh: boolean) => (db === ctx.db ? hotRows(ctx.db, fresh) : hotRowsIn(db, ctx.db, fresh));
   for (let attempt = 1; ; attempt++) {
     let hot = await read(attempt > 1);
     const serverIds = [...new Set(trunks.flatMap((trunk) => trunk.settings.serverIds))];
@@ -273,7 +291,9 @@ export async function insertTrunks(
       throw new ConflictError("Choose active SIP servers only.", "serverIds");
     }
     const rows = trunks.map((trunk) => newTrunkRows(ctx, customer, hot, trunk, auditAction));
-    const inserted = await db.$queryRaw<Trunk[]>`
+    const inserted = await sqlRows<Trunk>(
+      db,
+      Prisma.sql`
       WITH
       trunk AS (
         INSERT INTO "Trunk" (id, "customerId", username, "passwordCiphertext", "passwordKeyId", "callLimit",
@@ -342,23 +362,29 @@ export async function insertTrunks(
       jobs AS (
         SELECT count(*) FROM (SELECT 1 FROM trunk LIMIT 1) inserted,
         LATERAL graphile_worker.add_jobs(ARRAY(
-          SELECT (j.task, j.payload, NULL, NULL, NULL, j.key, NULL, NULL)::graphile_worker.job_spec
+          SELECT (j.task, j.payload, NULL, NULL, NULL, j.key, j.priority, NULL)::graphile_worker.job_spec
           FROM json_to_recordset(${json(
             rows.flatMap((row) => [
-              { task: SYNC_TRUNK_TASK, payload: { trunkId: row.trunk.id }, key: syncJobKey(row.trunk.id) },
+              {
+                task: SYNC_TRUNK_TASK,
+                payload: { trunkId: row.trunk.id },
+                key: syncJobKey(row.trunk.id),
+                priority: SYNC_PRIORITY,
+              },
               ...row.mails.map((mail) => ({
                 task: SEND_MAIL_TASK,
                 payload: { mailId: mail.id },
                 key: mailJobKey(mail.id),
               })),
             ]),
-          )}::json) AS j(task text, payload json, key text)
+          )}::json) AS j(task text, payload json, key text, priority int)
           UNION ALL
           SELECT (${DELIVER_WEBHOOK_TASK}, json_build_object('deliveryId', d.id), NULL, NULL, NULL,
                   ${webhookJobKey("")} || d.id, NULL, NULL)::graphile_worker.job_spec
           FROM deliveries d))
       )
-      SELECT trunk.* FROM trunk, jobs`;
+      SELECT trunk.* FROM trunk, jobs`,
+    );
     if (inserted.length === trunks.length) return inserted;
     if (attempt >= 3) throw new ConflictError("The provider settings changed at the same moment. Please try again.");
   }
@@ -437,8 +463,10 @@ async function unusedUsernames(db: Db, company: string, count: number): Promise<
         Array.from({ length: (count - chosen.size) * CANDIDATES_PER_CHECK }, () => generateSipUsername(company)),
       ),
     ].filter((candidate) => !chosen.has(candidate));
-    const taken = await db.$queryRaw<{ username: string }[]>`
-      SELECT username FROM "Trunk" WHERE username = ANY(${candidates}::text[])`;
+    const taken = await sqlRows<{ username: string }>(
+      db,
+      Prisma.sql`SELECT username FROM "Trunk" WHERE username = ANY(${candidates}::text[])`,
+    );
     const takenNames = new Set(taken.map((row) => row.username));
     for (const candidate of candidates) {
       if (chosen.size < count && !takenNames.has(candidate)) chosen.add(candidate);

@@ -71,3 +71,29 @@ export async function emitWebhookEvent(tx: Tx, type: WebhookEventType, data: Rec
   }
   return event;
 }
+
+/**
+ * `emitWebhookEvent` for many events of one type at once (a batch of syncs): one statement records them all with
+ * their deliveries and queues those, and records nothing when no active endpoint wants the type.
+ */
+export async function emitWebhookEvents(tx: Tx, type: WebhookEventType, items: Record<string, unknown>[]) {
+  if (items.length === 0) return;
+  const rows = items.map((data) => webhookEventRow(type, data));
+  await tx.$queryRaw`
+    WITH
+    hooks AS (SELECT id FROM "WebhookEndpoint" WHERE active AND ${type} = ANY(events)),
+    events AS (
+      INSERT INTO "WebhookEvent" (id, type, body)
+      SELECT v.id, ${type}, v.body FROM json_to_recordset(${JSON.stringify(rows)}::json) AS v(id text, body text)
+      WHERE EXISTS (SELECT 1 FROM hooks)
+      RETURNING id),
+    deliveries AS (
+      INSERT INTO "WebhookDelivery" (id, "endpointId", "eventId")
+      SELECT gen_random_uuid()::text, hooks.id, events.id FROM events CROSS JOIN hooks
+      RETURNING id)
+    SELECT count(*) FROM (SELECT 1 FROM deliveries LIMIT 1) delivered,
+    LATERAL graphile_worker.add_jobs(ARRAY(
+      SELECT (${DELIVER_WEBHOOK_TASK}, json_build_object('deliveryId', d.id), NULL, NULL, NULL,
+              ${webhookJobKey("")} || d.id, NULL, NULL)::graphile_worker.job_spec
+      FROM deliveries d))`;
+}

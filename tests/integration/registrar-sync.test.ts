@@ -6,7 +6,7 @@ import { createDemoAccount } from "../../lib/customers";
 import type { Db } from "../../lib/db";
 import { createKamailioSqlRegistrar } from "../../lib/registrar/kamailio-sql";
 import { ensureRegistrarSchema } from "../../lib/registrar/schema";
-import { syncTrunk } from "../../lib/registrar/sync";
+import { syncTrunk, syncTrunks } from "../../lib/registrar/sync";
 import type { Registrar, SubscriberChange } from "../../lib/registrar/types";
 import { resetTrunkPassword, revealTrunkPassword } from "../../lib/trunks";
 import { createTestDatabase } from "../support/database";
@@ -112,5 +112,56 @@ describe("two syncs of one trunk", () => {
     ]);
     expect(rows).toEqual([{ ha1: digestHashes(created.value.trunk.username, REALM, revealed.value.password).ha1 }]);
     expect((await db.trunk.findUniqueOrThrow({ where: { id: trunkId } })).syncState).toBe("SYNCED");
+  });
+});
+
+describe("a worker's sync job whose trunk another sync holds", () => {
+  it("leaves the trunk to that sync, syncs the other waiting trunks at once, and comes back for the newer change", async () => {
+    const sales = await createActor(db, "SALES");
+    const support = await createActor(db, "SUPPORT");
+    const demo = async (company: string) => {
+      const created = await executeCommand(createDemoAccount, contextFor(db, sales), {
+        company,
+        contactName: "H",
+        contactEmail: `${company.replaceAll(" ", "").toLowerCase()}@order.example`,
+      });
+      if (!created.ok) throw new Error(created.formError);
+      return created.value.trunk;
+    };
+    const held = await demo("Held Trunk Ltd");
+    await syncTrunk(db, registrar, held.id);
+    const waiting = await demo("Waiting Trunk Ltd");
+
+    // Sync A has read the held trunk and stalls on the registrar; then its password is reset (a newer change).
+    const { slow, firstPutStarted, release } = registrarWithHeldFirstPut();
+    const older = syncTrunk(db, slow, held.id);
+    await firstPutStarted;
+    expect((await executeCommand(resetTrunkPassword, contextFor(db, support), { trunkId: held.id })).ok).toBe(true);
+
+    // The reset's job runs: it must not wait for A.
+    const job = syncTrunks(db, registrar, [held.id], { alsoPending: 10, force: false });
+    const outcome = await Promise.race([
+      job,
+      new Promise<"waited">((resolve) => setTimeout(() => resolve("waited"), 10_000)),
+    ]);
+    release();
+    await older;
+    await job;
+    expect(outcome).not.toBe("waited");
+    expect(outcome === "waited" ? null : outcome.get(held.id)).toEqual({ outcome: "deferred" });
+    expect((await db.trunk.findUniqueOrThrow({ where: { id: waiting.id } })).syncState).toBe("SYNCED");
+    const [requeued] = await db.$queryRaw<{ run_at: Date }[]>`
+      SELECT run_at FROM graphile_worker.jobs WHERE key = ${`sync-trunk:${held.id}`}`;
+    expect(requeued?.run_at).toBeInstanceOf(Date);
+
+    // A could not record SYNCED over the newer change; the job's return writes the new password.
+    expect((await db.trunk.findUniqueOrThrow({ where: { id: held.id } })).syncState).toBe("PENDING");
+    await syncTrunks(db, registrar, [held.id], { alsoPending: 10, force: false });
+    const admin = await createActor(db, "ADMIN");
+    const revealed = await executeCommand(revealTrunkPassword, contextFor(db, admin), { trunkId: held.id });
+    if (!revealed.ok) throw new Error("reveal failed");
+    const { rows } = await registrarDb.query("SELECT ha1 FROM subscriber WHERE username = $1", [held.username]);
+    expect(rows).toEqual([{ ha1: digestHashes(held.username, REALM, revealed.value.password).ha1 }]);
+    expect((await db.trunk.findUniqueOrThrow({ where: { id: held.id } })).syncState).toBe("SYNCED");
   });
 });

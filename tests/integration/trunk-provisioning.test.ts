@@ -2,7 +2,9 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Actor } from "../../lib/auth/policy";
 import { executeCommand } from "../../lib/commands";
 import { createDb, type Db } from "../../lib/db";
+import { mailJobKey } from "../../lib/mail/queue";
 import { createTrunk, createTrunks } from "../../lib/trunks";
+import { syncJobKey } from "../../lib/trunks/provision";
 import { contextFor, createActor, createPortalDatabase } from "../support/portal";
 
 let db: Db;
@@ -70,6 +72,29 @@ describe("creating trunks", () => {
     );
     const audits = await db.auditLog.findMany({ where: { targetId: { in: ids } } });
     expect(audits.map((audit) => [audit.action, audit.actorId])).toEqual(Array(4).fill(["trunk.create", sales.id]));
+  });
+
+  it("queues the registrar syncs of new trunks ahead of their credentials emails", async () => {
+    const ids: string[] = [];
+    for (let i = 0; i < 3; i++) {
+      const result = await executeCommand(createTrunk, contextFor(db, sales), {
+        ...forcedTrunk,
+        serverIds: serverId,
+        customerId,
+      });
+      if (!result.ok) throw new Error(result.formError);
+      ids.push(result.value.id);
+    }
+    // The order graphile-worker takes waiting jobs in: a burst of emails must not delay the registrar.
+    const mails = await db.mail.findMany({ where: { trunkId: { in: ids } }, select: { id: true } });
+    const keys = [...ids.map(syncJobKey), ...mails.map((mail) => mailJobKey(mail.id))];
+    const queue = await db.$queryRaw<{ task: string }[]>`
+      SELECT task_identifier AS task FROM graphile_worker.jobs WHERE key = ANY(${keys}::text[])
+      ORDER BY priority, run_at, id`;
+    expect(queue.map((job) => job.task)).toEqual([
+      ...Array(3).fill("registrar.sync-trunk"),
+      ...Array(3).fill("mail.send"),
+    ]);
   });
 
   it("creates nothing of a batch when one of its DIDs is taken", async () => {
