@@ -4,6 +4,7 @@ import { defineConfig } from "@playwright/test";
 import { freeSipPort, freeTcpPort } from "./tests/support/kamailio";
 
 const port = Number(process.env.E2E_PORT ?? 3210);
+export const E2E_BASE_URL = `http://localhost:${port}`;
 /** A throwaway data folder: each run starts from an empty embedded database. */
 export const E2E_DATA_DIR = path.join(os.tmpdir(), "trunk-portal-e2e");
 
@@ -46,7 +47,7 @@ export default defineConfig({
   expect: { timeout: 15_000 },
   reporter: [["list"]],
   use: {
-    baseURL: `http://localhost:${port}`,
+    baseURL: E2E_BASE_URL,
     trace: "retain-on-failure",
     screenshot: "only-on-failure",
     launchOptions: {

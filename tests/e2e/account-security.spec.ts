@@ -1,6 +1,6 @@
 import { type BrowserContext, expect, type Page, test } from "@playwright/test";
 import { totpCode } from "../support/totp";
-import { addStaffMember, type Credentials, E2E_ADMIN, linkIn, signIn, waitForMail } from "./fixtures";
+import { addStaffMember, type Credentials, E2E_ADMIN, linkIn, signInWithForm, waitForMail } from "./fixtures";
 
 test.describe.configure({ mode: "serial" });
 
@@ -15,7 +15,7 @@ test.beforeAll(async ({ browser }) => {
   admin = await addStaffMember(browser, "ADMIN");
   adminContext = await browser.newContext();
   adminPage = await adminContext.newPage();
-  await signIn(adminPage, admin);
+  await signInWithForm(adminPage, admin);
 });
 test.afterAll(async () => {
   await adminContext?.close();
@@ -88,8 +88,8 @@ test("a password change ends the session in another browser, and a sign-out ends
   const [here, elsewhere, copy] = await Promise.all([browser.newContext(), browser.newContext(), browser.newContext()]);
   const herePage = await here.newPage();
   const elsewherePage = await elsewhere.newPage();
-  await signIn(herePage, sales);
-  await signIn(elsewherePage, sales);
+  await signInWithForm(herePage, sales);
+  await signInWithForm(elsewherePage, sales);
   await copy.addCookies(await elsewhere.cookies());
   const copyPage = await copy.newPage();
   await copyPage.goto("/staff/customers");
@@ -127,7 +127,7 @@ test("a client's X-Forwarded-For does not reach the audit log", async ({ browser
   const forged = await browser.newContext({
     extraHTTPHeaders: { "X-Forwarded-For": "198.51.100.66", "X-Trunk-Portal-Peer": "198.51.100.67" },
   });
-  await signIn(await forged.newPage(), sales);
+  await signInWithForm(await forged.newPage(), sales);
   await forged.close();
   await adminPage.goto(`/staff/audit?actor=${encodeURIComponent(sales.email)}&action=auth.sign-in`);
   const row = adminPage.getByRole("table", { name: "Audit log" }).getByRole("row").filter({ hasText: "auth.sign-in" });
@@ -157,7 +157,7 @@ test("a forgotten password is reset with a single-use link from the email", asyn
   await page.getByLabel("New password again").fill(fresh.password);
   await page.getByRole("button", { name: "Set my new password" }).click();
   await expect(page.getByRole("status")).toContainText("Your password was changed");
-  await signIn(page, fresh);
+  await signInWithForm(page, fresh);
 
   await page.goto(link);
   await expect(page.getByText("This reset link was already used.")).toBeVisible();
@@ -186,5 +186,5 @@ test("staff who must use two-factor authentication are sent to set it up after s
   }
   // The admin without 2FA is not affected once the requirement is lifted.
   const page = await (await browser.newContext()).newPage();
-  await signIn(page, E2E_ADMIN);
+  await signInWithForm(page, E2E_ADMIN);
 });

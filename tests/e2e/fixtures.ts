@@ -3,6 +3,7 @@ import path from "node:path";
 import { type Browser, expect, type Page } from "@playwright/test";
 import { E2E_ADMIN, E2E_MAIL_DIR } from "../../playwright.config";
 import type { ReceivedMail } from "../support/smtp";
+import { startSignedIn } from "./sessions";
 
 export { E2E_ADMIN };
 
@@ -17,7 +18,15 @@ export async function registrarAnswered(page: Page, label?: string) {
   await expect(page.locator('[data-state="asking"]'), label).toHaveCount(0, { timeout: 15_000 });
 }
 
+/** Signs a staff member in with the session fixture (./sessions) and opens the staff home, where sign-in lands. */
 export async function signIn(page: Page, user: Credentials) {
+  await startSignedIn(page, user.email, "password");
+  await page.goto("/staff");
+  await expect(page).toHaveURL(/\/staff$/);
+}
+
+/** Signs a staff member in through the sign-in form, for the tests whose subject is signing in. */
+export async function signInWithForm(page: Page, user: Credentials) {
   await page.goto("/sign-in");
   await page.getByLabel("Email").fill(user.email);
   await page.getByLabel("Password").fill(user.password);
@@ -95,14 +104,9 @@ export async function createDemoAccountAs(page: Page, company: string, contactEm
 }
 
 /** Signs a customer in the only way there is: a sign-in link from their email, opened in this page. */
+/** Signs a customer user in with the session fixture (./sessions), as their emailed link would, and opens the portal. */
 export async function signInCustomer(page: Page, email: string) {
-  const isSignInMail = (m: ReceivedMail) => m.to === email && m.subject.startsWith("Sign in");
-  const seen = countMail(isSignInMail);
-  await page.goto("/portal/sign-in");
-  await page.getByRole("textbox", { name: "Email" }).fill(email);
-  await page.getByRole("button", { name: "Email me a sign-in link" }).click();
-  await expect(page.getByRole("heading", { name: "Check your email" })).toBeVisible();
-  const mail = await waitForMail(isSignInMail, { seen });
-  await page.goto(linkIn(mail, /http:\/\/localhost:\d+\/api\/auth\/callback\/email\?\S+/));
+  await startSignedIn(page, email, "email-link");
+  await page.goto("/portal");
   await expect(page).toHaveURL(/\/portal$/);
 }

@@ -1,6 +1,6 @@
 import { expect, test } from "@playwright/test";
 import { E2E_SIP_SERVER } from "../../playwright.config";
-import { addStaffMember, type Credentials, signIn } from "./fixtures";
+import { addStaffMember, type Credentials, signIn, signInWithForm } from "./fixtures";
 
 test.describe.configure({ mode: "serial" });
 
@@ -13,7 +13,7 @@ test("an admin creates a sales user", async ({ browser }) => {
 
 test("the sales user creates a demo account and sees the trunk's exact credentials", async ({ page, context }) => {
   await context.grantPermissions(["clipboard-read", "clipboard-write"]);
-  await signIn(page, sales);
+  await signInWithForm(page, sales);
   await page.getByRole("link", { name: "New demo account" }).first().click();
 
   // Bad input is explained next to each field and nothing typed is lost.
