@@ -17,7 +17,7 @@ import path from "node:path";
 import pg from "pg";
 import { encodeCursor } from "../lib/keyset";
 import { ROOT } from "../lib/paths";
-import { benchSecrets, portalDatabase, registrarDatabase, startBenchCluster } from "./support/cluster";
+import { benchSecrets, portalDatabase, registrarDatabase, sql, startBenchCluster } from "./support/cluster";
 import { seedPortal } from "./support/seed";
 import { inParallel, log, ms, summary } from "./support/stats";
 
@@ -52,29 +52,17 @@ const shapes = {
 const cluster = await startBenchCluster();
 
 async function seededDatabase(name: string, shape: (typeof shapes)["small"]) {
-  const existing = await sqlOn(cluster.url("postgres"), "SELECT 1 FROM pg_database WHERE datname = $1", [name]);
+  const existing = await sql(cluster.url("postgres"), "SELECT 1 FROM pg_database WHERE datname = $1", [name]);
   const url = await portalDatabase(cluster, name);
-  const [row] = existing.length
-    ? await sqlOn<{ n: number }>(url, `SELECT count(*)::int AS n FROM "Trunk"`)
-    : [{ n: 0 }];
+  const [row] = existing.length ? await sql<{ n: number }>(url, `SELECT count(*)::int AS n FROM "Trunk"`) : [{ n: 0 }];
   if (row?.n === shape.trunks) {
     log(`${name}: reusing ${shape.trunks} trunks`);
-    await sqlOn(url, "ANALYZE");
+    await sql(url, "ANALYZE");
   } else {
     if (row?.n) throw new Error(`${name} holds ${row.n} trunks, not ${shape.trunks}: remove it or set BENCH_FRESH=1`);
     await seedPortal(url, shape);
   }
   return url;
-}
-
-async function sqlOn<T extends pg.QueryResultRow = pg.QueryResultRow>(url: string, text: string, values?: unknown[]) {
-  const client = new pg.Client(url);
-  await client.connect();
-  try {
-    return (await client.query<T>(text, values)).rows;
-  } finally {
-    await client.end();
-  }
 }
 
 const smallUrl = await seededDatabase("bench_pages_small", shapes.small);
@@ -88,7 +76,7 @@ if (process.env.BENCH_SEED_ONLY === "1") {
 
 /** Signed-in cookies for the admin and for the first user of a customer: session rows plus Auth.js JWT cookies. */
 async function cookieFor(url: string, userId: string) {
-  const [session] = await sqlOn<{ id: string }>(
+  const [session] = await sql<{ id: string }>(
     url,
     `INSERT INTO "UserSession" (id, "userId", ip, "userAgent") VALUES ($1, $2, '127.0.0.1', 'bench') RETURNING id`,
     [`bench${Date.now().toString(36)}${Math.random().toString(36).slice(2, 8)}`, userId],
@@ -114,7 +102,7 @@ type Target = {
 /** The same pages on either database: rows picked by position (the middle customer, a big one, a typical trunk). */
 async function targetsOf(url: string): Promise<{ targets: Target[]; customerUser: string; bigCustomerUser: string }> {
   const one = async <T extends pg.QueryResultRow>(text: string, values: unknown[] = []) => {
-    const [row] = await sqlOn<T>(url, text, values);
+    const [row] = await sql<T>(url, text, values);
     if (!row) throw new Error(`no row for ${text}`);
     return row;
   };
