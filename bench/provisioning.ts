@@ -17,7 +17,8 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import pg from "pg";
-import { benchSecrets, portalDatabase, registrarDatabase, startBenchCluster } from "./support/cluster";
+import { benchSecrets, clusterPid, portalDatabase, registrarDatabase, startBenchCluster } from "./support/cluster";
+import { treeCpuMs } from "./support/processes";
 import { inParallel, log } from "./support/stats";
 
 benchSecrets();
@@ -76,13 +77,20 @@ async function untilSynced(total: number) {
   }
 }
 
-const results: { method: string; n: number; seconds: number }[] = [];
+/**
+ * Each method's wall time and the CPU it cost, split between this process (commands, worker, pg clients) and the
+ * PostgreSQL cluster (both databases): what to cut next, and whether the two cores were the limit.
+ */
+const results: { method: string; n: number; seconds: number; nodeCpuMs: number; postgresCpuMs: number }[] = [];
 async function measure(method: string, n: number, work: () => Promise<void>) {
   log(`${method}: ${n} trunks…`);
-  const started = performance.now();
+  const postgres = clusterPid();
+  const [started, nodeCpu, postgresCpu] = [performance.now(), process.cpuUsage(), treeCpuMs(postgres)];
   await work();
   const seconds = (performance.now() - started) / 1000;
-  results.push({ method, n, seconds });
+  const used = process.cpuUsage(nodeCpu);
+  const nodeCpuMs = (used.user + used.system) / 1000;
+  results.push({ method, n, seconds, nodeCpuMs, postgresCpuMs: treeCpuMs(postgres) - postgresCpu });
   log(`${method}: ${(n / seconds).toFixed(1)} trunks/s`);
 }
 
@@ -222,12 +230,15 @@ const kamctl = results.find((result) => result.method.startsWith("kamctl"));
 const rawOne = results.find((result) => result.method.startsWith("raw SQL, one"));
 const rawBulk = results.find((result) => result.method.startsWith("raw SQL, multi"));
 const rate = (result: { n: number; seconds: number } | undefined) => (result ? result.n / result.seconds : Number.NaN);
-console.info(`\n| method | trunks | seconds | trunks/s | × kamctl | × raw SQL (per trunk) | × raw SQL (bulk) |`);
-console.info(`| --- | ---: | ---: | ---: | ---: | ---: | ---: |`);
+console.info(
+  `\n| method | trunks | seconds | trunks/s | × kamctl | × raw SQL (per trunk) | × raw SQL (bulk) | CPU ms/trunk: Node + PostgreSQL |`,
+);
+console.info(`| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |`);
 for (const result of results) {
   const r = rate(result);
+  const cpu = (ms: number) => (ms / result.n).toFixed(2);
   console.info(
-    `| ${result.method} | ${result.n} | ${result.seconds.toFixed(2)} | ${r.toFixed(1)} | ${(r / rate(kamctl)).toFixed(1)} | ${(r / rate(rawOne)).toFixed(2)} | ${(r / rate(rawBulk)).toFixed(3)} |`,
+    `| ${result.method} | ${result.n} | ${result.seconds.toFixed(2)} | ${r.toFixed(1)} | ${(r / rate(kamctl)).toFixed(1)} | ${(r / rate(rawOne)).toFixed(2)} | ${(r / rate(rawBulk)).toFixed(3)} | ${cpu(result.nodeCpuMs)} + ${cpu(result.postgresCpuMs)} |`,
   );
 }
 process.exit(0);

@@ -53,6 +53,11 @@ export async function startBenchCluster(): Promise<EmbeddedDatabase> {
   });
 }
 
+/** The cluster's postmaster process (its backends are its children). */
+export function clusterPid(): number {
+  return Number(readFileSync(path.join(BENCH_DIR, "pg", "pgdata", "postmaster.pid"), "utf8").split("\n")[0]);
+}
+
 async function runningCluster(): Promise<EmbeddedDatabase | null> {
   const pidFile = path.join(BENCH_DIR, "pg", "pgdata", "postmaster.pid");
   if (process.env.BENCH_FRESH === "1" || !existsSync(pidFile)) return null;
