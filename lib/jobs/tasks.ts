@@ -1,4 +1,4 @@
-import type { CronItem, Task, TaskList } from "graphile-worker";
+import type { CronItem, JobHelpers, Task, TaskList } from "graphile-worker";
 import { z } from "zod";
 import { deleteExpiredIdempotencyKeys } from "../api/idempotency";
 import { deleteExpiredSignInRecords } from "../auth/cleanup";
@@ -10,7 +10,7 @@ import { expireDemos, queueDemoReminders } from "../customers/demo-expiry";
 import type { Db } from "../db";
 import { RUN_IMPORT_TASK } from "../imports";
 import { runImport } from "../imports/run";
-import { deliverMail } from "../mail/deliver";
+import { deliverMail, MAIL_BATCH_SIZE } from "../mail/deliver";
 import { SEND_MAIL_TASK } from "../mail/queue";
 import type { MailTransport } from "../mail/transport";
 import { log } from "../observability/log";
@@ -24,7 +24,7 @@ import { SYNC_BATCH_SIZE, syncTrunks } from "../registrar/sync";
 import type { Registrar } from "../registrar/types";
 import { DEFAULT_RETENTION, pruneOldRecords, type RetentionPolicy } from "../retention";
 import { scanAuthFailureBursts } from "../trunks/auth-failures";
-import { CREDENTIAL_CHECK_TASK, runCredentialCheck } from "../trunks/credential-check";
+import { CREDENTIAL_CHECK_TASK, runCredentialChecks } from "../trunks/credential-check";
 import { suspendTrunksOverDailyCaps } from "../trunks/fraud-guard";
 import { SYNC_TRUNK_TASK } from "../trunks/provision";
 import { deliverWebhook } from "../webhooks/deliver";
@@ -97,6 +97,8 @@ function reportFailure(task: string, id: string, result: { outcome: string; erro
 }
 
 const trunkPayload = z.object({ trunkId: z.string().min(1) });
+/** Jobs queued before checks were batched name one trunk. */
+const credentialCheckPayload = z.union([z.object({ trunkIds: z.array(z.string().min(1)).min(1) }), trunkPayload]);
 const requestMeta = z.object({
   ip: z.string().nullable(),
   userAgent: z.string().nullable(),
@@ -107,13 +109,13 @@ const requestMeta = z.object({
  * A task whose payload is checked when its job starts. A job queued with a payload the task cannot read fails with an
  * error naming the task and the problem (in the job's last_error and the worker's log), rather than somewhere inside.
  */
-function withPayload<T>(schema: z.ZodType<T>, run: (payload: T) => Promise<void>): Task {
+function withPayload<T>(schema: z.ZodType<T>, run: (payload: T, helpers: JobHelpers) => Promise<void>): Task {
   return async (payload, helpers) => {
     const parsed = schema.safeParse(payload);
     if (!parsed.success) {
       throw new Error(`${helpers.job.task_identifier}: invalid payload: ${z.prettifyError(parsed.error)}`);
     }
-    await run(parsed.data);
+    await run(parsed.data, helpers);
   };
 }
 
@@ -143,11 +145,16 @@ export function jobTasks({
     [SYNC_PROVIDER_POLICY_TASK]: async () => {
       await syncProviderPolicy(db, registrar);
     },
-    [CREDENTIAL_CHECK_TASK]: withPayload(trunkPayload, async ({ trunkId }) => {
-      await runCredentialCheck(db, trunkId);
+    [CREDENTIAL_CHECK_TASK]: withPayload(credentialCheckPayload, async (payload) => {
+      await runCredentialChecks(db, "trunkIds" in payload ? payload.trunkIds : [payload.trunkId]);
     }),
-    [SEND_MAIL_TASK]: withPayload(z.object({ mailId: z.string().min(1) }), async ({ mailId }) => {
-      reportFailure(SEND_MAIL_TASK, mailId, await deliverMail(db, transport, mailFrom, mailId));
+    [SEND_MAIL_TASK]: withPayload(z.object({ mailId: z.string().min(1) }), async ({ mailId }, helpers) => {
+      // Other waiting messages go along (their jobs are removed once each is sent).
+      const outcomes = await deliverMail(db, transport, mailFrom, mailId, {
+        alsoQueued: MAIL_BATCH_SIZE - 1,
+        workerId: helpers.job.locked_by as string,
+      });
+      for (const [id, outcome] of outcomes) reportFailure(SEND_MAIL_TASK, id, outcome);
     }),
     [DELIVER_WEBHOOK_TASK]: withPayload(z.object({ deliveryId: z.string().min(1) }), async ({ deliveryId }) => {
       reportFailure(DELIVER_WEBHOOK_TASK, deliveryId, await deliverWebhook(db, webhookPolicy, deliveryId));

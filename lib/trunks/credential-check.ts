@@ -3,8 +3,9 @@ import { isIP } from "node:net";
 import { z } from "zod";
 import { recordAudit } from "../audit/log";
 import { defineCommand } from "../commands";
-import { type Db, type Tx, transaction } from "../db";
-import type { CredentialCheckOutcome } from "../generated/prisma/enums";
+import { type Db, sqlRows, type Tx, transaction } from "../db";
+import { Prisma } from "../generated/prisma/client";
+import type { CredentialCheckOutcome, TrunkStatus } from "../generated/prisma/enums";
 import { enqueueJob } from "../jobs/queue";
 import { mayAuthenticate } from "../registrar/sync";
 import { type ProbeOutcome, type ProbeResult, probeRegistration } from "../sip/register-probe";
@@ -20,26 +21,29 @@ import { decryptTrunkPassword } from "./password";
 export const CREDENTIAL_CHECK_TASK = "trunks.credential-check";
 const CREDENTIAL_CHECK_QUEUE = "credential-checks";
 
-/** Queues a check of the trunk's credentials; pending requests coalesce. */
+/**
+ * Checks run one at a time in their own queue, so a batch of them never holds up registrar syncs. A job that dies
+ * with its worker (or on a database error) runs again: its trunks' outcomes are recorded only when all were checked.
+ */
+const CHECK_JOB = { queueName: CREDENTIAL_CHECK_QUEUE, maxAttempts: 3 };
+
+/** Queues a check of the trunk's credentials; pending requests for the same trunk coalesce. */
 export async function requestCredentialCheck(tx: Tx, trunkId: string) {
-  // One attempt: the outcome is recorded either way, and staff can check again from the trunk page. Checks run one
-  // at a time in their own queue, so a batch of them never holds up registrar syncs.
   await enqueueJob(
     tx,
     CREDENTIAL_CHECK_TASK,
-    { trunkId },
-    { jobKey: `credential-check:${trunkId}`, maxAttempts: 1, queueName: CREDENTIAL_CHECK_QUEUE },
+    { trunkIds: [trunkId] },
+    { jobKey: `credential-check:${trunkId}`, ...CHECK_JOB },
   );
 }
 
-/** `requestCredentialCheck` for many trunks in one statement (a batch of syncs). */
+/**
+ * Queues one check job for many trunks (a batch of syncs): one job instead of one per trunk, each trunk still checked
+ * and recorded on its own.
+ */
 export async function requestCredentialChecks(tx: Tx, trunkIds: string[]) {
   if (trunkIds.length === 0) return;
-  await tx.$queryRaw`
-    SELECT count(*) FROM graphile_worker.add_jobs(ARRAY(
-      SELECT (${CREDENTIAL_CHECK_TASK}, json_build_object('trunkId', id), ${CREDENTIAL_CHECK_QUEUE}, NULL, 1,
-              'credential-check:' || id, NULL, NULL)::graphile_worker.job_spec
-      FROM unnest(${trunkIds}::text[]) AS id))`;
+  await enqueueJob(tx, CREDENTIAL_CHECK_TASK, { trunkIds }, CHECK_JOB);
 }
 
 export const SIP_PORT = 5060;
@@ -62,10 +66,13 @@ const OUTCOMES: Record<ProbeOutcome, CredentialCheckOutcome> = {
 const SILENT_SERVER_MS = 60_000;
 const silentSince = new Map<string, Date>();
 
+type ProbeServer = { id: string; hostname: string; probeAddress: string | null };
+
 /** Registers on one server; a name that does not resolve is an error, not an exception. */
 async function checkOn(
-  server: { hostname: string; probeAddress: string | null },
+  server: ProbeServer,
   credentials: { username: string; password: string },
+  resolve: (host: string) => Promise<string | null>,
   timeoutMs = 4000,
 ): Promise<ProbeResult> {
   const target = probeTarget(server);
@@ -80,19 +87,15 @@ async function checkOn(
       detail: `${key} did not answer a check at ${silent.toISOString()}; it is asked again a minute later`,
     };
   }
-  let address = target.host;
-  if (!isIP(address)) {
-    try {
-      address = (await lookup(target.host)).address;
-    } catch {
-      return {
-        outcome: "error",
-        status: null,
-        reason: null,
-        latencyMs: null,
-        detail: `${target.host} does not resolve from the portal (set a probe address for this server)`,
-      };
-    }
+  const address = isIP(target.host) ? target.host : await resolve(target.host);
+  if (address === null) {
+    return {
+      outcome: "error",
+      status: null,
+      reason: null,
+      latencyMs: null,
+      detail: `${target.host} does not resolve from the portal (set a probe address for this server)`,
+    };
   }
   const result = await probeRegistration({
     address,
@@ -106,54 +109,122 @@ async function checkOn(
   return result;
 }
 
+type TrunkToCheck = {
+  id: string;
+  username: string;
+  passwordCiphertext: string;
+  passwordKeyId: string;
+  syncVersion: number;
+  syncState: string;
+  status: TrunkStatus;
+  customer: { status: string; isDemo: boolean; demoExpiresAt: Date | null };
+  /** The assigned servers that allow checks. */
+  servers: ProbeServer[];
+};
+
+/** The trunks to check, with what a check needs, in one statement (a batch of checks is a hot path). */
+async function trunksToCheck(db: Db, trunkIds: string[]): Promise<TrunkToCheck[]> {
+  type Row = Omit<TrunkToCheck, "customer"> & { customerStatus: string; isDemo: boolean; demoExpiresAt: Date | null };
+  const rows = await sqlRows<Row>(
+    db,
+    Prisma.sql`
+      SELECT t.id, t.username, t."passwordCiphertext", t."passwordKeyId", t."syncVersion", t."syncState"::text AS "syncState",
+             t.status::text AS status, c.status::text AS "customerStatus", c."isDemo", c."demoExpiresAt",
+             COALESCE((SELECT json_agg(json_build_object('id', s.id, 'hostname', s.hostname, 'probeAddress', s."probeAddress")
+                                ORDER BY s.hostname, s.id)
+                       FROM "TrunkServer" ts JOIN "SipServer" s ON s.id = ts."serverId"
+                       WHERE ts."trunkId" = t.id AND s."credentialCheck"), '[]'::json) AS servers
+      FROM "Trunk" t JOIN "Customer" c ON c.id = t."customerId"
+      WHERE t.id = ANY(${trunkIds}::text[])
+      ORDER BY t.id`,
+  );
+  return rows.map(({ customerStatus, isDemo, demoExpiresAt, ...trunk }) => ({
+    ...trunk,
+    customer: { status: customerStatus, isDemo, demoExpiresAt },
+  }));
+}
+
 /**
- * Checks the trunk's credentials on every assigned server that allows it and records each outcome. Skipped when the
- * trunk cannot authenticate (disabled, deleted, customer not active, demo ended) or a newer change is still being
- * synced: that change's sync queues another check. An outcome is recorded only if the trunk did not change while
- * it was checked (syncVersion), so a check of a password that was just reset never stands for the new one.
+ * Checks each trunk's credentials on every assigned server that allows it and records each outcome, per trunk. A
+ * trunk is skipped when it cannot authenticate (disabled, deleted, customer not active, demo ended) or a newer change
+ * is still being synced: that change's sync queues another check. An outcome is recorded only if the trunk did not
+ * change while it was checked (syncVersion), so a check of a password that was just reset never stands for the new
+ * one. One statement reads the trunks and one records every outcome: if the worker dies between them, the job runs
+ * again and nothing is lost.
  */
-export async function runCredentialCheck(db: Db, trunkId: string, options: { timeoutMs?: number } = {}) {
-  const trunk = await db.trunk.findUnique({
-    where: { id: trunkId },
-    include: { customer: true, servers: { include: { server: true } } },
-  });
-  if (!trunk || !mayAuthenticate(trunk) || trunk.syncState !== "SYNCED") return;
-  const credentials = { username: trunk.username, password: decryptTrunkPassword(trunk) };
-  const results: { serverId: string; result: ProbeResult; checkedAt: Date }[] = [];
-  for (const { server } of trunk.servers) {
-    if (!server.credentialCheck) continue;
-    results.push({
-      serverId: server.id,
-      result: await checkOn(server, credentials, options.timeoutMs),
-      checkedAt: new Date(),
-    });
-  }
-  await transaction(db, async (tx) => {
-    const now = await tx.trunk.findFirst({
-      where: { id: trunkId, syncVersion: trunk.syncVersion },
-      select: { id: true },
-    });
-    if (!now) return;
-    // Results for servers the trunk no longer uses, or that no longer allow checks, are stale.
-    await tx.credentialCheck.deleteMany({
-      where: { trunkId, serverId: { notIn: results.map((row) => row.serverId) } },
-    });
-    for (const { serverId, result, checkedAt } of results) {
-      const data = {
+export async function runCredentialChecks(db: Db, trunkIds: string[], options: { timeoutMs?: number } = {}) {
+  const now = new Date();
+  const trunks = (await trunksToCheck(db, [...new Set(trunkIds)])).filter(
+    (trunk) => mayAuthenticate(trunk, now) && trunk.syncState === "SYNCED",
+  );
+  if (trunks.length === 0) return;
+  // Each name is looked up once per batch.
+  const addresses = new Map<string, Promise<string | null>>();
+  const resolve = (host: string) => {
+    let address = addresses.get(host);
+    if (!address) {
+      address = lookup(host).then(
+        (found) => found.address,
+        () => null,
+      );
+      addresses.set(host, address);
+    }
+    return address;
+  };
+  const results: {
+    trunkId: string;
+    serverId: string;
+    outcome: CredentialCheckOutcome;
+    status: number | null;
+    reason: string | null;
+    latencyMs: number | null;
+    detail: string | null;
+    checkedAt: Date;
+  }[] = [];
+  for (const trunk of trunks) {
+    const credentials = { username: trunk.username, password: decryptTrunkPassword(trunk) };
+    for (const server of trunk.servers) {
+      const result = await checkOn(server, credentials, resolve, options.timeoutMs);
+      results.push({
+        trunkId: trunk.id,
+        serverId: server.id,
         outcome: OUTCOMES[result.outcome],
         status: result.status,
         reason: result.reason?.slice(0, 200) ?? null,
         latencyMs: result.latencyMs,
         detail: result.detail?.slice(0, 500) ?? null,
-        checkedAt,
-      };
-      await tx.credentialCheck.upsert({
-        where: { trunkId_serverId: { trunkId, serverId } },
-        create: { trunkId, serverId, ...data },
-        update: data,
+        checkedAt: new Date(),
       });
     }
-  });
+  }
+  // Results for servers a trunk no longer uses, or that no longer allow checks, are stale: removed. Trunks that
+  // changed since they were read (another version) keep what they had; their new sync queues another check.
+  await sqlRows(
+    db,
+    Prisma.sql`
+      WITH
+      checked AS (
+        SELECT t.id FROM "Trunk" t
+        JOIN unnest(${trunks.map((trunk) => trunk.id)}::text[], ${trunks.map((trunk) => trunk.syncVersion)}::int[])
+          AS v(id, version) ON t.id = v.id AND t."syncVersion" = v.version
+        FOR SHARE OF t),
+      result AS (
+        SELECT r.* FROM json_to_recordset(${JSON.stringify(results)}::json) AS r(
+          "trunkId" text, "serverId" text, outcome text, status int, reason text, "latencyMs" int, detail text,
+          "checkedAt" timestamptz)
+        JOIN checked ON checked.id = r."trunkId"),
+      stale AS (
+        DELETE FROM "CredentialCheck" cc USING checked
+        WHERE cc."trunkId" = checked.id
+          AND NOT EXISTS (SELECT 1 FROM result WHERE result."trunkId" = cc."trunkId" AND result."serverId" = cc."serverId"))
+      INSERT INTO "CredentialCheck" ("trunkId", "serverId", outcome, status, reason, "latencyMs", detail, "checkedAt")
+      SELECT "trunkId", "serverId", outcome::"CredentialCheckOutcome", status, reason, "latencyMs", detail,
+             "checkedAt" AT TIME ZONE 'UTC'
+      FROM result
+      ON CONFLICT ("trunkId", "serverId") DO UPDATE SET outcome = EXCLUDED.outcome, status = EXCLUDED.status,
+        reason = EXCLUDED.reason, "latencyMs" = EXCLUDED."latencyMs", detail = EXCLUDED.detail,
+        "checkedAt" = EXCLUDED."checkedAt"`,
+  );
 }
 
 /** The latest check of each of the trunk's servers, with the server's exact hostname. */

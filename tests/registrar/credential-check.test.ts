@@ -11,7 +11,7 @@ import type { Db } from "@/lib/db";
 import { probeRegistration } from "@/lib/sip/register-probe";
 import { resetTrunkPassword, revealTrunkPassword } from "@/lib/trunks";
 import { attentionReasons } from "@/lib/trunks/attention";
-import { checkTrunkCredentials, listCredentialChecks } from "@/lib/trunks/credential-check";
+import { checkTrunkCredentials, listCredentialChecks, runCredentialChecks } from "@/lib/trunks/credential-check";
 import { startKamailio } from "../support/kamailio";
 import { contextFor, createActor, createDemoTrunk, createPortalDatabase, startTestWorker } from "../support/portal";
 import { type RegistrarEnvironment, startRegistrarEnvironment } from "../support/registrar-env";
@@ -207,6 +207,29 @@ describe("credentials proven after every sync, through the portal", () => {
       `The credentials could not be verified on ${SERVER}.`,
     ]);
     expect(await db.auditLog.count({ where: { action: "trunk.check-credentials", targetId: trunkId } })).toBe(1);
+  });
+
+  it("checks many trunks in one job and records each trunk's own outcome", async () => {
+    const [first, second] = [
+      await createDemoTrunk(db, sales, "Batch One Inc"),
+      await createDemoTrunk(db, sales, "Batch Two Inc"),
+    ];
+    if (!first || !second) throw new Error("no trunks");
+    await expect.poll(() => latestOutcome(first.id), { timeout: 15_000 }).toBe("VERIFIED");
+    await expect.poll(() => latestOutcome(second.id), { timeout: 15_000 }).toBe("VERIFIED");
+    const before = (await checksOf(second.id))[0]?.checkedAt.getTime() ?? 0;
+
+    // The registrar no longer holds the first trunk's password; the second is fine. One batch checks both (and an
+    // id that is gone, which is skipped).
+    await registrarDb.query("UPDATE subscriber SET ha1 = md5('other'), ha1b = md5('other') WHERE username = $1", [
+      first.username,
+    ]);
+    await runCredentialChecks(db, [first.id, "no-such-trunk", second.id], { timeoutMs: 3000 });
+
+    expect(await checksOf(first.id)).toMatchObject([{ outcome: "REJECTED", status: 403, serverId }]);
+    const [secondCheck] = await checksOf(second.id);
+    expect(secondCheck).toMatchObject({ outcome: "VERIFIED", status: 200, serverId });
+    expect(secondCheck?.checkedAt.getTime()).toBeGreaterThan(before);
   });
 
   it("does not check a server whose switch is off", async () => {
