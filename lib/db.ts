@@ -55,17 +55,29 @@ export function createDb(connectionString: string, poolSize = DEFAULT_POOL_SIZE)
  * statement's own time (about 2 ms of CPU per statement against 0.3 ms, bench/README.md). Database errors are
  * reported the way Prisma reports them (P2002 for a unique violation, the SQLSTATE in the same place), so callers
  * handle both paths alike.
+ *
+ * `name` makes it a named prepared statement: each connection parses and plans it once, not on every run (the text
+ * must then be the same every time: values only as parameters). Should a migration change the columns such a
+ * statement returns while this process runs, PostgreSQL refuses the prepared statement from then on ("cached plan
+ * must not change result type"): it then runs unnamed, as before.
  */
-export async function sqlRows<T>(db: Db | Tx, query: Prisma.Sql): Promise<T[]> {
+export async function sqlRows<T>(db: Db | Tx, query: Prisma.Sql, name?: string): Promise<T[]> {
   const pool = poolOf.get(db);
   if (!pool) return db.$queryRaw<T[]>(query);
   const values = query.values.map((value) => (value instanceof Date ? value.toISOString() : value));
+  const prepared = name && !stalePreparedStatements.has(name) ? name : undefined;
   try {
-    return (await pool.query(query.text, values)).rows as T[];
+    return (await pool.query({ name: prepared, text: query.text, values })).rows as T[];
   } catch (error) {
+    if (prepared && error instanceof pg.DatabaseError && error.code === "0A000") {
+      stalePreparedStatements.add(prepared);
+      return sqlRows(db, query, name);
+    }
     throw error instanceof pg.DatabaseError ? asPrismaError(error) : error;
   }
 }
+
+const stalePreparedStatements = new Set<string>();
 
 function asPrismaError(error: pg.DatabaseError) {
   const code = error.code === "23505" ? "P2002" : error.code === "40001" || error.code === "40P01" ? "P2034" : "P2010";

@@ -76,6 +76,7 @@ async function customerForTrunks(db: Db, customerId: string) {
   const [customer] = await sqlRows<{ id: string; company: string; contactName: string; contactEmail: string }>(
     db,
     Prisma.sql`SELECT id, company, "contactName", "contactEmail" FROM "Customer" WHERE id = ${customerId}`,
+    "customer-for-trunks",
   );
   if (!customer) throw new NotFoundError("Customer");
   return customer;

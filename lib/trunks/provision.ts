@@ -384,6 +384,7 @@ export async function insertTrunks(
           FROM deliveries d))
       )
       SELECT trunk.* FROM trunk, jobs`,
+      "insert-trunks",
     );
     if (inserted.length === trunks.length) return inserted;
     if (attempt >= 3) throw new ConflictError("The provider settings changed at the same moment. Please try again.");
@@ -466,6 +467,7 @@ async function unusedUsernames(db: Db, company: string, count: number): Promise<
     const taken = await sqlRows<{ username: string }>(
       db,
       Prisma.sql`SELECT username FROM "Trunk" WHERE username = ANY(${candidates}::text[])`,
+      "taken-usernames",
     );
     const takenNames = new Set(taken.map((row) => row.username));
     for (const candidate of candidates) {
