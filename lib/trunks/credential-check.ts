@@ -62,9 +62,13 @@ const OUTCOMES: Record<ProbeOutcome, CredentialCheckOutcome> = {
   error: "ERROR",
 };
 
-/** How long a server that did not answer a check is not asked again: a batch must not wait 4 s per trunk. */
+/**
+ * How long a server that did not answer a check is not asked again (a batch must not wait 4 s per trunk), and a name
+ * that did not resolve is not looked up again (each lookup waits for the resolver).
+ */
 const SILENT_SERVER_MS = 60_000;
 const silentSince = new Map<string, Date>();
+const unresolvedSince = new Map<string, number>();
 
 type ProbeServer = { id: string; hostname: string; probeAddress: string | null };
 
@@ -158,14 +162,22 @@ export async function runCredentialChecks(db: Db, trunkIds: string[], options: {
     (trunk) => mayAuthenticate(trunk, now) && trunk.syncState === "SYNCED",
   );
   if (trunks.length === 0) return;
-  // Each name is looked up once per batch.
+  // Each name is looked up once per batch; one that did not resolve, once a minute.
   const addresses = new Map<string, Promise<string | null>>();
   const resolve = (host: string) => {
+    const failed = unresolvedSince.get(host);
+    if (failed !== undefined && Date.now() - failed < SILENT_SERVER_MS) return Promise.resolve(null);
     let address = addresses.get(host);
     if (!address) {
       address = lookup(host).then(
-        (found) => found.address,
-        () => null,
+        (found) => {
+          unresolvedSince.delete(host);
+          return found.address;
+        },
+        () => {
+          unresolvedSince.set(host, Date.now());
+          return null;
+        },
       );
       addresses.set(host, address);
     }
