@@ -113,9 +113,33 @@ export async function deliverMail(
   const { workerId } = along;
   const outcomes = new Map<string, DeliveryOutcome>([[mailId, { outcome: "nothing-to-send" }]]);
   const claimed = await claimMail(db, mailId, along.alsoQueued, workerId);
+  try {
+    await sendAll(db, transport, from, claimed, outcomes, workerId);
+  } catch (error) {
+    // The database failed mid-batch: the jobs taken along are released now, not only when this worker stops, so any
+    // worker sends what they hold (interrupted sends again, under the same Message-ID). This job is retried.
+    const taken = claimed.flatMap((mail) => (mail.jobId ? [mail.jobId] : []));
+    await sqlRows(
+      db,
+      Prisma.sql`UPDATE graphile_worker._private_jobs SET locked_by = NULL, locked_at = NULL
+                 WHERE id = ANY(${taken}::bigint[]) AND locked_by = ${workerId}`,
+    ).catch(() => {});
+    throw error;
+  }
+  return outcomes;
+}
+
+async function sendAll(
+  db: Db,
+  transport: MailTransport,
+  from: string,
+  claimed: ClaimedMail[],
+  outcomes: Map<string, DeliveryOutcome>,
+  workerId: string,
+) {
   for (const mail of claimed) outcomes.set(mail.id, await sendClaimed(db, transport, from, mail));
   const sent = claimed.filter((mail) => outcomes.get(mail.id)?.outcome === "sent");
-  if (sent.length === 0) return outcomes;
+  if (sent.length === 0) return;
   // Secrets are only kept for the local mailbox, where staff may need them (audited) because nothing left the
   // machine; after a real delivery nothing can use them any more. The taken-along jobs go in the same statement.
   await sqlRows(
@@ -132,5 +156,4 @@ export async function deliverMail(
         RETURNING id)
       SELECT (SELECT count(*) FROM sent) AS sent, (SELECT count(*) FROM done) AS done`,
   );
-  return outcomes;
 }
