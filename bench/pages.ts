@@ -386,7 +386,9 @@ async function heapSnapshotsOf(pid: number): Promise<string[]> {
     await new Promise((resolve) => setTimeout(resolve, 2000));
     const files = written().filter((name) => !before.has(name));
     const now = files.map((name) => statSync(path.join(os.tmpdir(), name)).size).join();
-    if (files.length >= nodes.length && now === sizes) return files.map((name) => path.join(os.tmpdir(), name));
+    // A snapshot's file appears empty while V8 walks the heap, then grows until written.
+    const complete = files.length >= nodes.length && !now.split(",").includes("0") && now === sizes;
+    if (complete) return files.map((name) => path.join(os.tmpdir(), name));
     sizes = now;
   }
 }
