@@ -1,6 +1,11 @@
-import type { NextConfig } from "next";
-
-const nextConfig: NextConfig = {
+/**
+ * Plain JavaScript on purpose: with a next.config.ts, `next start` loads Next's native SWC compiler into the web
+ * process just to read this file, about 120 MB of resident memory it never frees (bench/README.md, "Pages at a
+ * million trunks").
+ *
+ * @type {import("next").NextConfig}
+ */
+const nextConfig = {
   // forbidden() renders app/forbidden.tsx with a real 403 status.
   // Server action bodies: packet check captures up to 8 MB and pasted traces up to 2 MB (lib/packet-check/service.ts),
   // and a CSV import's file up to 5 MB (lib/csv: MAX_CSV_BYTES), each checked there with a message; the limit here only
