@@ -1,6 +1,6 @@
 /**
  * Plain JavaScript on purpose: with a next.config.ts, the web server (`next start`, scripts/serve.mjs's `next()`)
- * loads Next's native SWC compiler just to read this file, about 120 MB of resident memory it never frees
+ * loads Next's native SWC compiler just to read this file and keeps it mapped: about 20 MB of resident memory
  * (bench/README.md, "Pages at a million trunks"). scripts/serve.mjs tells the standalone output by its absence.
  *
  * @type {import("next").NextConfig}
