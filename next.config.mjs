@@ -1,5 +1,5 @@
 /**
- * Plain JavaScript on purpose: with a next.config.ts, the web server (`next start`, scripts/serve.mjs's `next()`)
+ * Plain JavaScript on purpose: with a next.config.ts, `next start` (measured; scripts/serve.mjs's `next()` reads it too)
  * loads Next's native SWC compiler just to read this file and keeps it mapped: about 20 MB of resident memory
  * (bench/README.md, "Pages at a million trunks"). scripts/serve.mjs tells the standalone output by its absence.
  *
