@@ -1,7 +1,7 @@
 import { z } from "zod";
 import { auditRow, recordAudit } from "../audit/log";
 import { type AuthorizedContext, defineCommand } from "../commands";
-import { type Db, sqlRows, type Tx, transaction } from "../db";
+import { type Db, type SqlTx, sqlRows, type Tx, transaction } from "../db";
 import { ConflictError, NotFoundError } from "../errors";
 import { Prisma } from "../generated/prisma/client";
 import { newId } from "../ids";
@@ -160,7 +160,7 @@ export type ImportedCustomer = {
  * caller's transaction. An email that already has a user fails the statement (the unique index), as one that
  * another transaction takes at the same moment would.
  */
-export async function insertCustomers(tx: Tx, ctx: AuthorizedContext, customers: ImportedCustomer[]) {
+export async function insertCustomers(tx: Tx | SqlTx, ctx: AuthorizedContext, customers: ImportedCustomer[]) {
   const rows = customers.map(({ id, input, imported }) => ({
     id,
     ...input,

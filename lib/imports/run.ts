@@ -2,7 +2,7 @@ import { recordAudit } from "../audit/log";
 import { actorOf, can } from "../auth/policy";
 import type { AuthorizedContext } from "../commands";
 import { type ImportedCustomer, insertCustomers } from "../customers";
-import { type Db, sqlRows, type Tx, transaction } from "../db";
+import { type Db, type SqlTx, sqlRows, sqlTransaction, transaction } from "../db";
 import { ConflictError, NotFoundError } from "../errors";
 import { Prisma } from "../generated/prisma/client";
 import { newId } from "../ids";
@@ -16,6 +16,12 @@ import { type CheckedRow, checkRow, type ImportRowValues } from "./rows";
  */
 const FIRST_CHUNK = 25;
 const MAX_CHUNK = 400;
+/**
+ * Chunks written at once: while the database writes one, the worker prepares the other (checks, passwords, hashes).
+ * Rows of one customer always go to the same lane, in file order, so the chunk that creates the customer commits
+ * before the rows that add trunks to it.
+ */
+const LANES = 2;
 
 /**
  * The import job (graphile-worker task RUN_IMPORT_TASK). Rows are written in chunks, in file order: a chunk's
@@ -46,22 +52,32 @@ export async function runImport(db: Db, importId: string) {
     return;
   }
   const serverIds = await activeServerIds(db);
-  for (let start = 0, size = FIRST_CHUNK; start < rows.length; start += size, size = Math.min(size * 2, MAX_CHUNK)) {
-    if (await cancelRequested(db, importId)) break;
-    const checked: PendingRow[] = [];
-    const invalid: RowStatus[] = [];
-    for (const { line, data } of rows.slice(start, start + size)) {
-      // Checked again: a server may have been deactivated, or the schemas tightened, since the dry run.
-      const result = checkRow(line, data as ImportRowValues, serverIds);
-      if ("row" in result) checked.push({ line, row: result.row });
-      else
-        invalid.push(
-          failedRow(line, result.errors.map((cell) => `${cell.column ?? "row"}: ${cell.message}`).join(" ")),
-        );
-    }
-    if (invalid.length) await setRowStatuses(db, importId, invalid);
-    await importChunk(db, ctx, importId, checked, found.sendCredentials);
-  }
+  const lanes: (typeof rows)[] = Array.from({ length: LANES }, () => []);
+  for (const row of rows) lanes[laneOf((row.data as ImportRowValues).customer_external_id)]?.push(row);
+  await Promise.all(
+    lanes.map(async (lane) => {
+      for (
+        let start = 0, size = FIRST_CHUNK;
+        start < lane.length;
+        start += size, size = Math.min(size * 2, MAX_CHUNK)
+      ) {
+        if (await cancelRequested(db, importId)) return;
+        const checked: PendingRow[] = [];
+        const invalid: RowStatus[] = [];
+        for (const { line, data } of lane.slice(start, start + size)) {
+          // Checked again: a server may have been deactivated, or the schemas tightened, since the dry run.
+          const result = checkRow(line, data as ImportRowValues, serverIds);
+          if ("row" in result) checked.push({ line, row: result.row });
+          else
+            invalid.push(
+              failedRow(line, result.errors.map((cell) => `${cell.column ?? "row"}: ${cell.message}`).join(" ")),
+            );
+        }
+        if (invalid.length) await setRowStatuses(db, importId, invalid);
+        await importChunk(db, ctx, importId, checked, found.sendCredentials);
+      }
+    }),
+  );
 
   await transaction(db, async (tx) => {
     const current = await tx.csvImport.findUniqueOrThrow({ where: { id: importId } });
@@ -89,6 +105,12 @@ async function importContext(
   return { db, actor, meta: { ip: null, userAgent: "csv-import", apiKeyId: found.apiKeyId } };
 }
 
+function laneOf(customerExternalId: string) {
+  let hash = 0;
+  for (const char of customerExternalId) hash = (hash * 31 + (char.codePointAt(0) ?? 0)) >>> 0;
+  return hash % LANES;
+}
+
 type PendingRow = { line: number; row: CheckedRow };
 type RowStatus = {
   line: number;
@@ -114,7 +136,7 @@ async function cancelRequested(db: Db, importId: string) {
 }
 
 /** The rows' outcomes, one statement for all of them; rows another worker finished already keep theirs. */
-async function setRowStatuses(db: Db | Tx, importId: string, rows: RowStatus[]) {
+async function setRowStatuses(db: Db | SqlTx, importId: string, rows: RowStatus[]) {
   await sqlRows(
     db,
     Prisma.sql`
@@ -143,7 +165,7 @@ async function importChunk(
   const companies = rows.flatMap(({ row }) => (row.trunk ? [row.customer.company] : []));
   try {
     await withFreshUsernamesFor(db, companies, (usernames) =>
-      transaction(db, (tx) => writeChunk(tx, ctx, importId, rows, usernames, sendCredentials)),
+      sqlTransaction(db, (tx) => writeChunk(tx, ctx, importId, rows, usernames, sendCredentials)),
     );
   } catch (error) {
     const [only] = rows;
@@ -168,7 +190,7 @@ type ExistingRecords = {
 };
 
 async function writeChunk(
-  tx: Tx,
+  tx: SqlTx,
   ctx: AuthorizedContext,
   importId: string,
   rows: PendingRow[],
@@ -254,6 +276,7 @@ function rowFailure(error: unknown, row: CheckedRow): string | null {
   if (error instanceof Prisma.PrismaClientKnownRequestError && error.code === "P2002") {
     const target = JSON.stringify(error.meta ?? {});
     if (target.includes("email")) return `A user with the email ${row.customer.contactEmail} already exists.`;
+    if (target.includes("Did_number")) return "A DID of this row was routed to another trunk at the same moment.";
     return "Another import created this record at the same moment; import the file again to link it.";
   }
   return null;

@@ -6,7 +6,7 @@ import { credentialKeyring } from "../credentials/keyring";
 import { generateSipPassword } from "../credentials/password";
 import { newRevealLink, REVEAL_LINK_HOURS } from "../credentials/reveal-links";
 import { generateSipUsername } from "../credentials/username";
-import { type Db, sqlRows, sqlStateOf, type Tx } from "../db";
+import { type Db, SqlTx, sqlRows, sqlStateOf, type Tx } from "../db";
 import { portalUrl } from "../env";
 import { ConflictError } from "../errors";
 import { Prisma, type ProviderSettings, type Trunk } from "../generated/prisma/client";
@@ -75,12 +75,13 @@ async function activeServers(tx: Tx, serverIds: string[]) {
   return servers;
 }
 
-async function assertDidsFree(tx: Tx, dids: string[], trunkId: string | null) {
+async function assertDidsFree(db: Db | Tx | SqlTx, dids: string[], trunkId: string | null) {
   if (dids.length === 0) return;
-  const taken = await tx.did.findMany({
-    where: { number: { in: dids }, ...(trunkId ? { trunkId: { not: trunkId } } : {}) },
-    select: { number: true },
-  });
+  const taken = await sqlRows<{ number: string }>(
+    db,
+    Prisma.sql`SELECT number FROM "Did" WHERE number = ANY(${dids}::text[])
+               AND (${trunkId}::text IS NULL OR "trunkId" <> ${trunkId}::text)`,
+  );
   if (taken.length) {
     throw new ConflictError(`Already routed to another trunk: ${taken.map((did) => did.number).join(", ")}.`, "dids");
   }
@@ -273,7 +274,7 @@ const json = (rows: unknown[]) => JSON.stringify(rows);
  * (their versions); then they are read again and the statement runs again.
  */
 export async function insertTrunks(
-  db: Db | Tx,
+  db: Db | Tx | SqlTx,
   ctx: AuthorizedContext,
   customer: CustomerForTrunks,
   trunks: NewTrunk[],
@@ -289,7 +290,7 @@ export async function insertTrunks(
 
 /** `insertTrunks` for trunks of several customers (each trunk names its own). */
 export async function insertCustomerTrunks(
-  db: Db | Tx,
+  db: Db | Tx | SqlTx,
   ctx: AuthorizedContext,
   trunks: NewCustomerTrunk[],
   auditAction = "trunk.create",
@@ -297,7 +298,9 @@ export async function insertCustomerTrunks(
   const dids = trunks.flatMap((trunk) => trunk.settings.dids);
   if (new Set(dids).size !== dids.length) throw new ConflictError("Each DID can be routed to one trunk only.", "dids");
   await assertDidsFree(db, dids, null);
-  const read = (fresh: boolean) => (db === ctx.db ? hotRows(ctx.db, fresh) : hotRowsIn(db, ctx.db, fresh));
+  // A transaction of sqlTransaction (a CSV import's chunk) never changes these rows: the client's copy serves it.
+  const read = (fresh: boolean) =>
+    db === ctx.db || db instanceof SqlTx ? hotRows(ctx.db, fresh) : hotRowsIn(db, ctx.db, fresh);
   for (let attempt = 1; ; attempt++) {
     let hot = await read(attempt > 1);
     const serverIds = [...new Set(trunks.flatMap((trunk) => trunk.settings.serverIds))];
