@@ -83,7 +83,8 @@ export async function sqlTransaction<T>(db: Db, work: (tx: SqlTx) => Promise<T>)
     const client = await pool.connect();
     let broken = false;
     try {
-      await client.query("BEGIN");
+      // A transaction left open by a stuck process must not hold its locks for ever (Prisma's have a timeout too).
+      await client.query(`BEGIN; SET LOCAL idle_in_transaction_session_timeout = ${TRANSACTION_TIMEOUT_MS}`);
       const result = await work(new SqlTx(client));
       await client.query("COMMIT");
       return result;

@@ -53,7 +53,7 @@ export async function runImport(db: Db, importId: string) {
   }
   const serverIds = await activeServerIds(db);
   const lanes: (typeof rows)[] = Array.from({ length: LANES }, () => []);
-  for (const row of rows) lanes[laneOf((row.data as ImportRowValues).customer_external_id)]?.push(row);
+  for (const row of rows) lanes[laneOf((row.data as ImportRowValues).customer_external_id.trim())]?.push(row);
   await Promise.all(
     lanes.map(async (lane) => {
       for (
