@@ -17,6 +17,14 @@ describe("start-up configuration", () => {
     expect(env.DATABASE_POOL_SIZE).toBe(10);
   });
 
+  it("treats an empty variable as unset, as compose passes optional ones", () => {
+    const env = parseEnv({ ...valid, SMTP_URL: "", METRICS_TOKEN: "", TRUSTED_PROXIES: "", DATABASE_POOL_SIZE: "" });
+    expect(env.SMTP_URL).toBeUndefined();
+    expect(env.METRICS_TOKEN).toBeUndefined();
+    expect(env.DATABASE_POOL_SIZE).toBe(10);
+    expect(() => parseEnv({ ...valid, DATABASE_URL: "" })).toThrow(/DATABASE_URL/);
+  });
+
   it("takes a database pool size within bounds", () => {
     expect(parseEnv({ ...valid, DATABASE_POOL_SIZE: "25" }).DATABASE_POOL_SIZE).toBe(25);
     for (const bad of ["1", "500", "ten", "2.5"]) {

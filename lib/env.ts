@@ -102,7 +102,10 @@ export type Env = z.infer<typeof schema>;
 
 /** Reads and checks the environment, naming every bad variable; start-up fails fast with this message. */
 export function parseEnv(source: Record<string, string | undefined> = process.env): Env {
-  const result = schema.safeParse(source);
+  // A variable set to "" is an unset one: compose files and systemd units pass optional settings that way
+  // (`SMTP_URL: ${SMTP_URL:-}`), and "" is never a valid URL, token or number anyway.
+  const given = Object.fromEntries(Object.entries(source).filter(([, value]) => value !== ""));
+  const result = schema.safeParse(given);
   if (!result.success) {
     const problems = result.error.issues.map((issue) => `  ${issue.path.join(".")}: ${issue.message}`);
     throw new Error(`Invalid configuration:\n${problems.join("\n")}`);

@@ -6,7 +6,7 @@ import { REQUEST_ID_HEADER } from "./request-id";
  * log collector. LOG_LEVEL chooses how much (default info). Secrets are never passed to it.
  */
 export const log = pino({
-  level: process.env.LOG_LEVEL ?? "info",
+  level: process.env.LOG_LEVEL || "info",
   base: { pid: process.pid },
   timestamp: pino.stdTimeFunctions.isoTime,
   formatters: { level: (label) => ({ level: label }) },
