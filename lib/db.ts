@@ -56,14 +56,47 @@ export function createDb(connectionString: string, poolSize = DEFAULT_POOL_SIZE)
  * reported the way Prisma reports them (P2002 for a unique violation, the SQLSTATE in the same place), so callers
  * handle both paths alike.
  */
-export async function sqlRows<T>(db: Db | Tx, query: Prisma.Sql): Promise<T[]> {
-  const pool = poolOf.get(db);
-  if (!pool) return db.$queryRaw<T[]>(query);
+export async function sqlRows<T>(db: Db | Tx | SqlTx, query: Prisma.Sql): Promise<T[]> {
+  const runner = db instanceof SqlTx ? db.client : poolOf.get(db);
+  if (!runner) return (db as Db | Tx).$queryRaw<T[]>(query);
   const values = query.values.map((value) => (value instanceof Date ? value.toISOString() : value));
   try {
-    return (await pool.query(query.text, values)).rows as T[];
+    return (await runner.query(query.text, values)).rows as T[];
   } catch (error) {
     throw error instanceof pg.DatabaseError ? asPrismaError(error) : error;
+  }
+}
+
+/** A transaction of `sqlTransaction`: its statements run through `sqlRows`. */
+export class SqlTx {
+  constructor(readonly client: pg.PoolClient) {}
+}
+
+/**
+ * `transaction` for work whose statements all go through `sqlRows`: on one connection of the client's own pool, without
+ * Prisma's interactive-transaction machinery (a CSV import's chunk: a few large set-based statements).
+ */
+export async function sqlTransaction<T>(db: Db, work: (tx: SqlTx) => Promise<T>): Promise<T> {
+  const pool = poolOf.get(db);
+  if (!pool) throw new Error("sqlTransaction needs a client made by createDb");
+  for (let attempt = 1; ; attempt++) {
+    const client = await pool.connect();
+    let broken = false;
+    try {
+      // A transaction left open by a stuck process must not hold its locks for ever (Prisma's have a timeout too).
+      await client.query(`BEGIN; SET LOCAL idle_in_transaction_session_timeout = ${TRANSACTION_TIMEOUT_MS}`);
+      const result = await work(new SqlTx(client));
+      await client.query("COMMIT");
+      return result;
+    } catch (error) {
+      await client.query("ROLLBACK").catch(() => {
+        broken = true;
+      });
+      const failure = error instanceof pg.DatabaseError ? asPrismaError(error) : error;
+      if (!isTransactionConflict(failure) || attempt >= CONFLICT_ATTEMPTS) throw failure;
+    } finally {
+      client.release(broken);
+    }
   }
 }
 
