@@ -22,7 +22,8 @@ import { mkdtempSync, rmSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import pg from "pg";
-import { benchSecrets, portalDatabase, registrarDatabase, startBenchCluster } from "./support/cluster";
+import { benchSecrets, clusterPid, portalDatabase, registrarDatabase, startBenchCluster } from "./support/cluster";
+import { treeCpuMs } from "./support/processes";
 import { log } from "./support/stats";
 
 benchSecrets();
@@ -156,11 +157,19 @@ async function main() {
   log(`worker ready; ${ROWS} rows`);
 
   const csv = importFile("bench");
+  const workerPid = worker.pid as number;
+  // CPU time so far (ms): this process (the web server's part), the worker, PostgreSQL.
+  const cpu = () => {
+    const own = process.cpuUsage();
+    return { web: (own.user + own.system) / 1000, worker: treeCpuMs(workerPid), postgres: treeCpuMs(clusterPid()) };
+  };
+  const cpu0 = cpu();
   const t0 = Date.now();
   const uploaded = await executeCommand(uploadImport, ctx, { csv, filename: "bench.csv" });
   if (!uploaded.ok) throw new Error(JSON.stringify(uploaded));
   if (uploaded.value.status !== "READY") throw new Error(JSON.stringify(uploaded.value.errors).slice(0, 2000));
   const t1 = Date.now();
+  const cpu1 = cpu();
   log(`dry run: ${seconds(t0, t1).toFixed(1)} s`);
   const started1 = await executeCommand(startImport, ctx, { importId: uploaded.value.id });
   if (!started1.ok) throw new Error(JSON.stringify(started1));
@@ -180,6 +189,7 @@ async function main() {
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
   const t2 = Date.now();
+  const cpu2 = cpu();
   const subscribers = new pg.Client({ connectionString: registrarUrl });
   await subscribers.connect();
   const { rows } = await subscribers.query<{ n: string }>("SELECT count(*) AS n FROM subscriber");
@@ -188,14 +198,16 @@ async function main() {
 
   const raw = await rawSqlBaseline(url, registrarUrl, server.id);
   const total = seconds(t0, t2);
+  const perRow = (from: ReturnType<typeof cpu>, to: ReturnType<typeof cpu>) =>
+    `CPU per row: ${((to.web - from.web) / ROWS).toFixed(2)} ms this process, ${((to.worker - from.worker) / ROWS).toFixed(2)} ms worker, ${((to.postgres - from.postgres) / ROWS).toFixed(2)} ms PostgreSQL`;
   const report = [
-    "| phase | time |",
-    "| --- | --- |",
-    `| dry run (upload, parse, check ${ROWS} rows) | ${seconds(t0, t1).toFixed(1)} s |`,
-    `| import (start → last row committed) | ${seconds(t1, importedAt).toFixed(1)} s (${(ROWS / seconds(t1, importedAt)).toFixed(0)} rows/s) |`,
-    `| sync (→ last trunk SYNCED, ${rows[0]?.n} subscribers) | ${seconds(importedAt, t2).toFixed(1)} s more |`,
-    `| **total: upload → every trunk in the registrar** | **${total.toFixed(1)} s** (target < 30 s) |`,
-    `| baseline: the same rows by set-based raw SQL | ${raw.toFixed(2)} s (the import takes ${(total / raw).toFixed(0)}× the floor) |`,
+    "| phase | time | CPU |",
+    "| --- | --- | --- |",
+    `| dry run (upload, parse, check ${ROWS} rows) | ${seconds(t0, t1).toFixed(1)} s | ${perRow(cpu0, cpu1)} |`,
+    `| import (start → last row committed) | ${seconds(t1, importedAt).toFixed(1)} s (${(ROWS / seconds(t1, importedAt)).toFixed(0)} rows/s) | import and sync: ${perRow(cpu1, cpu2)} |`,
+    `| sync (→ last trunk SYNCED, ${rows[0]?.n} subscribers) | ${seconds(importedAt, t2).toFixed(1)} s more | |`,
+    `| **total: upload → every trunk in the registrar** | **${total.toFixed(1)} s** (target < 30 s) | |`,
+    `| baseline: the same rows by set-based raw SQL | ${raw.toFixed(2)} s (the import takes ${(total / raw).toFixed(0)}× the floor) | |`,
     "",
     `Machine: ${os.cpus().length} CPUs (${os.cpus()[0]?.model}), load average ${os
       .loadavg()

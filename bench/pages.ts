@@ -12,12 +12,14 @@
  * server's resident memory (the `next start` process tree) is sampled throughout.
  */
 import { type ChildProcess, spawn } from "node:child_process";
-import { readdirSync, readFileSync } from "node:fs";
+import { readdirSync, readFileSync, readlinkSync, realpathSync, statSync } from "node:fs";
+import os from "node:os";
 import path from "node:path";
 import pg from "pg";
 import { encodeCursor } from "../lib/keyset";
 import { ROOT } from "../lib/paths";
-import { benchSecrets, portalDatabase, registrarDatabase, sql, startBenchCluster } from "./support/cluster";
+import { benchSecrets, clusterPid, portalDatabase, registrarDatabase, sql, startBenchCluster } from "./support/cluster";
+import { processTree, treeCpuMs, treeMemory, treeRssMb } from "./support/processes";
 import { seedPortal } from "./support/seed";
 import { inParallel, log, ms, summary } from "./support/stats";
 
@@ -38,6 +40,9 @@ const TRUNKS = Number(process.env.BENCH_TRUNKS ?? 1_000_000);
 const REQUESTS = Number(process.env.BENCH_REQUESTS ?? 100);
 const CLIENTS = 10;
 const PORT = Number(process.env.E2E_PORT ?? 3430);
+const CORES = os.availableParallelism();
+/** BENCH_HEAP_SNAPSHOTS=1: the large server writes a V8 heap snapshot (into TMPDIR) after the pages' requests. */
+const HEAP_SNAPSHOTS = process.env.BENCH_HEAP_SNAPSHOTS === "1";
 
 const shapes = {
   small: { customers: 10, trunks: 100, bigCustomers: 1, bigCustomerTrunks: 20 },
@@ -292,6 +297,7 @@ async function startServer(name: Server["name"], url: string, port: number): Pro
         AUTH_TRUST_HOST: "true",
         PORTAL_URL: `http://localhost:${port}`,
         LOG_LEVEL: "warn",
+        ...(HEAP_SNAPSHOTS ? { NODE_OPTIONS: `--heapsnapshot-signal=SIGUSR2 --diagnostic-dir=${os.tmpdir()}` } : {}),
       },
       stdio: ["ignore", "inherit", "inherit"],
       // Its own process group, so that stopping it stops everything it started.
@@ -308,34 +314,6 @@ async function startServer(name: Server["name"], url: string, port: number): Pro
     await new Promise((resolve) => setTimeout(resolve, 200));
   }
   return { name, url, port, process: child, cookies, targets };
-}
-
-/** Resident memory of a process and its descendants, in MB. */
-function treeRss(pid: number): number {
-  const children = new Map<number, number[]>();
-  for (const entry of readdirProc()) {
-    try {
-      const stat = readFileSync(`/proc/${entry}/stat`, "utf8");
-      const ppid = Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]);
-      children.set(ppid, [...(children.get(ppid) ?? []), entry]);
-    } catch {}
-  }
-  let total = 0;
-  const walk = (id: number) => {
-    try {
-      const rss = /VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${id}/status`, "utf8"))?.[1];
-      total += Number(rss ?? 0) / 1024;
-    } catch {}
-    for (const child of children.get(id) ?? []) walk(child);
-  };
-  walk(pid);
-  return total;
-}
-
-function readdirProc(): number[] {
-  return readdirSync("/proc")
-    .filter((name) => /^\d+$/.test(name))
-    .map(Number);
 }
 
 async function timeRequests(server: Server, target: Target, count: number) {
@@ -361,6 +339,19 @@ async function timeRequests(server: Server, target: Target, count: number) {
   return { times, bytes };
 }
 
+/** CPU time (ms) that `work` made the web server's process tree, this process and PostgreSQL use. */
+async function measuringCpu<T>(webPid: number | null, work: () => Promise<T>) {
+  const before = { web: webPid ? treeCpuMs(webPid) : 0, self: process.cpuUsage(), postgres: treeCpuMs(clusterPid()) };
+  const result = await work();
+  const self = process.cpuUsage(before.self);
+  return {
+    result,
+    webMs: webPid ? treeCpuMs(webPid) - before.web : 0,
+    selfMs: (self.user + self.system) / 1000,
+    postgresMs: treeCpuMs(clusterPid()) - before.postgres,
+  };
+}
+
 async function timeData(db: Db, target: Target, count: number) {
   const times: number[] = [];
   await inParallel(count, CLIENTS, async () => {
@@ -383,19 +374,48 @@ async function timeFloor(url: string, floor: Target["floor"], count: number) {
   return times;
 }
 
+/** Asks every Node process of the tree for a heap snapshot (--heapsnapshot-signal) and waits until they are written. */
+async function heapSnapshotsOf(pid: number): Promise<string[]> {
+  const written = () => readdirSync(os.tmpdir()).filter((name) => name.endsWith(".heapsnapshot"));
+  const before = new Set(written());
+  // By executable: Next renames its process ("next-server (v16…)"), which overwrites its command line.
+  const nodes = processTree(pid).filter((id) => readlinkSync(`/proc/${id}/exe`) === realpathSync(process.execPath));
+  for (const id of nodes) process.kill(id, "SIGUSR2");
+  let sizes = "";
+  for (;;) {
+    await new Promise((resolve) => setTimeout(resolve, 2000));
+    const files = written().filter((name) => !before.has(name));
+    const now = files.map((name) => statSync(path.join(os.tmpdir(), name)).size).join();
+    // A snapshot's file appears empty while V8 walks the heap, then grows until written.
+    const complete = files.length >= nodes.length && !now.split(",").includes("0") && now === sizes;
+    if (complete) return files.map((name) => path.join(os.tmpdir(), name));
+    sizes = now;
+  }
+}
+
 const uptime = () => readFileSync("/proc/loadavg", "utf8").split(" ").slice(0, 3).join(" ");
 const loadBefore = uptime();
 log(`load average before: ${loadBefore}`);
 const small = await startServer("small", smallUrl, PORT);
 const large = await startServer("large", largeUrl, PORT + 1);
-let peakRss = 0;
+const startRss = { small: treeRssMb(small.process.pid ?? 0), large: treeRssMb(large.process.pid ?? 0) };
+let peakRss = { small: 0, large: 0 };
+let peakMemory: ReturnType<typeof treeMemory> = [];
 const sampler = setInterval(() => {
-  peakRss = Math.max(peakRss, treeRss(large.process.pid ?? 0));
+  const largeRss = treeRssMb(large.process.pid ?? 0);
+  if (largeRss > peakRss.large) peakMemory = treeMemory(large.process.pid ?? 0);
+  peakRss = {
+    small: Math.max(peakRss.small, treeRssMb(small.process.pid ?? 0)),
+    large: Math.max(peakRss.large, largeRss),
+  };
 }, 100);
 
 const modes = (process.env.BENCH_MODES ?? "http,data").split(",");
 const dbs = { small: createDb(smallUrl, CLIENTS), large: createDb(largeUrl, CLIENTS) };
 const tables: Record<string, string[]> = { http: [], data: [] };
+/** CPU per request, in ms, as a table cell; and the p95 that much CPU allows at best with CLIENTS requests at once. */
+const perRequest = (total: number, requests: number) => (total / requests).toFixed(1);
+const cpuBound = (cpuMsPerRequest: number) => (CLIENTS * cpuMsPerRequest) / CORES;
 const verdict = (large: number, small: number) => (large < 50 && large / small <= 1.5 ? "met" : "**not met**");
 try {
   for (const [index, target] of large.targets.entries()) {
@@ -409,15 +429,23 @@ try {
       const smallTimes: number[] = [];
       const largeTimes: number[] = [];
       let largeBytes = 0;
+      const cpu = { small: { web: 0, postgres: 0 }, large: { web: 0, postgres: 0 } };
       for (let done = 0; done < REQUESTS; done += CLIENTS) {
-        smallTimes.push(...(await timeRequests(small, smallTarget, CLIENTS)).times);
-        const measured = await timeRequests(large, target, CLIENTS);
-        largeTimes.push(...measured.times);
-        largeBytes = measured.bytes;
+        const smallRound = await measuringCpu(small.process.pid ?? 0, () => timeRequests(small, smallTarget, CLIENTS));
+        smallTimes.push(...smallRound.result.times);
+        cpu.small.web += smallRound.webMs;
+        cpu.small.postgres += smallRound.postgresMs;
+        const largeRound = await measuringCpu(large.process.pid ?? 0, () => timeRequests(large, target, CLIENTS));
+        largeTimes.push(...largeRound.result.times);
+        largeBytes = largeRound.result.bytes;
+        cpu.large.web += largeRound.webMs;
+        cpu.large.postgres += largeRound.postgresMs;
       }
       const s = summary(smallTimes);
       const l = summary(largeTimes);
-      const row = `| ${target.name} | ${ms(s.p50)} / ${ms(s.p95)} | ${ms(l.p50)} / ${ms(l.p95)} | ${(l.p95 / s.p95).toFixed(2)}× | ${floorCells} | ${(l.p95 / floor.p95).toFixed(1)}× | ${(largeBytes / 1024).toFixed(0)} KiB | ${verdict(l.p95, s.p95)} |`;
+      const n = largeTimes.length;
+      const bound = cpuBound((cpu.large.web + cpu.large.postgres) / n);
+      const row = `| ${target.name} | ${ms(s.p50)} / ${ms(s.p95)} | ${ms(l.p50)} / ${ms(l.p95)} | ${(l.p95 / s.p95).toFixed(2)}× | ${perRequest(cpu.small.web, n)} + ${perRequest(cpu.small.postgres, n)} | ${perRequest(cpu.large.web, n)} + ${perRequest(cpu.large.postgres, n)} | ${ms(bound)} | ${floorCells} | ${(largeBytes / 1024).toFixed(0)} KiB | ${verdict(l.p95, s.p95)} |`;
       tables.http?.push(row);
       log(`http ${row}`);
     }
@@ -426,13 +454,18 @@ try {
       await timeData(dbs.large, target, CLIENTS);
       const smallTimes: number[] = [];
       const largeTimes: number[] = [];
+      const cpu = { self: 0, postgres: 0 };
       for (let done = 0; done < REQUESTS; done += CLIENTS) {
         smallTimes.push(...(await timeData(dbs.small, smallTarget, CLIENTS)));
-        largeTimes.push(...(await timeData(dbs.large, target, CLIENTS)));
+        const largeRound = await measuringCpu(null, () => timeData(dbs.large, target, CLIENTS));
+        largeTimes.push(...largeRound.result);
+        cpu.self += largeRound.selfMs;
+        cpu.postgres += largeRound.postgresMs;
       }
       const s = summary(smallTimes);
       const l = summary(largeTimes);
-      const row = `| ${target.name} | ${ms(s.p50)} / ${ms(s.p95)} | ${ms(l.p50)} / ${ms(l.p95)} | ${(l.p95 / s.p95).toFixed(2)}× | ${floorCells} | ${(l.p95 / floor.p95).toFixed(1)}× | ${verdict(l.p95, s.p95)} |`;
+      const n = largeTimes.length;
+      const row = `| ${target.name} | ${ms(s.p50)} / ${ms(s.p95)} | ${ms(l.p50)} / ${ms(l.p95)} | ${(l.p95 / s.p95).toFixed(2)}× | ${perRequest(cpu.self, n)} + ${perRequest(cpu.postgres, n)} | ${floorCells} | ${(l.p95 / floor.p95).toFixed(1)}× | ${verdict(l.p95, s.p95)} |`;
       tables.data?.push(row);
       log(`data ${row}`);
     }
@@ -444,6 +477,7 @@ try {
 } finally {
   clearInterval(sampler);
 }
+const snapshots = HEAP_SNAPSHOTS ? await heapSnapshotsOf(large.process.pid ?? 0) : [];
 const loadAfter = uptime();
 console.info(
   `\n${TRUNKS.toLocaleString("en-US")} trunks / ${shapes.large.customers.toLocaleString("en-US")} customers vs 100 trunks; ${REQUESTS} requests per page and database, ${CLIENTS} clients; load average ${loadBefore} before, ${loadAfter} after`,
@@ -451,20 +485,29 @@ console.info(
 if (tables.http?.length) {
   console.info("\nThrough the app (next start, signed in, to the last byte):\n");
   console.info(
-    "| page | 100 trunks p50 / p95 | large p50 / p95 | growth (p95) | raw SQL floor p50 / p95 | × floor (p95) | page size | target |",
+    "| page | 100 trunks p50 / p95 | large p50 / p95 | growth (p95) | CPU ms/request, 100 trunks: web + PostgreSQL | large: web + PostgreSQL | p95 that CPU allows | raw SQL floor p50 / p95 | page size | target |",
   );
-  console.info("| --- | --: | --: | --: | --: | --: | --: | --- |");
+  console.info("| --- | --: | --: | --: | --: | --: | --: | --: | --: | --- |");
   for (const row of tables.http) console.info(row);
   console.info(
-    `\nPeak RSS of the large database's web process (next start and its children): ${peakRss.toFixed(0)} MB`,
+    `\n"p95 that CPU allows": ${CLIENTS} requests at once on ${CORES} cores need at least ${CLIENTS} × CPU per request / ${CORES}, on an otherwise idle machine.`,
   );
+  console.info(
+    `\nRSS of the web process trees (next start and its children), MB: 100 trunks ${startRss.small.toFixed(0)} after start, ${peakRss.small.toFixed(0)} peak; large ${startRss.large.toFixed(0)} after start, ${peakRss.large.toFixed(0)} peak. At the large one's peak:`,
+  );
+  for (const member of peakMemory) {
+    console.info(
+      `  pid ${member.pid} ${member.command}: ${member.rss.toFixed(0)} MB = ${member.anon.toFixed(0)} anonymous (heaps) + ${member.file.toFixed(0)} file-backed (code)`,
+    );
+  }
+  for (const file of snapshots) console.info(`  heap snapshot: ${file}`);
 }
 if (tables.data?.length) {
   console.info("\nThe pages' data, through the lib functions they call (no rendering), in this process:\n");
   console.info(
-    "| page | 100 trunks p50 / p95 | large p50 / p95 | growth (p95) | raw SQL floor p50 / p95 | × floor (p95) | target |",
+    "| page | 100 trunks p50 / p95 | large p50 / p95 | growth (p95) | large CPU ms/request: this process + PostgreSQL | raw SQL floor p50 / p95 | × floor (p95) | target |",
   );
-  console.info("| --- | --: | --: | --: | --: | --: | --- |");
+  console.info("| --- | --: | --: | --: | --: | --: | --: | --- |");
   for (const row of tables.data) console.info(row);
 }
 await Promise.all([dbs.small.$disconnect(), dbs.large.$disconnect(), registrar.close()]);

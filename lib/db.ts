@@ -61,23 +61,57 @@ export function createDb(connectionString: string, poolSize = DEFAULT_POOL_SIZE)
  * statement returns while this process runs, PostgreSQL refuses the prepared statement from then on ("cached plan
  * must not change result type"): it then runs unnamed, as before.
  */
-export async function sqlRows<T>(db: Db | Tx, query: Prisma.Sql, name?: string): Promise<T[]> {
-  const pool = poolOf.get(db);
-  if (!pool) return db.$queryRaw<T[]>(query);
+export async function sqlRows<T>(db: Db | Tx | SqlTx, query: Prisma.Sql, name?: string): Promise<T[]> {
+  const runner = db instanceof SqlTx ? db.client : poolOf.get(db);
+  if (!runner) return (db as Db | Tx).$queryRaw<T[]>(query);
   const values = query.values.map((value) => (value instanceof Date ? value.toISOString() : value));
   const prepared = name && !stalePreparedStatements.has(name) ? name : undefined;
   try {
-    return (await pool.query({ name: prepared, text: query.text, values })).rows as T[];
+    return (await runner.query({ name: prepared, text: query.text, values })).rows as T[];
   } catch (error) {
     if (prepared && error instanceof pg.DatabaseError && error.code === "0A000") {
       stalePreparedStatements.add(prepared);
-      return sqlRows(db, query, name);
+      // Inside a transaction the failed statement has aborted it: the error goes to the caller; later runs are unnamed.
+      if (!(db instanceof SqlTx)) return sqlRows(db, query, name);
     }
     throw error instanceof pg.DatabaseError ? asPrismaError(error) : error;
   }
 }
 
 const stalePreparedStatements = new Set<string>();
+
+/** A transaction of `sqlTransaction`: its statements run through `sqlRows`. */
+export class SqlTx {
+  constructor(readonly client: pg.PoolClient) {}
+}
+
+/**
+ * `transaction` for work whose statements all go through `sqlRows`: on one connection of the client's own pool, without
+ * Prisma's interactive-transaction machinery (a CSV import's chunk: a few large set-based statements).
+ */
+export async function sqlTransaction<T>(db: Db, work: (tx: SqlTx) => Promise<T>): Promise<T> {
+  const pool = poolOf.get(db);
+  if (!pool) throw new Error("sqlTransaction needs a client made by createDb");
+  for (let attempt = 1; ; attempt++) {
+    const client = await pool.connect();
+    let broken = false;
+    try {
+      // A transaction left open by a stuck process must not hold its locks for ever (Prisma's have a timeout too).
+      await client.query(`BEGIN; SET LOCAL idle_in_transaction_session_timeout = ${TRANSACTION_TIMEOUT_MS}`);
+      const result = await work(new SqlTx(client));
+      await client.query("COMMIT");
+      return result;
+    } catch (error) {
+      await client.query("ROLLBACK").catch(() => {
+        broken = true;
+      });
+      const failure = error instanceof pg.DatabaseError ? asPrismaError(error) : error;
+      if (!isTransactionConflict(failure) || attempt >= CONFLICT_ATTEMPTS) throw failure;
+    } finally {
+      client.release(broken);
+    }
+  }
+}
 
 function asPrismaError(error: pg.DatabaseError) {
   const code = error.code === "23505" ? "P2002" : error.code === "40001" || error.code === "40P01" ? "P2034" : "P2010";

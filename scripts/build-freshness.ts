@@ -6,7 +6,7 @@ import path from "node:path";
  * build, is derived from). lib/generated is left out: `npm install` regenerates it without any source changing.
  */
 const SOURCE_DIRS = ["app", "components", "lib", "prisma"];
-const SOURCE_FILES = ["next.config.ts", "proxy.ts", "package.json", "postcss.config.mjs"];
+const SOURCE_FILES = ["next.config.mjs", "proxy.ts", "package.json", "postcss.config.mjs"];
 
 /** The newest modification time among the build's sources under `root`. */
 export function newestSource(root: string): number {

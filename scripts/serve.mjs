@@ -17,9 +17,9 @@ const port = Number(process.env.PORT ?? 3000);
 const dir = path.dirname(path.dirname(fileURLToPath(import.meta.url)));
 // As `next start` / `next dev` would; Next.js and React read it when they load.
 process.env.NODE_ENV = dev ? "development" : "production";
-// In Next.js's standalone output (the Dockerfile's web image) there is no next.config.ts: the configuration is the
+// In Next.js's standalone output (the Dockerfile's web image) there is no next.config.mjs: the configuration is the
 // one the build recorded, handed to Next.js the way its own standalone server.js does.
-if (!dev && !existsSync(path.join(dir, "next.config.ts"))) {
+if (!dev && !existsSync(path.join(dir, "next.config.mjs"))) {
   const built = JSON.parse(readFileSync(path.join(dir, ".next", "required-server-files.json"), "utf8"));
   process.env.__NEXT_PRIVATE_STANDALONE_CONFIG = JSON.stringify(built.config);
 }

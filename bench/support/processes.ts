@@ -55,3 +55,21 @@ export const treeCpuMs = (pid: number) =>
     const ticks = [11, 12, 13, 14].reduce((sum, index) => sum + Number(fields[index]), 0);
     return (ticks * 1000) / CLOCK_TICKS_PER_SECOND;
   });
+
+/** What a process's resident memory is made of, in MB: anonymous (heaps, V8 and native), file-backed (code), shared. */
+export function memoryOf(pid: number) {
+  const rollup = readFileSync(`/proc/${pid}/smaps_rollup`, "utf8");
+  const field = (name: string) => Number(new RegExp(`^${name}:\\s+(\\d+)`, "m").exec(rollup)?.[1] ?? 0) / 1024;
+  const command = readFileSync(`/proc/${pid}/cmdline`, "utf8").split("\0").filter(Boolean).slice(0, 3).join(" ");
+  return { pid, command, rss: field("Rss"), anon: field("Anonymous"), file: field("Rss") - field("Anonymous") };
+}
+
+/** `memoryOf` each process of a tree (those that ended meanwhile left out). */
+export const treeMemory = (pid: number) =>
+  processTree(pid).flatMap((id) => {
+    try {
+      return [memoryOf(id)];
+    } catch {
+      return [];
+    }
+  });

@@ -28,15 +28,8 @@ export function Table({ headers, children, caption }: { headers: string[]; child
 /** A table cell; `label` is its column's header, shown beside the value on a phone. */
 export function Td({ label, className, children }: { label: string; className?: string; children?: ReactNode }) {
   return (
-    <td
-      data-label={label}
-      className={cn(
-        "px-2 py-2 align-top break-words",
-        "max-sm:grid max-sm:grid-cols-[7rem_minmax(0,1fr)] max-sm:gap-3 max-sm:px-0 max-sm:py-1",
-        "max-sm:before:font-medium max-sm:before:text-muted-foreground max-sm:before:content-[attr(data-label)]",
-        className,
-      )}
-    >
+    // data-cell (app/globals.css) lays the cell out; on a phone it shows `label` beside the value.
+    <td data-label={label} className={cn("data-cell", className)}>
       {/* One grid item, however many nodes the cell holds, so on a phone the value sits beside its label. */}
       <div className="min-w-0">{children}</div>
     </td>

@@ -1,9 +1,10 @@
 import { z } from "zod";
-import { recordAudit } from "../audit/log";
+import { auditRow, recordAudit } from "../audit/log";
 import { type AuthorizedContext, defineCommand } from "../commands";
-import { type Db, type Tx, transaction } from "../db";
+import { type Db, type SqlTx, sqlRows, type Tx, transaction } from "../db";
 import { ConflictError, NotFoundError } from "../errors";
 import { Prisma } from "../generated/prisma/client";
+import { newId } from "../ids";
 import { createdAtCursor, finishPage, keysetSql, type PageRequest, readPage } from "../keyset";
 import { getProviderSettings } from "../settings";
 import { insertTrunk, requestCustomerTrunksSync, withFreshUsername } from "../trunks/provision";
@@ -145,6 +146,59 @@ export async function insertCustomer(
     details: { company: input.company, contactEmail: input.contactEmail, ...imported },
   });
   return customer;
+}
+
+/** A customer a CSV import's chunk creates: its id chosen beforehand, so the chunk's trunks can refer to it. */
+export type ImportedCustomer = {
+  id: string;
+  input: z.output<typeof customerInput>;
+  imported: { externalId: string; importId: string };
+};
+
+/**
+ * `insertCustomer` for many customers at once, each with their sign-in user and audit entry: one statement, in the
+ * caller's transaction. An email that already has a user fails the statement (the unique index), as one that
+ * another transaction takes at the same moment would.
+ */
+export async function insertCustomers(tx: Tx | SqlTx, ctx: AuthorizedContext, customers: ImportedCustomer[]) {
+  const rows = customers.map(({ id, input, imported }) => ({
+    id,
+    ...input,
+    externalId: imported.externalId,
+    userId: newId(),
+    audit: auditRow(ctx, {
+      action: "customer.create",
+      targetType: "customer",
+      targetId: id,
+      customerId: id,
+      details: { company: input.company, contactEmail: input.contactEmail, ...imported },
+    }),
+  }));
+  await sqlRows(
+    tx,
+    Prisma.sql`
+    WITH
+    v AS (
+      SELECT * FROM json_to_recordset(${JSON.stringify(rows)}::json) AS v(
+        id text, company text, "contactName" text, "contactEmail" text, "externalId" text, "userId" text, audit json)),
+    customers AS (
+      INSERT INTO "Customer" (id, company, "contactName", "contactEmail", "createdById", "externalId", "updatedAt")
+      SELECT id, company, "contactName", "contactEmail", ${ctx.actor.id}, "externalId", now() FROM v
+      RETURNING id),
+    users AS (
+      INSERT INTO "User" (id, email, name, role, "customerId", "updatedAt")
+      SELECT v."userId", v."contactEmail", v."contactName", 'CUSTOMER', customers.id, now()
+      FROM v JOIN customers ON customers.id = v.id),
+    audit AS (
+      INSERT INTO "AuditLog" ("actorId", "actorEmail", "actorRole", action, "targetType", "targetId", "customerId",
+                              ip, "userAgent", "apiKeyId", details)
+      SELECT a."actorId", a."actorEmail", a."actorRole"::"Role", a.action, a."targetType", a."targetId",
+             a."customerId", a.ip, a."userAgent", a."apiKeyId", a.details::jsonb
+      FROM v, json_to_record(v.audit) AS a(
+        "actorId" text, "actorEmail" text, "actorRole" text, action text, "targetType" text, "targetId" text,
+        "customerId" text, ip text, "userAgent" text, "apiKeyId" text, details json))
+    SELECT count(*) FROM customers`,
+  );
 }
 
 const customerStatus = z.enum(["ACTIVE", "SUSPENDED", "CLOSED"], { error: "Choose a status." });

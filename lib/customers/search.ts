@@ -241,7 +241,11 @@ export type CustomerListRequest = PageRequest & { q?: string; demo?: DemoFilter 
 const sortValue = (row: CustomerRow, demo: DemoFilter | null) =>
   (demo ? row.demoExpiresAt : row.createdAt)?.toISOString() ?? "";
 
-/** Customers of one tier on one side of the cursor, in list order seen from the direction of travel. */
+/**
+ * Customers of one tier on one side of the cursor, in list order seen from the direction of travel, and how many of
+ * the tier lie that way (up to SEARCH_COUNT_CAP + 1). Finding the page's rows already finds the tier's matches (a
+ * trigram index scan, say, finds them all at once), so counting them here spares a second scan for the count.
+ */
 async function tierRows(
   db: Db,
   args: {
@@ -252,23 +256,31 @@ async function tierRows(
     from: Cursor | null;
     direction: PageDirection;
     limit: number;
+    counting: boolean;
   },
-): Promise<CustomerRow[]> {
+): Promise<{ rows: CustomerRow[]; count: number }> {
   const { order, from, direction } = args;
   // Walking backwards flips the order: fetch the rows just before the cursor, nearest first.
   const keyset = keysetSql(order.column, Prisma.sql`c.id`, from, order.descending !== (direction === "previous"));
   const inTier = args.tier ? Prisma.sql`c.id IN (${args.tier})` : Prisma.sql`true`;
   const notEarlier = args.earlier.length ? Prisma.sql`c.id NOT IN (${union(args.earlier)})` : Prisma.sql`true`;
-  return db.$queryRaw<CustomerRow[]>`
+  const inOrder = Prisma.sql`
     SELECT ${customerColumns} FROM "Customer" c
     WHERE ${inTier} AND ${notEarlier} AND ${args.demo} AND ${keyset.where}
+    ORDER BY ${order.column} ${keyset.order}, c.id ${keyset.order}`;
+  if (!args.counting) return { rows: await db.$queryRaw<CustomerRow[]>`${inOrder} LIMIT ${args.limit}`, count: 0 };
+  const rows = await db.$queryRaw<(CustomerRow & { tierCount: number })[]>`
+    SELECT *, count(*) OVER ()::int AS "tierCount" FROM (${inOrder} LIMIT ${SEARCH_COUNT_CAP + 1}) c
     ORDER BY ${order.column} ${keyset.order}, c.id ${keyset.order}
     LIMIT ${args.limit}`;
+  return { rows: rows.map(({ tierCount: _count, ...row }) => row), count: rows[0]?.tierCount ?? 0 };
 }
 
 /**
  * Up to `perPage` + 1 customers from the cursor on in the direction of travel, crossing from one tier into the next.
- * A cursor names its tier, so the pages of a search run through the exact matches, then the rest.
+ * A cursor names its tier, so the pages of a search run through the exact matches, then the rest. `count` is how many
+ * customers match in all when the walk began at the first page and read every tier (each tier's count, capped), and
+ * null otherwise.
  */
 async function customersFrom(
   db: Db,
@@ -277,14 +289,18 @@ async function customersFrom(
   order: Order,
   { from: start, direction }: { from: Cursor | null; direction: PageDirection },
   perPage: number,
-): Promise<(CustomerRow & { tier: number })[]> {
+): Promise<{ found: (CustomerRow & { tier: number })[]; count: number | null }> {
   const tierCount = Math.max(1, tiers.length);
   const step = direction === "next" ? 1 : -1;
   let tier = start ? Math.min(Math.max(start.tier, 0), tierCount - 1) : direction === "next" ? 0 : tierCount - 1;
   let from = start;
   const found: (CustomerRow & { tier: number })[] = [];
+  // Only a search's first page can count every match on the way (a page further on starts mid-tier).
+  const counting = tiers.length > 0 && start === null && direction === "next";
+  let counted = 0;
+  let tiersRead = 0;
   while (tier >= 0 && tier < tierCount && found.length <= perPage) {
-    const rows = await tierRows(db, {
+    const { rows, count } = await tierRows(db, {
       tier: tiers[tier] ?? null,
       earlier: tiers.slice(0, tier),
       demo,
@@ -292,13 +308,19 @@ async function customersFrom(
       from,
       direction,
       limit: perPage + 1 - found.length,
+      counting,
     });
     found.push(...rows.map((row) => ({ ...row, tier })));
+    counted += count;
+    tiersRead += 1;
     tier += step;
     from = null;
   }
-  return found;
+  return { found, count: counting && tiersRead === tierCount ? counted : null };
 }
+
+const capped = (value: number, cap: number): MatchCount =>
+  value > cap ? { value: cap, precision: "at-least" } : { value, precision: "exact" };
 
 async function countMatches(db: Db, tiers: Prisma.Sql[], demo: Prisma.Sql, filtered: boolean): Promise<MatchCount> {
   if (tiers.length === 0 && !filtered) {
@@ -317,8 +339,7 @@ async function countMatches(db: Db, tiers: Prisma.Sql[], demo: Prisma.Sql, filte
   const inTiers = tiers.length ? Prisma.sql`c.id IN (${union(tiers)})` : Prisma.sql`true`;
   const [row] = await db.$queryRaw<{ n: number }[]>`
     SELECT count(*)::int AS n FROM (SELECT 1 FROM "Customer" c WHERE ${inTiers} AND ${demo} LIMIT ${cap + 1}) s`;
-  const value = row?.n ?? 0;
-  return value > cap ? { value: cap, precision: "at-least" } : { value, precision: "exact" };
+  return capped(row?.n ?? 0, cap);
 }
 
 /** The first few live trunks of each customer (those the search found first), their first DIDs, and how many more. */
@@ -372,10 +393,17 @@ export async function listCustomers(db: Db, request: CustomerListRequest): Promi
     ? { column: Prisma.sql`c."demoExpiresAt"`, descending: false }
     : { column: Prisma.sql`c."createdAt"`, descending: true };
   const page = readPage(request);
-  const [fetched, count] = await Promise.all([
+  // A search's first page counts its matches as it finds them (when it reads every tier); others count them apart.
+  const countedApart = tiers.length === 0 || page.from !== null || page.direction !== "next";
+  const [{ found: fetched, count: countedOnPage }, countApart] = await Promise.all([
     customersFrom(db, tiers, demo, order, page, perPage),
-    countMatches(db, tiers, demo, demoFilter !== null),
+    countedApart ? countMatches(db, tiers, demo, demoFilter !== null) : null,
   ]);
+  const count =
+    countApart ??
+    (countedOnPage === null
+      ? await countMatches(db, tiers, demo, demoFilter !== null)
+      : capped(countedOnPage, SEARCH_COUNT_CAP));
   const { rows, next, previous } = finishPage(fetched, perPage, page, (row) => ({
     tier: row.tier,
     key: sortValue(row, demoFilter),

@@ -171,9 +171,12 @@ export const uploadImport = defineCommand({
         },
       });
       if (valid) {
-        await tx.csvImportRow.createMany({
-          data: rows.map((row) => ({ importId: created.id, line: row.line, data: row.values })),
-        });
+        // One statement with one parameter: createMany's per-row query building cost about 0.5 ms per row.
+        await tx.$executeRaw`
+          INSERT INTO "CsvImportRow" ("importId", line, data)
+          SELECT ${created.id}, v.line, v.data
+          FROM json_to_recordset(${JSON.stringify(rows.map((row) => ({ line: row.line, data: row.values })))}::json)
+            AS v(line int, data jsonb)`;
       }
       await recordAudit(tx, ctx, {
         action: "import.upload",

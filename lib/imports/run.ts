@@ -1,28 +1,36 @@
 import { recordAudit } from "../audit/log";
 import { actorOf, can } from "../auth/policy";
 import type { AuthorizedContext } from "../commands";
-import { insertCustomer } from "../customers";
-import { type Db, transaction } from "../db";
+import { type ImportedCustomer, insertCustomers } from "../customers";
+import { type Db, type SqlTx, sqlRows, sqlTransaction, transaction } from "../db";
 import { ConflictError, NotFoundError } from "../errors";
 import { Prisma } from "../generated/prisma/client";
-import { insertTrunk, withFreshUsername } from "../trunks/provision";
+import { newId } from "../ids";
+import { insertCustomerTrunks, type NewCustomerTrunk, withFreshUsernamesFor } from "../trunks/provision";
 import { activeServerIds, finishImport } from ".";
 import { type CheckedRow, checkRow, type ImportRowValues } from "./rows";
 
 /**
- * Rows imported at once. Rows of one customer always go to the same lane, one after another, so the row that
- * creates the customer commits before the rows that add trunks to it. Four lanes keep the job within the worker's
- * share of the database pool.
+ * Rows written by one transaction. The first chunks are small, so the progress bar moves and a cancellation takes
+ * effect within moments of the start; later ones are large, so each statement's fixed cost is shared by many rows.
  */
-const LANES = 4;
-/** How often a running import looks for a cancellation. */
-const CANCEL_POLL_MS = 500;
+const FIRST_CHUNK = 25;
+const MAX_CHUNK = 400;
+/**
+ * Chunks written at once: while the database writes one, the worker prepares the other (checks, passwords, hashes).
+ * Rows of one customer always go to the same lane, in file order, so the chunk that creates the customer commits
+ * before the rows that add trunks to it.
+ */
+const LANES = 2;
 
 /**
- * The import job (graphile-worker task RUN_IMPORT_TASK). Each row is one transaction that also marks the row done,
- * so a row is imported entirely or not at all. When a worker dies mid-import, graphile-worker runs the job again on
- * another one, which takes the rows still PENDING; external ids and the row lock make a row that did commit count
- * as done, never twice.
+ * The import job (graphile-worker task RUN_IMPORT_TASK). Rows are written in chunks, in file order: a chunk's
+ * customers, users, trunks, audit entries and jobs, and the rows' statuses, commit together or not at all, with a
+ * few set-based statements for the whole chunk. A chunk that fails because of a row (an email or DID someone took
+ * since the dry run, a race with another import) is split in halves and each written again, down to the row at
+ * fault, which alone is reported FAILED. When a worker dies mid-import, graphile-worker runs the job again on another
+ * one, which takes the rows still PENDING; the rows' locks and external ids make a row that did commit count as done,
+ * never twice.
  */
 export async function runImport(db: Db, importId: string) {
   const found = await db.csvImport.findUnique({ where: { id: importId } });
@@ -45,32 +53,31 @@ export async function runImport(db: Db, importId: string) {
   }
   const serverIds = await activeServerIds(db);
   const lanes: (typeof rows)[] = Array.from({ length: LANES }, () => []);
-  for (const row of rows) {
-    const values = row.data as ImportRowValues;
-    lanes[laneOf(values.customer_external_id)]?.push(row);
-  }
-
-  let cancelled = found.cancelRequestedAt !== null;
-  const watcher = setInterval(() => {
-    db.csvImport
-      .findUnique({ where: { id: importId }, select: { cancelRequestedAt: true } })
-      .then((current) => {
-        if (current?.cancelRequestedAt) cancelled = true;
-      })
-      .catch(() => {});
-  }, CANCEL_POLL_MS);
-  try {
-    await Promise.all(
-      lanes.map(async (lane) => {
-        for (const row of lane) {
-          if (cancelled) return;
-          await importRow(db, ctx, importId, row.line, row.data as ImportRowValues, serverIds, found.sendCredentials);
+  for (const row of rows) lanes[laneOf((row.data as ImportRowValues).customer_external_id.trim())]?.push(row);
+  await Promise.all(
+    lanes.map(async (lane) => {
+      for (
+        let start = 0, size = FIRST_CHUNK;
+        start < lane.length;
+        start += size, size = Math.min(size * 2, MAX_CHUNK)
+      ) {
+        if (await cancelRequested(db, importId)) return;
+        const checked: PendingRow[] = [];
+        const invalid: RowStatus[] = [];
+        for (const { line, data } of lane.slice(start, start + size)) {
+          // Checked again: a server may have been deactivated, or the schemas tightened, since the dry run.
+          const result = checkRow(line, data as ImportRowValues, serverIds);
+          if ("row" in result) checked.push({ line, row: result.row });
+          else
+            invalid.push(
+              failedRow(line, result.errors.map((cell) => `${cell.column ?? "row"}: ${cell.message}`).join(" ")),
+            );
         }
-      }),
-    );
-  } finally {
-    clearInterval(watcher);
-  }
+        if (invalid.length) await setRowStatuses(db, importId, invalid);
+        await importChunk(db, ctx, importId, checked, found.sendCredentials);
+      }
+    }),
+  );
 
   await transaction(db, async (tx) => {
     const current = await tx.csvImport.findUniqueOrThrow({ where: { id: importId } });
@@ -104,84 +111,163 @@ function laneOf(customerExternalId: string) {
   return hash % LANES;
 }
 
-/** An import row's status, with the customer and trunk of its external ids if they exist. */
+type PendingRow = { line: number; row: CheckedRow };
+type RowStatus = {
+  line: number;
+  status: "CREATED" | "EXISTING" | "FAILED";
+  customerId: string | null;
+  trunkId: string | null;
+  username: string | null;
+  error: string | null;
+};
+
+const failedRow = (line: number, error: string): RowStatus => ({
+  line,
+  status: "FAILED",
+  customerId: null,
+  trunkId: null,
+  username: null,
+  error,
+});
+
+async function cancelRequested(db: Db, importId: string) {
+  const current = await db.csvImport.findUnique({ where: { id: importId }, select: { cancelRequestedAt: true } });
+  return current?.cancelRequestedAt != null;
+}
+
+/** The rows' outcomes, one statement for all of them; rows another worker finished already keep theirs. */
+async function setRowStatuses(db: Db | SqlTx, importId: string, rows: RowStatus[]) {
+  await sqlRows(
+    db,
+    Prisma.sql`
+    UPDATE "CsvImportRow" r
+    SET status = v.status::"CsvImportRowStatus", "customerId" = v."customerId", "trunkId" = v."trunkId",
+        username = v.username, error = v.error
+    FROM json_to_recordset(${JSON.stringify(rows)}::json)
+      AS v(line int, status text, "customerId" text, "trunkId" text, username text, error text)
+    WHERE r."importId" = ${importId} AND r.line = v.line AND r.status = 'PENDING'
+    RETURNING r.line`,
+  );
+}
+
+/**
+ * Writes `rows` in one transaction; when one of them makes it fail, writes each half again (in file order, so a
+ * customer's first row still comes before the others), until the row at fault is alone and is reported FAILED.
+ */
+async function importChunk(
+  db: Db,
+  ctx: AuthorizedContext,
+  importId: string,
+  rows: PendingRow[],
+  sendCredentials: boolean,
+): Promise<void> {
+  if (rows.length === 0) return;
+  const companies = rows.flatMap(({ row }) => (row.trunk ? [row.customer.company] : []));
+  try {
+    await withFreshUsernamesFor(db, companies, (usernames) =>
+      sqlTransaction(db, (tx) => writeChunk(tx, ctx, importId, rows, usernames, sendCredentials)),
+    );
+  } catch (error) {
+    const [only] = rows;
+    const message = only ? rowFailure(error, only.row) : null;
+    if (message === null) throw error;
+    if (rows.length === 1 && only) {
+      await setRowStatuses(db, importId, [failedRow(only.line, message)]);
+      return;
+    }
+    const half = Math.ceil(rows.length / 2);
+    await importChunk(db, ctx, importId, rows.slice(0, half), sendCredentials);
+    await importChunk(db, ctx, importId, rows.slice(half), sendCredentials);
+  }
+}
+
+/** A row's lock and status, with the customer and trunk of its external ids if they exist. */
 type ExistingRecords = {
+  line: number;
   status: string;
   customer: { id: string; contactName: string; contactEmail: string } | null;
   trunk: { id: string; username: string; customerId: string } | null;
 };
 
-async function importRow(
-  db: Db,
+async function writeChunk(
+  tx: SqlTx,
   ctx: AuthorizedContext,
   importId: string,
-  line: number,
-  values: ImportRowValues,
-  serverIds: ReadonlyMap<string, string>,
+  rows: PendingRow[],
+  usernames: string[],
   sendCredentials: boolean,
 ) {
-  const where = { importId_line: { importId, line } };
-  // Checked again: a server may have been deactivated, or the schemas tightened, since the dry run.
-  const checked = checkRow(line, values, serverIds);
-  if ("errors" in checked) {
-    const error = checked.errors.map((cell) => `${cell.column ?? "row"}: ${cell.message}`).join(" ");
-    await db.csvImportRow.update({ where, data: { status: "FAILED", error } });
-    return;
-  }
-  const { row } = checked;
-  const write = (username: string | null) =>
-    transaction(db, async (tx) => {
-      // A worker that takes over after a crash skips the rows the dead one committed. The row's customer and trunk,
-      // if an earlier row or import made them, are read with the lock: one round trip.
-      const [current] = await tx.$queryRaw<ExistingRecords[]>`
-        SELECT r.status::text AS status,
-               (SELECT json_build_object('id', id, 'contactName', "contactName", 'contactEmail', "contactEmail")
-                FROM "Customer" WHERE "externalId" = ${row.customerExternalId}) AS customer,
-               (SELECT json_build_object('id', id, 'username', username, 'customerId', "customerId")
-                FROM "Trunk" WHERE "externalId" = ${row.trunk?.externalId ?? null}::text) AS trunk
-        FROM "CsvImportRow" r WHERE r."importId" = ${importId} AND r.line = ${line}
-        FOR UPDATE OF r`;
-      if (current?.status !== "PENDING") return;
-      const imported = { importId, externalId: row.customerExternalId };
-      let created = false;
-      let customer = current.customer;
-      if (!customer) {
-        customer = await insertCustomer(tx, ctx, row.customer, imported);
-        created = true;
-      }
-      let trunk: { id: string; username: string; customerId: string } | null = null;
-      if (row.trunk && username) {
-        trunk = current.trunk;
-        if (trunk && trunk.customerId !== customer.id) {
-          throw new ConflictError("This trunk_external_id belongs to another customer's trunk.");
-        }
-        if (!trunk) {
-          trunk = await insertTrunk(tx, ctx, customer, row.trunk.settings, username, {
-            importId,
-            externalId: row.trunk.externalId,
-            sendCredentials,
-          });
-          created = true;
-        }
-      }
-      await tx.csvImportRow.update({
-        where,
-        data: {
-          status: created ? "CREATED" : "EXISTING",
-          customerId: customer.id,
-          trunkId: trunk?.id ?? null,
-          username: trunk?.username ?? null,
-          error: null,
-        },
+  // A worker that takes over after a crash skips the rows the dead one committed. The rows' customers and trunks,
+  // if an earlier row or import made them, are read with the locks: one round trip for the chunk.
+  const existing = await sqlRows<ExistingRecords>(
+    tx,
+    Prisma.sql`
+    SELECT r.line, r.status::text AS status,
+           (SELECT json_build_object('id', id, 'contactName', "contactName", 'contactEmail', "contactEmail")
+            FROM "Customer" WHERE "externalId" = v."customerExternalId") AS customer,
+           (SELECT json_build_object('id', id, 'username', username, 'customerId', "customerId")
+            FROM "Trunk" WHERE "externalId" = v."trunkExternalId") AS trunk
+    FROM unnest(${rows.map((pending) => pending.line)}::int[],
+                ${rows.map((pending) => pending.row.customerExternalId)}::text[],
+                ${rows.map((pending) => pending.row.trunk?.externalId ?? null)}::text[])
+      AS v(line, "customerExternalId", "trunkExternalId")
+    JOIN "CsvImportRow" r ON r."importId" = ${importId} AND r.line = v.line
+    ORDER BY r.line
+    FOR UPDATE OF r`,
+  );
+  const byLine = new Map(existing.map((record) => [record.line, record]));
+  const customers = new Map<string, { id: string; contactName: string; contactEmail: string }>();
+  const newCustomers: ImportedCustomer[] = [];
+  const newTrunks: NewCustomerTrunk[] = [];
+  const outcomes: (RowStatus & { trunkExternalId: string | null })[] = [];
+  let nextUsername = 0;
+  for (const { line, row } of rows) {
+    const username = row.trunk ? usernames[nextUsername++] : undefined;
+    const current = byLine.get(line);
+    if (current?.status !== "PENDING") continue;
+    let created = false;
+    let customer = customers.get(row.customerExternalId) ?? current.customer;
+    if (!customer) {
+      customer = { id: newId(), contactName: row.customer.contactName, contactEmail: row.customer.contactEmail };
+      newCustomers.push({
+        id: customer.id,
+        input: row.customer,
+        imported: { importId, externalId: row.customerExternalId },
       });
+      created = true;
+    }
+    customers.set(row.customerExternalId, customer);
+    const trunk = row.trunk ? current.trunk : null;
+    if (trunk && trunk.customerId !== customer.id) {
+      throw new ConflictError("This trunk_external_id belongs to another customer's trunk.");
+    }
+    if (row.trunk && !trunk && username) {
+      newTrunks.push({
+        customer,
+        settings: row.trunk.settings,
+        username,
+        imported: { importId, externalId: row.trunk.externalId, sendCredentials },
+      });
+      created = true;
+    }
+    outcomes.push({
+      line,
+      status: created ? "CREATED" : "EXISTING",
+      customerId: customer.id,
+      trunkId: trunk?.id ?? null,
+      username: trunk?.username ?? null,
+      error: null,
+      trunkExternalId: row.trunk && !trunk ? row.trunk.externalId : null,
     });
-  try {
-    await (row.trunk ? withFreshUsername(db, row.customer.company, write) : write(null));
-  } catch (error) {
-    const message = rowFailure(error, row);
-    if (message === null) throw error;
-    await db.csvImportRow.update({ where, data: { status: "FAILED", error: message } });
   }
+  if (newCustomers.length) await insertCustomers(tx, ctx, newCustomers);
+  const inserted = newTrunks.length ? await insertCustomerTrunks(tx, ctx, newTrunks) : [];
+  const insertedByRef = new Map(inserted.map((trunk) => [trunk.externalId, trunk]));
+  const statuses = outcomes.map(({ trunkExternalId, ...outcome }) => {
+    const trunk = trunkExternalId === null ? undefined : insertedByRef.get(trunkExternalId);
+    return trunk ? { ...outcome, trunkId: trunk.id, username: trunk.username } : outcome;
+  });
+  if (statuses.length) await setRowStatuses(tx, importId, statuses);
 }
 
 /** What a row's failure tells the person importing, or null for a failure of the system (the job is retried). */
@@ -190,6 +276,7 @@ function rowFailure(error: unknown, row: CheckedRow): string | null {
   if (error instanceof Prisma.PrismaClientKnownRequestError && error.code === "P2002") {
     const target = JSON.stringify(error.meta ?? {});
     if (target.includes("email")) return `A user with the email ${row.customer.contactEmail} already exists.`;
+    if (target.includes("Did_number")) return "A DID of this row was routed to another trunk at the same moment.";
     return "Another import created this record at the same moment; import the file again to link it.";
   }
   return null;

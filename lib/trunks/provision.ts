@@ -6,7 +6,7 @@ import { credentialKeyring } from "../credentials/keyring";
 import { generateSipPassword } from "../credentials/password";
 import { newRevealLink, REVEAL_LINK_HOURS } from "../credentials/reveal-links";
 import { generateSipUsername } from "../credentials/username";
-import { type Db, sqlRows, sqlStateOf, type Tx } from "../db";
+import { type Db, SqlTx, sqlRows, sqlStateOf, type Tx } from "../db";
 import { portalUrl } from "../env";
 import { ConflictError } from "../errors";
 import { Prisma, type ProviderSettings, type Trunk } from "../generated/prisma/client";
@@ -75,12 +75,13 @@ async function activeServers(tx: Tx, serverIds: string[]) {
   return servers;
 }
 
-async function assertDidsFree(tx: Tx, dids: string[], trunkId: string | null) {
+async function assertDidsFree(db: Db | Tx | SqlTx, dids: string[], trunkId: string | null) {
   if (dids.length === 0) return;
-  const taken = await tx.did.findMany({
-    where: { number: { in: dids }, ...(trunkId ? { trunkId: { not: trunkId } } : {}) },
-    select: { number: true },
-  });
+  const taken = await sqlRows<{ number: string }>(
+    db,
+    Prisma.sql`SELECT number FROM "Did" WHERE number = ANY(${dids}::text[])
+               AND (${trunkId}::text IS NULL OR "trunkId" <> ${trunkId}::text)`,
+  );
   if (taken.length) {
     throw new ConflictError(`Already routed to another trunk: ${taken.map((did) => did.number).join(", ")}.`, "dids");
   }
@@ -187,13 +188,14 @@ export type NewTrunk = {
   imported?: { externalId: string; importId: string; sendCredentials: boolean };
 };
 type CustomerForTrunks = { id: string; contactName: string; contactEmail: string };
+/** A new trunk and its customer: a CSV import's chunk creates trunks of many customers in one statement. */
+export type NewCustomerTrunk = NewTrunk & { customer: CustomerForTrunks };
 
 /** Everything one new trunk writes, computed before the statement that writes it all. */
 function newTrunkRows(
   ctx: AuthorizedContext,
-  customer: CustomerForTrunks,
   hot: HotRows,
-  { settings, username, imported }: NewTrunk,
+  { customer, settings, username, imported }: NewCustomerTrunk,
   auditAction: string,
 ) {
   const servers = settings.serverIds.map((serverId) => hot.servers.get(serverId) as HotServer);
@@ -272,16 +274,33 @@ const json = (rows: unknown[]) => JSON.stringify(rows);
  * (their versions); then they are read again and the statement runs again.
  */
 export async function insertTrunks(
-  db: Db | Tx,
+  db: Db | Tx | SqlTx,
   ctx: AuthorizedContext,
   customer: CustomerForTrunks,
   trunks: NewTrunk[],
   auditAction = "trunk.create",
 ): Promise<Trunk[]> {
+  return insertCustomerTrunks(
+    db,
+    ctx,
+    trunks.map((trunk) => ({ ...trunk, customer })),
+    auditAction,
+  );
+}
+
+/** `insertTrunks` for trunks of several customers (each trunk names its own). */
+export async function insertCustomerTrunks(
+  db: Db | Tx | SqlTx,
+  ctx: AuthorizedContext,
+  trunks: NewCustomerTrunk[],
+  auditAction = "trunk.create",
+): Promise<Trunk[]> {
   const dids = trunks.flatMap((trunk) => trunk.settings.dids);
   if (new Set(dids).size !== dids.length) throw new ConflictError("Each DID can be routed to one trunk only.", "dids");
   await assertDidsFree(db, dids, null);
-  const read = (fresh: boolean) => (db === ctx.db ? hotRows(ctx.db, fresh) : hotRowsIn(db, ctx.db, fresh));
+  // A transaction of sqlTransaction (a CSV import's chunk) never changes these rows: the client's copy serves it.
+  const read = (fresh: boolean) =>
+    db === ctx.db || db instanceof SqlTx ? hotRows(ctx.db, fresh) : hotRowsIn(db, ctx.db, fresh);
   for (let attempt = 1; ; attempt++) {
     let hot = await read(attempt > 1);
     const serverIds = [...new Set(trunks.flatMap((trunk) => trunk.settings.serverIds))];
@@ -290,7 +309,7 @@ export async function insertTrunks(
     if (serverIds.some((serverId) => !hot.servers.has(serverId))) {
       throw new ConflictError("Choose active SIP servers only.", "serverIds");
     }
-    const rows = trunks.map((trunk) => newTrunkRows(ctx, customer, hot, trunk, auditAction));
+    const rows = trunks.map((trunk) => newTrunkRows(ctx, hot, trunk, auditAction));
     const inserted = await sqlRows<Trunk>(
       db,
       Prisma.sql`
@@ -341,12 +360,12 @@ export async function insertTrunks(
         WHERE EXISTS (SELECT 1 FROM trunk)),
       audit AS (
         INSERT INTO "AuditLog" ("actorId", "actorEmail", "actorRole", action, "targetType", "targetId", "customerId",
-                                ip, "userAgent", details)
+                                ip, "userAgent", "apiKeyId", details)
         SELECT v."actorId", v."actorEmail", v."actorRole"::"Role", v.action, v."targetType", v."targetId",
-               v."customerId", v.ip, v."userAgent", v.details::jsonb
+               v."customerId", v.ip, v."userAgent", v."apiKeyId", v.details::jsonb
         FROM json_to_recordset(${json(rows.map((row) => row.audit))}::json) AS v(
           "actorId" text, "actorEmail" text, "actorRole" text, action text, "targetType" text, "targetId" text,
-          "customerId" text, ip text, "userAgent" text, details json)
+          "customerId" text, ip text, "userAgent" text, "apiKeyId" text, details json)
         WHERE EXISTS (SELECT 1 FROM trunk)),
       hooks AS (SELECT id FROM "WebhookEndpoint" WHERE active AND 'trunk.created' = ANY(events)),
       events AS (
@@ -455,29 +474,37 @@ const isUsernameTaken = (error: unknown) =>
   (error.code === "P2002" || sqlStateOf(error) === "23505") &&
   /username/i.test(`${JSON.stringify(error.meta ?? {})} ${error.message}`);
 
-/** `count` usernames never issued before (and distinct), checked with one short query before any transaction opens. */
-async function unusedUsernames(db: Db, company: string, count: number): Promise<string[]> {
-  const chosen = new Set<string>();
-  for (let check = 1; check <= USERNAME_ATTEMPTS && chosen.size < count; check++) {
-    const candidates = [
-      ...new Set(
-        Array.from({ length: (count - chosen.size) * CANDIDATES_PER_CHECK }, () => generateSipUsername(company)),
-      ),
-    ].filter((candidate) => !chosen.has(candidate));
+/**
+ * A username never issued before for each of `companies` (all distinct), checked with one short query per attempt
+ * before any transaction opens.
+ */
+async function unusedUsernames(db: Db, companies: string[]): Promise<string[]> {
+  const chosen: (string | undefined)[] = companies.map(() => undefined);
+  const issued = new Set<string>();
+  for (let check = 1; check <= USERNAME_ATTEMPTS; check++) {
+    const open = companies.flatMap((company, slot) =>
+      chosen[slot] === undefined
+        ? [{ slot, candidates: Array.from({ length: CANDIDATES_PER_CHECK }, () => generateSipUsername(company)) }]
+        : [],
+    );
+    if (open.length === 0) break;
     const taken = await sqlRows<{ username: string }>(
       db,
-      Prisma.sql`SELECT username FROM "Trunk" WHERE username = ANY(${candidates}::text[])`,
+      Prisma.sql`SELECT username FROM "Trunk" WHERE username = ANY(${open.flatMap((slot) => slot.candidates)}::text[])`,
       "taken-usernames",
     );
     const takenNames = new Set(taken.map((row) => row.username));
-    for (const candidate of candidates) {
-      if (chosen.size < count && !takenNames.has(candidate)) chosen.add(candidate);
+    for (const { slot, candidates } of open) {
+      const free = candidates.find((candidate) => !takenNames.has(candidate) && !issued.has(candidate));
+      if (free === undefined) continue;
+      chosen[slot] = free;
+      issued.add(free);
     }
   }
-  if (chosen.size < count) {
+  if (chosen.some((username) => username === undefined)) {
     throw new ConflictError("No free SIP username is left for this company name; use a shorter or different one.");
   }
-  return [...chosen];
+  return chosen as string[];
 }
 
 /**
@@ -500,8 +527,17 @@ export async function withFreshUsernames<T>(
   count: number,
   create: (usernames: string[]) => Promise<T>,
 ): Promise<T> {
+  return withFreshUsernamesFor(db, Array<string>(count).fill(company), create);
+}
+
+/** withFreshUsername for trunks of several companies at once, one username for each of `companies`, in order. */
+export async function withFreshUsernamesFor<T>(
+  db: Db,
+  companies: string[],
+  create: (usernames: string[]) => Promise<T>,
+): Promise<T> {
   for (let tries = 1; ; tries++) {
-    const usernames = await unusedUsernames(db, company, count);
+    const usernames = await unusedUsernames(db, companies);
     try {
       return await create(usernames);
     } catch (error) {

@@ -1,5 +1,6 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import path from "node:path";
+import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Actor } from "../../lib/auth/policy";
 import { executeCommand } from "../../lib/commands";
@@ -315,6 +316,96 @@ describe("running an import", () => {
   });
 });
 
+describe("chunks with a row at fault", () => {
+  it("imports every other row of the chunk and reports the row whose email was taken since the dry run", async () => {
+    const worker = await startTestWorker({ db, url });
+    try {
+      const p = unique();
+      const uploaded = await upload(file(Array.from({ length: 30 }, (_, n) => row(p, n))));
+      expect(uploaded.status).toBe("READY");
+      // A user with row 12's contact email appears after the dry run: only the chunk's statement can find out.
+      const taken = await executeCommand(createCustomer, contextFor(db, sales), {
+        company: "Took The Email",
+        contactName: "X",
+        contactEmail: `${p}-12@import.example`,
+      });
+      expect(taken.ok).toBe(true);
+      await executeCommand(startImport, contextFor(db, sales), { importId: uploaded.id });
+      const done = await waitForImport(uploaded.id);
+      expect(done.counts).toMatchObject({ CREATED: 29, FAILED: 1, PENDING: 0 });
+      const failed = await db.csvImportRow.findMany({ where: { importId: uploaded.id, status: "FAILED" } });
+      // Line 1 is the header: row 12 is on line 14.
+      expect(failed.map((failure) => [failure.line, failure.error])).toEqual([
+        [14, `A user with the email ${p}-12@import.example already exists.`],
+      ]);
+      expect(await db.customer.count({ where: { externalId: `${p}-c12` } })).toBe(0);
+      expect(await db.trunk.count({ where: { externalId: { startsWith: `${p}-` } } })).toBe(29);
+      // Each imported row is linked to what it created, and each record was created (and audited) once.
+      const rows = await db.csvImportRow.findMany({ where: { importId: uploaded.id, status: "CREATED" } });
+      const trunks = await db.trunk.findMany({ where: { externalId: { startsWith: `${p}-` } } });
+      expect(rows.map((imported) => imported.trunkId).sort()).toEqual(trunks.map((trunk) => trunk.id).sort());
+      expect(rows.map((imported) => imported.username).sort()).toEqual(trunks.map((trunk) => trunk.username).sort());
+      const audit = await db.auditLog.groupBy({
+        by: ["action"],
+        where: { details: { path: ["importId"], equals: uploaded.id } },
+        _count: { _all: true },
+      });
+      expect(Object.fromEntries(audit.map((entry) => [entry.action, entry._count._all]))).toEqual({
+        "customer.create": 29,
+        "trunk.create": 29,
+      });
+    } finally {
+      await worker.stop();
+    }
+  });
+
+  it("reports a DID routed elsewhere since the dry run on its line, and imports the customer's next row", async () => {
+    const worker = await startTestWorker({ db, url });
+    try {
+      const p = unique();
+      const rows = Array.from({ length: 40 }, (_, n) => row(p, n));
+      rows[20] = row(p, 20, { dids: "+12025550191", caller_id_policy: "OWN_DIDS", forced_caller_id: "" });
+      // The same customer's second trunk, in the same chunk: its row must still create the customer.
+      rows.splice(21, 0, row(p, 20, { trunk_external_id: `${p}-t20b` }));
+      const uploaded = await upload(file(rows));
+      expect(uploaded.status, JSON.stringify(uploaded.errors)).toBe("READY");
+      const other = await executeCommand(createCustomer, contextFor(db, sales), {
+        company: "Other",
+        contactName: "X",
+        contactEmail: `${p}-x@import.example`,
+      });
+      if (!other.ok) throw new Error(JSON.stringify(other));
+      const server = await db.sipServer.findFirstOrThrow({ where: { hostname: HOST } });
+      const taken = await executeCommand(createTrunk, contextFor(db, sales), {
+        customerId: other.value.id,
+        serverIds: server.id,
+        callLimit: "2",
+        dialPermission: "US_ONLY",
+        callerIdPolicy: "OWN_DIDS",
+        dids: "+12025550191",
+      });
+      expect(taken.ok).toBe(true);
+      await executeCommand(startImport, contextFor(db, sales), { importId: uploaded.id });
+      const done = await waitForImport(uploaded.id);
+      expect(done.counts).toMatchObject({ CREATED: 40, FAILED: 1, PENDING: 0 });
+      const failed = await db.csvImportRow.findMany({ where: { importId: uploaded.id, status: "FAILED" } });
+      expect(failed.map((failure) => failure.line)).toEqual([22]);
+      expect(failed[0]?.error).toMatch(/\+12025550191/);
+      const customer = await db.customer.findUniqueOrThrow({
+        where: { externalId: `${p}-c20` },
+        include: { trunks: true },
+      });
+      expect(customer.trunks.map((trunk) => trunk.externalId)).toEqual([`${p}-t20b`]);
+      expect(await db.trunk.count({ where: { externalId: { startsWith: `${p}-` } } })).toBe(40);
+      expect(await db.did.findUniqueOrThrow({ where: { number: "+12025550191" } })).toMatchObject({
+        trunkId: taken.ok ? taken.value.id : null,
+      });
+    } finally {
+      await worker.stop();
+    }
+  });
+});
+
 describe("cancelling", () => {
   it("ends an import that has not started, and one that is running between two rows", async () => {
     const p = unique();
@@ -382,6 +473,91 @@ describe("a worker killed mid-import", () => {
       expect(await db.trunk.count({ where: { externalId: { startsWith: `${p}-` } } })).toBe(120);
       expect(await db.customer.count({ where: { externalId: { startsWith: `${p}-` } } })).toBe(60);
       expect(await db.user.count({ where: { email: { startsWith: `${p}-` } } })).toBe(60);
+      await waitForQueueToDrain(db, RUN_IMPORT_TASK);
+    } finally {
+      await survivor.stop();
+    }
+  }, 180_000);
+});
+
+describe("a worker killed in the middle of a chunk", () => {
+  it("leaves none of the chunk behind, and another worker imports every row once", async () => {
+    const registrarUrl = await createTestDatabase("csvimport_registrar");
+    await ensureRegistrarSchema(registrarUrl);
+    const p = unique();
+    const rows = Array.from({ length: 120 }, (_, n) => row(p, Math.floor(n / 2), { trunk_external_id: `${p}-t${n}` }));
+    const uploaded = await upload(file(rows));
+    expect(uploaded.status).toBe("READY");
+    const known = new Set((await db.workerHeartbeat.findMany()).map((beat) => beat.workerId));
+    const child = spawn(process.execPath, ["--import", "tsx", path.join(ROOT, "scripts", "worker.ts")], {
+      cwd: ROOT,
+      env: { ...process.env, DATABASE_URL: url, REGISTRAR_DATABASE_URL: registrarUrl },
+      stdio: ["ignore", "ignore", "inherit"],
+    });
+    children.push(child);
+    while ((await db.workerHeartbeat.findMany()).every((beat) => known.has(beat.workerId))) {
+      expect(child.exitCode).toBeNull();
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    // Another transaction holds the last row's trunk id, uncommitted: the chunk that reaches that row has written its
+    // customers and waits in its trunks' statement, its transaction open, when the worker is killed.
+    const holder = new pg.Client({ connectionString: url });
+    await holder.connect();
+    try {
+      await holder.query("BEGIN");
+      await holder.query(
+        `INSERT INTO "Customer" (id, company, "contactName", "contactEmail", "updatedAt") VALUES ($1, 'Holder', 'H', $2, now())`,
+        [`${p}-holder`, `${p}-holder@import.example`],
+      );
+      await holder.query(
+        `INSERT INTO "Trunk" (id, "customerId", username, "passwordCiphertext", "passwordKeyId", "callLimit",
+                              "dialPermission", "allowedCountries", "callerIdPolicy", "externalId", "updatedAt")
+         VALUES ($1, $1, $2, 'x', 'k', 1, 'US_ONLY', '{}', 'OWN_DIDS', $3, now())`,
+        [`${p}-holder`, `${p}holder`, `${p}-t119`],
+      );
+      await executeCommand(startImport, contextFor(db, sales), { importId: uploaded.id });
+      // Asked outside the holder's transaction, which sees the server's activity as it was when it began.
+      for (;;) {
+        const waiting = await db.$queryRaw<unknown[]>`
+          SELECT 1 FROM pg_stat_activity
+          WHERE datname = current_database() AND wait_event_type = 'Lock' AND query LIKE '%INSERT INTO "Trunk"%'`;
+        if (waiting.length) break;
+        expect(child.exitCode).toBeNull();
+        await new Promise((resolve) => setTimeout(resolve, 20));
+      }
+      child.kill("SIGKILL");
+      await new Promise((resolve) => child.once("exit", resolve));
+      await holder.query("ROLLBACK");
+    } finally {
+      await holder.end();
+    }
+
+    // What the dead worker committed is exactly what its rows say: whole rows, none of the open chunk.
+    const interrupted = await getImportProgress(db, uploaded.id);
+    expect(interrupted.import.status).toBe("RUNNING");
+    expect(interrupted.counts.PENDING).toBeGreaterThan(0);
+    expect(interrupted.done).toBeGreaterThan(0);
+    const committed = await db.csvImportRow.findMany({ where: { importId: uploaded.id, status: "CREATED" } });
+    const customersOfRows = new Set(committed.map((imported) => imported.customerId));
+    expect(await db.customer.count({ where: { externalId: { startsWith: `${p}-` } } })).toBe(customersOfRows.size);
+    expect(await db.trunk.count({ where: { externalId: { startsWith: `${p}-` } } })).toBe(committed.length);
+
+    const survivor = await startTestWorker({ db, url, staleAfterMs: 2000 });
+    try {
+      const done = await waitForImport(uploaded.id, 120_000);
+      expect(done.counts).toMatchObject({ CREATED: 120, FAILED: 0, PENDING: 0 });
+      expect(await db.trunk.count({ where: { externalId: { startsWith: `${p}-` } } })).toBe(120);
+      expect(await db.customer.count({ where: { externalId: { startsWith: `${p}-` } } })).toBe(60);
+      expect(await db.user.count({ where: { email: { startsWith: `${p}-` } } })).toBe(60);
+      const audit = await db.auditLog.groupBy({
+        by: ["action"],
+        where: { details: { path: ["importId"], equals: uploaded.id } },
+        _count: { _all: true },
+      });
+      expect(Object.fromEntries(audit.map((entry) => [entry.action, entry._count._all]))).toEqual({
+        "customer.create": 60,
+        "trunk.create": 120,
+      });
       await waitForQueueToDrain(db, RUN_IMPORT_TASK);
     } finally {
       await survivor.stop();

@@ -97,6 +97,40 @@ describe("the customers search", () => {
   });
 });
 
+describe("the count of a search's matches", () => {
+  it("is the same whether the first page reads every tier or an exact tier fills it", async () => {
+    // Three customers named exactly "Quokka Freight", two more whose names contain it, one that only looks alike.
+    for (const [company, minutesAgo] of [
+      ["Quokka Freight", 50],
+      ["quokka freight", 49],
+      ["QUOKKA FREIGHT", 48],
+      ["Quokka Freight West", 47],
+      ["East Quokka Freight", 46],
+      ["Quokka Freighters", 45],
+      ["Quokka Fright", 44],
+    ] as const) {
+      await customer(company, minutesAgo);
+    }
+    const exactly = (value: number) => ({ value, precision: "exact" });
+    // Both tiers read on the first page (exact, then containing): counted as they are found.
+    const whole = await listCustomers(db, { q: "Quokka Freight" });
+    expect(
+      whole.customers
+        .map((row) => row.company)
+        .slice(0, 3)
+        .sort(),
+    ).toEqual(["QUOKKA FREIGHT", "Quokka Freight", "quokka freight"]);
+    expect(whole.count).toEqual(exactly(6));
+    // The exact tier alone fills a page of two: the other tier is counted apart, and so is every later page.
+    const first = await listCustomers(db, { q: "Quokka Freight", perPage: 2 });
+    expect(first.count).toEqual(exactly(6));
+    const second = await listCustomers(db, { q: "Quokka Freight", perPage: 2, after: first.next });
+    expect(second.count).toEqual(exactly(6));
+    // A demo filter narrows the count like the list.
+    expect((await listCustomers(db, { q: "Quokka Freight", demo: "ended" })).count).toEqual(exactly(0));
+  });
+});
+
 describe("the customers list's pages", () => {
   it("keep their place while customers are added: no customer is repeated or skipped", async () => {
     // 45 more customers, some created in the same millisecond (ties are broken by id).

