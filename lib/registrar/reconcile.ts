@@ -147,12 +147,14 @@ function groupByUsername(rows: RegistrarSnapshot[]) {
 }
 
 /**
- * Compares every trunk with the registrar and repairs drift, streaming: trunks in username order, a batch at a time,
- * each batch checked against what every registrar holds for those usernames, so memory stays flat at a million
- * trunks. The portal's stored digests are rewritten from the sealed password where they are stale, then the drifting
- * trunks of the batch are synced together, the way the worker syncs them. Then each registrar's own subscribers are
- * walked in batches to find those the portal does not know: they are reported, and removed only when
- * `removeUnknown` is set (another system may own them).
+ * Compares every trunk with the registrar and repairs drift, streaming: trunks in username order, a batch at a time
+ * from one cursor over one snapshot (./trunk-cursor), each batch checked against what every registrar holds for those
+ * usernames, so memory stays flat at a million trunks. A trunk changed during the run may be compared as it was when
+ * the run began; its sync rewrites it as it is now, so that costs a finding, never a wrong repair. The portal's stored
+ * digests are rewritten from the sealed password where they are stale, then the drifting trunks of the batch are
+ * synced together, the way the worker syncs them. Then each registrar's own subscribers are walked in batches to find
+ * those the portal does not know (checked against the trunks as they are then, not the run's snapshot): they are
+ * reported, and removed only when `removeUnknown` is set (another system may own them).
  */
 export async function reconcile(
   db: Db,
