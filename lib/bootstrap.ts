@@ -49,3 +49,28 @@ export async function bootstrap(
   });
   return { adminEmail, generatedPassword };
 }
+
+/**
+ * bootstrap's options from the environment (README: ADMIN_EMAIL, ADMIN_PASSWORD, DEFAULT_SIP_SERVER,
+ * DEFAULT_SIP_SERVER_PROBE_ADDRESS); `probeAddress` is where to check credentials when the environment names none.
+ */
+export function bootstrapOptions(env: NodeJS.ProcessEnv, probeAddress?: string) {
+  // An empty variable is an unset one (compose passes `${ADMIN_EMAIL:-}` as "").
+  const given = (name: string) => env[name] || undefined;
+  return {
+    adminEmail: given("ADMIN_EMAIL"),
+    adminPassword: given("ADMIN_PASSWORD"),
+    defaultSipServer: given("DEFAULT_SIP_SERVER") ?? "sip1.example.net",
+    defaultSipServerProbeAddress: given("DEFAULT_SIP_SERVER_PROBE_ADDRESS") ?? probeAddress,
+  };
+}
+
+/** What to tell whoever started the portal about the first admin `bootstrap` created (nothing when none was). */
+export function firstAdminMessage(admin: Awaited<ReturnType<typeof bootstrap>>): string[] {
+  if (!admin) return [];
+  if (!admin.generatedPassword) return [`created the first admin: ${admin.adminEmail} (password from ADMIN_PASSWORD)`];
+  return [
+    `created the first admin: ${admin.adminEmail} with password ${admin.generatedPassword}`,
+    "this password is shown only once; change it after signing in.",
+  ];
+}

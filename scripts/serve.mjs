@@ -3,6 +3,7 @@
 // TCP connection. Next.js keeps a client's X-Forwarded-For as sent and exposes no socket to route handlers or server
 // actions; here the peer address goes into a request header that no client can set (lib/client-ip.ts decides,
 // with TRUSTED_PROXIES, what the client's address is). Usage: node scripts/serve.mjs [--dev]; PORT as for npm start.
+import { existsSync, readFileSync } from "node:fs";
 import { createServer } from "node:http";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
@@ -16,6 +17,12 @@ const port = Number(process.env.PORT ?? 3000);
 const dir = path.dirname(path.dirname(fileURLToPath(import.meta.url)));
 // As `next start` / `next dev` would; Next.js and React read it when they load.
 process.env.NODE_ENV = dev ? "development" : "production";
+// In Next.js's standalone output (the Dockerfile's web image) there is no next.config.ts: the configuration is the
+// one the build recorded, handed to Next.js the way its own standalone server.js does.
+if (!dev && !existsSync(path.join(dir, "next.config.ts"))) {
+  const built = JSON.parse(readFileSync(path.join(dir, ".next", "required-server-files.json"), "utf8"));
+  process.env.__NEXT_PRIVATE_STANDALONE_CONFIG = JSON.stringify(built.config);
+}
 const { default: next } = await import("next");
 
 const server = createServer();

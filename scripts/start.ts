@@ -6,7 +6,7 @@
  */
 import { type ChildProcess, spawn } from "node:child_process";
 import path from "node:path";
-import { bootstrap } from "../lib/bootstrap";
+import { bootstrap, bootstrapOptions, firstAdminMessage } from "../lib/bootstrap";
 import { createDb, type Db } from "../lib/db";
 import { startEmbeddedPostgres, takeOverShutdownSignals } from "../lib/embedded-postgres";
 import { type Env, parseEnv } from "../lib/env";
@@ -156,21 +156,15 @@ async function main() {
 
   const db = createDb(env.DATABASE_URL);
   cleanups.push({ run: () => db.$disconnect() });
-  const admin = await bootstrap(db, {
-    adminEmail: process.env.ADMIN_EMAIL,
-    adminPassword: process.env.ADMIN_PASSWORD,
-    defaultSipServer: process.env.DEFAULT_SIP_SERVER ?? "sip1.example.net",
+  const admin = await bootstrap(
+    db,
     // The registrar started below is where the default server's credentials can be proven.
-    defaultSipServerProbeAddress:
-      process.env.DEFAULT_SIP_SERVER_PROBE_ADDRESS ??
-      (localRegistrarUrl && kamailioInstallation().installed ? `${env.SIP_LISTEN}:${env.SIP_PORT}` : undefined),
-  });
-  if (admin?.generatedPassword) {
-    log(`created the first admin: ${admin.adminEmail} with password ${admin.generatedPassword}`);
-    log("this password is shown only once; change it after signing in.");
-  } else if (admin) {
-    log(`created the first admin: ${admin.adminEmail} (password from ADMIN_PASSWORD)`);
-  }
+    bootstrapOptions(
+      process.env,
+      localRegistrarUrl && kamailioInstallation().installed ? `${env.SIP_LISTEN}:${env.SIP_PORT}` : undefined,
+    ),
+  );
+  for (const line of firstAdminMessage(admin)) log(line);
 
   const localSipRegistrar =
     local && localRegistrarUrl
