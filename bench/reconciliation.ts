@@ -40,6 +40,7 @@ const { queueReconciliation } = await import("../lib/registrar/reconciliation-ru
 const TRUNKS = Number(process.env.BENCH_TRUNKS ?? 1_000_000);
 const DRIFT = Number(process.env.BENCH_DRIFT ?? 100);
 const { RECONCILE_BATCH_SIZE } = await import("../lib/registrar/reconcile");
+const { TRUNKS_BY_USERNAME } = await import("../lib/registrar/trunk-cursor");
 const BATCH = RECONCILE_BATCH_SIZE;
 
 const loadavg = () => readFileSync("/proc/loadavg", "utf8").split(" ").slice(0, 3).join(" ");
@@ -95,21 +96,14 @@ log(`planted ${DRIFT} of each: deleted, wrong HA1, wrong attribute, stranger, sh
 const names = (rows: { username: string }[]) => rows.map((row) => row.username);
 
 // Floor: the reads alone, by raw SQL, in the same batches: the portal's trunks from one username-ordered cursor (the
-// query lib/registrar/trunk-cursor.ts runs), and for each batch the registrar's subscribers and their preferences.
+// query of lib/registrar/trunk-cursor.ts, rows left as pg parses them), and for each batch the registrar's subscribers
+// and their preferences.
 const floorStarted = Date.now();
 const floorPgCpu = treeCpuMs(clusterPid());
 const floorClient = await portal.connect();
 await floorClient.query("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY");
 await floorClient.query("SET LOCAL cursor_tuple_fraction = 1");
-await floorClient.query(`
-  DECLARE floor NO SCROLL CURSOR FOR
-  SELECT t.*, c.status AS "customerStatus", c."isDemo", c."demoExpiresAt", ts.realms, ts.ha1s, ts.ha1bs, d.dids
-  FROM "Trunk" t JOIN "Customer" c ON c.id = t."customerId"
-  LEFT JOIN (SELECT ts."trunkId", array_agg(s.realm) AS realms, array_agg(ts.ha1) AS ha1s, array_agg(ts.ha1b) AS ha1bs
-             FROM "TrunkServer" ts JOIN "SipServer" s ON s.id = ts."serverId" GROUP BY ts."trunkId") ts
-    ON ts."trunkId" = t.id
-  LEFT JOIN (SELECT "trunkId", array_agg(number) AS dids FROM "Did" GROUP BY "trunkId") d ON d."trunkId" = t.id
-  ORDER BY t.username`);
+await floorClient.query(`DECLARE floor NO SCROLL CURSOR FOR ${TRUNKS_BY_USERNAME}`);
 for (;;) {
   const { rows } = await floorClient.query<{ username: string }>(`FETCH ${BATCH} FROM floor`);
   if (rows.length === 0) break;

@@ -10,11 +10,21 @@ type CursorRow = Omit<TrunkForSyncRow, "credentials" | "dids"> & {
 
 const CURSOR = "reconcile_trunks";
 
+/** Every trunk with its customer, realms and digests, and DIDs, by username (bench/reconciliation.ts reads it too). */
+export const TRUNKS_BY_USERNAME = `
+  SELECT ${TRUNK_FOR_SYNC_COLUMNS}, ts.realms, ts.ha1s, ts.ha1bs, d.dids
+  FROM "Trunk" t JOIN "Customer" c ON c.id = t."customerId"
+  LEFT JOIN (SELECT ts."trunkId", array_agg(s.realm) AS realms, array_agg(ts.ha1) AS ha1s, array_agg(ts.ha1b) AS ha1bs
+             FROM "TrunkServer" ts JOIN "SipServer" s ON s.id = ts."serverId" GROUP BY ts."trunkId") ts
+    ON ts."trunkId" = t.id
+  LEFT JOIN (SELECT "trunkId", array_agg(number) AS dids FROM "Did" GROUP BY "trunkId") d ON d."trunkId" = t.id
+  ORDER BY t.username`;
+
 /**
  * Every trunk (deleted ones too) as the registrar must know it, in username order, fetched in batches from one cursor
  * over one snapshot. PostgreSQL reads the trunks, their digests and their DIDs each in one pass in id order (merge
  * joins, the order the rows were written in) and sorts the result by username once. The same batches read by
- * keyset through the username index cost a dozen scattered page reads per trunk, about 90 µs each against 10 for
+ * keyset through the username index cost a dozen scattered page reads per trunk: about 90 µs per trunk against 10 for
  * this (bench/README.md, "Reconciliation of a million trunks"). The sort spills to temporary files beyond
  * `work_mem` (about 370 MB at a million trunks); memory here holds one batch.
  */
@@ -22,15 +32,7 @@ export async function openTrunkCursor(client: pg.PoolClient) {
   await client.query("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY");
   // Plan for the whole result (the default, 0.1, favours the first rows: the keyset plan through the index).
   await client.query("SET LOCAL cursor_tuple_fraction = 1");
-  await client.query(`
-    DECLARE ${CURSOR} NO SCROLL CURSOR FOR
-    SELECT ${TRUNK_FOR_SYNC_COLUMNS}, ts.realms, ts.ha1s, ts.ha1bs, d.dids
-    FROM "Trunk" t JOIN "Customer" c ON c.id = t."customerId"
-    LEFT JOIN (SELECT ts."trunkId", array_agg(s.realm) AS realms, array_agg(ts.ha1) AS ha1s, array_agg(ts.ha1b) AS ha1bs
-               FROM "TrunkServer" ts JOIN "SipServer" s ON s.id = ts."serverId" GROUP BY ts."trunkId") ts
-      ON ts."trunkId" = t.id
-    LEFT JOIN (SELECT "trunkId", array_agg(number) AS dids FROM "Did" GROUP BY "trunkId") d ON d."trunkId" = t.id
-    ORDER BY t.username`);
+  await client.query(`DECLARE ${CURSOR} NO SCROLL CURSOR FOR ${TRUNKS_BY_USERNAME}`);
   return {
     /** Up to `count` more trunks; none once every trunk was read. */
     async next(count: number): Promise<TrunkForSync[]> {
