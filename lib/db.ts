@@ -113,6 +113,24 @@ export async function sqlTransaction<T>(db: Db, work: (tx: SqlTx) => Promise<T>)
   }
 }
 
+/**
+ * Runs `work` on one connection of the client's own pool, for what Prisma cannot express (a cursor read in batches
+ * over one snapshot). The connection is discarded rather than reused if `work` fails.
+ */
+export async function withConnection<T>(db: Db, work: (client: pg.PoolClient) => Promise<T>): Promise<T> {
+  const pool = poolOf.get(db);
+  if (!pool) throw new Error("withConnection needs a client made by createDb");
+  const client = await pool.connect();
+  try {
+    const result = await work(client);
+    client.release();
+    return result;
+  } catch (error) {
+    client.release(error instanceof Error ? error : true);
+    throw error;
+  }
+}
+
 function asPrismaError(error: pg.DatabaseError) {
   const code = error.code === "23505" ? "P2002" : error.code === "40001" || error.code === "40P01" ? "P2034" : "P2010";
   return new Prisma.PrismaClientKnownRequestError(`${error.message}${error.detail ? ` (${error.detail})` : ""}`, {

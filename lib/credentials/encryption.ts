@@ -3,9 +3,17 @@ import { createCipheriv, createDecipheriv, createHash, randomBytes } from "node:
 export type Keyring = { current: Buffer; previous: Buffer[] };
 export type SealedSecret = { ciphertext: string; keyId: string };
 
+const keyIds = new WeakMap<Buffer, string>();
+
 /** A key's id is derived from the key itself, so a stored id can never point at the wrong key. */
 export function keyId(key: Buffer): string {
-  return createHash("sha256").update(key).digest("hex").slice(0, 12);
+  // Remembered per key: open() looks the key up for every secret (a million in one reconciliation run).
+  let id = keyIds.get(key);
+  if (id === undefined) {
+    id = createHash("sha256").update(key).digest("hex").slice(0, 12);
+    keyIds.set(key, id);
+  }
+  return id;
 }
 
 export function keyringFromBase64(current: string, previous: string[] = []): Keyring {

@@ -1,11 +1,12 @@
 import { digestHashes } from "../credentials/digest";
-import type { Db } from "../db";
-import { Prisma } from "../generated/prisma/client";
+import { type Db, withConnection } from "../db";
+import type { Prisma } from "../generated/prisma/client";
 import { rehashTrunk } from "../trunks";
 import { decryptTrunkPassword } from "../trunks/password";
 import { isFanOut } from "./fanout";
 import { syncProviderPolicy } from "./provider-policy";
-import { loadTrunksForSync, subscriberFor, syncTrunks, type TrunkForSync } from "./sync";
+import { subscriberFor, syncTrunks, type TrunkForSync } from "./sync";
+import { openTrunkCursor } from "./trunk-cursor";
 import type { Registrar, RegistrarSnapshot, Subscriber, SubscriberAttributes } from "./types";
 
 export type Finding = {
@@ -24,19 +25,28 @@ export type Finding = {
   action: "repaired" | "not repaired" | "removed" | "reported";
 };
 
+const sorted = (values: string[]) => (values.length > 1 ? [...values].sort() : values);
+
+/**
+ * The attributes as one comparable string: sets sorted, an absent optional value the same as null. An array in a fixed
+ * order, not a normalised copy of the object: this runs for every registrar row, and that copy was the largest
+ * single cost of a run in Node (bench/README.md).
+ */
 const normalise = (attributes: SubscriberAttributes) =>
-  JSON.stringify({
-    ...attributes,
-    allowedCountries: [...attributes.allowedCountries].sort(),
-    dids: [...attributes.dids].sort(),
-    forcedCallerId: attributes.forcedCallerId ?? null,
-    forcedCallerIdName: attributes.forcedCallerIdName ?? null,
-    maxCallsPerSecond: attributes.maxCallsPerSecond ?? null,
-    maxCallsPerDay: attributes.maxCallsPerDay ?? null,
-    maxMinutesPerDay: attributes.maxMinutesPerDay ?? null,
-    outboundSuspended: attributes.outboundSuspended ?? null,
-    capCountingSince: attributes.capCountingSince ?? null,
-  });
+  JSON.stringify([
+    attributes.callLimit,
+    attributes.dialPermission,
+    sorted(attributes.allowedCountries),
+    attributes.callerIdPolicy,
+    attributes.forcedCallerId ?? null,
+    attributes.forcedCallerIdName ?? null,
+    sorted(attributes.dids),
+    attributes.maxCallsPerSecond ?? null,
+    attributes.maxCallsPerDay ?? null,
+    attributes.maxMinutesPerDay ?? null,
+    attributes.outboundSuspended ?? null,
+    attributes.capCountingSince ?? null,
+  ]);
 
 /** What is wrong with one trunk's registrar rows compared with what the portal says they should be. */
 function compare(desired: Subscriber | null, actual: RegistrarSnapshot[], username: string): Omit<Finding, "action">[] {
@@ -69,7 +79,7 @@ function compare(desired: Subscriber | null, actual: RegistrarSnapshot[], userna
         username,
         realm: row.realm,
         problem: "wrong-attributes",
-        detail: `registrar has ${normalise(row.attributes)}`,
+        detail: `registrar has ${JSON.stringify(row.attributes)}`,
       });
     }
   }
@@ -128,17 +138,23 @@ const targetsOf = (registrar: Registrar) => (isFanOut(registrar) ? registrar.mem
 
 function groupByUsername(rows: RegistrarSnapshot[]) {
   const byUsername = new Map<string, RegistrarSnapshot[]>();
-  for (const row of rows) byUsername.set(row.username, [...(byUsername.get(row.username) ?? []), row]);
+  for (const row of rows) {
+    const list = byUsername.get(row.username);
+    if (list) list.push(row);
+    else byUsername.set(row.username, [row]);
+  }
   return byUsername;
 }
 
 /**
- * Compares every trunk with the registrar and repairs drift, streaming: trunks in username order, a batch at a time,
- * each batch checked against what every registrar holds for those usernames, so memory stays flat at a million
- * trunks. The portal's stored digests are rewritten from the sealed password where they are stale, then the drifting
- * trunks of the batch are synced together, the way the worker syncs them. Then each registrar's own subscribers are
- * walked in batches to find those the portal does not know: they are reported, and removed only when
- * `removeUnknown` is set (another system may own them).
+ * Compares every trunk with the registrar and repairs drift, streaming: trunks in username order, a batch at a time
+ * from one cursor over one snapshot (./trunk-cursor), each batch checked against what every registrar holds for those
+ * usernames, so memory stays flat at a million trunks. A trunk changed during the run may be compared as it was when
+ * the run began; its sync rewrites it as it is now, so that costs a finding, never a wrong repair. The portal's stored
+ * digests are rewritten from the sealed password where they are stale, then the drifting trunks of the batch are
+ * synced together, the way the worker syncs them. Then each registrar's own subscribers are walked in batches to find
+ * those the portal does not know (checked against the trunks as they are then, not the run's snapshot): they are
+ * reported, and removed only when `removeUnknown` is set (another system may own them).
  */
 export async function reconcile(
   db: Db,
@@ -155,37 +171,15 @@ export async function reconcile(
   };
   const targets = targetsOf(registrar);
 
-  /** One batch of trunks after `after` in username order, and what each registrar holds for those usernames. */
-  const readBatch = async (after: string | null) => {
-    const trunks = await loadTrunksForSync(
-      db,
-      after === null ? Prisma.sql`true` : Prisma.sql`t.username > ${after}`,
-      Prisma.sql`ORDER BY t.username LIMIT ${batchSize}`,
-    );
-    const usernames = trunks.map((trunk) => trunk.username);
-    const held = trunks.length
-      ? await Promise.all(targets.map(async (target) => groupByUsername(await target.snapshots(usernames))))
-      : [];
-    return { trunks, held };
-  };
-  let reading = readBatch(null);
-  for (;;) {
-    const { trunks, held } = await reading;
-    const last = trunks[trunks.length - 1];
-    if (!last) break;
-    // The next batch is read while this one is compared and repaired: PostgreSQL and Node work at the same time.
-    reading = readBatch(last.username);
-    // Awaited on the next turn; if this batch fails first, its error is the one reported.
-    reading.catch(() => {});
+  /** Compares one batch with what each registrar holds, rewrites stale portal digests and syncs what drifts. */
+  const settle = async (trunks: TrunkForSync[], held: Map<string, RegistrarSnapshot[]>[]) => {
     const drifting: { trunk: TrunkForSync; problems: Omit<Finding, "action">[]; stale: boolean }[] = [];
     for (const trunk of trunks) {
       const desired = trunk.status === "DELETED" ? null : fromSealedPassword(trunk);
-      const stale = desired ? stalePortalHashes(trunk, desired) : [];
-      const problems = [
-        ...stale,
-        ...held.flatMap((rows) => compare(desired, rows.get(trunk.username) ?? [], trunk.username)),
-      ];
-      if (problems.length) drifting.push({ trunk, problems, stale: stale.length > 0 });
+      const problems = desired ? stalePortalHashes(trunk, desired) : [];
+      const stale = problems.length > 0;
+      for (const rows of held) problems.push(...compare(desired, rows.get(trunk.username) ?? [], trunk.username));
+      if (problems.length) drifting.push({ trunk, problems, stale });
     }
     for (const { trunk, stale } of drifting) if (stale) await rehashTrunk(db, trunk.id);
     const outcomes = drifting.length
@@ -203,9 +197,33 @@ export async function reconcile(
         problems.map((problem) => ({ ...problem, action: fixed ? ("repaired" as const) : ("not repaired" as const) })),
       );
     }
-    report.checked += trunks.length;
-    await onProgress?.(report.checked);
-  }
+  };
+
+  await withConnection(db, async (client) => {
+    const portal = await openTrunkCursor(client);
+    /** The next batch of trunks in username order, and what each registrar holds for those usernames. */
+    const readBatch = async () => {
+      const trunks = await portal.next(batchSize);
+      const usernames = trunks.map((trunk) => trunk.username);
+      const held = trunks.length
+        ? await Promise.all(targets.map(async (target) => groupByUsername(await target.snapshots(usernames))))
+        : [];
+      return { trunks, held };
+    };
+    let reading = readBatch();
+    for (;;) {
+      const { trunks, held } = await reading;
+      if (trunks.length === 0) break;
+      // The next batch is read while this one is compared and repaired: PostgreSQL and Node work at the same time.
+      reading = readBatch();
+      // Awaited on the next turn; if this batch fails first, its error is the one reported.
+      reading.catch(() => {});
+      await settle(trunks, held);
+      report.checked += trunks.length;
+      await onProgress?.(report.checked);
+    }
+    await portal.close();
+  });
 
   for (const target of targets) {
     for (let after: string | null = null; ; ) {

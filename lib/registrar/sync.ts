@@ -38,33 +38,36 @@ export type TrunkForSync = {
   capCountingSince: Date | null;
 };
 
-type TrunkForSyncRow = Omit<TrunkForSync, "customer"> & {
+export type TrunkForSyncRow = Omit<TrunkForSync, "customer"> & {
   customerStatus: string;
   isDemo: boolean;
   demoExpiresAt: Date | null;
 };
 
+/** The columns of a TrunkForSync but its credentials and DIDs: the trunk's (alias t) and its customer's (alias c). */
+export const TRUNK_FOR_SYNC_COLUMNS = `t.id, t."customerId", t.username, t.status::text AS status,
+  t."syncState"::text AS "syncState", t."syncVersion", t."syncAttempts", t."callLimit",
+  t."dialPermission"::text AS "dialPermission", t."allowedCountries", t."callerIdPolicy"::text AS "callerIdPolicy",
+  t."forcedCallerId", t."forcedCallerIdName", t."passwordCiphertext", t."passwordKeyId", t."maxCallsPerSecond",
+  t."maxCallsPerDay", t."maxMinutesPerDay", t."outboundSuspendedReason", t."capCountingSince",
+  c.status::text AS "customerStatus", c."isDemo", c."demoExpiresAt"`;
+
+export const trunkForSync = ({ customerStatus, isDemo, demoExpiresAt, ...trunk }: TrunkForSyncRow): TrunkForSync => ({
+  ...trunk,
+  customer: { status: customerStatus, isDemo, demoExpiresAt },
+});
+
 /** The trunks matching `where` (on alias t), each with its servers' realms and digests and its DIDs. */
 export async function loadTrunksForSync(db: Db | Tx, where: Prisma.Sql, orderAndLimit = Prisma.empty) {
   const rows = await db.$queryRaw<TrunkForSyncRow[]>`
-    SELECT t.id, t."customerId", t.username, t.status::text AS status, t."syncState"::text AS "syncState", t."syncVersion",
-           t."syncAttempts", t."callLimit", t."dialPermission"::text AS "dialPermission", t."allowedCountries",
-           t."callerIdPolicy"::text AS "callerIdPolicy", t."forcedCallerId", t."forcedCallerIdName",
-           t."passwordCiphertext", t."passwordKeyId", t."maxCallsPerSecond", t."maxCallsPerDay",
-           t."maxMinutesPerDay", t."outboundSuspendedReason", t."capCountingSince",
-           c.status::text AS "customerStatus", c."isDemo", c."demoExpiresAt",
+    SELECT ${Prisma.raw(TRUNK_FOR_SYNC_COLUMNS)},
            COALESCE((SELECT json_agg(json_build_object('realm', s.realm, 'ha1', ts.ha1, 'ha1b', ts.ha1b) ORDER BY s.realm)
                      FROM "TrunkServer" ts JOIN "SipServer" s ON s.id = ts."serverId" WHERE ts."trunkId" = t.id),
                     '[]'::json) AS credentials,
            ARRAY(SELECT d.number FROM "Did" d WHERE d."trunkId" = t.id ORDER BY d.number) AS dids
     FROM "Trunk" t JOIN "Customer" c ON c.id = t."customerId"
     WHERE ${where} ${orderAndLimit}`;
-  return rows.map(
-    ({ customerStatus, isDemo, demoExpiresAt, ...trunk }): TrunkForSync => ({
-      ...trunk,
-      customer: { status: customerStatus, isDemo, demoExpiresAt },
-    }),
-  );
+  return rows.map(trunkForSync);
 }
 
 /** Whether the trunk may authenticate: active, of an active customer, and not of a demo that has ended. */
