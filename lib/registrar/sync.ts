@@ -116,6 +116,13 @@ const SYNC_TIMEOUT_MS = 60_000;
 /** At most this many trunks are written to the registrar in one transaction. */
 export const SYNC_BATCH_SIZE = 200;
 
+/**
+ * A batch looks this many times its size into the oldest waiting trunks for ones no other batch holds: during a burst
+ * the worker's concurrent jobs then take different trunks instead of all trying (and all but one failing) to lock the
+ * same oldest ones. The lock attempts stop once the batch is full.
+ */
+const PENDING_WINDOW = 5;
+
 /** When a job left its trunk to another batch that held it, it runs again this much later. */
 const DEFERRED_SYNC_MS = 250;
 
@@ -196,8 +203,8 @@ export async function syncTrunks(
             ? await tx.$queryRaw<{ id: string }[]>`
                 SELECT id FROM (
                   SELECT id FROM "Trunk" WHERE "syncState" = 'PENDING' AND id <> ALL(${trunkIds}::text[])
-                  ORDER BY "syncRequestedAt" LIMIT ${alsoPending}) waiting
-                WHERE pg_try_advisory_xact_lock(${lockKey})`
+                  ORDER BY "syncRequestedAt" LIMIT ${alsoPending * PENDING_WINDOW}) waiting
+                WHERE pg_try_advisory_xact_lock(${lockKey}) LIMIT ${alsoPending}`
             : [];
         const extraIds = new Set(extras.map((row) => row.id));
         const ids = [...own, ...extraIds];

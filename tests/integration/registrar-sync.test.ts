@@ -165,3 +165,44 @@ describe("a worker's sync job whose trunk another sync holds", () => {
     expect((await db.trunk.findUniqueOrThrow({ where: { id: held.id } })).syncState).toBe("SYNCED");
   });
 });
+
+describe("sync batches running at once", () => {
+  it("take along waiting trunks that no other batch holds, rather than the oldest ones only", async () => {
+    const sales = await createActor(db, "SALES");
+    const demo = async (company: string) => {
+      const created = await executeCommand(createDemoAccount, contextFor(db, sales), {
+        company,
+        contactName: "B",
+        contactEmail: `${company.replaceAll(" ", "").toLowerCase()}@order.example`,
+      });
+      if (!created.ok) throw new Error(created.formError);
+      return created.value.trunk;
+    };
+    const older: string[] = [];
+    for (const name of ["One", "Two", "Three", "Four"]) older.push((await demo(`Older ${name} Ltd`)).id);
+    const newer: string[] = [];
+    for (const name of ["One", "Two", "Three", "Four"]) newer.push((await demo(`Newer ${name} Ltd`)).id);
+
+    // Another batch holds every waiting trunk but the newer four (the oldest ones, as the first batch of a burst does).
+    const otherBatch = new pg.Client(portalUrl);
+    await otherBatch.connect();
+    try {
+      await otherBatch.query(
+        `SELECT pg_advisory_lock(hashtextextended('sync-trunk:' || id, 0)) FROM "Trunk"
+         WHERE "syncState" = 'PENDING' AND id <> ALL($1::text[])`,
+        [newer],
+      );
+      const outcomes = await syncTrunks(db, registrar, [newer[0] as string], { alsoPending: 3, force: false });
+      expect(outcomes.get(newer[0] as string)).toEqual({ outcome: "synced" });
+    } finally {
+      await otherBatch.end();
+    }
+    const states = await db.trunk.findMany({
+      where: { id: { in: [...older, ...newer] } },
+      select: { id: true, syncState: true },
+    });
+    const stateOf = new Map(states.map((trunk) => [trunk.id, trunk.syncState]));
+    expect(newer.map((id) => stateOf.get(id))).toEqual(["SYNCED", "SYNCED", "SYNCED", "SYNCED"]);
+    expect(older.map((id) => stateOf.get(id))).toEqual(["PENDING", "PENDING", "PENDING", "PENDING"]);
+  });
+});
