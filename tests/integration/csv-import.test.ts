@@ -71,6 +71,27 @@ const file = (rows: string[], lineEnd = "\n") => [HEADER, ...rows].join(lineEnd)
 // the staff search looks up as a username only: 1 run in 160 drew four digits and found no customer by it.
 const unique = () => `r${++run}x${Math.random().toString(36).slice(2, 6)}`;
 
+/** Routes `did` to a trunk of another customer (as staff would between an import's dry run and its start). */
+async function routeDidToAnotherTrunk(p: string, did: string): Promise<string> {
+  const other = await executeCommand(createCustomer, contextFor(db, sales), {
+    company: "Other",
+    contactName: "X",
+    contactEmail: `${p}-x@import.example`,
+  });
+  if (!other.ok) throw new Error(JSON.stringify(other));
+  const server = await db.sipServer.findFirstOrThrow({ where: { hostname: HOST } });
+  const taken = await executeCommand(createTrunk, contextFor(db, sales), {
+    customerId: other.value.id,
+    serverIds: server.id,
+    callLimit: "2",
+    dialPermission: "US_ONLY",
+    callerIdPolicy: "OWN_DIDS",
+    dids: did,
+  });
+  if (!taken.ok) throw new Error(JSON.stringify(taken));
+  return taken.value.id;
+}
+
 async function upload(csv: string, actor: Actor = sales) {
   const result = await executeCommand(uploadImport, contextFor(db, actor), { csv, filename: "test.csv" });
   if (!result.ok) throw new Error(JSON.stringify(result));
@@ -288,22 +309,7 @@ describe("running an import", () => {
       ]);
       const uploaded = await upload(csv);
       // Someone routes the DID to another trunk between the dry run and the import.
-      const other = await executeCommand(createCustomer, contextFor(db, sales), {
-        company: "Other",
-        contactName: "X",
-        contactEmail: `${p}-x@import.example`,
-      });
-      if (!other.ok) throw new Error(JSON.stringify(other));
-      const server = await db.sipServer.findFirstOrThrow({ where: { hostname: HOST } });
-      const taken = await executeCommand(createTrunk, contextFor(db, sales), {
-        customerId: other.value.id,
-        serverIds: server.id,
-        callLimit: "2",
-        dialPermission: "US_ONLY",
-        callerIdPolicy: "OWN_DIDS",
-        dids: "+12025550181",
-      });
-      expect(taken.ok).toBe(true);
+      await routeDidToAnotherTrunk(p, "+12025550181");
       await executeCommand(startImport, contextFor(db, sales), { importId: uploaded.id });
       const done = await waitForImport(uploaded.id);
       expect(done.counts).toMatchObject({ CREATED: 1, FAILED: 1 });
@@ -371,22 +377,7 @@ describe("chunks with a row at fault", () => {
       rows.splice(21, 0, row(p, 20, { trunk_external_id: `${p}-t20b` }));
       const uploaded = await upload(file(rows));
       expect(uploaded.status, JSON.stringify(uploaded.errors)).toBe("READY");
-      const other = await executeCommand(createCustomer, contextFor(db, sales), {
-        company: "Other",
-        contactName: "X",
-        contactEmail: `${p}-x@import.example`,
-      });
-      if (!other.ok) throw new Error(JSON.stringify(other));
-      const server = await db.sipServer.findFirstOrThrow({ where: { hostname: HOST } });
-      const taken = await executeCommand(createTrunk, contextFor(db, sales), {
-        customerId: other.value.id,
-        serverIds: server.id,
-        callLimit: "2",
-        dialPermission: "US_ONLY",
-        callerIdPolicy: "OWN_DIDS",
-        dids: "+12025550191",
-      });
-      expect(taken.ok).toBe(true);
+      const takenBy = await routeDidToAnotherTrunk(p, "+12025550191");
       await executeCommand(startImport, contextFor(db, sales), { importId: uploaded.id });
       const done = await waitForImport(uploaded.id);
       expect(done.counts).toMatchObject({ CREATED: 40, FAILED: 1, PENDING: 0 });
@@ -400,7 +391,7 @@ describe("chunks with a row at fault", () => {
       expect(customer.trunks.map((trunk) => trunk.externalId)).toEqual([`${p}-t20b`]);
       expect(await db.trunk.count({ where: { externalId: { startsWith: `${p}-` } } })).toBe(40);
       expect(await db.did.findUniqueOrThrow({ where: { number: "+12025550191" } })).toMatchObject({
-        trunkId: taken.ok ? taken.value.id : null,
+        trunkId: takenBy,
       });
     } finally {
       await worker.stop();

@@ -33,6 +33,17 @@ afterAll(async () => {
   await db?.$disconnect();
 });
 
+/** A demo account's trunk, created by `sales` (PENDING until a sync runs: no worker runs in this file). */
+async function demo(sales: Parameters<typeof contextFor>[1], company: string) {
+  const created = await executeCommand(createDemoAccount, contextFor(db, sales), {
+    company,
+    contactName: "H",
+    contactEmail: `${company.replaceAll(" ", "").toLowerCase()}@order.example`,
+  });
+  if (!created.ok) throw new Error(created.formError);
+  return created.value.trunk;
+}
+
 /** The real registrar, except that the first write waits until the test lets it through (a slow network, say). */
 function registrarWithHeldFirstPut() {
   let release = () => {};
@@ -119,18 +130,9 @@ describe("a worker's sync job whose trunk another sync holds", () => {
   it("leaves the trunk to that sync, syncs the other waiting trunks at once, and comes back for the newer change", async () => {
     const sales = await createActor(db, "SALES");
     const support = await createActor(db, "SUPPORT");
-    const demo = async (company: string) => {
-      const created = await executeCommand(createDemoAccount, contextFor(db, sales), {
-        company,
-        contactName: "H",
-        contactEmail: `${company.replaceAll(" ", "").toLowerCase()}@order.example`,
-      });
-      if (!created.ok) throw new Error(created.formError);
-      return created.value.trunk;
-    };
-    const held = await demo("Held Trunk Ltd");
+    const held = await demo(sales, "Held Trunk Ltd");
     await syncTrunk(db, registrar, held.id);
-    const waiting = await demo("Waiting Trunk Ltd");
+    const waiting = await demo(sales, "Waiting Trunk Ltd");
 
     // Sync A has read the held trunk and stalls on the registrar; then its password is reset (a newer change).
     const { slow, firstPutStarted, release } = registrarWithHeldFirstPut();
@@ -169,19 +171,10 @@ describe("a worker's sync job whose trunk another sync holds", () => {
 describe("sync batches running at once", () => {
   it("take along waiting trunks that no other batch holds, rather than the oldest ones only", async () => {
     const sales = await createActor(db, "SALES");
-    const demo = async (company: string) => {
-      const created = await executeCommand(createDemoAccount, contextFor(db, sales), {
-        company,
-        contactName: "B",
-        contactEmail: `${company.replaceAll(" ", "").toLowerCase()}@order.example`,
-      });
-      if (!created.ok) throw new Error(created.formError);
-      return created.value.trunk;
-    };
     const older: string[] = [];
-    for (const name of ["One", "Two", "Three", "Four"]) older.push((await demo(`Older ${name} Ltd`)).id);
+    for (const name of ["One", "Two", "Three", "Four"]) older.push((await demo(sales, `Older ${name} Ltd`)).id);
     const newer: string[] = [];
-    for (const name of ["One", "Two", "Three", "Four"]) newer.push((await demo(`Newer ${name} Ltd`)).id);
+    for (const name of ["One", "Two", "Three", "Four"]) newer.push((await demo(sales, `Newer ${name} Ltd`)).id);
 
     // Another batch holds every waiting trunk but the newer four (the oldest ones, as the first batch of a burst does).
     const otherBatch = new pg.Client(portalUrl);
