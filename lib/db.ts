@@ -89,33 +89,27 @@ export class SqlTx {
  * `transaction` for work whose statements all go through `sqlRows`: on one connection of the client's own pool, without
  * Prisma's interactive-transaction machinery (a CSV import's chunk: a few large set-based statements).
  */
-export async function sqlTransaction<T>(db: Db, work: (tx: SqlTx) => Promise<T>): Promise<T> {
-  const pool = poolOf.get(db);
-  if (!pool) throw new Error("sqlTransaction needs a client made by createDb");
-  for (let attempt = 1; ; attempt++) {
-    const client = await pool.connect();
-    let broken = false;
-    try {
-      // A transaction left open by a stuck process must not hold its locks for ever (Prisma's have a timeout too).
-      await client.query(`BEGIN; SET LOCAL idle_in_transaction_session_timeout = ${TRANSACTION_TIMEOUT_MS}`);
-      const result = await work(new SqlTx(client));
-      await client.query("COMMIT");
-      return result;
-    } catch (error) {
-      await client.query("ROLLBACK").catch(() => {
-        broken = true;
-      });
-      const failure = error instanceof pg.DatabaseError ? asPrismaError(error) : error;
-      if (!isTransactionConflict(failure) || attempt >= CONFLICT_ATTEMPTS) throw failure;
-    } finally {
-      client.release(broken);
-    }
-  }
+export function sqlTransaction<T>(db: Db, work: (tx: SqlTx) => Promise<T>): Promise<T> {
+  return retryingConflicts(() =>
+    withConnection(db, async (client) => {
+      try {
+        // A transaction left open by a stuck process must not hold its locks for ever (Prisma's have a timeout too).
+        await client.query(`BEGIN; SET LOCAL idle_in_transaction_session_timeout = ${TRANSACTION_TIMEOUT_MS}`);
+        const result = await work(new SqlTx(client));
+        await client.query("COMMIT");
+        return result;
+      } catch (error) {
+        // The connection is discarded either way (withConnection), so a failed ROLLBACK changes nothing.
+        await client.query("ROLLBACK").catch(() => {});
+        throw error instanceof pg.DatabaseError ? asPrismaError(error) : error;
+      }
+    }),
+  );
 }
 
 /**
  * Runs `work` on one connection of the client's own pool, for what Prisma cannot express (a cursor read in batches
- * over one snapshot). The connection is discarded rather than reused if `work` fails.
+ * over one snapshot, `sqlTransaction`). The connection is discarded rather than reused if `work` fails.
  */
 export async function withConnection<T>(db: Db, work: (client: pg.PoolClient) => Promise<T>): Promise<T> {
   const pool = poolOf.get(db);
@@ -174,16 +168,21 @@ export function isTransactionConflict(error: unknown): boolean {
 
 const CONFLICT_ATTEMPTS = 3;
 
-/**
- * An interactive transaction that is run again when PostgreSQL aborts it for a deadlock or a serialization failure.
- * `work` must only touch the database (it may run more than once).
- */
-export async function transaction<T>(db: Db, work: (tx: Tx) => Promise<T>): Promise<T> {
+/** Runs `run` again (three times in all at most) when PostgreSQL aborted its transaction for a deadlock or a conflict. */
+async function retryingConflicts<T>(run: () => Promise<T>): Promise<T> {
   for (let attempt = 1; ; attempt++) {
     try {
-      return await db.$transaction(work);
+      return await run();
     } catch (error) {
       if (!isTransactionConflict(error) || attempt >= CONFLICT_ATTEMPTS) throw error;
     }
   }
+}
+
+/**
+ * An interactive transaction that is run again when PostgreSQL aborts it for a deadlock or a serialization failure.
+ * `work` must only touch the database (it may run more than once).
+ */
+export function transaction<T>(db: Db, work: (tx: Tx) => Promise<T>): Promise<T> {
+  return retryingConflicts(() => db.$transaction(work));
 }
