@@ -406,7 +406,9 @@ describe("cancelling", () => {
     const cancelled = await executeCommand(cancelImport, contextFor(db, sales), { importId: notStarted.id });
     expect(cancelled).toMatchObject({ ok: true, value: { status: "CANCELLED" } });
 
-    const rows = Array.from({ length: 300 }, (_, n) => row(p, n + 10));
+    // Enough rows that chunks are still waiting when the cancellation lands: with 300 (two lanes of three chunks),
+    // the last chunks had sometimes started before it did, and nothing was left to skip.
+    const rows = Array.from({ length: 2000 }, (_, n) => row(p, n + 10));
     const importId = await uploadAndStart(file(rows));
     const worker = await startTestWorker({ db, url });
     try {
