@@ -60,6 +60,27 @@ export async function plantDrift(portal: Sql, registrar: Sql, count: number): Pr
      SELECT name, 'sip1.bench.test', '', md5(name), md5(name) FROM unnest($1::text[]) AS name`,
     [drift.strangers],
   );
+  // A trunk disabled by an earlier plant was removed from the registrar by that run's repair, and undoPortalDrift
+  // only re-enables it in the portal: put its subscriber rows back (its stored digests), so that every run has trunks
+  // disabled in the portal that can still authenticate.
+  const { rows: credentials } = await portal.query<{ username: string; realm: string; ha1: string; ha1b: string }>(
+    `SELECT t.username, s.realm, ts.ha1, ts.ha1b FROM "Trunk" t
+     JOIN "TrunkServer" ts ON ts."trunkId" = t.id JOIN "SipServer" s ON s.id = ts."serverId"
+     WHERE t.id = ANY($1)`,
+    [drift.disabled.map((row) => row.id)],
+  );
+  await registrar.query(
+    `INSERT INTO subscriber (username, domain, password, ha1, ha1b)
+     SELECT d.username, d.domain, '', d.ha1, d.ha1b FROM unnest($1::text[], $2::text[], $3::text[], $4::text[])
+       AS d(username, domain, ha1, ha1b)
+     ON CONFLICT (username, domain) DO NOTHING`,
+    [
+      credentials.map((row) => row.username),
+      credentials.map((row) => row.realm),
+      credentials.map((row) => row.ha1),
+      credentials.map((row) => row.ha1b),
+    ],
+  );
   await portal.query(`UPDATE "Trunk" SET status = 'DISABLED', "statusReason" = $2 WHERE id = ANY($1)`, [
     drift.disabled.map((row) => row.id),
     DRIFT_REASON,
