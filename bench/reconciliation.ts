@@ -4,8 +4,8 @@
  *   npx tsx bench/reconciliation.ts      (BENCH_TRUNKS=1000000 by default; not part of `npm test`)
  *
  * The portal database is the pages benchmark's (bench/support/seed.ts, seeded once and reused from BENCH_DIR); its
- * registrar database is filled once with every trunk's subscriber rows through the Kamailio SQL adapter's batch
- * write (what syncs use), and reused. Each run plants drift of every kind (subscribers deleted, wrong HA1, changed
+ * registrar database is filled once with every trunk's subscriber and attribute rows, the rows the Kamailio SQL adapter
+ * writes (bench/support/registrar-fill.ts), and reused. Each run plants drift of every kind (subscribers deleted, wrong HA1, changed
  * attributes, strangers, trunks disabled in the portal but still in the registrar, stale stored digests), starts the
  * real worker (`scripts/worker.ts`, what `npm run worker` runs) as its own process, queues a run the way the staff
  * page does, and follows its progress (ReconciliationRun.checked) to the end, sampling the worker's resident memory.
@@ -32,9 +32,7 @@ import { log } from "./support/stats";
 
 const secrets = benchSecrets();
 const { createDb } = await import("../lib/db");
-const { Prisma } = await import("../lib/generated/prisma/client");
-const { createKamailioSqlRegistrar } = await import("../lib/registrar/kamailio-sql");
-const { loadTrunksForSync, subscriberFor } = await import("../lib/registrar/sync");
+const { fillRegistrar } = await import("./support/registrar-fill");
 const { queueReconciliation } = await import("../lib/registrar/reconciliation-runs");
 
 const TRUNKS = Number(process.env.BENCH_TRUNKS ?? 1_000_000);
@@ -50,7 +48,6 @@ const registrarUrl = await registrarDatabase(cluster, `bench_reconcile_registrar
 const portal = new pg.Pool({ connectionString: portalUrl, max: 4 });
 const registrarSql = new pg.Pool({ connectionString: registrarUrl, max: 4 });
 const db = createDb(portalUrl, 4);
-const registrar = createKamailioSqlRegistrar(registrarUrl);
 
 const count = async (pool: pg.Pool, text: string) => Number((await pool.query(text)).rows[0]?.n ?? 0);
 if ((await count(portal, `SELECT count(*) AS n FROM "Trunk"`)) === 0) {
@@ -75,18 +72,13 @@ const expected = await count(
 );
 if ((await count(registrarSql, "SELECT count(DISTINCT username) AS n FROM subscriber")) < expected * 0.99) {
   const started = Date.now();
-  for (let after: string | null = null; ; ) {
-    const trunks = await loadTrunksForSync(
-      db,
-      after === null ? Prisma.sql`true` : Prisma.sql`t.username > ${after}`,
-      Prisma.sql`ORDER BY t.username LIMIT ${BATCH * 5}`,
-    );
-    if (trunks.length === 0) break;
-    const failed = (await registrar.apply(trunks.map((trunk) => ({ put: subscriberFor(trunk) })))).find(Boolean);
-    if (failed) throw failed;
-    after = trunks[trunks.length - 1]?.username ?? null;
-    if (Math.random() < 0.05) log(`registrar fill: up to ${after} (${((Date.now() - started) / 1000).toFixed(0)} s)`);
-  }
+  await registrarSql.query("TRUNCATE subscriber, usr_preferences");
+  let batches = 0;
+  await fillRegistrar(portal, registrarSql, {
+    onBatch: (last) => {
+      if (++batches % 10 === 0) log(`registrar fill: up to ${last} (${((Date.now() - started) / 1000).toFixed(0)} s)`);
+    },
+  });
   log(`registrar filled in ${((Date.now() - started) / 1000).toFixed(1)} s`);
   await registrarSql.query("VACUUM ANALYZE");
 }
@@ -98,34 +90,43 @@ const names = (rows: { username: string }[]) => rows.map((row) => row.username);
 // Floor: the reads alone, by raw SQL, in the same batches: the portal's trunks from one username-ordered cursor (the
 // query of lib/registrar/trunk-cursor.ts, rows left as pg parses them), and for each batch the registrar's subscribers
 // and their preferences.
-const floorStarted = Date.now();
-const floorPgCpu = treeCpuMs(clusterPid());
-const floorClient = await portal.connect();
-await floorClient.query("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY");
-await floorClient.query("SET LOCAL cursor_tuple_fraction = 1");
-await floorClient.query(`DECLARE floor NO SCROLL CURSOR FOR ${TRUNKS_BY_USERNAME}`);
-for (;;) {
-  const { rows } = await floorClient.query<{ username: string }>(`FETCH ${BATCH} FROM floor`);
-  if (rows.length === 0) break;
-  await registrarSql.query("SELECT username, domain, ha1, ha1b FROM subscriber WHERE username = ANY($1)", [
-    names(rows),
-  ]);
-  await registrarSql.query(
-    "SELECT uuid, domain, attribute, value FROM usr_preferences WHERE uuid = ANY($1) AND type = 0 ORDER BY id",
-    [names(rows)],
-  );
+// BENCH_FLOOR=0 skips it (to repeat runs of the worker quickly; its figures are then those of an earlier run).
+let floorSeconds = Number.NaN;
+let floorPgCpuPer1000 = Number.NaN;
+if (process.env.BENCH_FLOOR !== "0") {
+  const floorStarted = Date.now();
+  const floorPgCpu = treeCpuMs(clusterPid());
+  const floorClient = await portal.connect();
+  await floorClient.query("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY");
+  await floorClient.query("SET LOCAL cursor_tuple_fraction = 1");
+  await floorClient.query(`DECLARE floor NO SCROLL CURSOR FOR ${TRUNKS_BY_USERNAME}`);
+  for (;;) {
+    const { rows } = await floorClient.query<{ username: string }>(`FETCH ${BATCH} FROM floor`);
+    if (rows.length === 0) break;
+    await registrarSql.query("SELECT username, domain, ha1, ha1b FROM subscriber WHERE username = ANY($1)", [
+      names(rows),
+    ]);
+    await registrarSql.query(
+      "SELECT uuid, domain, attribute, value FROM usr_preferences WHERE uuid = ANY($1) AND type = 0 ORDER BY id",
+      [names(rows)],
+    );
+  }
+  await floorClient.query("COMMIT");
+  floorClient.release();
+  floorSeconds = (Date.now() - floorStarted) / 1000;
+  floorPgCpuPer1000 = ((treeCpuMs(clusterPid()) - floorPgCpu) / TRUNKS) * 1000;
+  log(`floor (raw SQL reads in batches of ${BATCH}): ${floorSeconds.toFixed(1)} s`);
 }
-await floorClient.query("COMMIT");
-floorClient.release();
-const floorSeconds = (Date.now() - floorStarted) / 1000;
-const floorPgCpuPer1000 = ((treeCpuMs(clusterPid()) - floorPgCpu) / TRUNKS) * 1000;
-log(`floor (raw SQL reads in batches of ${BATCH}): ${floorSeconds.toFixed(1)} s`);
 
 // The worker, as `npm run worker` runs it, and a run queued the way the staff page queues one.
 const loadBefore = loadavg();
 const dataDir = path.join(BENCH_DIR, "worker-data");
 mkdirSync(dataDir, { recursive: true });
-const worker = spawn(process.execPath, [path.join(ROOT, "node_modules/tsx/dist/cli.mjs"), "scripts/worker.ts"], {
+// BENCH_WORKER_PROFILE=<dir>: the worker writes a CPU profile there when it stops (node --cpu-prof).
+const profile = process.env.BENCH_WORKER_PROFILE
+  ? ["--cpu-prof", `--cpu-prof-dir=${process.env.BENCH_WORKER_PROFILE}`]
+  : [];
+const worker = spawn(process.execPath, [...profile, "--import", "tsx", "scripts/worker.ts"], {
   cwd: ROOT,
   env: {
     ...process.env,
@@ -145,7 +146,7 @@ process.on("exit", () => {
 });
 const rssOf = (pid: number) =>
   Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, "utf8"))?.[1] ?? 0) / 1024;
-/** The worker's processes: tsx runs the script in a child of the process spawned here. */
+/** The worker's processes (the one spawned here, and any it starts). */
 function childrenOf(pid: number): number[] {
   try {
     const children = readFileSync(`/proc/${pid}/task/${pid}/children`, "utf8").trim().split(/\s+/).filter(Boolean);
@@ -187,6 +188,12 @@ for (;;) {
   await new Promise((resolve) => setTimeout(resolve, 100));
 }
 const seconds = (Date.now() - started) / 1000;
+// Digests the run verified by opening the sealed password and found right (TrunkDigestCheck rows it wrote): every trunk on a first
+// run, only new or changed ones (and the planted stale digests, once rewritten) after.
+const opened = await count(
+  portal,
+  `SELECT count(*) AS n FROM "TrunkDigestCheck" WHERE "checkedAt" >= '${new Date(started).toISOString()}'`,
+);
 // CPU per 1,000 trunks checked: the worker's processes, and the whole PostgreSQL cluster (portal and registrar).
 const per1000 = (ms: number) => ((ms / finished.checked) * 1000).toFixed(1);
 const workerCpuPer1000 = per1000(treeCpuMs(worker.pid ?? 0) - workerCpu);
@@ -204,11 +211,11 @@ const leftTotal = Object.values(left).reduce((sum, n) => sum + n, 0);
 
 console.info(`
 Reconciliation of ${finished.checked.toLocaleString("en-US")} trunks in the worker: ${seconds.toFixed(1)} s (${Math.round(finished.checked / seconds).toLocaleString("en-US")} trunks/s), peak worker RSS ${peakRss.toFixed(0)} MB; load average ${loadBefore} before, ${loadAfter} after.
-CPU per 1,000 trunks: worker ${workerCpuPer1000} ms, PostgreSQL ${pgCpuPer1000} ms.
+CPU per 1,000 trunks: worker ${workerCpuPer1000} ms, PostgreSQL ${pgCpuPer1000} ms. Digests verified and recorded (passwords opened and found right): ${opened.toLocaleString("en-US")}.
 Floor (the same reads by raw SQL, same batches): ${floorSeconds.toFixed(1)} s, PostgreSQL ${floorPgCpuPer1000.toFixed(1)} ms CPU per 1,000 trunks; the run takes ${(seconds / floorSeconds).toFixed(1)}× it.
 Error: ${finished.error ?? "none"}. Findings: ${finished.findingsTotal} (kept: ${[...byProblem].map(([problem, n]) => `${problem} ${n}`).join(", ")}), trunks repaired: ${finished.repaired}.
 Left after the run: ${JSON.stringify(left)}.
 Targets: < 60 s ${seconds < 60 ? "met" : "NOT met"}; < 300 MB RSS ${peakRss < 300 ? "met" : "NOT met"}; drift repaired ${leftTotal === 0 ? "yes" : "NO"}.`);
-await Promise.all([portal.end(), registrarSql.end(), db.$disconnect(), registrar.close()]);
+await Promise.all([portal.end(), registrarSql.end(), db.$disconnect()]);
 await cluster.stop();
 process.exit(0);

@@ -64,6 +64,30 @@ export function attributeRows(attributes: SubscriberAttributes): AttributeRow[] 
   return rows;
 }
 
+/**
+ * A set of attribute rows as one comparable string: `attribute=value` lines in code-point order, one per row, so
+ * duplicates and rows outside the contract show. Reconciliation compares these instead of parsed objects (the SQL
+ * adapter builds the same string in its query, ATTRIBUTE_KEY_SQL): a million registrar rows are never parsed. No value
+ * holds a line break (control characters are refused), and no attribute name holds `=`.
+ */
+export const attributeKey = (rows: AttributeRow[]) =>
+  rows
+    .map((row) => `${row.attribute}=${row.value}`)
+    .sort()
+    .join("\n");
+
+/** attributeKey() over usr_preferences rows, in SQL ("C": code-point order, as JavaScript sorts these strings). */
+export const ATTRIBUTE_KEY_SQL = `string_agg(attribute || '=' || value, E'\\n' ORDER BY attribute || '=' || value COLLATE "C")`;
+
+/** The rows an attributeKey() was built from. */
+export const rowsOfAttributeKey = (key: string): AttributeRow[] =>
+  key === ""
+    ? []
+    : key.split("\n").map((line) => {
+        const at = line.indexOf("=");
+        return { attribute: line.slice(0, at), value: line.slice(at + 1) };
+      });
+
 /** Parses stored attribute rows back; values outside the contract are passed through so a comparison shows them. */
 export function parseAttributes(rows: AttributeRow[]): SubscriberAttributes {
   const first = (name: string) => rows.find((r) => r.attribute === name)?.value ?? null;

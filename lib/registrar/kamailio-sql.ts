@@ -1,5 +1,11 @@
 import pg from "pg";
-import { type AttributeRow, attributeRows, hostPortOf, parseAttributes } from "./kamailio-attributes";
+import {
+  ATTRIBUTE_KEY_SQL,
+  attributeRows,
+  hostPortOf,
+  parseAttributes,
+  rowsOfAttributeKey,
+} from "./kamailio-attributes";
 import { authFailures, purgeAuthFailures } from "./kamailio-sql-auth-failures";
 import { callRecords, purgeCallRecords, refusals } from "./kamailio-sql-calls";
 import { putProviderPolicy } from "./kamailio-sql-provider";
@@ -159,6 +165,21 @@ async function writeBatch(client: pg.PoolClient, changes: SubscriberChange[]) {
   );
 }
 
+/** One subscriber row with its attributes as the registrar's rows; parsed only when someone reads `attributes`. */
+class SqlSnapshot implements RegistrarSnapshot {
+  constructor(
+    readonly username: string,
+    readonly realm: string,
+    readonly ha1: string,
+    readonly ha1b: string,
+    readonly attributeKey: string,
+  ) {}
+
+  get attributes() {
+    return parseAttributes(rowsOfAttributeKey(this.attributeKey));
+  }
+}
+
 const usernameOf = (change: SubscriberChange) => ("remove" in change ? change.remove : change.put.username);
 
 export type KamailioSqlRegistrarOptions = {
@@ -245,30 +266,23 @@ export function createKamailioSqlRegistrar(databaseUrl: string, options: Kamaili
     },
 
     async snapshots(usernames) {
-      const subscribers = await pool.query<{ username: string; domain: string; ha1: string; ha1b: string }>(
-        "SELECT username, domain, ha1, ha1b FROM subscriber WHERE username = ANY($1::text[]) ORDER BY username, domain",
-        [usernames],
-      );
-      const prefs = await pool.query<{ username: string; domain: string; attribute: string; value: string }>(
-        `SELECT uuid AS username, domain, attribute, value FROM usr_preferences
-         WHERE uuid = ANY($1::text[]) AND type = 0 ORDER BY id`,
-        [usernames],
-      );
-      const byAccount = new Map<string, AttributeRow[]>();
-      for (const p of prefs.rows) {
-        const key = `${p.username}\n${p.domain}`;
-        const list = byAccount.get(key) ?? [];
-        list.push({ attribute: p.attribute, value: p.value });
-        byAccount.set(key, list);
-      }
+      // Both at once, and the preferences as one attributeKey() per account: reconciliation reads every subscriber
+      // through here and compares that string, so no row is parsed (`attributes` is read only when asked for).
+      const [subscribers, preferences] = await Promise.all([
+        pool.query<{ username: string; domain: string; ha1: string; ha1b: string }>(
+          "SELECT username, domain, ha1, ha1b FROM subscriber WHERE username = ANY($1::text[]) ORDER BY username, domain",
+          [usernames],
+        ),
+        pool.query<{ username: string; domain: string; key: string }>(
+          `SELECT uuid AS username, domain, ${ATTRIBUTE_KEY_SQL} AS key FROM usr_preferences
+           WHERE uuid = ANY($1::text[]) AND type = 0 GROUP BY uuid, domain`,
+          [usernames],
+        ),
+      ]);
+      const keys = new Map<string, string>();
+      for (const p of preferences.rows) keys.set(`${p.username}\n${p.domain}`, p.key);
       return subscribers.rows.map(
-        (s): RegistrarSnapshot => ({
-          username: s.username,
-          realm: s.domain,
-          ha1: s.ha1,
-          ha1b: s.ha1b,
-          attributes: parseAttributes(byAccount.get(`${s.username}\n${s.domain}`) ?? []),
-        }),
+        (s) => new SqlSnapshot(s.username, s.domain, s.ha1, s.ha1b, keys.get(`${s.username}\n${s.domain}`) ?? ""),
       );
     },
 

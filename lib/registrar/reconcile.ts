@@ -4,9 +4,10 @@ import type { Prisma } from "../generated/prisma/client";
 import { rehashTrunk } from "../trunks";
 import { decryptTrunkPassword } from "../trunks/password";
 import { isFanOut } from "./fanout";
+import { attributeKey, attributeRows } from "./kamailio-attributes";
 import { syncProviderPolicy } from "./provider-policy";
 import { subscriberFor, syncTrunks, type TrunkForSync } from "./sync";
-import { openTrunkCursor } from "./trunk-cursor";
+import { type CursorTrunk, openTrunkCursor, rememberVerifiedDigests } from "./trunk-cursor";
 import type { Registrar, RegistrarSnapshot, Subscriber, SubscriberAttributes } from "./types";
 
 export type Finding = {
@@ -25,28 +26,12 @@ export type Finding = {
   action: "repaired" | "not repaired" | "removed" | "reported";
 };
 
-const sorted = (values: string[]) => (values.length > 1 ? [...values].sort() : values);
-
 /**
- * The attributes as one comparable string: sets sorted, an absent optional value the same as null. An array in a fixed
- * order, not a normalised copy of the object: this runs for every registrar row, and that copy was the largest
- * single cost of a run in Node (bench/README.md).
+ * The attributes as the registrar's rows, one comparable string (attributeKey). The SQL adapter hands its rows over
+ * as that string already: a million registrar rows are compared without being parsed (bench/README.md).
  */
-const normalise = (attributes: SubscriberAttributes) =>
-  JSON.stringify([
-    attributes.callLimit,
-    attributes.dialPermission,
-    sorted(attributes.allowedCountries),
-    attributes.callerIdPolicy,
-    attributes.forcedCallerId ?? null,
-    attributes.forcedCallerIdName ?? null,
-    sorted(attributes.dids),
-    attributes.maxCallsPerSecond ?? null,
-    attributes.maxCallsPerDay ?? null,
-    attributes.maxMinutesPerDay ?? null,
-    attributes.outboundSuspended ?? null,
-    attributes.capCountingSince ?? null,
-  ]);
+const keyOf = (attributes: SubscriberAttributes) => attributeKey(attributeRows(attributes));
+const registrarKeyOf = (row: RegistrarSnapshot) => row.attributeKey ?? keyOf(row.attributes);
 
 /** What is wrong with one trunk's registrar rows compared with what the portal says they should be. */
 function compare(desired: Subscriber | null, actual: RegistrarSnapshot[], username: string): Omit<Finding, "action">[] {
@@ -59,7 +44,7 @@ function compare(desired: Subscriber | null, actual: RegistrarSnapshot[], userna
     }));
   }
   const findings: Omit<Finding, "action">[] = [];
-  const wanted = normalise(desired.attributes);
+  const wanted = keyOf(desired.attributes);
   for (const credential of desired.credentials) {
     const row = actual.find((candidate) => candidate.realm === credential.realm);
     if (!row) {
@@ -74,12 +59,13 @@ function compare(desired: Subscriber | null, actual: RegistrarSnapshot[], userna
         detail: "HA1/HA1b are not those of the customer's current password",
       });
     }
-    if (normalise(row.attributes) !== wanted) {
+    const held = registrarKeyOf(row);
+    if (held !== wanted) {
       findings.push({
         username,
         realm: row.realm,
         problem: "wrong-attributes",
-        detail: `registrar has ${JSON.stringify(row.attributes)}`,
+        detail: `registrar has ${held.replaceAll("\n", ", ") || "no attributes"}`,
       });
     }
   }
@@ -95,12 +81,14 @@ function compare(desired: Subscriber | null, actual: RegistrarSnapshot[], userna
  * What the registrar must hold, with the digests computed from the password the customer holds (the sealed one), not
  * copied from the portal's stored digests: a wrong HA1 is found even when the portal's own copy is wrong too.
  */
-function fromSealedPassword(trunk: TrunkForSync): Subscriber {
+function fromSealedPassword(trunk: TrunkForSync, now: Date): Subscriber {
   const password = decryptTrunkPassword(trunk);
-  return {
-    ...subscriberFor(trunk),
-    credentials: trunk.credentials.map(({ realm }) => ({ realm, ...digestHashes(trunk.username, realm, password) })),
-  };
+  const subscriber = subscriberFor(trunk, now);
+  subscriber.credentials = trunk.credentials.map(({ realm }) => ({
+    realm,
+    ...digestHashes(trunk.username, realm, password),
+  }));
+  return subscriber;
 }
 
 /** Realms whose stored digests (what syncs send) are not those of the sealed password. */
@@ -124,7 +112,14 @@ export const RECONCILE_BATCH_SIZE = 2_000;
 /** A run keeps the first findings in full and counts the rest: a registrar that lost everything is one line. */
 export const FINDINGS_KEPT = 200;
 
-export type ReconcileReport = { checked: number; findings: Finding[]; findingsTotal: number; repaired: number };
+export type ReconcileReport = {
+  checked: number;
+  /** Sealed passwords opened to check digests no earlier run had verified (new or changed trunks, the first run). */
+  passwordsOpened: number;
+  findings: Finding[];
+  findingsTotal: number;
+  repaired: number;
+};
 
 type ReconcileOptions = {
   removeUnknown?: boolean;
@@ -150,11 +145,19 @@ function groupByUsername(rows: RegistrarSnapshot[]) {
  * Compares every trunk with the registrar and repairs drift, streaming: trunks in username order, a batch at a time
  * from one cursor over one snapshot (./trunk-cursor), each batch checked against what every registrar holds for those
  * usernames, so memory stays flat at a million trunks. A trunk changed during the run may be compared as it was when
- * the run began; its sync rewrites it as it is now, so that costs a finding, never a wrong repair. The portal's stored
- * digests are rewritten from the sealed password where they are stale, then the drifting trunks of the batch are
- * synced together, the way the worker syncs them. Then each registrar's own subscribers are walked in batches to find
- * those the portal does not know (checked against the trunks as they are then, not the run's snapshot): they are
- * reported, and removed only when `removeUnknown` is set (another system may own them).
+ * the run began; its sync rewrites it as it is now, so that costs a finding, never a wrong repair.
+ *
+ * The registrar is checked against the password the customer holds, not merely against the portal's stored digests:
+ * a trunk's sealed password is opened and its digests computed, unless an earlier run verified that the trunk's stored
+ * digests are those of this very sealed password (TrunkDigestCheck, whose fingerprint covers the username, the
+ * ciphertext and every realm's digests, compared in the cursor's query). Then the stored digests are the right ones and
+ * are compared as they are: a run opens only the passwords of new and changed trunks (a reset, a new server, a key
+ * rotation's re-seal, digests changed by hand), a quarter of the CPU a run spent per trunk (bench/README.md).
+ *
+ * The portal's stored digests are rewritten from the sealed password where they are stale, then the drifting trunks of
+ * the batch are synced together, the way the worker syncs them. Then each registrar's own subscribers are walked in
+ * batches to find those the portal does not know (checked against the trunks as they are then, not the run's
+ * snapshot): they are reported, and removed only when `removeUnknown` is set (another system may own them).
  */
 export async function reconcile(
   db: Db,
@@ -163,7 +166,7 @@ export async function reconcile(
 ): Promise<ReconcileReport> {
   // Provider-wide rules are small and written whole: rewriting them is the cheapest way to repair any drift.
   await syncProviderPolicy(db, registrar);
-  const report: ReconcileReport = { checked: 0, findings: [], findingsTotal: 0, repaired: 0 };
+  const report: ReconcileReport = { checked: 0, passwordsOpened: 0, findings: [], findingsTotal: 0, repaired: 0 };
   const repaired = new Set<string>();
   const note = (found: Finding[]) => {
     report.findingsTotal += found.length;
@@ -172,15 +175,27 @@ export async function reconcile(
   const targets = targetsOf(registrar);
 
   /** Compares one batch with what each registrar holds, rewrites stale portal digests and syncs what drifts. */
-  const settle = async (trunks: TrunkForSync[], held: Map<string, RegistrarSnapshot[]>[]) => {
+  const settle = async (trunks: CursorTrunk[], held: Map<string, RegistrarSnapshot[]>[]) => {
     const drifting: { trunk: TrunkForSync; problems: Omit<Finding, "action">[]; stale: boolean }[] = [];
+    const verified: CursorTrunk[] = [];
+    const now = new Date();
     for (const trunk of trunks) {
-      const desired = trunk.status === "DELETED" ? null : fromSealedPassword(trunk);
-      const problems = desired ? stalePortalHashes(trunk, desired) : [];
+      let desired: Subscriber | null = null;
+      let problems: Omit<Finding, "action">[] = [];
+      if (trunk.status !== "DELETED" && trunk.digestsVerified) {
+        // The stored digests were verified against this very password by an earlier run: they are what it gives.
+        desired = subscriberFor(trunk, now);
+      } else if (trunk.status !== "DELETED") {
+        desired = fromSealedPassword(trunk, now);
+        report.passwordsOpened++;
+        problems = stalePortalHashes(trunk, desired);
+        if (problems.length === 0) verified.push(trunk);
+      }
       const stale = problems.length > 0;
       for (const rows of held) problems.push(...compare(desired, rows.get(trunk.username) ?? [], trunk.username));
       if (problems.length) drifting.push({ trunk, problems, stale });
     }
+    await rememberVerifiedDigests(db, verified);
     for (const { trunk, stale } of drifting) if (stale) await rehashTrunk(db, trunk.id);
     const outcomes = drifting.length
       ? await syncTrunks(

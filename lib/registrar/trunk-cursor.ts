@@ -1,24 +1,67 @@
+import { hash } from "node:crypto";
 import type pg from "pg";
+import type { Db } from "../db";
 import { TRUNK_FOR_SYNC_COLUMNS, type TrunkForSync, type TrunkForSyncRow } from "./sync";
 
 type CursorRow = Omit<TrunkForSyncRow, "credentials" | "dids"> & {
-  realms: string[] | null;
-  ha1s: string[] | null;
-  ha1bs: string[] | null;
-  dids: string[] | null;
+  /** "realm ha1 ha1b" per assigned server by realm, space-separated: one string, which pg hands over unparsed. */
+  credentials: string | null;
+  /** The DIDs, space-separated. */
+  dids: string | null;
+  digestsVerified: boolean;
+};
+
+/** A trunk as reconciliation reads it. */
+export type CursorTrunk = TrunkForSync & {
+  /**
+   * True when an earlier run verified these very digests against this very sealed password (TrunkDigestCheck's
+   * fingerprint matches): they need not be checked by opening the password again.
+   */
+  digestsVerified: boolean;
+  /** What a TrunkDigestCheck fingerprint covers, as read. */
+  fingerprinted: string;
 };
 
 const CURSOR = "reconcile_trunks";
 
+/**
+ * What a digest check's fingerprint covers: the username, the sealed password and every realm's stored digests. The
+ * same formula in SQL (TRUNKS_BY_USERNAME) and in Node (digestFingerprint): one md5 in PostgreSQL per trunk instead of
+ * an AES-GCM open and two md5 per realm in Node.
+ */
+const FINGERPRINTED_SQL = `t.username || ' ' || t."passwordCiphertext" || ' ' || coalesce(ts.credentials, '')`;
+
 /** Every trunk with its customer, realms and digests, and DIDs, by username (bench/reconciliation.ts reads it too). */
 export const TRUNKS_BY_USERNAME = `
-  SELECT ${TRUNK_FOR_SYNC_COLUMNS}, ts.realms, ts.ha1s, ts.ha1bs, d.dids
+  SELECT ${TRUNK_FOR_SYNC_COLUMNS}, ts.credentials, d.dids,
+         coalesce(v.fingerprint = md5(${FINGERPRINTED_SQL}), false) AS "digestsVerified"
   FROM "Trunk" t JOIN "Customer" c ON c.id = t."customerId"
-  LEFT JOIN (SELECT ts."trunkId", array_agg(s.realm) AS realms, array_agg(ts.ha1) AS ha1s, array_agg(ts.ha1b) AS ha1bs
+  LEFT JOIN (SELECT ts."trunkId", string_agg(s.realm || ' ' || ts.ha1 || ' ' || ts.ha1b, ' ' ORDER BY s.realm) AS credentials
              FROM "TrunkServer" ts JOIN "SipServer" s ON s.id = ts."serverId" GROUP BY ts."trunkId") ts
     ON ts."trunkId" = t.id
-  LEFT JOIN (SELECT "trunkId", array_agg(number) AS dids FROM "Did" GROUP BY "trunkId") d ON d."trunkId" = t.id
+  LEFT JOIN (SELECT "trunkId", string_agg(number, ' ') AS dids FROM "Did" GROUP BY "trunkId") d ON d."trunkId" = t.id
+  LEFT JOIN "TrunkDigestCheck" v ON v."trunkId" = t.id
   ORDER BY t.username`;
+
+/** The fingerprint TRUNKS_BY_USERNAME compares with, of the trunk as it was read. */
+export const digestFingerprint = (trunk: CursorTrunk) => hash("md5", trunk.fingerprinted, "hex");
+
+/**
+ * Records that these trunks' digests, as read, were verified against their sealed passwords. A trunk changed since it
+ * was read (a password reset) gets a fingerprint its new values do not match: the next run checks it again.
+ */
+export async function rememberVerifiedDigests(db: Db, trunks: CursorTrunk[]) {
+  if (trunks.length === 0) return;
+  await db.$executeRaw`
+    INSERT INTO "TrunkDigestCheck" ("trunkId", fingerprint)
+    SELECT v.id, v.fingerprint FROM unnest(${trunks.map((trunk) => trunk.id)}::text[],
+                                           ${trunks.map(digestFingerprint)}::text[]) AS v(id, fingerprint)
+    JOIN "Trunk" t ON t.id = v.id
+    ON CONFLICT ("trunkId") DO UPDATE SET fingerprint = EXCLUDED.fingerprint, "checkedAt" = now()`;
+}
+
+/** Realms, digests and E.164 numbers hold no spaces (lib/validation.ts): a space separates them. */
+const words = (list: string | null) => (list ? list.split(" ") : []);
 
 /**
  * Every trunk (deleted ones too) as the registrar must know it, in username order, fetched in batches from one cursor
@@ -35,19 +78,20 @@ export async function openTrunkCursor(client: pg.PoolClient) {
   await client.query(`DECLARE ${CURSOR} NO SCROLL CURSOR FOR ${TRUNKS_BY_USERNAME}`);
   return {
     /** Up to `count` more trunks; none once every trunk was read. */
-    async next(count: number): Promise<TrunkForSync[]> {
+    async next(count: number): Promise<CursorTrunk[]> {
       const { rows } = await client.query<CursorRow>(`FETCH ${Math.trunc(count)} FROM ${CURSOR}`);
       // One object per trunk, built in place: a million of them go through here.
       return rows.map((row) => {
-        const { realms, ha1s, ha1bs, dids, customerStatus, isDemo, demoExpiresAt } = row;
-        const trunk = row as unknown as TrunkForSync;
+        const { credentials, dids, customerStatus, isDemo, demoExpiresAt } = row;
+        const trunk = row as unknown as CursorTrunk;
         trunk.customer = { status: customerStatus, isDemo, demoExpiresAt };
-        trunk.credentials = (realms ?? []).map((realm, index) => ({
-          realm,
-          ha1: ha1s?.[index] ?? "",
-          ha1b: ha1bs?.[index] ?? "",
-        }));
-        trunk.dids = dids ?? [];
+        const parts = words(credentials);
+        trunk.credentials = [];
+        for (let at = 0; at + 2 < parts.length; at += 3) {
+          trunk.credentials.push({ realm: parts[at] ?? "", ha1: parts[at + 1] ?? "", ha1b: parts[at + 2] ?? "" });
+        }
+        trunk.dids = words(dids);
+        trunk.fingerprinted = `${trunk.username} ${trunk.passwordCiphertext} ${credentials ?? ""}`;
         return trunk;
       });
     },

@@ -60,6 +60,11 @@ export type RegistrarSnapshot = {
   ha1: string;
   ha1b: string;
   attributes: SubscriberAttributes;
+  /**
+   * The registrar's attribute rows as attributeKey() (./kamailio-attributes) puts them, when the adapter has its rows
+   * at hand: reconciliation compares this rather than `attributes`.
+   */
+  attributeKey?: string;
 };
 
 /**

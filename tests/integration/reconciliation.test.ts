@@ -8,7 +8,7 @@ import { createKamailioSqlRegistrar } from "../../lib/registrar/kamailio-sql";
 import { reconcile } from "../../lib/registrar/reconcile";
 import { syncTrunk } from "../../lib/registrar/sync";
 import type { Registrar } from "../../lib/registrar/types";
-import { deleteTrunk, revealTrunkPassword, setTrunkStatus } from "../../lib/trunks";
+import { deleteTrunk, resetTrunkPassword, revealTrunkPassword, setTrunkStatus } from "../../lib/trunks";
 import { SYNC_TRUNK_TASK, syncJobKey } from "../../lib/trunks/provision";
 import { contextFor, createActor, createPortalDatabase, plantStaleDigests, startTestWorker } from "../support/portal";
 
@@ -92,6 +92,68 @@ describe("reconciliation", () => {
     const again = await reconcile(db, registrar, { removeUnknown: true });
     expect(again.findings).toEqual([expect.objectContaining({ username: "stranger1", action: "removed" })]);
     expect((await reconcile(db, registrar)).findings).toEqual([]);
+  });
+
+  it("repairs attribute rows the registrar holds twice or that the portal never wrote", async () => {
+    const doubled = await syncedDemo("Doubled Limit");
+    const foreign = await syncedDemo("Foreign Row");
+    // A second call_limit row after the right one (Kamailio loads both), and a row outside the contract.
+    await registrarDb.query(
+      `INSERT INTO usr_preferences (uuid, username, domain, attribute, type, value)
+       SELECT uuid, username, domain, 'call_limit', 0, '900' FROM usr_preferences
+       WHERE username = $1 AND attribute = 'call_limit'`,
+      [doubled.username],
+    );
+    await registrarDb.query(
+      `INSERT INTO usr_preferences (uuid, username, domain, attribute, type, value)
+       SELECT DISTINCT uuid, username, domain, 'legacy_route', 0, '50' FROM usr_preferences WHERE username = $1`,
+      [foreign.username],
+    );
+
+    const report = await reconcile(db, registrar);
+    expect(report.findings).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({ username: doubled.username, problem: "wrong-attributes", action: "repaired" }),
+        expect.objectContaining({ username: foreign.username, problem: "wrong-attributes", action: "repaired" }),
+      ]),
+    );
+    const left = await registrarDb.query(
+      "SELECT count(*)::int AS n FROM usr_preferences WHERE username = ANY($1) AND value IN ('900', '50')",
+      [[doubled.username, foreign.username]],
+    );
+    expect(left.rows).toEqual([{ n: 0 }]);
+    expect((await reconcile(db, registrar)).findings).toEqual([]);
+  });
+
+  it("opens a sealed password only when its trunk's password or digests changed since a run verified them", async () => {
+    const trunk = await syncedDemo("Verified Once");
+    await reconcile(db, registrar);
+    // Every digest was verified against its password by the run before: none is opened again.
+    const quiet = await reconcile(db, registrar);
+    expect(quiet.passwordsOpened).toBe(0);
+    expect(quiet.findings).toEqual([]);
+
+    // A new password (and digests): that trunk is checked again, and nothing else.
+    const support = await createActor(db, "SUPPORT");
+    expect((await executeCommand(resetTrunkPassword, contextFor(db, support), { trunkId: trunk.id })).ok).toBe(true);
+    await expect
+      .poll(async () => (await db.trunk.findUniqueOrThrow({ where: { id: trunk.id } })).syncState, { timeout: 15_000 })
+      .toBe("SYNCED");
+    const afterReset = await reconcile(db, registrar);
+    expect(afterReset.passwordsOpened).toBe(1);
+    expect(afterReset.findings).toEqual([]);
+
+    // Digests changed by hand after they were verified: opened again, found stale, rewritten.
+    await db.$executeRaw`UPDATE "TrunkServer" SET ha1 = md5('changed by hand') WHERE "trunkId" = ${trunk.id}`;
+    const tampered = await reconcile(db, registrar);
+    expect(tampered.passwordsOpened).toBe(1);
+    expect(tampered.findings).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({ username: trunk.username, problem: "stale-portal-hash", action: "repaired" }),
+      ]),
+    );
+    // Rewritten from the password, the digests are again those the earlier run verified.
+    expect((await reconcile(db, registrar)).passwordsOpened).toBe(0);
   });
 
   it("checks the registrar against the password the customer holds, even when the portal's stored HA1 is stale", async () => {
