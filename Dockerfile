@@ -34,8 +34,9 @@ COPY --from=build /app/public ./public
 COPY --from=build /app/scripts/serve.mjs ./scripts/serve.mjs
 USER portal
 EXPOSE 3000
-# serve.mjs, not the standalone server.js: it stamps each request with its TCP peer address (lib/client-ip.ts).
-CMD ["node", "scripts/serve.mjs"]
+# serve.mjs, not the standalone server.js: it stamps each request with its TCP peer address (lib/client-ip.ts). The
+# flags bound V8's heap: scripts/web-node-flags.ts says why (scripts/web-node-flags.test.ts keeps the two equal).
+CMD ["node", "--max-old-space-size=192", "--max-semi-space-size=4", "scripts/serve.mjs"]
 
 FROM ${NODE_IMAGE} AS worker
 ENV NODE_ENV=production

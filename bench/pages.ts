@@ -5,11 +5,12 @@
  *
  * Two portal databases in one embedded PostgreSQL (bench/support/cluster.ts, kept in BENCH_DIR and reused): the large
  * one (seeded once by bench/support/seed.ts, about 10 minutes here) and a small one with 100 trunks. Two production
- * servers (`next start`, the build in .next) run against them with signed-in sessions (a staff admin and a customer
+ * servers (`next start`, the build in .next, with production's Node flags: scripts/web-node-flags.ts) run against them with signed-in sessions (a staff admin and a customer
  * user: session rows and Auth.js cookies, exactly what a sign-in creates). For each page, 10 clients at once request
  * it from both servers, interleaved; the time is from request to the last byte of the streamed page, on 127.0.0.1.
  * The raw-SQL floor is the page's main query by itself through `pg` with 10 clients, in the same run. The large
- * server's resident memory (the `next start` process tree) is sampled throughout.
+ * server's resident memory (the `next start` process tree) is sampled throughout. BENCH_UPLOADS=2 adds two clients
+ * posting the biggest body the portal accepts to the large server meanwhile (bench/support/uploads.ts).
  */
 import type { ChildProcess } from "node:child_process";
 import { readdirSync, readFileSync, readlinkSync, realpathSync, statSync } from "node:fs";
@@ -17,10 +18,12 @@ import os from "node:os";
 import path from "node:path";
 import pg from "pg";
 import { encodeCursor } from "../lib/keyset";
+import { WEB_NODE_FLAGS } from "../scripts/web-node-flags";
 import { benchSecrets, clusterPid, portalDatabase, registrarDatabase, sql, startBenchCluster } from "./support/cluster";
 import { processTree, treeCpuMs, treeMemory, treeRssMb } from "./support/processes";
 import { seedPortal } from "./support/seed";
 import { inParallel, log, ms, summary } from "./support/stats";
+import { startUploads } from "./support/uploads";
 import { startWebServer } from "./support/web-server";
 
 const secrets = benchSecrets();
@@ -43,6 +46,13 @@ const PORT = Number(process.env.E2E_PORT ?? 3430);
 const CORES = os.availableParallelism();
 /** BENCH_HEAP_SNAPSHOTS=1: the large server writes a V8 heap snapshot (into TMPDIR) after the pages' requests. */
 const HEAP_SNAPSHOTS = process.env.BENCH_HEAP_SNAPSHOTS === "1";
+/** BENCH_UPLOADS=N: N clients post the biggest body the portal accepts to the large server throughout (support/uploads). */
+const UPLOADS = Number(process.env.BENCH_UPLOADS ?? 0);
+/**
+ * Node options of both web servers: by default the flags production starts the web server with (npm start, the Docker
+ * web image); BENCH_WEB_NODE_OPTIONS replaces them to compare others (empty: Node's own defaults).
+ */
+const WEB_NODE_OPTIONS = process.env.BENCH_WEB_NODE_OPTIONS ?? WEB_NODE_FLAGS.join(" ");
 
 const shapes = {
   small: { customers: 10, trunks: 100, bigCustomers: 1, bigCustomerTrunks: 20 },
@@ -105,7 +115,12 @@ type Target = {
 };
 
 /** The same pages on either database: rows picked by position (the middle customer, a big one, a typical trunk). */
-async function targetsOf(url: string): Promise<{ targets: Target[]; customerUser: string; bigCustomerUser: string }> {
+async function targetsOf(url: string): Promise<{
+  targets: Target[];
+  customerUser: string;
+  bigCustomerUser: string;
+  trunk: { id: string; username: string };
+}> {
   const one = async <T extends pg.QueryResultRow>(text: string, values: unknown[] = []) => {
     const [row] = await sql<T>(url, text, values);
     if (!row) throw new Error(`no row for ${text}`);
@@ -245,7 +260,7 @@ async function targetsOf(url: string): Promise<{ targets: Target[]; customerUser
       },
     },
   ];
-  return { targets, customerUser, bigCustomerUser };
+  return { targets, customerUser, bigCustomerUser, trunk: { id: typical.trunkId, username: typical.username } };
 }
 
 type Server = {
@@ -255,10 +270,11 @@ type Server = {
   process: ChildProcess;
   cookies: { staff: string; customer: string; bigCustomer: string };
   targets: Target[];
+  trunk: { id: string; username: string };
 };
 
 async function startServer(name: Server["name"], url: string, port: number): Promise<Server> {
-  const { targets, customerUser, bigCustomerUser } = await targetsOf(url);
+  const { targets, customerUser, bigCustomerUser, trunk } = await targetsOf(url);
   const cookies = {
     staff: await cookieFor(url, "benchadmin"),
     customer: await cookieFor(url, customerUser),
@@ -268,9 +284,14 @@ async function startServer(name: Server["name"], url: string, port: number): Pro
     url,
     registrarUrl,
     port,
-    env: HEAP_SNAPSHOTS ? { NODE_OPTIONS: `--heapsnapshot-signal=SIGUSR2 --diagnostic-dir=${os.tmpdir()}` } : {},
+    env: {
+      NODE_OPTIONS: [
+        WEB_NODE_OPTIONS,
+        HEAP_SNAPSHOTS ? `--heapsnapshot-signal=SIGUSR2 --diagnostic-dir=${os.tmpdir()}` : "",
+      ].join(" "),
+    },
   });
-  return { name, url, port, process: child, cookies, targets };
+  return { name, url, port, process: child, cookies, targets, trunk };
 }
 
 async function timeRequests(server: Server, target: Target, count: number) {
@@ -374,6 +395,15 @@ const tables: Record<string, string[]> = { http: [], data: [] };
 const perRequest = (total: number, requests: number) => (total / requests).toFixed(1);
 const cpuBound = (cpuMsPerRequest: number) => (CLIENTS * cpuMsPerRequest) / CORES;
 const verdict = (large: number, small: number) => (large < 50 && large / small <= 1.5 ? "met" : "**not met**");
+let uploadReport = "";
+const uploads = UPLOADS
+  ? await startUploads(
+      `http://127.0.0.1:${large.port}/staff/trunks/${large.trunk.id}/packet-check`,
+      large.cookies.staff,
+      large.trunk.username,
+      UPLOADS,
+    )
+  : null;
 try {
   for (const [index, target] of large.targets.entries()) {
     const smallTarget = small.targets[index] as Target;
@@ -386,10 +416,12 @@ try {
       const smallTimes: number[] = [];
       const largeTimes: number[] = [];
       let largeBytes = 0;
+      let smallBytes = 0;
       const cpu = { small: { web: 0, postgres: 0 }, large: { web: 0, postgres: 0 } };
       for (let done = 0; done < REQUESTS; done += CLIENTS) {
         const smallRound = await measuringCpu(small.process.pid ?? 0, () => timeRequests(small, smallTarget, CLIENTS));
         smallTimes.push(...smallRound.result.times);
+        smallBytes = smallRound.result.bytes;
         cpu.small.web += smallRound.webMs;
         cpu.small.postgres += smallRound.postgresMs;
         const largeRound = await measuringCpu(large.process.pid ?? 0, () => timeRequests(large, target, CLIENTS));
@@ -402,7 +434,7 @@ try {
       const l = summary(largeTimes);
       const n = largeTimes.length;
       const bound = cpuBound((cpu.large.web + cpu.large.postgres) / n);
-      const row = `| ${target.name} | ${ms(s.p50)} / ${ms(s.p95)} | ${ms(l.p50)} / ${ms(l.p95)} | ${(l.p95 / s.p95).toFixed(2)}× | ${perRequest(cpu.small.web, n)} + ${perRequest(cpu.small.postgres, n)} | ${perRequest(cpu.large.web, n)} + ${perRequest(cpu.large.postgres, n)} | ${ms(bound)} | ${floorCells} | ${(largeBytes / 1024).toFixed(0)} KiB | ${verdict(l.p95, s.p95)} |`;
+      const row = `| ${target.name} | ${ms(s.p50)} / ${ms(s.p95)} | ${ms(l.p50)} / ${ms(l.p95)} | ${(l.p95 / s.p95).toFixed(2)}× | ${perRequest(cpu.small.web, n)} + ${perRequest(cpu.small.postgres, n)} | ${perRequest(cpu.large.web, n)} + ${perRequest(cpu.large.postgres, n)} | ${ms(bound)} | ${floorCells} | ${(smallBytes / 1024).toFixed(0)} / ${(largeBytes / 1024).toFixed(0)} KiB | ${verdict(l.p95, s.p95)} |`;
       tables.http?.push(row);
       log(`http ${row}`);
     }
@@ -432,7 +464,12 @@ try {
   await cluster.stop();
   process.exit(1);
 } finally {
+  const uploaded = await uploads?.stop();
   clearInterval(sampler);
+  if (uploaded) {
+    const times = summary(uploaded.ms);
+    uploadReport = `Beside the pages, ${UPLOADS} clients posted the biggest packet check (an 8 MB capture and 2 MB of pasted trace, one 10 MB body each) to the large server: ${uploaded.ms.length} checked (p50 ${ms(times.p50)}, max ${ms(times.max)}), ${uploaded.failures.length} failed${uploaded.failures.length ? ` (first: ${uploaded.failures[0]})` : ""}; the server ${large.process.exitCode === null && large.process.signalCode === null ? "kept running" : `exited (${large.process.exitCode ?? large.process.signalCode})`}.`;
+  }
 }
 const snapshots = HEAP_SNAPSHOTS ? await heapSnapshotsOf(large.process.pid ?? 0) : [];
 const loadAfter = uptime();
@@ -442,7 +479,7 @@ console.info(
 if (tables.http?.length) {
   console.info("\nThrough the app (next start, signed in, to the last byte):\n");
   console.info(
-    "| page | 100 trunks p50 / p95 | large p50 / p95 | growth (p95) | CPU ms/request, 100 trunks: web + PostgreSQL | large: web + PostgreSQL | p95 that CPU allows | raw SQL floor p50 / p95 | page size | target |",
+    "| page | 100 trunks p50 / p95 | large p50 / p95 | growth (p95) | CPU ms/request, 100 trunks: web + PostgreSQL | large: web + PostgreSQL | p95 that CPU allows | raw SQL floor p50 / p95 | page size, 100 trunks / large | target |",
   );
   console.info("| --- | --: | --: | --: | --: | --: | --: | --: | --: | --- |");
   for (const row of tables.http) console.info(row);
@@ -458,6 +495,8 @@ if (tables.http?.length) {
     );
   }
   for (const file of snapshots) console.info(`  heap snapshot: ${file}`);
+  if (uploadReport) console.info(`\n${uploadReport}`);
+  console.info(`\nWeb servers' NODE_OPTIONS: ${WEB_NODE_OPTIONS || "none (Node's defaults)"}`);
 }
 if (tables.data?.length) {
   console.info("\nThe pages' data, through the lib functions they call (no rendering), in this process:\n");

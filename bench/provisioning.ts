@@ -85,10 +85,15 @@ async function untilSynced(total: number) {
   }
 }
 
-/** Until the worker has run every job: each trunk's credentials email sent and its credentials checked too. */
+/**
+ * Until the worker has run every job: each trunk's credentials email sent and its credentials checked too. A job
+ * that can never run again (attempts used up: graphile-worker's remove_job does that to a job a worker holds) is
+ * not waited for.
+ */
 async function untilJobsDone() {
   for (;;) {
-    const [queued] = await db.$queryRaw<{ n: number }[]>`SELECT count(*)::int AS n FROM graphile_worker.jobs`;
+    const [queued] = await db.$queryRaw<{ n: number }[]>`
+      SELECT count(*)::int AS n FROM graphile_worker.jobs WHERE attempts < max_attempts`;
     if (queued?.n === 0) return;
     await new Promise((resolve) => setTimeout(resolve, 20));
   }

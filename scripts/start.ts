@@ -21,6 +21,7 @@ import { ensureRegistrarSchema } from "../lib/registrar/schema";
 import { loadOrCreateDatabaseSecrets, loadOrCreateSecrets } from "../lib/runtime-secrets";
 import { defaultSipServer } from "../lib/servers";
 import { buildIsStale } from "./build-freshness";
+import { WEB_NODE_FLAGS } from "./web-node-flags";
 
 const dev = process.argv.includes("--dev");
 const dataDir = path.resolve(ROOT, process.env.DATA_DIR ?? ".data");
@@ -175,7 +176,9 @@ async function main() {
   cleanups.push({ name: "the worker", run: () => worker.stop() });
 
   if (!dev) await buildIfNeeded();
-  const next: ChildProcess = spawn(process.execPath, [SERVE, ...(dev ? ["--dev"] : [])], {
+  // Production flags bound the heap (scripts/web-node-flags.ts); `next dev` compiles in process and gets Node's own.
+  const args = dev ? [SERVE, "--dev"] : [...WEB_NODE_FLAGS, SERVE];
+  const next: ChildProcess = spawn(process.execPath, args, {
     cwd: ROOT,
     env: {
       ...environment,

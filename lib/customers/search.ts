@@ -23,6 +23,8 @@ export const DIDS_SHOWN_PER_TRUNK = 3;
 export const SEARCH_COUNT_CAP = 1_000;
 /** The whole list is counted exactly up to this many customers, and estimated from PostgreSQL's statistics above. */
 const EXACT_LIST_COUNT_CAP = 10_000;
+/** An estimate this far above the cap is shown as is: statistics would have to be off by half for a walk to differ. */
+const ESTIMATE_TRUSTED_ABOVE = 2 * EXACT_LIST_COUNT_CAP;
 
 /** The staff customers list's "ending soon" filter looks this far ahead. */
 export const DEMO_ENDING_SOON_DAYS = 7;
@@ -324,13 +326,16 @@ const capped = (value: number, cap: number): MatchCount =>
 
 async function countMatches(db: Db, tiers: Prisma.Sql[], demo: Prisma.Sql, filtered: boolean): Promise<MatchCount> {
   if (tiers.length === 0 && !filtered) {
+    // PostgreSQL's estimate first: far above the cap, counting the first rows exactly (a walk of the table's first
+    // EXACT_LIST_COUNT_CAP rows, 8 ms of CPU at 100,000 customers) would only confirm what it says.
+    const [estimate] = await db.$queryRaw<{ n: number }[]>`
+      SELECT reltuples::bigint::int AS n FROM pg_class WHERE oid = '"Customer"'::regclass`;
+    const value = estimate?.n ?? -1;
+    if (value > ESTIMATE_TRUSTED_ABOVE) return { value, precision: "about" };
     const [row] = await db.$queryRaw<{ n: number }[]>`
       SELECT count(*)::int AS n FROM (SELECT 1 FROM "Customer" LIMIT ${EXACT_LIST_COUNT_CAP + 1}) s`;
     const exact = row?.n ?? 0;
     if (exact <= EXACT_LIST_COUNT_CAP) return { value: exact, precision: "exact" };
-    const [estimate] = await db.$queryRaw<{ n: number }[]>`
-      SELECT reltuples::bigint::int AS n FROM pg_class WHERE oid = '"Customer"'::regclass`;
-    const value = estimate?.n ?? 0;
     return value > EXACT_LIST_COUNT_CAP
       ? { value, precision: "about" }
       : { value: EXACT_LIST_COUNT_CAP, precision: "at-least" };
