@@ -91,12 +91,27 @@ export async function startWorker(options: {
   );
   await beat();
 
-  const stop = runner.stop;
-  runner.stop = async () => {
-    clearInterval(timer);
-    await stop();
-    await pool.query(`DELETE FROM "WorkerHeartbeat" WHERE "workerId" = ANY($1::text[])`, [[...workerIds]]);
-    await pool.end();
+  // graphile-worker stops the runner by itself when its job pool or schedule fails (the database shutting down), and
+  // its stop() throws when called again: a signal arriving after that, or a second signal, must not crash the process.
+  let runnerStopped = false;
+  events.on("stop", () => {
+    runnerStopped = true;
+  });
+  const stopRunner = runner.stop;
+  let stopping: Promise<void> | undefined;
+  runner.stop = () => {
+    stopping ??= (async () => {
+      clearInterval(timer);
+      if (!runnerStopped) await stopRunner();
+      // Best effort: a heartbeat left behind goes stale, and its worker's jobs are released then.
+      await pool
+        .query(`DELETE FROM "WorkerHeartbeat" WHERE "workerId" = ANY($1::text[])`, [[...workerIds]])
+        .catch((error: unknown) =>
+          workerLog.warn({ error: error instanceof Error ? error.message : String(error) }, "heartbeat not removed"),
+        );
+      await pool.end();
+    })();
+    return stopping;
   };
   return runner;
 }

@@ -25,7 +25,7 @@ afterAll(async () => {
 const scheduledTasks = SCHEDULE.map((item) => item.task).sort();
 
 describe("npm run worker", () => {
-  it("runs the same recurring schedule as npm start: reconciliation, demo reminders and expiry, sign-in clean-up, retention, fraud guard, failed-authentication bursts, the registration watch", async () => {
+  it("runs the same recurring schedule as npm start: reconciliation, demo reminders and expiry, sign-in clean-up, retention, fraud guard, failed-authentication bursts, the registration watch; and stops cleanly on a second signal", async () => {
     expect(scheduledTasks).toEqual([
       "auth.sign-in-cleanup",
       "customers.demo-expiry",
@@ -56,6 +56,8 @@ describe("npm run worker", () => {
         { timeout: 30_000 },
       )
       .toEqual(scheduledTasks);
+    // Stopped the way a supervisor may do it: a second signal while the first one's shutdown runs.
+    child.kill("SIGINT");
     child.kill("SIGTERM");
     const [code] = await once(child, "exit");
     expect(code).toBe(0);
