@@ -42,7 +42,6 @@ export default defineConfig({
           setupFiles: ["tests/support/test-env.ts"],
           testTimeout: 120_000,
           hookTimeout: 180_000,
-          fileParallelism: false,
         },
       },
     ],
