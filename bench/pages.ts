@@ -11,17 +11,17 @@
  * The raw-SQL floor is the page's main query by itself through `pg` with 10 clients, in the same run. The large
  * server's resident memory (the `next start` process tree) is sampled throughout.
  */
-import { type ChildProcess, spawn } from "node:child_process";
+import type { ChildProcess } from "node:child_process";
 import { readdirSync, readFileSync, readlinkSync, realpathSync, statSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import pg from "pg";
 import { encodeCursor } from "../lib/keyset";
-import { ROOT } from "../lib/paths";
 import { benchSecrets, clusterPid, portalDatabase, registrarDatabase, sql, startBenchCluster } from "./support/cluster";
 import { processTree, treeCpuMs, treeMemory, treeRssMb } from "./support/processes";
 import { seedPortal } from "./support/seed";
 import { inParallel, log, ms, summary } from "./support/stats";
+import { startWebServer } from "./support/web-server";
 
 const secrets = benchSecrets();
 const { encode } = await import("next-auth/jwt");
@@ -257,62 +257,19 @@ type Server = {
   targets: Target[];
 };
 
-/** Stops the servers however the benchmark ends. */
-const stopOnExit: (() => void)[] = [];
-process.on("exit", () => {
-  for (const stop of stopOnExit) {
-    try {
-      stop();
-    } catch {}
-  }
-});
-
 async function startServer(name: Server["name"], url: string, port: number): Promise<Server> {
-  if (
-    await fetch(`http://127.0.0.1:${port}/`).then(
-      () => true,
-      () => false,
-    )
-  ) {
-    throw new Error(`port ${port} is already in use: set E2E_PORT to a free pair of ports`);
-  }
   const { targets, customerUser, bigCustomerUser } = await targetsOf(url);
   const cookies = {
     staff: await cookieFor(url, "benchadmin"),
     customer: await cookieFor(url, customerUser),
     bigCustomer: await cookieFor(url, bigCustomerUser),
   };
-  const child = spawn(
-    process.execPath,
-    [path.join(ROOT, "node_modules/next/dist/bin/next"), "start", "-p", String(port)],
-    {
-      cwd: ROOT,
-      env: {
-        ...process.env,
-        ...secrets,
-        NODE_ENV: "production",
-        NEXT_TELEMETRY_DISABLED: "1",
-        DATABASE_URL: url,
-        REGISTRAR_DATABASE_URL: registrarUrl,
-        AUTH_TRUST_HOST: "true",
-        PORTAL_URL: `http://localhost:${port}`,
-        LOG_LEVEL: "warn",
-        ...(HEAP_SNAPSHOTS ? { NODE_OPTIONS: `--heapsnapshot-signal=SIGUSR2 --diagnostic-dir=${os.tmpdir()}` } : {}),
-      },
-      stdio: ["ignore", "inherit", "inherit"],
-      // Its own process group, so that stopping it stops everything it started.
-      detached: true,
-    },
-  );
-  stopOnExit.push(() => process.kill(-(child.pid ?? 0), "SIGKILL"));
-  for (let tries = 0; ; tries++) {
-    try {
-      if ((await fetch(`http://127.0.0.1:${port}/sign-in`)).ok) break;
-    } catch {
-      if (tries > 600) throw new Error(`next start on ${port} did not answer`);
-    }
-    await new Promise((resolve) => setTimeout(resolve, 200));
-  }
+  const child = await startWebServer({
+    url,
+    registrarUrl,
+    port,
+    env: HEAP_SNAPSHOTS ? { NODE_OPTIONS: `--heapsnapshot-signal=SIGUSR2 --diagnostic-dir=${os.tmpdir()}` } : {},
+  });
   return { name, url, port, process: child, cookies, targets };
 }
 

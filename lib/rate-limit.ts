@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto";
-import type { Db, Tx } from "./db";
+import { type Db, sqlRows, type Tx } from "./db";
 import { Prisma } from "./generated/prisma/client";
 
 /**
@@ -84,9 +84,12 @@ export const tooManyAttempts = (retryAt: Date) => `Too many failed attempts. Try
 export async function countInWindow(db: Db | Tx, rawKey: string, windowMs: number, now = Date.now()) {
   const windowStart = Math.floor(now / windowMs) * windowMs;
   const key = storedKey(`${rawKey}@${windowStart}`);
-  const rows = await db.$queryRaw<{ count: number }[]>`
-    INSERT INTO "RateLimit" AS r ("key", "count", "lastAt") VALUES (${key}, 1, ${NOW})
-    ON CONFLICT ("key") DO UPDATE SET "count" = r."count" + 1, "lastAt" = ${NOW}
-    RETURNING "count"`;
+  const rows = await sqlRows<{ count: number }>(
+    db,
+    Prisma.sql`INSERT INTO "RateLimit" AS r ("key", "count", "lastAt") VALUES (${key}, 1, ${NOW})
+      ON CONFLICT ("key") DO UPDATE SET "count" = r."count" + 1, "lastAt" = ${NOW}
+      RETURNING "count"`,
+    "rate-limit-count",
+  );
   return { count: rows[0]?.count ?? 1, resetAt: new Date(windowStart + windowMs) };
 }

@@ -1,5 +1,6 @@
 import { createHash } from "node:crypto";
-import { type Db, TRANSACTION_MAX_WAIT_MS, TRANSACTION_TIMEOUT_MS } from "../db";
+import { type Db, sqlRows, TRANSACTION_MAX_WAIT_MS, TRANSACTION_TIMEOUT_MS } from "../db";
+import { Prisma } from "../generated/prisma/client";
 import { ApiProblem } from "./problem";
 
 /**
@@ -40,13 +41,18 @@ export async function withIdempotency(
   }
   const startedWaiting = Date.now();
   for (;;) {
-    await db.idempotencyKey.deleteMany({
-      where: { apiKeyId, key, createdAt: { lt: new Date(Date.now() - KEPT_MS) }, completedAt: { not: null } },
-    });
-    const claimed = await db.$executeRaw`
-      INSERT INTO "IdempotencyKey" ("apiKeyId", "key", "requestHash") VALUES (${apiKeyId}, ${key}, ${fingerprint})
-      ON CONFLICT DO NOTHING`;
-    if (claimed === 1) return { ...(await runClaimed(db, apiKeyId, key, run)), replayed: false };
+    // A new key is claimed; so is one whose request completed more than 24 hours ago (it is forgotten then).
+    const claimed = await sqlRows(
+      db,
+      Prisma.sql`INSERT INTO "IdempotencyKey" AS k ("apiKeyId", "key", "requestHash")
+        VALUES (${apiKeyId}, ${key}, ${fingerprint})
+        ON CONFLICT ("apiKeyId", "key") DO UPDATE SET "requestHash" = EXCLUDED."requestHash",
+          "createdAt" = EXCLUDED."createdAt", "completedAt" = NULL, "statusCode" = NULL, "responseBody" = NULL
+        WHERE k."completedAt" IS NOT NULL AND k."createdAt" < ${new Date(Date.now() - KEPT_MS)}
+        RETURNING 1`,
+      "idempotency-claim",
+    );
+    if (claimed.length === 1) return { ...(await runClaimed(db, apiKeyId, key, run)), replayed: false };
 
     const existing = await db.idempotencyKey.findUnique({ where: { apiKeyId_key: { apiKeyId, key } } });
     if (!existing) continue; // released by a request that failed: claim it again
@@ -89,14 +95,13 @@ async function runClaimed(db: Db, apiKeyId: string, key: string, run: () => Prom
     throw error;
   }
   if (result.status >= 200 && result.status < 300) {
-    await db.idempotencyKey.update({
-      where: { apiKeyId_key: { apiKeyId, key } },
-      data: {
-        completedAt: new Date(),
-        statusCode: result.status,
-        responseBody: JSON.stringify(result.replayBody ?? result.body),
-      },
-    });
+    await sqlRows(
+      db,
+      Prisma.sql`UPDATE "IdempotencyKey" SET "completedAt" = ${new Date()}, "statusCode" = ${result.status},
+        "responseBody" = ${JSON.stringify(result.replayBody ?? result.body)}
+        WHERE "apiKeyId" = ${apiKeyId} AND "key" = ${key}`,
+      "idempotency-complete",
+    );
   } else {
     await db.idempotencyKey.deleteMany({ where: { apiKeyId, key } });
   }

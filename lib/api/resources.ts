@@ -11,7 +11,7 @@ import type {
 import { SyncState } from "../generated/prisma/enums";
 import type { ImportProgress } from "../imports";
 import type { RegistrationStatus } from "../registrar/status";
-import type { TrunkDetails } from "../trunks";
+import type { TrunkWithServers } from "../trunks";
 import { callerIdPolicy, dialPermission } from "../validation";
 
 /**
@@ -97,7 +97,7 @@ export const trunkSchema = z
   })
   .meta({ id: "Trunk" });
 
-export function syncJson(trunk: TrunkDetails): z.infer<typeof syncSchema> {
+export function syncJson(trunk: TrunkWithServers): z.infer<typeof syncSchema> {
   return {
     state: trunk.syncState,
     requestedAt: isoOrNull(trunk.syncRequestedAt),
@@ -108,7 +108,7 @@ export function syncJson(trunk: TrunkDetails): z.infer<typeof syncSchema> {
   };
 }
 
-export function trunkJson(trunk: TrunkDetails): z.infer<typeof trunkSchema> {
+export function trunkJson(trunk: TrunkWithServers): z.infer<typeof trunkSchema> {
   return {
     id: trunk.id,
     customerId: trunk.customerId,

@@ -12,7 +12,7 @@ import { listServers } from "../servers";
 import {
   createTrunk,
   deleteTrunk,
-  getTrunk,
+  getTrunkWithServers,
   requestResync,
   resendCredentials,
   resetTrunkPassword,
@@ -147,7 +147,7 @@ function readRoute(
   };
 }
 
-const trunkOut = async (ctx: ApiContext, trunkId: string) => trunkJson(await getTrunk(ctx.db, trunkId));
+const trunkOut = async (ctx: ApiContext, trunkId: string) => trunkJson(await getTrunkWithServers(ctx.db, trunkId));
 const customerOut = async (ctx: ApiContext, customerId: string) => customerJson(await getCustomer(ctx.db, customerId));
 
 function customerStatusRoute(verb: string, status: "ACTIVE" | "SUSPENDED" | "CLOSED", summary: string) {
@@ -654,7 +654,7 @@ export const API_ROUTES: ApiRoute[] = [
     tag: "Trunks",
     permission: "trunks:view",
     success: { status: 200, description: "The sync status.", schema: syncSchema },
-    handle: async (ctx, { params }) => syncJson(await getTrunk(ctx.db, params.trunkId ?? "")),
+    handle: async (ctx, { params }) => syncJson(await getTrunkWithServers(ctx.db, params.trunkId ?? "")),
   }),
   commandRoute({
     method: "POST",
@@ -665,7 +665,7 @@ export const API_ROUTES: ApiRoute[] = [
     body: NO_BODY,
     command: requestResync,
     success: { status: 202, description: "The sync is queued.", schema: syncSchema },
-    present: async (ctx, _value, { params }) => syncJson(await getTrunk(ctx.db, params.trunkId ?? "")),
+    present: async (ctx, _value, { params }) => syncJson(await getTrunkWithServers(ctx.db, params.trunkId ?? "")),
   }),
   readRoute({
     path: "/trunks/{trunkId}/registrations",
@@ -676,7 +676,7 @@ export const API_ROUTES: ApiRoute[] = [
     permission: "trunks:view",
     success: { status: 200, description: "The live registrations.", schema: registrationsSchema },
     async handle(ctx, { params }) {
-      const trunk = await getTrunk(ctx.db, params.trunkId ?? "");
+      const trunk = await getTrunkWithServers(ctx.db, params.trunkId ?? "");
       const hostnames = trunk.servers.map(({ server }) => server.hostname);
       let registrar: Registrar;
       try {

@@ -32,7 +32,8 @@ type ClaimedMail = Mail & { jobId: string | null };
  * Claims the job's own message (QUEUED, or SENDING: interrupted) and up to `alsoQueued` other QUEUED messages whose
  * jobs are due and not running, in one statement. Claimers skip each other's rows (SKIP LOCKED: no waiting, so no
  * deadlock between them), a job a worker has picked up is never taken along, and a message is claimed once: its row
- * goes to SENDING.
+ * goes to SENDING. Each due job leads to its message by primary key (the id after the key's "mail:"; joined on the key's
+ * text alone, every due job was compared with every queued message: quadratic in a burst of new trunks).
  */
 function claimMail(db: Db, mailId: string, alsoQueued: number, workerId: string) {
   return sqlRows<ClaimedMail>(
@@ -40,7 +41,7 @@ function claimMail(db: Db, mailId: string, alsoQueued: number, workerId: string)
     Prisma.sql`
       WITH
       candidate AS (
-        SELECT j.id FROM "Mail" m JOIN graphile_worker.jobs j ON j.key = 'mail:' || m.id
+        SELECT j.id FROM graphile_worker.jobs j JOIN "Mail" m ON m.id = substr(j.key, 6) AND j.key = 'mail:' || m.id
         WHERE j.task_identifier = ${SEND_MAIL_TASK} AND j.locked_at IS NULL AND j.run_at <= now()
           AND m.status = 'QUEUED' AND m.id <> ${mailId}
         LIMIT ${alsoQueued}

@@ -17,6 +17,10 @@ export type MailBody = { content: string; slots: { at: number; name: SecretName 
 /** How slots are stored with a message (Mail.secretSlots). */
 export type StoredSlots = { text: MailBody["slots"]; html: MailBody["slots"] };
 
+/** Strings with no surrogate pair count code points as UTF-16 units: skips splitting them into characters. */
+const hasSurrogates = (text: string) => /[\uD800-\uDFFF]/.test(text);
+const codePoints = (text: string) => (hasSurrogates(text) ? [...text].length : text.length);
+
 /** Joins text and slots into a body. */
 export function mailBody(parts: readonly (string | SecretSlot)[]): MailBody {
   let content = "";
@@ -27,22 +31,24 @@ export function mailBody(parts: readonly (string | SecretSlot)[]): MailBody {
       slots.push({ at: length, name: part.secret });
     } else {
       content += part;
-      length += [...part].length;
+      length += codePoints(part);
     }
   }
   return { content, slots };
 }
 
+const join = (characters: string | string[]) => (typeof characters === "string" ? characters : characters.join(""));
+
 /** The body with each slot filled by `fill` (slots are independent of the text, so order is by position). */
 function fillSlots(body: MailBody, fill: (name: SecretName) => string): string {
-  const characters = [...body.content];
+  const characters = hasSurrogates(body.content) ? [...body.content] : body.content;
   let result = "";
   let from = 0;
   for (const slot of [...body.slots].sort((a, b) => a.at - b.at)) {
-    result += characters.slice(from, slot.at).join("") + fill(slot.name);
+    result += join(characters.slice(from, slot.at)) + fill(slot.name);
     from = slot.at;
   }
-  return result + characters.slice(from).join("");
+  return result + join(characters.slice(from));
 }
 
 export function mergeSecrets(body: MailBody, secrets: MailSecrets, encode: (value: string) => string = (v) => v) {

@@ -87,3 +87,46 @@ describe("user text in an email", () => {
     expect(mergeSecrets(status.text, {})).toContain(`Reason: ${hostile}`);
   });
 });
+
+describe("credentials emails of many trunks with the same settings", () => {
+  it("each carry their own username and contact name, as text in the text and escaped in the HTML", () => {
+    const first = credentialsMail({ ...args, contactName: "Pat <b>&", delivery: "inline", reason: "reset" });
+    const second = credentialsMail({
+      ...args,
+      contactName: `Lee "O'Neil" 👩‍💻 <script>`,
+      trunk: { ...args.trunk, username: "zoeph<&>987654" },
+      delivery: "inline",
+      reason: "reset",
+    });
+    expect(first.subject).toBe("Your SIP password was reset (acmephon123456)");
+    expect(second.subject).toBe("Your SIP password was reset (zoeph<&>987654)");
+    const text = mergeSecrets(second.text, { password: "S3cret" });
+    const html = mergeSecrets(second.html, { password: "pw<" }, escapeHtml);
+    expect(text).toContain(`Hello Lee "O'Neil" 👩‍💻 <script>, the SIP password of trunk zoeph<&>987654 was reset.`);
+    expect(text).toContain("SIP username: zoeph<&>987654\nSIP password: S3cret\n");
+    expect(text).toContain("Use zoeph<&>987654 as the username");
+    expect(html).toContain(
+      "Hello Lee &quot;O&#39;Neil&quot; 👩‍💻 &lt;script&gt;, the SIP password of trunk zoeph&lt;&amp;&gt;987654",
+    );
+    expect(html).toMatch(/padding:2px 6px">zoeph&lt;&amp;&gt;987654<\/code>/);
+    expect(html).toMatch(/padding:2px 6px">pw&lt;<\/code>/);
+    expect(`${text}${html}${second.subject}`).not.toMatch(/Pat|acmephon/);
+    expect(`${text}${html}`).not.toContain("\u0000");
+    expect(mergeSecrets(first.text, { password: "x" })).toContain("Hello Pat <b>&, the SIP password");
+  });
+
+  it("differ where their settings differ", () => {
+    const one = credentialsMail({ ...args, delivery: "link", reason: "new" });
+    const other = credentialsMail({
+      ...args,
+      trunk: { ...args.trunk, hostnames: ["Sip2.CelitoVoice.example"], callLimit: 9, dids: ["+19195550123"] },
+      delivery: "link",
+      reason: "new",
+    });
+    expect(one.text.content).toContain("SIP server: Sip1.CelitoVoice.example");
+    expect(other.text.content).toContain("SIP server: Sip2.CelitoVoice.example");
+    expect(other.text.content).not.toContain("Sip1.");
+    expect(other.text.content).toContain("+19195550123");
+    expect(other.text.content).not.toBe(one.text.content);
+  });
+});

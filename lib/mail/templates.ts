@@ -1,3 +1,4 @@
+import { randomUUID } from "node:crypto";
 import type { CallerIdPolicy, DialPermission } from "../generated/prisma/enums";
 import { describeCallerId, describeCallLimit, describeDialPermission } from "../trunks/describe";
 import { CASE_WARNING } from "../trunks/server-name-warning";
@@ -71,7 +72,15 @@ function htmlOf(block: Block): Part[] {
   return ['<p><a href="', html(block.link.url), `">${escapeHtml(block.link.label)}</a></p>`];
 }
 
+/** A message before its bodies are joined: text and slots in order. */
+type RenderedParts = { subject: string; text: Part[]; html: Part[] };
+
 function render(subject: string, provider: Provider, blocks: Block[]): RenderedMail {
+  const parts = renderParts(subject, provider, blocks);
+  return { subject, text: mailBody(parts.text), html: mailBody(parts.html) };
+}
+
+function renderParts(subject: string, provider: Provider, blocks: Block[]): RenderedParts {
   const footer: Block = {
     p: `Questions? Contact ${provider.providerName} support at ${provider.supportEmail} or ${provider.supportPhone}.`,
   };
@@ -85,7 +94,7 @@ function render(subject: string, provider: Provider, blocks: Block[]): RenderedM
     ...all.flatMap(htmlOf),
     "</body></html>",
   ];
-  return { subject, text: mailBody(text), html: mailBody(body) };
+  return { subject, text, html: body };
 }
 
 function trunkValues(trunk: TrunkSummary, password: "link" | "inline"): Block[] {
@@ -135,7 +144,7 @@ function setupSteps(trunk: TrunkSummary, portalUrl: string): Block[] {
   ];
 }
 
-export function credentialsMail(args: {
+type CredentialsMailArgs = {
   provider: Provider;
   trunk: TrunkSummary;
   portalUrl: string;
@@ -144,7 +153,79 @@ export function credentialsMail(args: {
   contactName: string;
   reason: "new" | "resend" | "reset";
   linkExpiresHours: number;
-}): RenderedMail {
+};
+
+/**
+ * The credentials email of one trunk. A burst of new trunks differs only in usernames and contact names, so the
+ * message is rendered once per everything else (a template, kept per process) with a marker in place of each of the
+ * two, and each trunk's values are put in place of the markers: as text in the text body and subject, escaped in
+ * the HTML body, exactly where and how rendering them directly would put them. The markers carry a random nonce, and
+ * values are put in after the template is split at them, so no value (nor provider text) can act as one.
+ */
+export function credentialsMail(args: CredentialsMailArgs): RenderedMail {
+  const { contactName, trunk, provider } = args;
+  const { username } = trunk;
+  // Everything the message says but the two marked values (callers may pass rows with more fields).
+  const key = JSON.stringify([
+    [provider.providerName, provider.supportEmail, provider.supportPhone],
+    [args.portalUrl, args.delivery, args.reason, args.linkExpiresHours],
+    [trunk.hostnames, trunk.callLimit, trunk.dialPermission, trunk.allowedCountries, trunk.callerIdPolicy],
+    [trunk.forcedCallerId, trunk.dids],
+  ]);
+  let template = credentialsTemplates.get(key);
+  if (!template) {
+    if (credentialsTemplates.size >= MAX_TEMPLATES) credentialsTemplates.clear();
+    const parts = renderCredentialsMail({
+      ...args,
+      contactName: MARKER.contactName,
+      trunk: { ...trunk, username: MARKER.username },
+    });
+    template = {
+      subject: atMarkers(parts.subject),
+      text: parts.text.flatMap(atMarkers),
+      html: parts.html.flatMap(atMarkers),
+    };
+    credentialsTemplates.set(key, template);
+  }
+  const values: Record<MarkedField, string> = { contactName, username };
+  const fill = (parts: TemplatePart[], encode: (value: string) => string) =>
+    parts.map((part) => (typeof part === "object" && "field" in part ? encode(values[part.field]) : part));
+  return {
+    subject: fill(template.subject, (value) => value).join(""),
+    text: mailBody(fill(template.text, (value) => value)),
+    html: mailBody(fill(template.html, escapeHtml)),
+  };
+}
+
+type MarkedField = "contactName" | "username";
+type TemplatePart = Part | { field: MarkedField };
+const MARKER_NONCE = randomUUID();
+const MARKER: Record<MarkedField, string> = {
+  contactName: `\u0000${MARKER_NONCE}:contactName\u0000`,
+  username: `\u0000${MARKER_NONCE}:username\u0000`,
+};
+const MARKERS = new RegExp(`(\u0000${MARKER_NONCE}:(?:contactName|username)\u0000)`);
+/** Templates kept per process; the settings of trunks vary little, but a bound keeps odd ones from piling up. */
+const MAX_TEMPLATES = 100;
+const credentialsTemplates = new Map<string, { subject: TemplatePart[]; text: TemplatePart[]; html: TemplatePart[] }>();
+
+/** A template's part split at its markers. */
+function atMarkers(part: Part): TemplatePart[] {
+  if (typeof part !== "string") return [part];
+  return part
+    .split(MARKERS)
+    .flatMap((piece): TemplatePart[] =>
+      piece === MARKER.contactName
+        ? [{ field: "contactName" }]
+        : piece === MARKER.username
+          ? [{ field: "username" }]
+          : piece
+            ? [piece]
+            : [],
+    );
+}
+
+function renderCredentialsMail(args: CredentialsMailArgs): RenderedParts {
   const { provider, trunk, delivery } = args;
   const subject =
     args.reason === "reset" ? `Your SIP password was reset (${trunk.username})` : "Your SIP trunk is ready";
@@ -161,7 +242,7 @@ export function credentialsMail(args: {
           { link: { label: "Show my SIP password (one time)", url: secret("revealUrl") } },
         ]
       : [];
-  return render(subject, provider, [
+  return renderParts(subject, provider, [
     { p: intro },
     ...trunkValues(trunk, delivery),
     ...passwordBlocks,

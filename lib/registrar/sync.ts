@@ -170,14 +170,25 @@ export async function syncTrunks(
     await db.$transaction(
       async (tx) => {
         let own = trunkIds;
+        let extras: { id: string }[] = [];
         if (alsoPending > 0) {
           // A job's trunk may be in another batch at this moment (taken along): rather than wait for that batch,
           // leave the trunk to it and take the other waiting trunks at once, so batches overlap. The job comes back
           // shortly, in case that batch read the trunk before the change this job is for (it then cannot record
           // SYNCED, and the trunk still needs a sync).
-          const held = await tx.$queryRaw<{ id: string }[]>`
-            SELECT id FROM unnest(${trunkIds}::text[]) AS id WHERE pg_try_advisory_xact_lock(${lockKey})`;
-          own = held.map((row) => row.id);
+          // One round trip takes the job's own trunks' turns and the other waiting trunks' (own first: the outer
+          // query reads the first CTE to its end before the second).
+          const held = await tx.$queryRaw<{ id: string; own: boolean }[]>`
+            WITH own AS (
+              SELECT id FROM unnest(${trunkIds}::text[]) AS id WHERE pg_try_advisory_xact_lock(${lockKey})),
+            waiting AS (
+              SELECT id FROM (
+                SELECT id FROM "Trunk" WHERE "syncState" = 'PENDING' AND id <> ALL(${trunkIds}::text[])
+                ORDER BY "syncRequestedAt" LIMIT ${alsoPending * PENDING_WINDOW}) oldest
+              WHERE pg_try_advisory_xact_lock(${lockKey}) LIMIT ${alsoPending})
+            SELECT id, true AS own FROM own UNION ALL SELECT id, false AS own FROM waiting`;
+          own = held.filter((row) => row.own).map((row) => row.id);
+          extras = held.filter((row) => !row.own);
           deferred = trunkIds.filter((id) => !own.includes(id));
           for (const id of deferred) {
             await enqueueJob(
@@ -198,14 +209,6 @@ export async function syncTrunks(
               SELECT DISTINCT hashtextextended('sync-trunk:' || id, 0) AS h FROM unnest(${trunkIds}::text[]) AS id
               ORDER BY h OFFSET 0) ordered`;
         }
-        const extras =
-          alsoPending > 0
-            ? await tx.$queryRaw<{ id: string }[]>`
-                SELECT id FROM (
-                  SELECT id FROM "Trunk" WHERE "syncState" = 'PENDING' AND id <> ALL(${trunkIds}::text[])
-                  ORDER BY "syncRequestedAt" LIMIT ${alsoPending * PENDING_WINDOW}) waiting
-                WHERE pg_try_advisory_xact_lock(${lockKey}) LIMIT ${alsoPending}`
-            : [];
         const extraIds = new Set(extras.map((row) => row.id));
         const ids = [...own, ...extraIds];
         const trunks = await loadTrunksForSync(tx, Prisma.sql`t.id = ANY(${ids}::text[])`);

@@ -5,7 +5,7 @@ import { supersedeRevealLinks } from "../credentials/reveal-links";
 import { demoStatus } from "../customers/demo";
 import { type Db, sqlRows, type Tx, transaction } from "../db";
 import { ConflictError, NotFoundError } from "../errors";
-import { Prisma } from "../generated/prisma/client";
+import { Prisma, type SipServer, type Trunk } from "../generated/prisma/client";
 import { id, isId, optionalText } from "../validation";
 import { emitWebhookEvent, trunkEventData } from "../webhooks/events";
 import { trunkInclude } from "./include";
@@ -31,6 +31,30 @@ export async function getTrunk(db: Db | Tx, trunkId: string) {
 }
 
 export type TrunkDetails = Awaited<ReturnType<typeof getTrunk>>;
+
+/** A trunk with its SIP servers and DIDs in display order, as the API answers after each change. */
+export type TrunkWithServers = Trunk & {
+  servers: { server: Pick<SipServer, "id" | "hostname" | "realm"> }[];
+  dids: { number: string }[];
+};
+
+/** `getTrunk` without the customer, in one statement instead of Prisma's five: each API write answers with it. */
+export async function getTrunkWithServers(db: Db, trunkId: string): Promise<TrunkWithServers> {
+  if (!isId(trunkId)) throw new NotFoundError("Trunk");
+  const [trunk] = await sqlRows<TrunkWithServers>(
+    db,
+    Prisma.sql`SELECT t.*,
+        COALESCE((SELECT json_agg(json_build_object('server',
+            json_build_object('id', s.id, 'hostname', s.hostname, 'realm', s.realm)) ORDER BY s.hostname)
+          FROM "TrunkServer" ts JOIN "SipServer" s ON s.id = ts."serverId" WHERE ts."trunkId" = t.id), '[]') AS servers,
+        COALESCE((SELECT json_agg(json_build_object('number', d.number) ORDER BY d.number)
+          FROM "Did" d WHERE d."trunkId" = t.id), '[]') AS dids
+      FROM "Trunk" t WHERE t.id = ${trunkId}`,
+    "trunk-with-servers",
+  );
+  if (!trunk) throw new NotFoundError("Trunk");
+  return trunk;
+}
 
 /**
  * Locks the trunk's row until the transaction ends, then reads it. Every change to a trunk starts here, so changes

@@ -381,6 +381,26 @@ describe("Idempotency-Key", () => {
     expect(await db.trunk.count({ where: { customerId: customer.id } })).toBe(1);
   });
 
+  it("a key is forgotten 24 hours after its request: used again then, it makes a new trunk", async () => {
+    const customer = await newCustomer();
+    const body = { customerId: customer.id, ...trunkBody() };
+    const key = `day-${next()}`;
+    const headers = { "idempotency-key": key };
+    const first = await call("POST", "/trunks", { key: adminKey(), body, headers });
+    expect(first.status).toBe(201);
+    const aDayAgo = new Date(Date.now() - 24 * 60 * 60 * 1000 - 60_000);
+    await db.idempotencyKey.updateMany({ where: { key }, data: { createdAt: aDayAgo } });
+
+    const later = await call("POST", "/trunks", { key: adminKey(), body, headers });
+    expect(later.status).toBe(201);
+    expect(later.headers.get("idempotent-replayed")).toBeNull();
+    expect(later.json.id).not.toBe(first.json.id);
+    const retry = await call("POST", "/trunks", { key: adminKey(), body, headers });
+    expect(retry.headers.get("idempotent-replayed")).toBe("true");
+    expect(retry.json.id).toBe(later.json.id);
+    expect(await db.trunk.count({ where: { customerId: customer.id } })).toBe(2);
+  });
+
   it("a failed request leaves the key free, so the corrected retry runs", async () => {
     const customer = await newCustomer();
     const headers = { "idempotency-key": `fail-${next()}` };

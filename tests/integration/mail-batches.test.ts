@@ -3,12 +3,12 @@
  * its own delivery and outcome, a failure of one does not touch the others, and a worker that dies mid-batch loses
  * none of the messages it took along.
  */
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import type { Db } from "../../lib/db";
 import { deliverMail } from "../../lib/mail/deliver";
 import { mailJobKey, queueMail, SEND_MAIL_TASK } from "../../lib/mail/queue";
 import { mailBody, secret } from "../../lib/mail/secrets";
-import type { MailTransport, OutgoingMessage } from "../../lib/mail/transport";
+import { createMailTransport, type MailTransport, type OutgoingMessage } from "../../lib/mail/transport";
 import { createPortalDatabase, startTestWorker, waitForQueueToDrain } from "../support/portal";
 import { TestSmtpServer } from "../support/smtp";
 
@@ -149,6 +149,76 @@ describe("a mail job that takes other messages along", () => {
       expect(rows.map((row) => row.status)).toEqual(["SENT", "SENT", "SENT"]);
     } finally {
       await survivor.stop();
+      await smtp.stop();
+    }
+  });
+});
+
+describe("a mail job whose database fails mid-batch", () => {
+  it("releases the jobs it took along at once, so another worker sends them without waiting for it to die", async () => {
+    const addresses = ["own@db-failure.example", "along-1@db-failure.example", "along-2@db-failure.example"];
+    const ids = await queueMessages(addresses);
+    const [own, ...along] = ids as [string, ...string[]];
+    await pickUp(own, "worker-db-fails");
+    // The database refuses to record these messages as sent: the batch fails after every send went out.
+    await db.$executeRawUnsafe(`
+      CREATE FUNCTION refuse_sent_for_db_failure() RETURNS trigger LANGUAGE plpgsql AS $$
+      BEGIN
+        IF NEW.status = 'SENT' AND NEW."to" LIKE '%@db-failure.example' THEN
+          RAISE EXCEPTION 'the database failed mid-batch';
+        END IF;
+        RETURN NEW;
+      END $$`);
+    await db.$executeRawUnsafe(`
+      CREATE TRIGGER refuse_sent_for_db_failure BEFORE UPDATE ON "Mail"
+      FOR EACH ROW EXECUTE FUNCTION refuse_sent_for_db_failure()`);
+    const smtp = await new TestSmtpServer().start();
+    try {
+      await expect(
+        deliverMail(db, createMailTransport(smtp.url), "Portal <portal@test.example>", own, {
+          alsoQueued: 10,
+          workerId: "worker-db-fails",
+        }),
+      ).rejects.toThrow(/the database failed mid-batch/);
+      await db.$executeRawUnsafe(`DROP TRIGGER refuse_sent_for_db_failure ON "Mail"`);
+      await db.$executeRawUnsafe(`DROP FUNCTION refuse_sent_for_db_failure()`);
+      // Every message went out once, over real SMTP, and the batch took the other two along.
+      expect(
+        smtp.received
+          .map((message) => message.to)
+          .filter((to) => addresses.includes(to))
+          .sort(),
+      ).toEqual([...addresses].sort());
+
+      // The jobs taken along are free at once; the job's own one stays with its worker, which graphile-worker
+      // retries when the task throws (here the worker is only simulated, so it stays locked).
+      const jobs = new Map((await jobsOf(ids)).map((job) => [job.key, job]));
+      for (const id of along) expect(jobs.get(mailJobKey(id))?.locked_by).toBeNull();
+      expect(jobs.get(mailJobKey(own))?.locked_by).toBe("worker-db-fails");
+
+      // A live worker runs them now (well before its release of a dead worker's jobs, 30 s by default), sending each
+      // again under the same Message-ID (an interrupted send), and records them SENT.
+      const survivor = await startTestWorker({ db, url, smtpUrl: smtp.url });
+      try {
+        await vi.waitFor(
+          async () => {
+            const rows = await db.mail.findMany({ where: { id: { in: along } } });
+            expect(rows.map((row) => row.status)).toEqual(["SENT", "SENT"]);
+          },
+          { timeout: 20_000, interval: 100 },
+        );
+      } finally {
+        await survivor.stop();
+      }
+      for (const to of addresses.slice(1)) {
+        const copies = smtp.received.filter((message) => message.to === to);
+        expect(copies).toHaveLength(2);
+        expect(copies[1]?.messageId).toBe(copies[0]?.messageId);
+      }
+      expect((await jobsOf(ids)).map((job) => job.key)).toEqual([mailJobKey(own)]);
+    } finally {
+      await db.$executeRawUnsafe(`DROP TRIGGER IF EXISTS refuse_sent_for_db_failure ON "Mail"`);
+      await db.$executeRawUnsafe(`DROP FUNCTION IF EXISTS refuse_sent_for_db_failure()`);
       await smtp.stop();
     }
   });
