@@ -2,7 +2,7 @@ import { mkdirSync, mkdtempSync, rmSync, utimesSync, writeFileSync } from "node:
 import os from "node:os";
 import path from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { buildIsStale } from "./build-freshness";
+import { BUILD_STATUS_ENV, buildBesideTests, buildIsStale } from "./build-freshness";
 
 let root: string;
 const at = (seconds: number) => new Date(1_800_000_000_000 + seconds * 1000);
@@ -48,5 +48,39 @@ describe("npm start's rebuild check", () => {
   it("ignores the generated client, which npm install rewrites without any source changing", () => {
     touch("lib/generated/prisma/client.ts", 20);
     expect(buildIsStale(root)).toBe(false);
+  });
+});
+
+describe("the tests that run the built app, while npm test builds it beside them", () => {
+  afterEach(() => {
+    delete process.env[BUILD_STATUS_ENV];
+  });
+
+  it("wait until the build has ended", async () => {
+    process.env[BUILD_STATUS_ENV] = path.join(root, "next-build.status");
+    let ended = false;
+    const waiting = buildBesideTests(10_000).then(() => {
+      ended = true;
+    });
+    await new Promise((resolve) => setTimeout(resolve, 700));
+    expect(ended).toBe(false);
+    writeFileSync(path.join(root, "next-build.status"), "0");
+    await waiting;
+    expect(ended).toBe(true);
+  });
+
+  it("fail, with the build's exit status, when it failed", async () => {
+    process.env[BUILD_STATUS_ENV] = path.join(root, "next-build.status");
+    writeFileSync(path.join(root, "next-build.status"), "1");
+    await expect(buildBesideTests(10_000)).rejects.toThrow("next build (run by npm test) exited with 1");
+  });
+
+  it("fail when the build does not end in time", async () => {
+    process.env[BUILD_STATUS_ENV] = path.join(root, "never-written.status");
+    await expect(buildBesideTests(600)).rejects.toThrow("did not end within 600 ms");
+  });
+
+  it("do not wait outside npm test", async () => {
+    await expect(buildBesideTests(0)).resolves.toBeUndefined();
   });
 });

@@ -1,4 +1,4 @@
-import { existsSync, readdirSync, statSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import path from "node:path";
 
 /**
@@ -30,4 +30,27 @@ export function newestSource(root: string): number {
 export function buildIsStale(root: string): boolean {
   const buildId = path.join(root, ".next", "BUILD_ID");
   return !existsSync(buildId) || statSync(buildId).mtimeMs < newestSource(root);
+}
+
+/**
+ * Set by `npm test` (scripts/test.ts) for vitest while it builds the app beside it: the file the build's exit status
+ * is written to when it ends.
+ */
+export const BUILD_STATUS_ENV = "TRUNK_PORTAL_BUILD_STATUS_FILE";
+
+/**
+ * For the tests that run the built app: waits for the build `npm test` runs beside vitest and fails, saying so, if
+ * that build failed. Outside `npm test` (no build running) it returns at once.
+ */
+export async function buildBesideTests(timeoutMs: number): Promise<void> {
+  const statusFile = process.env[BUILD_STATUS_ENV];
+  if (!statusFile) return;
+  const deadline = Date.now() + timeoutMs;
+  while (!existsSync(statusFile)) {
+    if (Date.now() > deadline) throw new Error(`next build (run by npm test) did not end within ${timeoutMs} ms`);
+    await new Promise((resolve) => setTimeout(resolve, 500));
+  }
+  const status = readFileSync(statusFile, "utf8").trim();
+  if (status !== "0")
+    throw new Error(`next build (run by npm test) exited with ${status}: its output follows the tests`);
 }

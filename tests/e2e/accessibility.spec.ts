@@ -11,15 +11,26 @@ import { E2E_SIP_SERVER } from "../../playwright.config";
 import { type Credentials, registrarAnswered, signIn, signInCustomer } from "./fixtures";
 import { customerRoutes, type MatrixRecords, PUBLIC_ROUTES, type StaffRole, setUpMatrix, staffRoutes } from "./routes";
 
-test.describe.configure({ mode: "serial" });
-// Up to twenty-three pages a test, each loaded and analysed on a loaded two-core machine (an admin's took 5 minutes).
-test.setTimeout(600_000);
+// The tests are independent (each opens its own browser context), so both workers share them: as one serial chain
+// on one worker this file was the end-to-end run's longest path (6 minutes of 8, the other worker idle half of it).
+test.describe.configure({ mode: "parallel" });
+// Up to eight pages a test, each loaded and analysed on a loaded two-core machine.
+test.setTimeout(300_000);
 
 const SCREENS = [
   { name: "desktop, light", viewport: { width: 1280, height: 800 }, colorScheme: "light", phone: false },
   { name: "phone, dark", viewport: { width: 360, height: 740 }, colorScheme: "dark", phone: true },
 ] as const;
 type Screen = (typeof SCREENS)[number];
+
+/** The admin's staff pages (every one) are checked this many to a test, so the matrix spreads over the workers. */
+const ADMIN_PAGES_PER_TEST = 6;
+const NO_RECORDS: MatrixRecords = { customerId: "", trunkId: "", mailId: "", contactEmail: "" };
+const ADMIN_PAGE_COUNT = staffRoutes(NO_RECORDS).filter((route) => route.allowed.includes("ADMIN")).length;
+const ADMIN_PAGE_GROUPS = Array.from({ length: Math.ceil(ADMIN_PAGE_COUNT / ADMIN_PAGES_PER_TEST) }, (_, index) => ({
+  from: index * ADMIN_PAGES_PER_TEST,
+  to: Math.min((index + 1) * ADMIN_PAGES_PER_TEST, ADMIN_PAGE_COUNT),
+}));
 
 let users = new Map<StaffRole, Credentials>();
 let records: MatrixRecords;
@@ -69,12 +80,11 @@ async function checkPage(page: Page, path: string, screen: Screen, navigation: s
   expect(await violations(page, "details[open]"), `${label}, menu open`).toEqual([]);
 }
 
-async function checkStaffPages(browser: Browser, role: StaffRole, screen: Screen, onlyByRole: boolean) {
+async function checkStaffPages(browser: Browser, role: StaffRole, screen: Screen, paths: string[]) {
   const context = await contextFor(browser, screen);
   const page = await context.newPage();
   await signIn(page, users.get(role) as Credentials);
-  const routes = staffRoutes(records).filter((route) => route.allowed.includes(role) && (!onlyByRole || route.byRole));
-  for (const route of routes) await checkPage(page, route.path, screen, "Staff");
+  for (const path of paths) await checkPage(page, path, screen, "Staff");
   // Refused pages are pages too.
   if (role !== "ADMIN") await checkPage(page, "/staff/users", screen, null);
   await context.close();
@@ -82,14 +92,30 @@ async function checkStaffPages(browser: Browser, role: StaffRole, screen: Screen
 
 for (const role of ["SALES", "SUPPORT"] as StaffRole[]) {
   test(`${role}: the pages that depend on the role, and a refused page, ${SCREENS[1].name}`, async ({ browser }) => {
-    await checkStaffPages(browser, role, SCREENS[1], true);
+    const routes = staffRoutes(records).filter((route) => route.allowed.includes(role) && route.byRole);
+    await checkStaffPages(
+      browser,
+      role,
+      SCREENS[1],
+      routes.map((route) => route.path),
+    );
   });
 }
 
 for (const screen of SCREENS) {
-  test(`ADMIN: every staff page, ${screen.name}`, async ({ browser }) => {
-    await checkStaffPages(browser, "ADMIN", screen, false);
-  });
+  // Together the groups are every staff page, each exactly once.
+  for (const { from, to } of ADMIN_PAGE_GROUPS) {
+    test(`ADMIN: staff pages ${from + 1}-${to} of ${ADMIN_PAGE_COUNT}, ${screen.name}`, async ({ browser }) => {
+      const routes = staffRoutes(records).filter((route) => route.allowed.includes("ADMIN"));
+      expect(routes).toHaveLength(ADMIN_PAGE_COUNT);
+      await checkStaffPages(
+        browser,
+        "ADMIN",
+        screen,
+        routes.slice(from, to).map((route) => route.path),
+      );
+    });
+  }
 
   test(`customer: every portal page, ${screen.name}`, async ({ browser }) => {
     const context = await contextFor(browser, screen);

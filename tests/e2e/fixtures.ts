@@ -1,3 +1,4 @@
+import { randomBytes } from "node:crypto";
 import { readdirSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { type Browser, expect, type Page } from "@playwright/test";
@@ -39,7 +40,8 @@ export async function addStaffMember(browser: Browser, role: "ADMIN" | "SALES" |
   const context = await browser.newContext();
   const page = await context.newPage();
   const user = {
-    email: `${role.toLowerCase()}-${Date.now()}@e2e.example`,
+    // Unique even when two workers add one in the same millisecond (the accessibility spec's set-up runs in both).
+    email: `${role.toLowerCase()}-${Date.now()}-${randomBytes(3).toString("hex")}@e2e.example`,
     password: `${role.toLowerCase()}-password-123`,
   };
   await signIn(page, E2E_ADMIN);

@@ -1,3 +1,4 @@
+import { randomBytes } from "node:crypto";
 import { type Browser, expect } from "@playwright/test";
 import { addStaffMember, type Credentials, E2E_ADMIN, signIn } from "./fixtures";
 
@@ -79,7 +80,7 @@ export async function setUpMatrix(browser: Browser, company: string) {
   const page = await context.newPage();
   await signIn(page, E2E_ADMIN);
   await page.goto("/staff/demo/new");
-  const contactEmail = `matrix-${Date.now()}@matrix.example`;
+  const contactEmail = `matrix-${Date.now()}-${randomBytes(3).toString("hex")}@matrix.example`;
   const form = page.getByRole("form", { name: "New demo account" });
   await form.getByLabel("Company").fill(company);
   await form.getByLabel("Contact name").fill("Neo");

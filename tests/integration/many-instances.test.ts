@@ -14,7 +14,7 @@ import { REVEALS_PER_WINDOW } from "../../lib/portal";
 import { ensureRegistrarSchema } from "../../lib/registrar/schema";
 import { decryptTrunkPassword } from "../../lib/trunks/password";
 import { SYNC_TRUNK_TASK } from "../../lib/trunks/provision";
-import { buildIsStale } from "../../scripts/build-freshness";
+import { buildBesideTests, buildIsStale } from "../../scripts/build-freshness";
 import { apiKeyFor } from "../support/api";
 import { createTestDatabase } from "../support/database";
 import { freeTcpPort } from "../support/kamailio";
@@ -114,6 +114,9 @@ async function startWebInstance() {
     await new Promise((resolve) => setTimeout(resolve, 200));
   }
 }
+
+// npm test builds the app while the other files run; this bound only stops a build that hangs.
+beforeAll(() => buildBesideTests(900_000), 900_000);
 
 beforeAll(async () => {
   if (buildIsStale(ROOT)) {

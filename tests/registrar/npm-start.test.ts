@@ -13,6 +13,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { freePort, startEmbeddedPostgres } from "@/lib/embedded-postgres";
 import { ROOT } from "@/lib/paths";
 import { optionsPing, probeRegistrarRealm } from "@/lib/registrar/sip-probe";
+import { buildBesideTests } from "@/scripts/build-freshness";
 import { freeSipPort, freeTcpPort } from "../support/kamailio";
 
 const HOSTNAME = "Sip1.NpmStart.test";
@@ -20,6 +21,9 @@ const REALM = "sip1.npmstart.test";
 
 let dataDir: string;
 const started: Portal[] = [];
+
+// npm test builds the app while the other files run: npm start must find it built, as on a user's second start.
+beforeAll(() => buildBesideTests(900_000), 900_000);
 
 beforeAll(async () => {
   dataDir = mkdtempSync(path.join(os.tmpdir(), "npm-start-test-"));
