@@ -199,3 +199,40 @@ describe("sync batches running at once", () => {
     expect(older.map((id) => stateOf.get(id))).toEqual(["PENDING", "PENDING", "PENDING", "PENDING"]);
   });
 });
+
+describe("a registrar that grows fast", () => {
+  it("has its tables analysed after every few thousand accounts written, without waiting for autovacuum", async () => {
+    const analyses = async () =>
+      (
+        await registrarDb.query<{ relname: string; analyze_count: string }>(
+          `SELECT relname, analyze_count FROM pg_stat_user_tables
+           WHERE relname IN ('subscriber', 'usr_preferences') ORDER BY relname`,
+        )
+      ).rows.map((row) => [row.relname, Number(row.analyze_count)]);
+    const before = await analyses();
+    const accounts = Array.from({ length: 2_100 }, (_, n) => `grow${String(n).padStart(6, "0")}`);
+    for (let start = 0; start < accounts.length; start += 300) {
+      const results = await registrar.apply(
+        accounts.slice(start, start + 300).map((username) => ({
+          put: {
+            username,
+            enabled: true,
+            credentials: [{ realm: REALM, ...digestHashes(username, REALM, "pw") }],
+            attributes: {
+              callLimit: 5,
+              dialPermission: "US_ONLY" as const,
+              allowedCountries: [],
+              callerIdPolicy: "FORCED" as const,
+              forcedCallerId: "+12025550100",
+              forcedCallerIdName: null,
+              dids: [],
+            },
+          },
+        })),
+      );
+      expect(results.every((result) => result === null)).toBe(true);
+    }
+    // analyze_count counts ANALYZE commands only (autovacuum's are autoanalyze_count).
+    expect(await analyses()).toEqual(before.map(([table, count]) => [table, Number(count) + 1]));
+  });
+});
