@@ -165,12 +165,26 @@ type CredentialsMailArgs = {
 export function credentialsMail(args: CredentialsMailArgs): RenderedMail {
   const { contactName, trunk, provider } = args;
   const { username } = trunk;
-  // Everything the message says but the two marked values (callers may pass rows with more fields).
+  // Everything the message says but the two marked values (callers may pass rows with more fields). Typed as the
+  // whole types: a field added to TrunkSummary or Provider fails to compile here until the key includes it.
+  const templateTrunk: Omit<TrunkSummary, "username"> = {
+    hostnames: trunk.hostnames,
+    callLimit: trunk.callLimit,
+    dialPermission: trunk.dialPermission,
+    allowedCountries: trunk.allowedCountries,
+    callerIdPolicy: trunk.callerIdPolicy,
+    forcedCallerId: trunk.forcedCallerId,
+    dids: trunk.dids,
+  };
+  const templateProvider: Provider = {
+    providerName: provider.providerName,
+    supportEmail: provider.supportEmail,
+    supportPhone: provider.supportPhone,
+  };
   const key = JSON.stringify([
-    [provider.providerName, provider.supportEmail, provider.supportPhone],
+    templateProvider,
     [args.portalUrl, args.delivery, args.reason, args.linkExpiresHours],
-    [trunk.hostnames, trunk.callLimit, trunk.dialPermission, trunk.allowedCountries, trunk.callerIdPolicy],
-    [trunk.forcedCallerId, trunk.dids],
+    templateTrunk,
   ]);
   let template = credentialsTemplates.get(key);
   if (!template) {
