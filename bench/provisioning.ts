@@ -111,6 +111,8 @@ const results: {
   seconds: number;
   drainedSeconds: number;
   nodeCpuMs: number;
+  /** Of `nodeCpuMs`, what the web server used (the rest: this process, i.e. the clients and the worker). */
+  webCpuMs: number;
   postgresCpuMs: number;
 }[] = [];
 async function measure(
@@ -135,8 +137,17 @@ async function measure(
   await drain?.();
   const drainedSeconds = (performance.now() - started) / 1000;
   const used = process.cpuUsage(nodeCpu);
-  const nodeCpuMs = (used.user + used.system) / 1000 + otherNodeCpu() - otherCpu;
-  results.push({ method, n, seconds, drainedSeconds, nodeCpuMs, postgresCpuMs: treeCpuMs(postgres) - postgresCpu });
+  const webCpuMs = otherNodeCpu() - otherCpu;
+  const nodeCpuMs = (used.user + used.system) / 1000 + webCpuMs;
+  results.push({
+    method,
+    n,
+    seconds,
+    drainedSeconds,
+    nodeCpuMs,
+    webCpuMs,
+    postgresCpuMs: treeCpuMs(postgres) - postgresCpu,
+  });
   log(`${method}: ${(n / seconds).toFixed(1)} trunks/s; every job done after ${drainedSeconds.toFixed(2)} s`);
 }
 
@@ -323,14 +334,14 @@ const rawOne = results.find((result) => result.method.startsWith("raw SQL, one")
 const rawBulk = results.find((result) => result.method.startsWith("raw SQL, multi"));
 const rate = (result: { n: number; seconds: number } | undefined) => (result ? result.n / result.seconds : Number.NaN);
 console.info(
-  `\n| method | trunks | seconds | trunks/s | × kamctl | × raw SQL (per trunk) | × raw SQL (bulk) | every job done (s) | CPU ms/trunk: Node + PostgreSQL |`,
+  `\n| method | trunks | seconds | trunks/s | × kamctl | × raw SQL (per trunk) | × raw SQL (bulk) | every job done (s) | CPU ms/trunk: Node + PostgreSQL | of the Node: web server / clients and worker |`,
 );
-console.info(`| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |`);
+console.info(`| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |`);
 for (const result of results) {
   const r = rate(result);
   const cpu = (ms: number) => (ms / result.n).toFixed(2);
   console.info(
-    `| ${result.method} | ${result.n} | ${result.seconds.toFixed(2)} | ${r.toFixed(1)} | ${(r / rate(kamctl)).toFixed(1)} | ${(r / rate(rawOne)).toFixed(2)} | ${(r / rate(rawBulk)).toFixed(3)} | ${result.drainedSeconds.toFixed(2)} | ${cpu(result.nodeCpuMs)} + ${cpu(result.postgresCpuMs)} |`,
+    `| ${result.method} | ${result.n} | ${result.seconds.toFixed(2)} | ${r.toFixed(1)} | ${(r / rate(kamctl)).toFixed(1)} | ${(r / rate(rawOne)).toFixed(2)} | ${(r / rate(rawBulk)).toFixed(3)} | ${result.drainedSeconds.toFixed(2)} | ${cpu(result.nodeCpuMs)} + ${cpu(result.postgresCpuMs)} | ${result.webCpuMs ? `${cpu(result.webCpuMs)} / ${cpu(result.nodeCpuMs - result.webCpuMs)}` : "–"} |`,
   );
 }
 process.exit(0);
