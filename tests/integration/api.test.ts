@@ -16,6 +16,7 @@ import type { Role } from "../../lib/generated/prisma/enums";
 import { createKamailioSqlRegistrar } from "../../lib/registrar/kamailio-sql";
 import { ensureRegistrarSchema } from "../../lib/registrar/schema";
 import type { Registrar } from "../../lib/registrar/types";
+import { MAX_TRUNKS_PER_BATCH } from "../../lib/trunks";
 import { decryptTrunkPassword } from "../../lib/trunks/password";
 import { syncJobKey } from "../../lib/trunks/provision";
 import { createWebhookEndpoint } from "../../lib/webhooks/endpoints";
@@ -427,13 +428,14 @@ describe("Idempotency-Key", () => {
 describe("bulk creation (trunks:batchCreate)", () => {
   it("creates every trunk as a single create would: own credentials, sync, email, audit with the key; a retry makes none", async () => {
     const customer = await newCustomer();
-    const body = { customerId: customer.id, count: 25, ...trunkBody() };
+    // The largest order allowed.
+    const body = { customerId: customer.id, count: MAX_TRUNKS_PER_BATCH, ...trunkBody() };
     const headers = { "idempotency-key": `batch-${next()}` };
     const first = await call("POST", "/trunks:batchCreate", { key: adminKey(), body, headers });
     expect(first.status, first.text).toBe(201);
     const trunks = first.json.data as { id: string; username: string; servers: { hostname: string }[] }[];
-    expect(trunks).toHaveLength(25);
-    expect(new Set(trunks.map((trunk) => trunk.username)).size).toBe(25);
+    expect(trunks).toHaveLength(MAX_TRUNKS_PER_BATCH);
+    expect(new Set(trunks.map((trunk) => trunk.username)).size).toBe(MAX_TRUNKS_PER_BATCH);
     expect(trunks.every((trunk) => trunk.servers[0]?.hostname === "Sip1.Api.example")).toBe(true);
     expect(first.text).not.toMatch(/password"\s*:/i);
 
@@ -441,29 +443,31 @@ describe("bulk creation (trunks:batchCreate)", () => {
     const stored = await db.trunk.findMany({ where: { customerId: customer.id }, include: { servers: true } });
     expect(stored.map((trunk) => trunk.id).sort()).toEqual([...ids].sort());
     const passwords = stored.map((trunk) => decryptTrunkPassword(trunk));
-    expect(new Set(passwords).size).toBe(25);
+    expect(new Set(passwords).size).toBe(MAX_TRUNKS_PER_BATCH);
     expect(stored.every((trunk) => trunk.syncState === "PENDING" && trunk.servers[0]?.ha1.length === 32)).toBe(true);
     const audits = await db.auditLog.findMany({ where: { action: "trunk.create", targetId: { in: ids } } });
-    expect(audits).toHaveLength(25);
+    expect(audits).toHaveLength(MAX_TRUNKS_PER_BATCH);
     expect(new Set(audits.map((entry) => entry.apiKeyId)).size).toBe(1);
     expect(audits[0]?.apiKeyId).toEqual(expect.any(String));
-    expect(await db.mail.count({ where: { trunkId: { in: ids }, kind: "credentials.new" } })).toBe(25);
+    expect(await db.mail.count({ where: { trunkId: { in: ids }, kind: "credentials.new" } })).toBe(
+      MAX_TRUNKS_PER_BATCH,
+    );
     const syncKeys = ids.map(syncJobKey);
     const [jobs] = await db.$queryRaw<{ n: number }[]>`
       SELECT count(*)::int AS n FROM graphile_worker.jobs WHERE key = ANY(${syncKeys}::text[])`;
-    expect(jobs?.n).toBe(25);
+    expect(jobs?.n).toBe(MAX_TRUNKS_PER_BATCH);
 
     const retry = await call("POST", "/trunks:batchCreate", { key: adminKey(), body, headers });
     expect(retry.status).toBe(201);
     expect(retry.headers.get("idempotent-replayed")).toBe("true");
     expect(retry.json).toEqual(first.json);
-    expect(await db.trunk.count({ where: { customerId: customer.id } })).toBe(25);
+    expect(await db.trunk.count({ where: { customerId: customer.id } })).toBe(MAX_TRUNKS_PER_BATCH);
   });
 
   it("refuses what it cannot do whole, with a field error, and creates nothing", async () => {
     const customer = await newCustomer();
     const attempts = [
-      { body: { count: 501 }, status: 422, field: "count" },
+      { body: { count: MAX_TRUNKS_PER_BATCH + 1 }, status: 422, field: "count" },
       { body: { count: 0 }, status: 422, field: "count" },
       { body: { count: 2.5 }, status: 422, field: "count" },
       { body: { count: 2, dids: ["+19195550142"] }, status: 409, field: "dids" },
