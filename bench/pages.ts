@@ -5,11 +5,12 @@
  *
  * Two portal databases in one embedded PostgreSQL (bench/support/cluster.ts, kept in BENCH_DIR and reused): the large
  * one (seeded once by bench/support/seed.ts, about 10 minutes here) and a small one with 100 trunks. Two production
- * servers (`next start`, the build in .next, with production's Node flags: scripts/web-node-flags.ts) run against them with signed-in sessions (a staff admin and a customer
- * user: session rows and Auth.js cookies, exactly what a sign-in creates). For each page, 10 clients at once request
- * it from both servers, interleaved; the time is from request to the last byte of the streamed page, on 127.0.0.1.
+ * web servers (scripts/serve.mjs as `npm start` runs it, the build in .next, production's Node flags) run against
+ * them with signed-in sessions (a staff admin and a customer user: session rows and Auth.js cookies, exactly what a
+ * sign-in creates). For each page, 10 clients at once request it from both servers, interleaved; the time is from
+ * request to the last byte of the streamed page, on 127.0.0.1.
  * The raw-SQL floor is the page's main query by itself through `pg` with 10 clients, in the same run. The large
- * server's resident memory (the `next start` process tree) is sampled throughout. BENCH_UPLOADS=2 adds two clients
+ * server's resident memory (the web server's process tree) is sampled throughout. BENCH_UPLOADS=2 adds two clients
  * posting the biggest body the portal accepts to the large server meanwhile (bench/support/uploads.ts).
  */
 import type { ChildProcess } from "node:child_process";
@@ -477,7 +478,7 @@ console.info(
   `\n${TRUNKS.toLocaleString("en-US")} trunks / ${shapes.large.customers.toLocaleString("en-US")} customers vs 100 trunks; ${REQUESTS} requests per page and database, ${CLIENTS} clients; load average ${loadBefore} before, ${loadAfter} after`,
 );
 if (tables.http?.length) {
-  console.info("\nThrough the app (next start, signed in, to the last byte):\n");
+  console.info("\nThrough the app (scripts/serve.mjs, signed in, to the last byte):\n");
   console.info(
     "| page | 100 trunks p50 / p95 | large p50 / p95 | growth (p95) | CPU ms/request, 100 trunks: web + PostgreSQL | large: web + PostgreSQL | p95 that CPU allows | raw SQL floor p50 / p95 | page size, 100 trunks / large | target |",
   );
@@ -487,7 +488,7 @@ if (tables.http?.length) {
     `\n"p95 that CPU allows": ${CLIENTS} requests at once on ${CORES} cores need at least ${CLIENTS} × CPU per request / ${CORES}, on an otherwise idle machine.`,
   );
   console.info(
-    `\nRSS of the web process trees (next start and its children), MB: 100 trunks ${startRss.small.toFixed(0)} after start, ${peakRss.small.toFixed(0)} peak; large ${startRss.large.toFixed(0)} after start, ${peakRss.large.toFixed(0)} peak. At the large one's peak:`,
+    `\nRSS of the web process trees (the web server and its children), MB: 100 trunks ${startRss.small.toFixed(0)} after start, ${peakRss.small.toFixed(0)} peak; large ${startRss.large.toFixed(0)} after start, ${peakRss.large.toFixed(0)} peak. At the large one's peak:`,
   );
   for (const member of peakMemory) {
     console.info(

@@ -6,8 +6,9 @@
  * 1. `trunk.create` through the command layer, 10 clients at once, with the real worker (in this process, as
  *    `npm run worker` runs it) syncing to Kamailio's database: the clock stops when every trunk is SYNCED.
  * 2. `trunk.create-batch` (100 trunks per command), 10 clients, same worker, same stop condition.
- * 3. `POST /api/v1/trunks` over HTTP to the production server (`next start`, the build in .next), 10 clients, each
- *    request with its API key and an Idempotency-Key, as a billing system would send them; same worker, same stop.
+ * 3. `POST /api/v1/trunks` over HTTP to the production web server (scripts/serve.mjs as `npm start` runs it), 10
+ *    clients, each request with its API key and an Idempotency-Key, as a billing system would send them; same worker,
+ *    same stop.
  * 4. `POST /api/v1/trunks:batchCreate` (100 trunks per request) over HTTP, the API's bulk path: same server and stop.
  * 5. raw SQL, 10 clients: per trunk one transaction inserting the portal rows (Trunk, TrunkServer) and, on the
  *    registrar database, the subscriber row: the floor of doing the same writes one trunk at a time.
