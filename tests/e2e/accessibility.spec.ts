@@ -35,7 +35,10 @@ const ADMIN_PAGE_GROUPS = Array.from({ length: Math.ceil(ADMIN_PAGE_COUNT / ADMI
 let users = new Map<StaffRole, Credentials>();
 let records: MatrixRecords;
 
+// In parallel mode every test is a group of its own and runs the file's beforeAll; the tests only read the records,
+// so each worker makes them once (it was 16 times a run: two staff members, a demo account with its email, an API key).
 test.beforeAll(async ({ browser }) => {
+  if (users.size > 0) return;
   test.setTimeout(180_000);
   ({ users, records } = await setUpMatrix(browser, "Accessible Widgets"));
 });
