@@ -8,10 +8,11 @@
  * 2. `trunk.create-batch` (100 trunks per command), 10 clients, same worker, same stop condition.
  * 3. `POST /api/v1/trunks` over HTTP to the production server (`next start`, the build in .next), 10 clients, each
  *    request with its API key and an Idempotency-Key, as a billing system would send them; same worker, same stop.
- * 4. raw SQL, 10 clients: per trunk one transaction inserting the portal rows (Trunk, TrunkServer) and, on the
+ * 4. `POST /api/v1/trunks:batchCreate` (100 trunks per request) over HTTP, the API's bulk path: same server and stop.
+ * 5. raw SQL, 10 clients: per trunk one transaction inserting the portal rows (Trunk, TrunkServer) and, on the
  *    registrar database, the subscriber row: the floor of doing the same writes one trunk at a time.
- * 5. raw SQL in bulk: the same rows as multi-row INSERTs of 1,000.
- * 6. Kamailio's own `kamctl add` in a loop (one psql process per call), into the same registrar database.
+ * 6. raw SQL in bulk: the same rows as multi-row INSERTs of 1,000.
+ * 7. Kamailio's own `kamctl add` in a loop (one psql process per call), into the same registrar database.
  *
  * The CPU columns count each method until all its work is done, for the portal's methods also the jobs that follow
  * the sync (credentials email, credential check).
@@ -179,31 +180,49 @@ await measure(
 // only: 1,000 creates as fast as 10 clients can send them are far above the default 600 a minute.
 const apiKey = await executeCommand(createApiKey, ctx, { name: "bench" });
 if (!apiKey.ok) throw new Error(apiKey.formError);
+const apiSecret = apiKey.value.secret;
 const web = await startWebServer({ url: portalUrl, registrarUrl, port: PORT, env: { API_RATE_LIMIT: "100000" } });
+const trunkBody = {
+  customerId: customer.id,
+  serverIds: [server.id],
+  callLimit: 5,
+  dialPermission: "US_ONLY",
+  callerIdPolicy: "FORCED",
+};
+/** One API request as a billing system sends it: its key, its own Idempotency-Key; anything but 201 stops the run. */
+async function apiCreate(path: string, body: object, index: number) {
+  const response = await fetch(`http://127.0.0.1:${PORT}/api/v1${path}`, {
+    method: "POST",
+    headers: {
+      authorization: `Bearer ${apiSecret}`,
+      "content-type": "application/json",
+      "idempotency-key": `bench-${run}-${path}-${index}`,
+    },
+    body: JSON.stringify(body),
+  });
+  if (response.status !== 201) throw new Error(`POST /api/v1${path}: ${response.status} ${await response.text()}`);
+}
 await measure(
   "POST /api/v1/trunks over HTTP, 10 clients, until SYNCED",
   TRUNKS,
   async () => {
-    await inParallel(TRUNKS, CLIENTS, async (index) => {
-      const response = await fetch(`http://127.0.0.1:${PORT}/api/v1/trunks`, {
-        method: "POST",
-        headers: {
-          authorization: `Bearer ${apiKey.value.secret}`,
-          "content-type": "application/json",
-          "idempotency-key": `bench-${run}-${index}`,
-        },
-        body: JSON.stringify({
-          customerId: customer.id,
-          serverIds: [server.id],
-          callLimit: 5,
-          dialPermission: "US_ONLY",
-          callerIdPolicy: "FORCED",
-        }),
-      });
-      if (response.status !== 201) throw new Error(`POST /api/v1/trunks: ${response.status} ${await response.text()}`);
-    });
+    await inParallel(TRUNKS, CLIENTS, (index) => apiCreate("/trunks", trunkBody, index));
     log(`requests answered; waiting for the worker`);
     synced += TRUNKS;
+    await untilSynced(synced);
+  },
+  untilJobsDone,
+  [web.pid ?? 0],
+);
+await measure(
+  `POST /api/v1/trunks:batchCreate (${BATCH} each) over HTTP, 10 clients, until SYNCED`,
+  TRUNKS,
+  async () => {
+    await inParallel(Math.ceil(TRUNKS / BATCH), CLIENTS, (index) =>
+      apiCreate("/trunks:batchCreate", { ...trunkBody, count: BATCH }, index),
+    );
+    log(`requests answered; waiting for the worker`);
+    synced += Math.ceil(TRUNKS / BATCH) * BATCH;
     await untilSynced(synced);
   },
   untilJobsDone,
