@@ -1,6 +1,4 @@
-import { spawnSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import path from "node:path";
 import type pg from "pg";
 import { hashPassword } from "../../lib/auth/passwords";
 import { type Actor, actorOf } from "../../lib/auth/policy";
@@ -10,24 +8,17 @@ import { createDemoAccount } from "../../lib/customers";
 import { createDb, type Db } from "../../lib/db";
 import type { Role } from "../../lib/generated/prisma/enums";
 import { jobTasks } from "../../lib/jobs/tasks";
-import { migrateJobQueue, startWorker } from "../../lib/jobs/worker";
+import { startWorker } from "../../lib/jobs/worker";
 import { createMailTransport } from "../../lib/mail/transport";
-import { ROOT } from "../../lib/paths";
 import { createKamailioSqlRegistrar, type KamailioSqlRegistrarOptions } from "../../lib/registrar/kamailio-sql";
 import { ensureRegistrarSchema } from "../../lib/registrar/schema";
 import type { WebhookNetworkPolicy } from "../../lib/webhooks/network";
 import { createTestDatabase } from "./database";
+import { PORTAL_TEMPLATE } from "./portal-template";
 
-/** A migrated, empty portal database on the test cluster, with the job queue's schema. */
+/** A migrated, empty portal database on the test cluster, with the job queue's schema (a copy of the template). */
 export async function createPortalDatabase(prefix = "portal"): Promise<{ db: Db; url: string }> {
-  const url = await createTestDatabase(prefix);
-  const result = spawnSync(process.execPath, [path.join(ROOT, "scripts", "prisma.mjs"), "migrate", "deploy"], {
-    cwd: ROOT,
-    env: { ...process.env, DATABASE_URL: url },
-    encoding: "utf8",
-  });
-  if (result.status !== 0) throw new Error(`migrate deploy failed:\n${result.stdout}\n${result.stderr}`);
-  await migrateJobQueue(url);
+  const url = await createTestDatabase(prefix, PORTAL_TEMPLATE);
   return { db: createDb(url), url };
 }
 
