@@ -20,13 +20,13 @@ import { SYNC_PROVIDER_POLICY_TASK, syncProviderPolicy } from "../registrar/prov
 import { runReconciliation } from "../registrar/reconcile";
 import { queueReconciliation, RECONCILE_TASK } from "../registrar/reconciliation-runs";
 import { watchRegistrations } from "../registrar/registration-watch";
-import { SYNC_BATCH_SIZE, syncTrunks } from "../registrar/sync";
+import { syncTrunks } from "../registrar/sync";
 import type { Registrar } from "../registrar/types";
 import { DEFAULT_RETENTION, pruneOldRecords, type RetentionPolicy } from "../retention";
 import { scanAuthFailureBursts } from "../trunks/auth-failures";
 import { CREDENTIAL_CHECK_TASK, runCredentialChecks } from "../trunks/credential-check";
 import { suspendTrunksOverDailyCaps } from "../trunks/fraud-guard";
-import { SYNC_TRUNK_TASK } from "../trunks/provision";
+import { SYNC_BATCH_SIZE, SYNC_TRUNK_TASK } from "../trunks/provision";
 import { deliverWebhook } from "../webhooks/deliver";
 import { DELIVER_WEBHOOK_TASK } from "../webhooks/events";
 import type { WebhookNetworkPolicy } from "../webhooks/network";
@@ -96,9 +96,13 @@ function reportFailure(task: string, id: string, result: { outcome: string; erro
   );
 }
 
-const trunkPayload = z.object({ trunkId: z.string().min(1) });
-/** Jobs queued before checks were batched name one trunk. */
-const credentialCheckPayload = z.union([z.object({ trunkIds: z.array(z.string().min(1)).min(1) }), trunkPayload]);
+/** A job of one trunk or of several (checks of a sync batch, the sync of trunks created together). */
+const trunksPayload = z.union([
+  z.object({ trunkIds: z.array(z.string().min(1)).min(1) }),
+  z.object({ trunkId: z.string().min(1) }),
+]);
+const trunkIdsOf = (payload: z.infer<typeof trunksPayload>) =>
+  "trunkIds" in payload ? payload.trunkIds : [payload.trunkId];
 const requestMeta = z.object({
   ip: z.string().nullable(),
   userAgent: z.string().nullable(),
@@ -133,20 +137,21 @@ export function jobTasks({
   // failing batch records only its own trunk, so taking the others along would read every waiting trunk per job.
   let registrarAnswering = true;
   return {
-    [SYNC_TRUNK_TASK]: withPayload(trunkPayload, async ({ trunkId }) => {
+    [SYNC_TRUNK_TASK]: withPayload(trunksPayload, async (payload) => {
+      const trunkIds = trunkIdsOf(payload);
       // Other trunks waiting for a sync go along in the same registrar transaction (their jobs are then removed).
-      const alsoPending = registrarAnswering ? SYNC_BATCH_SIZE - 1 : 0;
-      const outcomes = await syncTrunks(db, registrar, [trunkId], { alsoPending, force: false });
+      const alsoPending = registrarAnswering ? Math.max(0, SYNC_BATCH_SIZE - trunkIds.length) : 0;
+      const outcomes = await syncTrunks(db, registrar, trunkIds, { alsoPending, force: false });
       for (const [id, outcome] of outcomes) reportFailure(SYNC_TRUNK_TASK, id, outcome);
-      const own = outcomes.get(trunkId)?.outcome;
-      if (own === "failed") registrarAnswering = false;
-      else if (own === "synced") registrarAnswering = true;
+      const own = trunkIds.map((id) => outcomes.get(id)?.outcome);
+      if (own.includes("failed")) registrarAnswering = false;
+      else if (own.includes("synced")) registrarAnswering = true;
     }),
     [SYNC_PROVIDER_POLICY_TASK]: async () => {
       await syncProviderPolicy(db, registrar);
     },
-    [CREDENTIAL_CHECK_TASK]: withPayload(credentialCheckPayload, async (payload) => {
-      await runCredentialChecks(db, "trunkIds" in payload ? payload.trunkIds : [payload.trunkId]);
+    [CREDENTIAL_CHECK_TASK]: withPayload(trunksPayload, async (payload) => {
+      await runCredentialChecks(db, trunkIdsOf(payload));
     }),
     [SEND_MAIL_TASK]: withPayload(z.object({ mailId: z.string().min(1) }), async ({ mailId }, helpers) => {
       // Other waiting messages go along (their jobs are removed once each is sent).

@@ -25,6 +25,25 @@ export const syncJobKey = (trunkId: string) => `sync-trunk:${trunkId}`;
  * trunk must be able to register seconds after it is created, also behind a burst of credential emails.
  */
 export const SYNC_PRIORITY = -10;
+/** At most this many trunks are written to the registrar in one transaction (and named by one sync job). */
+export const SYNC_BATCH_SIZE = 200;
+
+/**
+ * The sync jobs of `trunkIds`. One trunk gets its own keyed job, which a later request for the same trunk coalesces
+ * with. Trunks created together (a batch, an import's chunk) share one job per SYNC_BATCH_SIZE of them instead of one
+ * each, which the worker would add, fetch and remove one by one; a later change to one of them still queues that
+ * trunk's keyed job.
+ */
+export function syncJobSpecs(trunkIds: string[]) {
+  if (trunkIds.length === 1) {
+    return trunkIds.map((trunkId) => ({ payload: { trunkId }, key: syncJobKey(trunkId) as string | null }));
+  }
+  const specs = [];
+  for (let start = 0; start < trunkIds.length; start += SYNC_BATCH_SIZE) {
+    specs.push({ payload: { trunkIds: trunkIds.slice(start, start + SYNC_BATCH_SIZE) }, key: null });
+  }
+  return specs;
+}
 
 /**
  * Asks the worker to make the registrar match this trunk; pending requests for the same trunk coalesce. The version
@@ -382,21 +401,20 @@ export async function insertCustomerTrunks(
         SELECT count(*) FROM (SELECT 1 FROM trunk LIMIT 1) inserted,
         LATERAL graphile_worker.add_jobs(ARRAY(
           SELECT (j.task, j.payload, NULL, NULL, NULL, j.key, j.priority, NULL)::graphile_worker.job_spec
-          FROM json_to_recordset(${json(
-            rows.flatMap((row) => [
-              {
-                task: SYNC_TRUNK_TASK,
-                payload: { trunkId: row.trunk.id },
-                key: syncJobKey(row.trunk.id),
-                priority: SYNC_PRIORITY,
-              },
-              ...row.mails.map((mail) => ({
+          FROM json_to_recordset(${json([
+            ...syncJobSpecs(rows.map((row) => row.trunk.id)).map((spec) => ({
+              task: SYNC_TRUNK_TASK,
+              ...spec,
+              priority: SYNC_PRIORITY,
+            })),
+            ...rows.flatMap((row) =>
+              row.mails.map((mail) => ({
                 task: SEND_MAIL_TASK,
                 payload: { mailId: mail.id },
                 key: mailJobKey(mail.id),
               })),
-            ]),
-          )}::json) AS j(task text, payload json, key text, priority int)
+            ),
+          ])}::json) AS j(task text, payload json, key text, priority int)
           UNION ALL
           SELECT (${DELIVER_WEBHOOK_TASK}, json_build_object('deliveryId', d.id), NULL, NULL, NULL,
                   ${webhookJobKey("")} || d.id, NULL, NULL)::graphile_worker.job_spec
