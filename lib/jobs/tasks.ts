@@ -10,8 +10,8 @@ import { expireDemos, queueDemoReminders } from "../customers/demo-expiry";
 import type { Db } from "../db";
 import { RUN_IMPORT_TASK } from "../imports";
 import { runImport } from "../imports/run";
-import { deliverMail, MAIL_BATCH_SIZE } from "../mail/deliver";
-import { SEND_MAIL_TASK } from "../mail/queue";
+import { deliverMail } from "../mail/deliver";
+import { MAIL_BATCH_SIZE, SEND_MAIL_TASK } from "../mail/queue";
 import type { MailTransport } from "../mail/transport";
 import { log } from "../observability/log";
 import { metrics } from "../observability/metrics";
@@ -103,6 +103,11 @@ const trunksPayload = z.union([
 ]);
 const trunkIdsOf = (payload: z.infer<typeof trunksPayload>) =>
   "trunkIds" in payload ? payload.trunkIds : [payload.trunkId];
+/** A job of one message or of several (the credentials emails of trunks created together). */
+const mailPayload = z.union([
+  z.object({ mailIds: z.array(z.string().min(1)).min(1) }),
+  z.object({ mailId: z.string().min(1) }),
+]);
 const requestMeta = z.object({
   ip: z.string().nullable(),
   userAgent: z.string().nullable(),
@@ -153,10 +158,11 @@ export function jobTasks({
     [CREDENTIAL_CHECK_TASK]: withPayload(trunksPayload, async (payload) => {
       await runCredentialChecks(db, trunkIdsOf(payload));
     }),
-    [SEND_MAIL_TASK]: withPayload(z.object({ mailId: z.string().min(1) }), async ({ mailId }, helpers) => {
+    [SEND_MAIL_TASK]: withPayload(mailPayload, async (payload, helpers) => {
+      const mailIds = "mailIds" in payload ? payload.mailIds : [payload.mailId];
       // Other waiting messages go along (their jobs are removed once each is sent).
-      const outcomes = await deliverMail(db, transport, mailFrom, mailId, {
-        alsoQueued: MAIL_BATCH_SIZE - 1,
+      const outcomes = await deliverMail(db, transport, mailFrom, mailIds, {
+        alsoQueued: Math.max(0, MAIL_BATCH_SIZE - mailIds.length),
         workerId: helpers.job.locked_by as string,
       });
       for (const [id, outcome] of outcomes) reportFailure(SEND_MAIL_TASK, id, outcome);

@@ -11,8 +11,8 @@ import { portalUrl } from "../env";
 import { ConflictError } from "../errors";
 import { Prisma, type ProviderSettings, type Trunk } from "../generated/prisma/client";
 import { newId } from "../ids";
-import { enqueueJob } from "../jobs/queue";
-import { mailJobKey, mailRow, SEND_MAIL_TASK } from "../mail/queue";
+import { enqueueJob, sharedJobSpecs } from "../jobs/queue";
+import { mailJobSpecs, mailRow, SEND_MAIL_TASK } from "../mail/queue";
 import { credentialsMail } from "../mail/templates";
 import { getProviderSettings } from "../settings";
 import { DELIVER_WEBHOOK_TASK, trunkEventData, webhookEventRow, webhookJobKey } from "../webhooks/events";
@@ -29,21 +29,16 @@ export const SYNC_PRIORITY = -10;
 export const SYNC_BATCH_SIZE = 200;
 
 /**
- * The sync jobs of `trunkIds`. One trunk gets its own keyed job, which a later request for the same trunk coalesces
- * with. Trunks created together (a batch, an import's chunk) share one job per SYNC_BATCH_SIZE of them instead of one
- * each, which the worker would add, fetch and remove one by one; a later change to one of them still queues that
- * trunk's keyed job.
+ * The sync jobs of `trunkIds`: trunks created together (a batch, an import's chunk) share one job per SYNC_BATCH_SIZE;
+ * a later change to one of them still queues that trunk's keyed job.
  */
-export function syncJobSpecs(trunkIds: string[]) {
-  if (trunkIds.length === 1) {
-    return trunkIds.map((trunkId) => ({ payload: { trunkId }, key: syncJobKey(trunkId) as string | null }));
-  }
-  const specs = [];
-  for (let start = 0; start < trunkIds.length; start += SYNC_BATCH_SIZE) {
-    specs.push({ payload: { trunkIds: trunkIds.slice(start, start + SYNC_BATCH_SIZE) }, key: null });
-  }
-  return specs;
-}
+export const syncJobSpecs = (trunkIds: string[]) =>
+  sharedJobSpecs(
+    trunkIds,
+    SYNC_BATCH_SIZE,
+    (trunkId) => ({ payload: { trunkId }, key: syncJobKey(trunkId) }),
+    (ids) => ({ trunkIds: ids }),
+  );
 
 /**
  * Asks the worker to make the registrar match this trunk; pending requests for the same trunk coalesce. The version
@@ -407,13 +402,10 @@ export async function insertCustomerTrunks(
               ...spec,
               priority: SYNC_PRIORITY,
             })),
-            ...rows.flatMap((row) =>
-              row.mails.map((mail) => ({
-                task: SEND_MAIL_TASK,
-                payload: { mailId: mail.id },
-                key: mailJobKey(mail.id),
-              })),
-            ),
+            ...mailJobSpecs(rows.flatMap((row) => row.mails.map((mail) => mail.id))).map((spec) => ({
+              task: SEND_MAIL_TASK,
+              ...spec,
+            })),
           ])}::json) AS j(task text, payload json, key text, priority int)
           UNION ALL
           SELECT (${DELIVER_WEBHOOK_TASK}, json_build_object('deliveryId', d.id), NULL, NULL, NULL,
