@@ -96,18 +96,20 @@ function reportFailure(task: string, id: string, result: { outcome: string; erro
   );
 }
 
-/** A job of one trunk or of several (checks of a sync batch, the sync of trunks created together). */
-const trunksPayload = z.union([
-  z.object({ trunkIds: z.array(z.string().min(1)).min(1) }),
-  z.object({ trunkId: z.string().min(1) }),
-]);
-const trunkIdsOf = (payload: z.infer<typeof trunksPayload>) =>
-  "trunkIds" in payload ? payload.trunkIds : [payload.trunkId];
-/** A job of one message or of several (the credentials emails of trunks created together). */
-const mailPayload = z.union([
-  z.object({ mailIds: z.array(z.string().min(1)).min(1) }),
-  z.object({ mailId: z.string().min(1) }),
-]);
+/**
+ * A job naming one item (`one`: "trunkId") or several (`many`: "trunkIds", the checks of a sync batch, the shared job
+ * of trunks created together), read as the list of them.
+ */
+const idsPayload = (one: string, many: string) =>
+  z
+    .object({ [one]: z.string().min(1).optional(), [many]: z.array(z.string().min(1)).min(1).optional() })
+    .refine((payload) => payload[one] !== undefined || payload[many] !== undefined, {
+      message: `${one} or ${many} is required`,
+      path: [one],
+    })
+    .transform((payload) => (payload[many] as string[] | undefined) ?? [payload[one] as string]);
+const trunksPayload = idsPayload("trunkId", "trunkIds");
+const mailPayload = idsPayload("mailId", "mailIds");
 const requestMeta = z.object({
   ip: z.string().nullable(),
   userAgent: z.string().nullable(),
@@ -142,8 +144,7 @@ export function jobTasks({
   // failing batch records only its own trunk, so taking the others along would read every waiting trunk per job.
   let registrarAnswering = true;
   return {
-    [SYNC_TRUNK_TASK]: withPayload(trunksPayload, async (payload) => {
-      const trunkIds = trunkIdsOf(payload);
+    [SYNC_TRUNK_TASK]: withPayload(trunksPayload, async (trunkIds) => {
       // Other trunks waiting for a sync go along in the same registrar transaction (their jobs are then removed).
       const alsoPending = registrarAnswering ? Math.max(0, SYNC_BATCH_SIZE - trunkIds.length) : 0;
       const outcomes = await syncTrunks(db, registrar, trunkIds, { alsoPending, force: false });
@@ -155,11 +156,10 @@ export function jobTasks({
     [SYNC_PROVIDER_POLICY_TASK]: async () => {
       await syncProviderPolicy(db, registrar);
     },
-    [CREDENTIAL_CHECK_TASK]: withPayload(trunksPayload, async (payload) => {
-      await runCredentialChecks(db, trunkIdsOf(payload));
+    [CREDENTIAL_CHECK_TASK]: withPayload(trunksPayload, async (trunkIds) => {
+      await runCredentialChecks(db, trunkIds);
     }),
-    [SEND_MAIL_TASK]: withPayload(mailPayload, async (payload, helpers) => {
-      const mailIds = "mailIds" in payload ? payload.mailIds : [payload.mailId];
+    [SEND_MAIL_TASK]: withPayload(mailPayload, async (mailIds, helpers) => {
       // Other waiting messages go along (their jobs are removed once each is sent).
       const outcomes = await deliverMail(db, transport, mailFrom, mailIds, {
         alsoQueued: Math.max(0, MAIL_BATCH_SIZE - mailIds.length),
