@@ -4,17 +4,15 @@
  * none of the messages it took along.
  */
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
-import { executeCommand } from "../../lib/commands";
 import type { Db } from "../../lib/db";
 import { deliverMail } from "../../lib/mail/deliver";
 import { mailJobKey, queueMail, SEND_MAIL_TASK } from "../../lib/mail/queue";
 import { mailBody, secret } from "../../lib/mail/secrets";
 import { createMailTransport, type MailTransport, type OutgoingMessage } from "../../lib/mail/transport";
-import { createTrunks } from "../../lib/trunks";
 import {
-  contextFor,
   createActor,
   createPortalDatabase,
+  createTrunkBatch,
   startTestWorker,
   takeQueuedJobs,
   waitForQueueToDrain,
@@ -68,19 +66,8 @@ describe("the credentials emails of trunks created together", () => {
     const server = await db.sipServer.create({
       data: { hostname: "Sip.Batch.example", realm: "sip.batch.example", label: "x" },
     });
-    const customer = await db.customer.create({
-      data: { company: "Batch Mail Co", contactName: "B", contactEmail: "b@batch.example" },
-    });
-    const created = await executeCommand(createTrunks, contextFor(db, sales), {
-      customerId: customer.id,
-      serverIds: server.id,
-      count: "3",
-      callLimit: "5",
-      dialPermission: "US_ONLY",
-      callerIdPolicy: "FORCED",
-    });
-    if (!created.ok) throw new Error(created.formError);
-    const trunkIds = created.value.map((trunk) => trunk.id);
+    const created = await createTrunkBatch(db, sales, server.id, "Batch Mail Co", 3);
+    const trunkIds = created.map((trunk) => trunk.id);
     const mails = await db.mail.findMany({ where: { trunkId: { in: trunkIds } }, orderBy: { trunkId: "asc" } });
     const jobs = await takeQueuedJobs<{ mailIds?: string[] }>(db, SEND_MAIL_TASK);
     expect(jobs).toHaveLength(1);

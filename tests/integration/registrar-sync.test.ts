@@ -11,10 +11,10 @@ import { createKamailioSqlRegistrar } from "../../lib/registrar/kamailio-sql";
 import { ensureRegistrarSchema } from "../../lib/registrar/schema";
 import { syncTrunk, syncTrunks } from "../../lib/registrar/sync";
 import type { Registrar, SubscriberChange } from "../../lib/registrar/types";
-import { createTrunks, resetTrunkPassword, revealTrunkPassword } from "../../lib/trunks";
+import { resetTrunkPassword, revealTrunkPassword } from "../../lib/trunks";
 import { SYNC_TRUNK_TASK, syncJobKey } from "../../lib/trunks/provision";
 import { createTestDatabase } from "../support/database";
-import { contextFor, createActor, createPortalDatabase } from "../support/portal";
+import { contextFor, createActor, createPortalDatabase, createTrunkBatch } from "../support/portal";
 
 const REALM = "sip.order.example";
 let db: Db;
@@ -214,19 +214,8 @@ describe("trunks created together", () => {
       UPDATE graphile_worker._private_jobs SET locked_at = now(), locked_by = 'another-worker'
       WHERE key = ${syncJobKey(held.id)} RETURNING id`;
     const server = await db.sipServer.findFirstOrThrow({ where: { realm: REALM } });
-    const customer = await db.customer.create({
-      data: { company: "Together Voice", contactName: "T", contactEmail: "t@order.example" },
-    });
-    const created = await executeCommand(createTrunks, contextFor(db, sales), {
-      customerId: customer.id,
-      serverIds: server.id,
-      count: "3",
-      callLimit: "5",
-      dialPermission: "US_ONLY",
-      callerIdPolicy: "FORCED",
-    });
-    if (!created.ok) throw new Error(created.formError);
-    const ids = created.value.map((trunk) => trunk.id);
+    const created = await createTrunkBatch(db, sales, server.id, "Together Voice", 3);
+    const ids = created.map((trunk) => trunk.id);
     const jobs = await db.$queryRaw<{ key: string | null; payload: unknown }[]>`
       SELECT j.key, j.payload FROM graphile_worker._private_jobs j JOIN graphile_worker._private_tasks t ON t.id = j.task_id
       WHERE t.identifier = ${SYNC_TRUNK_TASK}
