@@ -8,10 +8,11 @@
  * 2. `trunk.create-batch` (100 trunks per command), 10 clients, same worker, same stop condition.
  * 3. `POST /api/v1/trunks` over HTTP to the production server (`next start`, the build in .next), 10 clients, each
  *    request with its API key and an Idempotency-Key, as a billing system would send them; same worker, same stop.
- * 4. raw SQL, 10 clients: per trunk one transaction inserting the portal rows (Trunk, TrunkServer) and, on the
+ * 4. `POST /api/v1/trunks:batchCreate` (100 trunks per request) over HTTP, the API's bulk path: same server and stop.
+ * 5. raw SQL, 10 clients: per trunk one transaction inserting the portal rows (Trunk, TrunkServer) and, on the
  *    registrar database, the subscriber row: the floor of doing the same writes one trunk at a time.
- * 5. raw SQL in bulk: the same rows as multi-row INSERTs of 1,000.
- * 6. Kamailio's own `kamctl add` in a loop (one psql process per call), into the same registrar database.
+ * 6. raw SQL in bulk: the same rows as multi-row INSERTs of 1,000.
+ * 7. Kamailio's own `kamctl add` in a loop (one psql process per call), into the same registrar database.
  *
  * The CPU columns count each method until all its work is done, for the portal's methods also the jobs that follow
  * the sync (credentials email, credential check).
@@ -117,6 +118,8 @@ const results: {
   seconds: number;
   drainedSeconds: number;
   nodeCpuMs: number;
+  /** Of `nodeCpuMs`, what the web server used (the rest: this process, i.e. the clients and the worker). */
+  webCpuMs: number;
   postgresCpuMs: number;
 }[] = [];
 async function measure(
@@ -141,8 +144,17 @@ async function measure(
   await drain?.();
   const drainedSeconds = (performance.now() - started) / 1000;
   const used = process.cpuUsage(nodeCpu);
-  const nodeCpuMs = (used.user + used.system) / 1000 + otherNodeCpu() - otherCpu;
-  results.push({ method, n, seconds, drainedSeconds, nodeCpuMs, postgresCpuMs: treeCpuMs(postgres) - postgresCpu });
+  const webCpuMs = otherNodeCpu() - otherCpu;
+  const nodeCpuMs = (used.user + used.system) / 1000 + webCpuMs;
+  results.push({
+    method,
+    n,
+    seconds,
+    drainedSeconds,
+    nodeCpuMs,
+    webCpuMs,
+    postgresCpuMs: treeCpuMs(postgres) - postgresCpu,
+  });
   log(`${method}: ${(n / seconds).toFixed(1)} trunks/s; every job done after ${drainedSeconds.toFixed(2)} s`);
 }
 
@@ -185,31 +197,49 @@ await measure(
 // only: 1,000 creates as fast as 10 clients can send them are far above the default 600 a minute.
 const apiKey = await executeCommand(createApiKey, ctx, { name: "bench" });
 if (!apiKey.ok) throw new Error(apiKey.formError);
+const apiSecret = apiKey.value.secret;
 const web = await startWebServer({ url: portalUrl, registrarUrl, port: PORT, env: { API_RATE_LIMIT: "100000" } });
+const trunkBody = {
+  customerId: customer.id,
+  serverIds: [server.id],
+  callLimit: 5,
+  dialPermission: "US_ONLY",
+  callerIdPolicy: "FORCED",
+};
+/** One API request as a billing system sends it: its key, its own Idempotency-Key; anything but 201 stops the run. */
+async function apiCreate(path: string, body: object, index: number) {
+  const response = await fetch(`http://127.0.0.1:${PORT}/api/v1${path}`, {
+    method: "POST",
+    headers: {
+      authorization: `Bearer ${apiSecret}`,
+      "content-type": "application/json",
+      "idempotency-key": `bench-${run}-${path}-${index}`,
+    },
+    body: JSON.stringify(body),
+  });
+  if (response.status !== 201) throw new Error(`POST /api/v1${path}: ${response.status} ${await response.text()}`);
+}
 await measure(
   "POST /api/v1/trunks over HTTP, 10 clients, until SYNCED",
   TRUNKS,
   async () => {
-    await inParallel(TRUNKS, CLIENTS, async (index) => {
-      const response = await fetch(`http://127.0.0.1:${PORT}/api/v1/trunks`, {
-        method: "POST",
-        headers: {
-          authorization: `Bearer ${apiKey.value.secret}`,
-          "content-type": "application/json",
-          "idempotency-key": `bench-${run}-${index}`,
-        },
-        body: JSON.stringify({
-          customerId: customer.id,
-          serverIds: [server.id],
-          callLimit: 5,
-          dialPermission: "US_ONLY",
-          callerIdPolicy: "FORCED",
-        }),
-      });
-      if (response.status !== 201) throw new Error(`POST /api/v1/trunks: ${response.status} ${await response.text()}`);
-    });
+    await inParallel(TRUNKS, CLIENTS, (index) => apiCreate("/trunks", trunkBody, index));
     log(`requests answered; waiting for the worker`);
     synced += TRUNKS;
+    await untilSynced(synced);
+  },
+  untilJobsDone,
+  [web.pid ?? 0],
+);
+await measure(
+  `POST /api/v1/trunks:batchCreate (${BATCH} each) over HTTP, 10 clients, until SYNCED`,
+  TRUNKS,
+  async () => {
+    await inParallel(Math.ceil(TRUNKS / BATCH), CLIENTS, (index) =>
+      apiCreate("/trunks:batchCreate", { ...trunkBody, count: BATCH }, index),
+    );
+    log(`requests answered; waiting for the worker`);
+    synced += Math.ceil(TRUNKS / BATCH) * BATCH;
     await untilSynced(synced);
   },
   untilJobsDone,
@@ -330,14 +360,14 @@ const rawOne = results.find((result) => result.method.startsWith("raw SQL, one")
 const rawBulk = results.find((result) => result.method.startsWith("raw SQL, multi"));
 const rate = (result: { n: number; seconds: number } | undefined) => (result ? result.n / result.seconds : Number.NaN);
 console.info(
-  `\n| method | trunks | seconds | trunks/s | × kamctl | × raw SQL (per trunk) | × raw SQL (bulk) | every job done (s) | CPU ms/trunk: Node + PostgreSQL |`,
+  `\n| method | trunks | seconds | trunks/s | × kamctl | × raw SQL (per trunk) | × raw SQL (bulk) | every job done (s) | CPU ms/trunk: Node + PostgreSQL | of the Node: web server / clients and worker |`,
 );
-console.info(`| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |`);
+console.info(`| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |`);
 for (const result of results) {
   const r = rate(result);
   const cpu = (ms: number) => (ms / result.n).toFixed(2);
   console.info(
-    `| ${result.method} | ${result.n} | ${result.seconds.toFixed(2)} | ${r.toFixed(1)} | ${(r / rate(kamctl)).toFixed(1)} | ${(r / rate(rawOne)).toFixed(2)} | ${(r / rate(rawBulk)).toFixed(3)} | ${result.drainedSeconds.toFixed(2)} | ${cpu(result.nodeCpuMs)} + ${cpu(result.postgresCpuMs)} |`,
+    `| ${result.method} | ${result.n} | ${result.seconds.toFixed(2)} | ${r.toFixed(1)} | ${(r / rate(kamctl)).toFixed(1)} | ${(r / rate(rawOne)).toFixed(2)} | ${(r / rate(rawBulk)).toFixed(3)} | ${result.drainedSeconds.toFixed(2)} | ${cpu(result.nodeCpuMs)} + ${cpu(result.postgresCpuMs)} | ${result.webCpuMs ? `${cpu(result.webCpuMs)} / ${cpu(result.nodeCpuMs - result.webCpuMs)}` : "–"} |`,
   );
 }
 process.exit(0);

@@ -212,7 +212,11 @@ const leftTotal = Object.values(left).reduce((sum, n) => sum + n, 0);
 console.info(`
 Reconciliation of ${finished.checked.toLocaleString("en-US")} trunks in the worker: ${seconds.toFixed(1)} s (${Math.round(finished.checked / seconds).toLocaleString("en-US")} trunks/s), peak worker RSS ${peakRss.toFixed(0)} MB; load average ${loadBefore} before, ${loadAfter} after.
 CPU per 1,000 trunks: worker ${workerCpuPer1000} ms, PostgreSQL ${pgCpuPer1000} ms. Digests verified and recorded (passwords opened and found right): ${opened.toLocaleString("en-US")}.
-Floor (the same reads by raw SQL, same batches): ${floorSeconds.toFixed(1)} s, PostgreSQL ${floorPgCpuPer1000.toFixed(1)} ms CPU per 1,000 trunks; the run takes ${(seconds / floorSeconds).toFixed(1)}× it.
+${
+  Number.isNaN(floorSeconds)
+    ? "Floor: not measured in this run (BENCH_FLOOR=0)."
+    : `Floor (the same reads by raw SQL, same batches): ${floorSeconds.toFixed(1)} s, PostgreSQL ${floorPgCpuPer1000.toFixed(1)} ms CPU per 1,000 trunks; the run takes ${(seconds / floorSeconds).toFixed(1)}× it.`
+}
 Error: ${finished.error ?? "none"}. Findings: ${finished.findingsTotal} (kept: ${[...byProblem].map(([problem, n]) => `${problem} ${n}`).join(", ")}), trunks repaired: ${finished.repaired}.
 Left after the run: ${JSON.stringify(left)}.
 Targets: < 60 s ${seconds < 60 ? "met" : "NOT met"}; < 300 MB RSS ${peakRss < 300 ? "met" : "NOT met"}; drift repaired ${leftTotal === 0 ? "yes" : "NO"}.`);

@@ -77,7 +77,8 @@ describe("the verdict of npm test", () => {
       numFailedTests: 1,
       numPendingTests: 0,
       numTodoTests: 0,
-      numFailedTestSuites: 2,
+      // Two files, and the describe block "mail" in the first: vitest counts three failed suites.
+      numFailedTestSuites: 3,
       testResults: [
         {
           name: `${process.cwd()}/tests/integration/a.test.ts`,
@@ -103,6 +104,7 @@ describe("the verdict of npm test", () => {
       expect.arrayContaining([
         "FAILED: vitest: tests/integration/a.test.ts › mail › is sent once: AssertionError: expected 2 to be 1",
         "FAILED: vitest: tests/integration/b.test.ts: Hook timed out",
+        "FAILED: vitest: 2 test file(s) failed (3 failed suites)",
       ]),
     );
     const playwright = report("p-named.json", {

@@ -98,12 +98,14 @@ export function vitestOutcome(status: number | null, reportFile: string): SuiteO
     status,
     readReport(reportFile),
     (report) => {
-      const failedFiles = count(report.numFailedTestSuites);
+      // Vitest counts a failed describe block as a failed suite too: the files are counted from the results.
+      const failedSuites = count(report.numFailedTestSuites);
+      const failedFiles = list(report.testResults).filter((file) => file.status === "failed").length;
       return {
         passed: count(report.numPassedTests),
         failed: count(report.numFailedTests),
         skipped: count(report.numPendingTests) + count(report.numTodoTests),
-        extra: failedFiles > 0 ? [`vitest: ${failedFiles} test file(s) failed`] : [],
+        extra: failedSuites > 0 ? [`vitest: ${failedFiles} test file(s) failed (${failedSuites} failed suites)`] : [],
       };
     },
     vitestFailures,

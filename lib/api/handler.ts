@@ -179,11 +179,23 @@ async function readBody(request: Request, route: ApiRoute): Promise<{ value: Rec
 }
 
 function json(status: number, body: unknown, headers: Record<string, string> = {}): Response {
-  return new Response(JSON.stringify(body), {
+  const text = JSON.stringify(body);
+  return new Response(text, {
     status,
-    headers: { "Content-Type": "application/json", "Cache-Control": "no-store", ...headers },
+    headers: { "Content-Type": "application/json", ...cacheControl(text), ...headers },
   });
 }
+
+/**
+ * Answers are never cached. Small ones are also sent as they are: Next.js's gzip skips a body under 1 KiB only when
+ * it knows the length, and it drops a route's Content-Length, so it would gzip every answer, a trunk's 700 bytes
+ * included: CPU on both sides to save a few hundred bytes (bench/README.md, provisioning, "Round 5"). `no-transform`
+ * is what its compression honours; larger answers (lists, the OpenAPI document) are still compressed.
+ */
+const COMPRESS_FROM_BYTES = 1024;
+const cacheControl = (text: string) => ({
+  "Cache-Control": Buffer.byteLength(text) < COMPRESS_FROM_BYTES ? "no-store, no-transform" : "no-store",
+});
 
 function problemResponse(error: unknown, request: Request, path: string, rateHeaders: Record<string, string>) {
   let problem: ApiProblem;
@@ -195,8 +207,9 @@ function problemResponse(error: unknown, request: Request, path: string, rateHea
     console.error(`[api] ${request.method} ${path} failed: ${error instanceof Error ? error.stack : String(error)}`);
     problem = new ApiProblem(500, "internal-error", "Something went wrong on our side; nothing was lost. Try again.");
   }
-  return new Response(JSON.stringify(problem.body), {
+  const text = JSON.stringify(problem.body);
+  return new Response(text, {
     status: problem.status,
-    headers: { "Content-Type": PROBLEM_CONTENT_TYPE, "Cache-Control": "no-store", ...rateHeaders, ...problem.headers },
+    headers: { "Content-Type": PROBLEM_CONTENT_TYPE, ...cacheControl(text), ...rateHeaders, ...problem.headers },
   });
 }

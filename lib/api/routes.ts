@@ -11,8 +11,11 @@ import type { Registrar } from "../registrar/types";
 import { listServers } from "../servers";
 import {
   createTrunk,
+  createTrunks,
   deleteTrunk,
+  getTrunksWithServers,
   getTrunkWithServers,
+  MAX_TRUNKS_PER_BATCH,
   requestResync,
   resendCredentials,
   resetTrunkPassword,
@@ -556,6 +559,29 @@ export const API_ROUTES: ApiRoute[] = [
     command: createTrunk,
     success: { status: 201, description: "The new trunk.", schema: trunkSchema },
     present: (ctx, trunk) => trunkOut(ctx, trunk.id),
+  }),
+  commandRoute({
+    method: "POST",
+    path: "/trunks:batchCreate",
+    operationId: "createTrunks",
+    summary: "Create many trunks for one customer",
+    description: `A bulk order: \`count\` trunks (at most ${MAX_TRUNKS_PER_BATCH}) with the same settings, all or none. Each gets its own SIP username and password, registrar sync, credentials email, audit entry and trunk.created event, exactly as if created one by one. DIDs can be given only when count is 1.`,
+    tag: "Trunks",
+    body: createTrunks.input,
+    command: createTrunks,
+    success: {
+      status: 201,
+      description: "The new trunks, in the order they were created.",
+      schema: z.object({ data: z.array(trunkSchema) }).meta({ id: "TrunkBatch" }),
+    },
+    present: async (ctx, trunks) => ({
+      data: (
+        await getTrunksWithServers(
+          ctx.db,
+          trunks.map((trunk) => trunk.id),
+        )
+      ).map(trunkJson),
+    }),
   }),
   readRoute({
     path: "/trunks/{trunkId}",

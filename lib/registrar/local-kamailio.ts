@@ -4,7 +4,7 @@
  * why) and when that realm changes, and stopped with the portal.
  */
 import { type ChildProcess, spawn } from "node:child_process";
-import { closeSync, mkdirSync, openSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { closeSync, existsSync, mkdirSync, openSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { hasExited, killProcessGroup, stopLeftover, terminate as terminateProcess } from "../processes";
 import { kamailioArgs, kamailioDbCredentials } from "./kamailio-server";
@@ -169,7 +169,9 @@ export async function startLocalKamailio(options: LocalKamailioOptions): Promise
           : "";
         return scheduleRetry(`Kamailio did not start: ${why} (log: ${logFile})${hint}`);
       }
-      if ((await optionsPing(options.listen, options.port)) === 200) break;
+      // Ready once it answers and has written its pid file: Kamailio may answer first (seen under load), and a portal
+      // killed in between would leave a Kamailio that the next start cannot find, holding the SIP port.
+      if ((await optionsPing(options.listen, options.port)) === 200 && existsSync(pidFile)) break;
       if (Date.now() > deadline) {
         await terminate();
         return scheduleRetry(`Kamailio did not answer on ${address} within ${(deadline - startedAt) / 1000} s`);

@@ -40,8 +40,16 @@ export type TrunkWithServers = Trunk & {
 
 /** `getTrunk` without the customer, in one statement instead of Prisma's five: each API write answers with it. */
 export async function getTrunkWithServers(db: Db, trunkId: string): Promise<TrunkWithServers> {
-  if (!isId(trunkId)) throw new NotFoundError("Trunk");
-  const [trunk] = await sqlRows<TrunkWithServers>(
+  const [trunk] = await getTrunksWithServers(db, [trunkId]);
+  if (!trunk) throw new NotFoundError("Trunk");
+  return trunk;
+}
+
+/** `getTrunkWithServers` for many trunks in one statement, in the order of `trunkIds`; unknown ids are left out. */
+export async function getTrunksWithServers(db: Db, trunkIds: string[]): Promise<TrunkWithServers[]> {
+  const ids = trunkIds.filter(isId);
+  if (ids.length === 0) return [];
+  return sqlRows<TrunkWithServers>(
     db,
     Prisma.sql`SELECT t.*,
         COALESCE((SELECT json_agg(json_build_object('server',
@@ -49,11 +57,11 @@ export async function getTrunkWithServers(db: Db, trunkId: string): Promise<Trun
           FROM "TrunkServer" ts JOIN "SipServer" s ON s.id = ts."serverId" WHERE ts."trunkId" = t.id), '[]') AS servers,
         COALESCE((SELECT json_agg(json_build_object('number', d.number) ORDER BY d.number)
           FROM "Did" d WHERE d."trunkId" = t.id), '[]') AS dids
-      FROM "Trunk" t WHERE t.id = ${trunkId}`,
-    "trunk-with-servers",
+      FROM unnest(${ids}::text[]) WITH ORDINALITY AS wanted(id, position)
+      JOIN "Trunk" t ON t.id = wanted.id
+      ORDER BY wanted.position`,
+    "trunks-with-servers",
   );
-  if (!trunk) throw new NotFoundError("Trunk");
-  return trunk;
 }
 
 /**

@@ -35,6 +35,16 @@ test("an admin creates an API key, a program uses it, and revoking it stops it a
   expect(servers.headers.get("ratelimit-limit")).toBeTruthy();
   expect((servers.json.data as { hostname: string }[]).map((server) => server.hostname)).toContain(E2E_SIP_SERVER);
 
+  // A small answer goes out as it is, even to a client that accepts gzip (compressing it would cost the server more
+  // CPU than the rest of the request); the large OpenAPI document is still compressed.
+  const gzip = { "accept-encoding": "gzip" };
+  const small = await fetch(`${base}/api/v1/sip-servers`, { headers: { ...gzip, authorization: `Bearer ${key}` } });
+  expect(small.status).toBe(200);
+  expect(small.headers.get("content-encoding")).toBeNull();
+  const large = await fetch(`${base}/api/v1/openapi.json`, { headers: gzip });
+  expect(large.headers.get("content-encoding")).toBe("gzip");
+  expect(((await large.json()) as { openapi: string }).openapi).toBe("3.1.0");
+
   const demo = await api(base, "POST", "/demo-accounts", key, {
     company: "Api Provisioned LLC",
     contactName: "Robin Api",

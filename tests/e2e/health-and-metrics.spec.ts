@@ -1,5 +1,7 @@
+import { readdirSync, readFileSync, readlinkSync } from "node:fs";
 import { expect, test } from "@playwright/test";
-import { E2E_METRICS_TOKEN } from "../../playwright.config";
+import { E2E_BASE_URL, E2E_METRICS_TOKEN } from "../../playwright.config";
+import { WEB_NODE_FLAGS } from "../../scripts/web-node-flags";
 
 test("liveness and readiness answer without signing in, and say why the portal is (not) ready", async ({ request }) => {
   const health = await request.get("/api/health");
@@ -37,4 +39,32 @@ test("every response carries a request id: a sane one from the proxy in front is
   expect(kept.headers()["x-request-id"]).toBe("lb-0123456789abcdef");
   const hostile = await request.get("/api/health", { headers: { "X-Request-Id": 'x" {"level":"fatal"} ' } });
   expect(hostile.headers()["x-request-id"]).toMatch(/^[0-9a-f-]{36}$/);
+});
+
+/** The process listening on `port` on this machine, found through its socket's inode (/proc/net/tcp*). */
+function listeningProcess(port: number): string[] {
+  const hexPort = `:${port.toString(16).toUpperCase().padStart(4, "0")}`;
+  const inodes = new Set(
+    ["/proc/net/tcp", "/proc/net/tcp6"]
+      .flatMap((file) => readFileSync(file, "utf8").split("\n").slice(1))
+      .map((line) => line.trim().split(/\s+/))
+      .filter((fields) => fields[1]?.endsWith(hexPort) && fields[3] === "0A")
+      .map((fields) => `socket:[${fields[9]}]`),
+  );
+  for (const pid of readdirSync("/proc").filter((name) => /^\d+$/.test(name))) {
+    let fds: string[] = [];
+    try {
+      fds = readdirSync(`/proc/${pid}/fd`).map((fd) => readlinkSync(`/proc/${pid}/fd/${fd}`));
+    } catch {
+      continue; // gone, or not ours to read
+    }
+    if (fds.some((fd) => inodes.has(fd))) return readFileSync(`/proc/${pid}/cmdline`, "utf8").split("\0");
+  }
+  throw new Error(`nothing listens on port ${port}`);
+}
+
+test("npm start runs the web server with the production heap flags", () => {
+  const command = listeningProcess(Number(new URL(E2E_BASE_URL).port));
+  expect(command.at(-2) ?? "").toMatch(/scripts\/serve\.mjs$/);
+  expect(command).toEqual(expect.arrayContaining(WEB_NODE_FLAGS));
 });

@@ -16,6 +16,7 @@ import type { Role } from "../../lib/generated/prisma/enums";
 import { createKamailioSqlRegistrar } from "../../lib/registrar/kamailio-sql";
 import { ensureRegistrarSchema } from "../../lib/registrar/schema";
 import type { Registrar } from "../../lib/registrar/types";
+import { MAX_TRUNKS_PER_BATCH } from "../../lib/trunks";
 import { decryptTrunkPassword } from "../../lib/trunks/password";
 import { createWebhookEndpoint } from "../../lib/webhooks/endpoints";
 import { webhookEventRow } from "../../lib/webhooks/events";
@@ -125,6 +126,7 @@ const validRequests: Record<
   }),
   listTrunks: async () => ({ query: "?limit=5&status=ACTIVE" }),
   createTrunk: async () => ({ body: { customerId: (await newCustomer()).id, ...trunkBody() } }),
+  createTrunks: async () => ({ body: { customerId: (await newCustomer()).id, count: 3, ...trunkBody() } }),
   getTrunk: async () => ({ params: { trunkId: (await fixtures.newTrunk()).id } }),
   updateTrunk: async () => ({
     params: { trunkId: (await fixtures.newTrunk()).id },
@@ -419,6 +421,76 @@ describe("Idempotency-Key", () => {
     });
     expect(fixed.status).toBe(201);
     expect(await db.trunk.count({ where: { customerId: customer.id } })).toBe(1);
+  });
+});
+
+describe("bulk creation (trunks:batchCreate)", () => {
+  it("creates every trunk as a single create would: own credentials, sync, email, audit with the key; a retry makes none", async () => {
+    const customer = await newCustomer();
+    // The largest order allowed.
+    const body = { customerId: customer.id, count: MAX_TRUNKS_PER_BATCH, ...trunkBody() };
+    const headers = { "idempotency-key": `batch-${next()}` };
+    const first = await call("POST", "/trunks:batchCreate", { key: adminKey(), body, headers });
+    expect(first.status, first.text).toBe(201);
+    const trunks = first.json.data as { id: string; username: string; servers: { hostname: string }[] }[];
+    expect(trunks).toHaveLength(MAX_TRUNKS_PER_BATCH);
+    expect(new Set(trunks.map((trunk) => trunk.username)).size).toBe(MAX_TRUNKS_PER_BATCH);
+    expect(trunks.every((trunk) => trunk.servers[0]?.hostname === "Sip1.Api.example")).toBe(true);
+    expect(first.text).not.toMatch(/password"\s*:/i);
+
+    const ids = trunks.map((trunk) => trunk.id);
+    const stored = await db.trunk.findMany({ where: { customerId: customer.id }, include: { servers: true } });
+    expect(stored.map((trunk) => trunk.id).sort()).toEqual([...ids].sort());
+    const passwords = stored.map((trunk) => decryptTrunkPassword(trunk));
+    expect(new Set(passwords).size).toBe(MAX_TRUNKS_PER_BATCH);
+    expect(stored.every((trunk) => trunk.syncState === "PENDING" && trunk.servers[0]?.ha1.length === 32)).toBe(true);
+    const audits = await db.auditLog.findMany({ where: { action: "trunk.create", targetId: { in: ids } } });
+    expect(audits).toHaveLength(MAX_TRUNKS_PER_BATCH);
+    expect(new Set(audits.map((entry) => entry.apiKeyId)).size).toBe(1);
+    expect(audits[0]?.apiKeyId).toEqual(expect.any(String));
+    expect(await db.mail.count({ where: { trunkId: { in: ids }, kind: "credentials.new" } })).toBe(
+      MAX_TRUNKS_PER_BATCH,
+    );
+    // Each trunk's sync is queued once: trunks created together share a sync job per 200 (lib/jobs/queue.ts).
+    const [jobs] = await db.$queryRaw<{ n: number }[]>`
+      SELECT count(*)::int AS n FROM graphile_worker._private_jobs j
+        JOIN graphile_worker._private_tasks t ON t.id = j.task_id,
+        LATERAL json_array_elements_text(j.payload->'trunkIds') AS id
+      WHERE t.identifier = 'registrar.sync-trunk' AND id = ANY(${ids}::text[])`;
+    expect(jobs?.n).toBe(MAX_TRUNKS_PER_BATCH);
+
+    const retry = await call("POST", "/trunks:batchCreate", { key: adminKey(), body, headers });
+    expect(retry.status).toBe(201);
+    expect(retry.headers.get("idempotent-replayed")).toBe("true");
+    expect(retry.json).toEqual(first.json);
+    expect(await db.trunk.count({ where: { customerId: customer.id } })).toBe(MAX_TRUNKS_PER_BATCH);
+  });
+
+  it("refuses what it cannot do whole, with a field error, and creates nothing", async () => {
+    const customer = await newCustomer();
+    const attempts = [
+      { body: { count: MAX_TRUNKS_PER_BATCH + 1 }, status: 422, field: "count" },
+      { body: { count: 0 }, status: 422, field: "count" },
+      { body: { count: 2.5 }, status: 422, field: "count" },
+      { body: { count: 2, dids: ["+19195550142"] }, status: 409, field: "dids" },
+      { body: { count: 3, serverIds: ["c000000000000000000000000"] }, status: 409, field: "serverIds" },
+    ];
+    for (const attempt of attempts) {
+      const response = await call("POST", "/trunks:batchCreate", {
+        key: adminKey(),
+        body: { customerId: customer.id, ...trunkBody(), ...attempt.body },
+      });
+      const label = JSON.stringify(attempt.body);
+      expect(response.status, `${label}: ${response.text}`).toBe(attempt.status);
+      expect(response.headers.get("content-type"), label).toBe("application/problem+json");
+      expect(JSON.stringify(response.json.errors), label).toContain(`"field":"${attempt.field}"`);
+    }
+    const gone = await call("POST", "/trunks:batchCreate", {
+      key: adminKey(),
+      body: { customerId: "c000000000000000000000000", count: 2, ...trunkBody() },
+    });
+    expect(gone.status).toBe(404);
+    expect(await db.trunk.count({ where: { customerId: customer.id } })).toBe(0);
   });
 });
 
