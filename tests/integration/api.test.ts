@@ -455,8 +455,8 @@ describe("bulk creation (trunks:batchCreate)", () => {
     const [jobs] = await db.$queryRaw<{ n: number }[]>`
       SELECT count(*)::int AS n FROM graphile_worker._private_jobs j
         JOIN graphile_worker._private_tasks t ON t.id = j.task_id,
-        LATERAL json_array_elements_text(j.payload->'trunkIds') AS id
-      WHERE t.identifier = 'registrar.sync-trunk' AND id = ANY(${ids}::text[])`;
+        LATERAL json_array_elements_text(j.payload->'trunkIds') AS queued(trunk_id)
+      WHERE t.identifier = 'registrar.sync-trunk' AND queued.trunk_id = ANY(${ids}::text[])`;
     expect(jobs?.n).toBe(MAX_TRUNKS_PER_BATCH);
 
     const retry = await call("POST", "/trunks:batchCreate", { key: adminKey(), body, headers });
