@@ -18,6 +18,28 @@ export type JobOptions = {
   priority?: number;
 };
 
+/** A job to add: its payload, and its key when requests for the same thing coalesce. */
+export type JobSpec = { payload: Record<string, unknown>; key: string | null };
+
+/**
+ * The jobs for items written together (trunks to sync, messages to send). One item gets its own keyed job, with which
+ * a later request for it coalesces; many share one unkeyed job per `perJob` of them instead of one each, which the
+ * worker would add, fetch and remove one by one.
+ */
+export function sharedJobSpecs(
+  ids: string[],
+  perJob: number,
+  own: (id: string) => JobSpec,
+  shared: (ids: string[]) => JobSpec["payload"],
+): JobSpec[] {
+  if (ids.length === 1) return ids.map(own);
+  const specs: JobSpec[] = [];
+  for (let start = 0; start < ids.length; start += perJob) {
+    specs.push({ payload: shared(ids.slice(start, start + perJob)), key: null });
+  }
+  return specs;
+}
+
 /** Queues a job; returns when it will run (graphile-worker's run_at for it). */
 export async function enqueueJob(
   tx: Tx,

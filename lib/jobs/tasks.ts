@@ -10,8 +10,8 @@ import { expireDemos, queueDemoReminders } from "../customers/demo-expiry";
 import type { Db } from "../db";
 import { RUN_IMPORT_TASK } from "../imports";
 import { runImport } from "../imports/run";
-import { deliverMail, MAIL_BATCH_SIZE } from "../mail/deliver";
-import { SEND_MAIL_TASK } from "../mail/queue";
+import { deliverMail } from "../mail/deliver";
+import { MAIL_BATCH_SIZE, SEND_MAIL_TASK } from "../mail/queue";
 import type { MailTransport } from "../mail/transport";
 import { log } from "../observability/log";
 import { metrics } from "../observability/metrics";
@@ -20,13 +20,13 @@ import { SYNC_PROVIDER_POLICY_TASK, syncProviderPolicy } from "../registrar/prov
 import { runReconciliation } from "../registrar/reconcile";
 import { queueReconciliation, RECONCILE_TASK } from "../registrar/reconciliation-runs";
 import { watchRegistrations } from "../registrar/registration-watch";
-import { SYNC_BATCH_SIZE, syncTrunks } from "../registrar/sync";
+import { syncTrunks } from "../registrar/sync";
 import type { Registrar } from "../registrar/types";
 import { DEFAULT_RETENTION, pruneOldRecords, type RetentionPolicy } from "../retention";
 import { scanAuthFailureBursts } from "../trunks/auth-failures";
 import { CREDENTIAL_CHECK_TASK, runCredentialChecks } from "../trunks/credential-check";
 import { suspendTrunksOverDailyCaps } from "../trunks/fraud-guard";
-import { SYNC_TRUNK_TASK } from "../trunks/provision";
+import { SYNC_BATCH_SIZE, SYNC_TRUNK_TASK } from "../trunks/provision";
 import { deliverWebhook } from "../webhooks/deliver";
 import { DELIVER_WEBHOOK_TASK } from "../webhooks/events";
 import type { WebhookNetworkPolicy } from "../webhooks/network";
@@ -96,9 +96,20 @@ function reportFailure(task: string, id: string, result: { outcome: string; erro
   );
 }
 
-const trunkPayload = z.object({ trunkId: z.string().min(1) });
-/** Jobs queued before checks were batched name one trunk. */
-const credentialCheckPayload = z.union([z.object({ trunkIds: z.array(z.string().min(1)).min(1) }), trunkPayload]);
+/**
+ * A job naming one item (`one`: "trunkId") or several (`many`: "trunkIds", the checks of a sync batch, the shared job
+ * of trunks created together), read as the list of them.
+ */
+const idsPayload = (one: string, many: string) =>
+  z
+    .object({ [one]: z.string().min(1).optional(), [many]: z.array(z.string().min(1)).min(1).optional() })
+    .refine((payload) => payload[one] !== undefined || payload[many] !== undefined, {
+      message: `${one} or ${many} is required`,
+      path: [one],
+    })
+    .transform((payload) => (payload[many] as string[] | undefined) ?? [payload[one] as string]);
+const trunksPayload = idsPayload("trunkId", "trunkIds");
+const mailPayload = idsPayload("mailId", "mailIds");
 const requestMeta = z.object({
   ip: z.string().nullable(),
   userAgent: z.string().nullable(),
@@ -133,25 +144,25 @@ export function jobTasks({
   // failing batch records only its own trunk, so taking the others along would read every waiting trunk per job.
   let registrarAnswering = true;
   return {
-    [SYNC_TRUNK_TASK]: withPayload(trunkPayload, async ({ trunkId }) => {
+    [SYNC_TRUNK_TASK]: withPayload(trunksPayload, async (trunkIds) => {
       // Other trunks waiting for a sync go along in the same registrar transaction (their jobs are then removed).
-      const alsoPending = registrarAnswering ? SYNC_BATCH_SIZE - 1 : 0;
-      const outcomes = await syncTrunks(db, registrar, [trunkId], { alsoPending, force: false });
+      const alsoPending = registrarAnswering ? Math.max(0, SYNC_BATCH_SIZE - trunkIds.length) : 0;
+      const outcomes = await syncTrunks(db, registrar, trunkIds, { alsoPending, force: false });
       for (const [id, outcome] of outcomes) reportFailure(SYNC_TRUNK_TASK, id, outcome);
-      const own = outcomes.get(trunkId)?.outcome;
-      if (own === "failed") registrarAnswering = false;
-      else if (own === "synced") registrarAnswering = true;
+      const own = trunkIds.map((id) => outcomes.get(id)?.outcome);
+      if (own.includes("failed")) registrarAnswering = false;
+      else if (own.includes("synced")) registrarAnswering = true;
     }),
     [SYNC_PROVIDER_POLICY_TASK]: async () => {
       await syncProviderPolicy(db, registrar);
     },
-    [CREDENTIAL_CHECK_TASK]: withPayload(credentialCheckPayload, async (payload) => {
-      await runCredentialChecks(db, "trunkIds" in payload ? payload.trunkIds : [payload.trunkId]);
+    [CREDENTIAL_CHECK_TASK]: withPayload(trunksPayload, async (trunkIds) => {
+      await runCredentialChecks(db, trunkIds);
     }),
-    [SEND_MAIL_TASK]: withPayload(z.object({ mailId: z.string().min(1) }), async ({ mailId }, helpers) => {
+    [SEND_MAIL_TASK]: withPayload(mailPayload, async (mailIds, helpers) => {
       // Other waiting messages go along (their jobs are removed once each is sent).
-      const outcomes = await deliverMail(db, transport, mailFrom, mailId, {
-        alsoQueued: MAIL_BATCH_SIZE - 1,
+      const outcomes = await deliverMail(db, transport, mailFrom, mailIds, {
+        alsoQueued: Math.max(0, MAIL_BATCH_SIZE - mailIds.length),
         workerId: helpers.job.locked_by as string,
       });
       for (const [id, outcome] of outcomes) reportFailure(SEND_MAIL_TASK, id, outcome);

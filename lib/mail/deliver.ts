@@ -18,8 +18,6 @@ export type DeliveryOutcome =
   | { outcome: "gave-up"; error: string }
   | { outcome: "failed"; error: string; nextAttemptAt: Date };
 
-/** At most this many other waiting messages go along with a job's own (a burst of new trunks' credentials). */
-export const MAIL_BATCH_SIZE = 50;
 /**
  * A job that takes other messages along locks their jobs for its own worker, as graphile-worker does when it hands
  * a worker a job (locked_by, locked_at, one more attempt), and removes them once each message's outcome is recorded:
@@ -29,13 +27,13 @@ export const MAIL_BATCH_SIZE = 50;
 type ClaimedMail = Mail & { jobId: string | null };
 
 /**
- * Claims the job's own message (QUEUED, or SENDING: interrupted) and up to `alsoQueued` other QUEUED messages whose
+ * Claims the job's own messages (QUEUED, or SENDING: interrupted) and up to `alsoQueued` other QUEUED messages whose
  * jobs are due and not running, in one statement. Claimers skip each other's rows (SKIP LOCKED: no waiting, so no
  * deadlock between them), a job a worker has picked up is never taken along, and a message is claimed once: its row
  * goes to SENDING. Each due job leads to its message by primary key (the id after the key's "mail:"; joined on the key's
  * text alone, every due job was compared with every queued message: quadratic in a burst of new trunks).
  */
-function claimMail(db: Db, mailId: string, alsoQueued: number, workerId: string) {
+function claimMail(db: Db, mailIds: string[], alsoQueued: number, workerId: string) {
   return sqlRows<ClaimedMail>(
     db,
     Prisma.sql`
@@ -43,7 +41,7 @@ function claimMail(db: Db, mailId: string, alsoQueued: number, workerId: string)
       candidate AS (
         SELECT j.id FROM graphile_worker.jobs j JOIN "Mail" m ON m.id = substr(j.key, 6) AND j.key = 'mail:' || m.id
         WHERE j.task_identifier = ${SEND_MAIL_TASK} AND j.locked_at IS NULL AND j.run_at <= now()
-          AND m.status = 'QUEUED' AND m.id <> ${mailId}
+          AND m.status = 'QUEUED' AND m.id <> ALL(${mailIds}::text[])
         LIMIT ${alsoQueued}
         FOR UPDATE OF m SKIP LOCKED),
       taken AS (
@@ -51,7 +49,8 @@ function claimMail(db: Db, mailId: string, alsoQueued: number, workerId: string)
         FROM candidate WHERE j.id = candidate.id AND j.locked_at IS NULL
         RETURNING j.id AS "jobId", j.payload->>'mailId' AS "mailId")
       UPDATE "Mail" m SET status = 'SENDING', attempts = m.attempts + 1
-      FROM (SELECT ${mailId}::text AS id, NULL::bigint AS "jobId" UNION ALL SELECT "mailId", "jobId" FROM taken) c
+      FROM (SELECT id, NULL::bigint AS "jobId" FROM unnest(${mailIds}::text[]) AS id
+            UNION ALL SELECT "mailId", "jobId" FROM taken) c
       WHERE m.id = c.id AND (m.status = 'QUEUED' OR (c."jobId" IS NULL AND m.status = 'SENDING'))
       RETURNING m.*, c."jobId"::text AS "jobId"`,
     "claim-mail",
@@ -100,7 +99,7 @@ async function sendClaimed(
 }
 
 /**
- * Sends the job's own message and, with `alsoQueued`, other waiting ones along (their jobs are removed once they are
+ * Sends the job's own messages and, with `alsoQueued`, other waiting ones along (their jobs are removed once they are
  * sent): a burst of new trunks' credentials costs a few jobs instead of one each. `workerId` is the worker running
  * the job (graphile-worker's locked_by), for whom the others' jobs are locked. Returns each message's outcome.
  */
@@ -108,12 +107,12 @@ export async function deliverMail(
   db: Db,
   transport: MailTransport,
   from: string,
-  mailId: string,
+  mailIds: string[],
   along: { alsoQueued: number; workerId: string } = { alsoQueued: 0, workerId: "" },
 ): Promise<Map<string, DeliveryOutcome>> {
   const { workerId } = along;
-  const outcomes = new Map<string, DeliveryOutcome>([[mailId, { outcome: "nothing-to-send" }]]);
-  const claimed = await claimMail(db, mailId, along.alsoQueued, workerId);
+  const outcomes = new Map<string, DeliveryOutcome>(mailIds.map((id) => [id, { outcome: "nothing-to-send" }]));
+  const claimed = await claimMail(db, mailIds, along.alsoQueued, workerId);
   try {
     await sendAll(db, transport, from, claimed, outcomes, workerId);
   } catch (error) {

@@ -2,7 +2,7 @@ import { randomUUID } from "node:crypto";
 import { seal } from "../credentials/encryption";
 import { credentialKeyring } from "../credentials/keyring";
 import type { Tx } from "../db";
-import { enqueueJob } from "../jobs/queue";
+import { enqueueJob, sharedJobSpecs } from "../jobs/queue";
 import type { MailSecrets, StoredSlots } from "./secrets";
 import type { RenderedMail } from "./templates";
 
@@ -18,6 +18,21 @@ export type OutgoingMail = RenderedMail & {
   trunkId?: string | null;
   secrets?: MailSecrets;
 };
+
+/** At most this many messages are sent by one job: its own, and other waiting ones it takes along. */
+export const MAIL_BATCH_SIZE = 50;
+
+/**
+ * The send jobs of messages stored together: the credentials emails of trunks created together share one job per
+ * MAIL_BATCH_SIZE. A message of a shared job that fails gets a keyed job of its own for its retry.
+ */
+export const mailJobSpecs = (mailIds: string[]) =>
+  sharedJobSpecs(
+    mailIds,
+    MAIL_BATCH_SIZE,
+    (mailId) => ({ payload: { mailId }, key: mailJobKey(mailId) }),
+    (ids) => ({ mailIds: ids }),
+  );
 
 /** The Mail row of a message: its secrets sealed, never stored in plaintext. Its send job is `mailJobKey(row.id)`. */
 export function mailRow(mail: OutgoingMail) {

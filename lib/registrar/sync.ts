@@ -4,7 +4,7 @@ import type { SyncState, TrunkStatus } from "../generated/prisma/enums";
 import { enqueueJob, retryLater } from "../jobs/queue";
 import { metrics } from "../observability/metrics";
 import { requestCredentialChecks } from "../trunks/credential-check";
-import { SYNC_PRIORITY, SYNC_TRUNK_TASK, syncJobKey } from "../trunks/provision";
+import { SYNC_PRIORITY, SYNC_TRUNK_TASK, syncJobKey, syncJobSpecs } from "../trunks/provision";
 import { emitWebhookEvent, emitWebhookEvents, trunkEventData } from "../webhooks/events";
 import { RegistrarValidationError } from "./subscriber";
 import type { Registrar, Subscriber, SubscriberChange } from "./types";
@@ -113,9 +113,6 @@ const changeFor = (trunk: TrunkForSync): SubscriberChange =>
 
 /** A sync holds its transaction while it writes to the registrar: long enough for the HTTP adapter's retries. */
 const SYNC_TIMEOUT_MS = 60_000;
-/** At most this many trunks are written to the registrar in one transaction. */
-export const SYNC_BATCH_SIZE = 200;
-
 /**
  * A batch looks this many times its size into the oldest waiting trunks for ones no other batch holds: during a burst
  * the worker's concurrent jobs then take different trunks instead of all trying (and all but one failing) to lock the
@@ -190,19 +187,14 @@ export async function syncTrunks(
           own = held.filter((row) => row.own).map((row) => row.id);
           extras = held.filter((row) => !row.own);
           deferred = trunkIds.filter((id) => !own.includes(id));
-          for (const id of deferred) {
-            await enqueueJob(
-              tx,
-              SYNC_TRUNK_TASK,
-              { trunkId: id },
-              {
-                jobKey: syncJobKey(id),
-                runAt: new Date(Date.now() + DEFERRED_SYNC_MS),
-                priority: SYNC_PRIORITY,
-              },
-            );
-            outcomes.set(id, { outcome: "deferred" });
+          for (const { payload, key } of syncJobSpecs(deferred)) {
+            await enqueueJob(tx, SYNC_TRUNK_TASK, payload, {
+              jobKey: key ?? undefined,
+              runAt: new Date(Date.now() + DEFERRED_SYNC_MS),
+              priority: SYNC_PRIORITY,
+            });
           }
+          for (const id of deferred) outcomes.set(id, { outcome: "deferred" });
         } else {
           await tx.$executeRaw`
             SELECT pg_advisory_xact_lock(h) FROM (
@@ -246,9 +238,7 @@ export async function syncTrunks(
         // The jobs of the other trunks taken along are done: their outcome is recorded (a change since then would
         // have stopped that, and queued a job of its own).
         const done = [...recorded, ...attention].map((row) => row.id).filter((id) => extraIds.has(id));
-        if (done.length) {
-          await tx.$executeRaw`SELECT graphile_worker.remove_job('sync-trunk:' || id) FROM unnest(${done}::text[]) AS id`;
-        }
+        if (done.length) await removeSyncJobs(tx, done);
         const now = new Date();
         const syncedTrunks = recorded.map(({ id }) => seen.get(id) as TrunkForSync);
         await emitWebhookEvents(
@@ -285,6 +275,22 @@ export async function syncTrunks(
     }
   }
   return outcomes;
+}
+
+/**
+ * Removes the waiting sync jobs of these trunks in one statement, as graphile-worker's `remove_job` does one by one
+ * (a job a worker holds is not deleted but kept from running again, its key freed), without its notification per job,
+ * which workers ignore. Each part tests the job row itself, so a job a worker takes meanwhile is not deleted under it.
+ * Trunks created together have no job of their own: nothing to remove.
+ */
+async function removeSyncJobs(tx: Tx, trunkIds: string[]) {
+  const keys = trunkIds.map(syncJobKey);
+  await tx.$executeRaw`
+    WITH removed AS (
+      DELETE FROM graphile_worker._private_jobs
+      WHERE key = ANY(${keys}::text[]) AND (locked_at IS NULL OR locked_at < now() - interval '4 hours'))
+    UPDATE graphile_worker._private_jobs SET key = NULL, attempts = max_attempts, updated_at = now()
+    WHERE key = ANY(${keys}::text[]) AND locked_at >= now() - interval '4 hours'`;
 }
 
 /** Webhooks hear of a failure once, when the trunk enters a failed state, not on every retry. */

@@ -11,8 +11,8 @@ import { portalUrl } from "../env";
 import { ConflictError } from "../errors";
 import { Prisma, type ProviderSettings, type Trunk } from "../generated/prisma/client";
 import { newId } from "../ids";
-import { enqueueJob } from "../jobs/queue";
-import { mailJobKey, mailRow, SEND_MAIL_TASK } from "../mail/queue";
+import { enqueueJob, sharedJobSpecs } from "../jobs/queue";
+import { mailJobSpecs, mailRow, SEND_MAIL_TASK } from "../mail/queue";
 import { credentialsMail } from "../mail/templates";
 import { getProviderSettings } from "../settings";
 import { DELIVER_WEBHOOK_TASK, trunkEventData, webhookEventRow, webhookJobKey } from "../webhooks/events";
@@ -25,6 +25,20 @@ export const syncJobKey = (trunkId: string) => `sync-trunk:${trunkId}`;
  * trunk must be able to register seconds after it is created, also behind a burst of credential emails.
  */
 export const SYNC_PRIORITY = -10;
+/** At most this many trunks are written to the registrar in one transaction (and named by one sync job). */
+export const SYNC_BATCH_SIZE = 200;
+
+/**
+ * The sync jobs of `trunkIds`: trunks created together (a batch, an import's chunk) share one job per SYNC_BATCH_SIZE;
+ * a later change to one of them still queues that trunk's keyed job.
+ */
+export const syncJobSpecs = (trunkIds: string[]) =>
+  sharedJobSpecs(
+    trunkIds,
+    SYNC_BATCH_SIZE,
+    (trunkId) => ({ payload: { trunkId }, key: syncJobKey(trunkId) }),
+    (ids) => ({ trunkIds: ids }),
+  );
 
 /**
  * Asks the worker to make the registrar match this trunk; pending requests for the same trunk coalesce. The version
@@ -382,21 +396,17 @@ export async function insertCustomerTrunks(
         SELECT count(*) FROM (SELECT 1 FROM trunk LIMIT 1) inserted,
         LATERAL graphile_worker.add_jobs(ARRAY(
           SELECT (j.task, j.payload, NULL, NULL, NULL, j.key, j.priority, NULL)::graphile_worker.job_spec
-          FROM json_to_recordset(${json(
-            rows.flatMap((row) => [
-              {
-                task: SYNC_TRUNK_TASK,
-                payload: { trunkId: row.trunk.id },
-                key: syncJobKey(row.trunk.id),
-                priority: SYNC_PRIORITY,
-              },
-              ...row.mails.map((mail) => ({
-                task: SEND_MAIL_TASK,
-                payload: { mailId: mail.id },
-                key: mailJobKey(mail.id),
-              })),
-            ]),
-          )}::json) AS j(task text, payload json, key text, priority int)
+          FROM json_to_recordset(${json([
+            ...syncJobSpecs(rows.map((row) => row.trunk.id)).map((spec) => ({
+              task: SYNC_TRUNK_TASK,
+              ...spec,
+              priority: SYNC_PRIORITY,
+            })),
+            ...mailJobSpecs(rows.flatMap((row) => row.mails.map((mail) => mail.id))).map((spec) => ({
+              task: SEND_MAIL_TASK,
+              ...spec,
+            })),
+          ])}::json) AS j(task text, payload json, key text, priority int)
           UNION ALL
           SELECT (${DELIVER_WEBHOOK_TASK}, json_build_object('deliveryId', d.id), NULL, NULL, NULL,
                   ${webhookJobKey("")} || d.id, NULL, NULL)::graphile_worker.job_spec

@@ -9,7 +9,14 @@ import { deliverMail } from "../../lib/mail/deliver";
 import { mailJobKey, queueMail, SEND_MAIL_TASK } from "../../lib/mail/queue";
 import { mailBody, secret } from "../../lib/mail/secrets";
 import { createMailTransport, type MailTransport, type OutgoingMessage } from "../../lib/mail/transport";
-import { createPortalDatabase, startTestWorker, waitForQueueToDrain } from "../support/portal";
+import {
+  createActor,
+  createPortalDatabase,
+  createTrunkBatch,
+  startTestWorker,
+  takeQueuedJobs,
+  waitForQueueToDrain,
+} from "../support/portal";
 import { TestSmtpServer } from "../support/smtp";
 
 let db: Db;
@@ -53,6 +60,42 @@ const jobsOf = (ids: string[]) =>
     SELECT key, locked_by, run_at FROM graphile_worker.jobs
     WHERE task_identifier = ${SEND_MAIL_TASK} AND key = ANY(${ids.map(mailJobKey)}::text[])`;
 
+describe("the credentials emails of trunks created together", () => {
+  it("share one job, which sends each of them once; a failing one gets a job of its own for its retry", async () => {
+    const sales = await createActor(db, "SALES");
+    const server = await db.sipServer.create({
+      data: { hostname: "Sip.Batch.example", realm: "sip.batch.example", label: "x" },
+    });
+    const created = await createTrunkBatch(db, sales, server.id, "Batch Mail Co", 3);
+    const trunkIds = created.map((trunk) => trunk.id);
+    const mails = await db.mail.findMany({ where: { trunkId: { in: trunkIds } }, orderBy: { trunkId: "asc" } });
+    const jobs = await takeQueuedJobs<{ mailIds?: string[] }>(db, SEND_MAIL_TASK);
+    expect(jobs).toHaveLength(1);
+    expect([...(jobs[0]?.mailIds ?? [])].sort()).toEqual(mails.map((mail) => mail.id).sort());
+
+    // The second message sent fails; the job goes on with the third.
+    let sends = 0;
+    const transport: MailTransport = {
+      kind: "smtp",
+      async send() {
+        if (++sends === 2) throw new Error("451 try again later");
+      },
+    };
+    const outcomes = await deliverMail(db, transport, "Portal <portal@test.example>", jobs[0]?.mailIds ?? [], {
+      alsoQueued: 0,
+      workerId: "worker-batch",
+    });
+    const states = await db.mail.findMany({ where: { id: { in: mails.map((mail) => mail.id) } } });
+    const failed = states.filter((mail) => mail.status === "QUEUED");
+    expect(states.filter((mail) => mail.status === "SENT")).toHaveLength(2);
+    expect(failed).toHaveLength(1);
+    expect(outcomes.get(failed[0]?.id ?? "")).toMatchObject({ outcome: "failed", error: "451 try again later" });
+    const retries = await jobsOf(mails.map((mail) => mail.id));
+    expect(retries).toEqual([expect.objectContaining({ key: mailJobKey(failed[0]?.id ?? ""), locked_by: null })]);
+    expect(retries[0]?.run_at.getTime()).toBe(failed[0]?.nextAttemptAt?.getTime());
+  });
+});
+
 describe("a mail job that takes other messages along", () => {
   it("sends each message once with its own secrets, and a failing one does not hold up the others", async () => {
     const ids = await queueMessages(["a@batch.example", "bounce@batch.example", "c@batch.example"]);
@@ -67,7 +110,7 @@ describe("a mail job that takes other messages along", () => {
       },
     };
 
-    const outcomes = await deliverMail(db, transport, "Portal <portal@test.example>", own, {
+    const outcomes = await deliverMail(db, transport, "Portal <portal@test.example>", [own], {
       alsoQueued: 10,
       workerId: "worker-a",
     });
@@ -100,7 +143,7 @@ describe("a mail job that takes other messages along", () => {
     await pickUp(running, "worker-e");
     const sent: string[] = [];
     const transport: MailTransport = { kind: "smtp", send: async (message) => void sent.push(message.to) };
-    const outcomes = await deliverMail(db, transport, "Portal <portal@test.example>", own, {
+    const outcomes = await deliverMail(db, transport, "Portal <portal@test.example>", [own], {
       alsoQueued: 10,
       workerId: "worker-d",
     });
@@ -126,7 +169,7 @@ describe("a mail job that takes other messages along", () => {
         return new Promise<void>(() => {});
       },
     };
-    void deliverMail(db, hanging, "Portal <portal@test.example>", own, { alsoQueued: 10, workerId: "worker-killed" });
+    void deliverMail(db, hanging, "Portal <portal@test.example>", [own], { alsoQueued: 10, workerId: "worker-killed" });
     await stuck;
     expect(new Set((await db.mail.findMany({ where: { id: { in: ids } } })).map((mail) => mail.status))).toEqual(
       new Set(["SENDING"]),
@@ -175,7 +218,7 @@ describe("a mail job whose database fails mid-batch", () => {
     const smtp = await new TestSmtpServer().start();
     try {
       await expect(
-        deliverMail(db, createMailTransport(smtp.url), "Portal <portal@test.example>", own, {
+        deliverMail(db, createMailTransport(smtp.url), "Portal <portal@test.example>", [own], {
           alsoQueued: 10,
           workerId: "worker-db-fails",
         }),

@@ -1,16 +1,20 @@
+import type { JobHelpers, Task } from "graphile-worker";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { executeCommand } from "../../lib/commands";
 import { digestHashes } from "../../lib/credentials/digest";
 import { createDemoAccount } from "../../lib/customers";
 import type { Db } from "../../lib/db";
+import { jobTasks } from "../../lib/jobs/tasks";
+import { createMailTransport } from "../../lib/mail/transport";
 import { createKamailioSqlRegistrar } from "../../lib/registrar/kamailio-sql";
 import { ensureRegistrarSchema } from "../../lib/registrar/schema";
 import { syncTrunk, syncTrunks } from "../../lib/registrar/sync";
 import type { Registrar, SubscriberChange } from "../../lib/registrar/types";
 import { resetTrunkPassword, revealTrunkPassword } from "../../lib/trunks";
+import { SYNC_TRUNK_TASK, syncJobKey } from "../../lib/trunks/provision";
 import { createTestDatabase } from "../support/database";
-import { contextFor, createActor, createPortalDatabase } from "../support/portal";
+import { contextFor, createActor, createPortalDatabase, createTrunkBatch } from "../support/portal";
 
 const REALM = "sip.order.example";
 let db: Db;
@@ -197,6 +201,51 @@ describe("sync batches running at once", () => {
     const stateOf = new Map(states.map((trunk) => [trunk.id, trunk.syncState]));
     expect(newer.map((id) => stateOf.get(id))).toEqual(["SYNCED", "SYNCED", "SYNCED", "SYNCED"]);
     expect(older.map((id) => stateOf.get(id))).toEqual(["PENDING", "PENDING", "PENDING", "PENDING"]);
+  });
+});
+
+describe("trunks created together", () => {
+  it("share one sync job, which syncs each of them and removes the jobs of the trunks it takes along", async () => {
+    const sales = await createActor(db, "SALES");
+    // Two trunks created one by one, each with its own keyed job; a worker holds the second one's job.
+    const alone = await demo(sales, "Alone Trunk Ltd");
+    const held = await demo(sales, "Held Job Ltd");
+    const [heldJob] = await db.$queryRaw<{ id: bigint }[]>`
+      UPDATE graphile_worker._private_jobs SET locked_at = now(), locked_by = 'another-worker'
+      WHERE key = ${syncJobKey(held.id)} RETURNING id`;
+    const server = await db.sipServer.findFirstOrThrow({ where: { realm: REALM } });
+    const created = await createTrunkBatch(db, sales, server.id, "Together Voice", 3);
+    const ids = created.map((trunk) => trunk.id);
+    const jobs = await db.$queryRaw<{ key: string | null; payload: unknown }[]>`
+      SELECT j.key, j.payload FROM graphile_worker._private_jobs j JOIN graphile_worker._private_tasks t ON t.id = j.task_id
+      WHERE t.identifier = ${SYNC_TRUNK_TASK}
+        AND (j.payload->>'trunkId' = ANY(${ids}) OR (j.payload->'trunkIds')::jsonb ?| ${ids})`;
+    expect(jobs).toEqual([{ key: null, payload: { trunkIds: ids } }]);
+
+    // The worker's task runs that job (and takes the other waiting trunks along).
+    const tasks = jobTasks({
+      db,
+      registrar,
+      transport: createMailTransport(undefined),
+      mailFrom: "Tests <portal@test.example>",
+      removeUnknownSubscribers: false,
+      webhookPolicy: { httpHosts: [], allowPrivateAddresses: false },
+    });
+    await (tasks[SYNC_TRUNK_TASK] as Task)(jobs[0]?.payload, {} as JobHelpers);
+
+    const all = [...ids, alone.id, held.id];
+    const trunks = await db.trunk.findMany({ where: { id: { in: all } }, select: { username: true, syncState: true } });
+    expect(trunks.map((trunk) => trunk.syncState)).toEqual(Array(5).fill("SYNCED"));
+    const { rows } = await registrarDb.query("SELECT username FROM subscriber WHERE username = ANY($1)", [
+      trunks.map((trunk) => trunk.username),
+    ]);
+    expect(rows).toHaveLength(5);
+    // The taken-along trunk's own job is gone; the held one is kept from running again, its key freed (as
+    // graphile-worker's remove_job leaves a job a worker holds).
+    const left = await db.$queryRaw<{ id: bigint; key: string | null; spent: boolean }[]>`
+      SELECT id, key, attempts >= max_attempts AS spent FROM graphile_worker.jobs
+      WHERE key = ANY(${[syncJobKey(alone.id), syncJobKey(held.id)]}) OR id = ${heldJob?.id}`;
+    expect(left).toEqual([{ id: heldJob?.id, key: null, spent: true }]);
   });
 });
 

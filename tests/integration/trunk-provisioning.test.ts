@@ -63,8 +63,13 @@ describe("creating trunks", () => {
         expect.objectContaining({ serverId, ha1: expect.stringMatching(/^[0-9a-f]{32}$/) }),
       ]);
     }
-    expect(await jobCount("registrar.sync-trunk")).toBe(syncJobs + 4);
-    expect(await jobCount("mail.send")).toBe(mailJobs + 4);
+    // One sync job for the batch, naming each of its trunks (not one job per trunk).
+    expect(await jobCount("registrar.sync-trunk")).toBe(syncJobs + 1);
+    const [batchJob] = await db.$queryRaw<{ payload: { trunkIds: string[] } }[]>`
+      SELECT j.payload FROM graphile_worker._private_jobs j JOIN graphile_worker._private_tasks t ON t.id = j.task_id
+      WHERE t.identifier = 'registrar.sync-trunk' ORDER BY j.id DESC LIMIT 1`;
+    expect(batchJob?.payload.trunkIds).toEqual(ids);
+    expect(await jobCount("mail.send")).toBe(mailJobs + 1);
     const mails = await db.mail.findMany({ where: { trunkId: { in: ids } } });
     expect(mails.map((mail) => mail.kind)).toEqual(Array(4).fill("credentials.new"));
     expect(mails.every((mail) => mail.to === "pat@provo.example" && mail.text.includes("Sip1.Prov.example"))).toBe(

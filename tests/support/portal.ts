@@ -12,6 +12,7 @@ import { startWorker } from "../../lib/jobs/worker";
 import { createMailTransport } from "../../lib/mail/transport";
 import { createKamailioSqlRegistrar, type KamailioSqlRegistrarOptions } from "../../lib/registrar/kamailio-sql";
 import { ensureRegistrarSchema } from "../../lib/registrar/schema";
+import { createTrunks } from "../../lib/trunks";
 import type { WebhookNetworkPolicy } from "../../lib/webhooks/network";
 import { createTestDatabase } from "./database";
 import { PORTAL_TEMPLATE } from "./portal-template";
@@ -150,4 +151,22 @@ export async function takeQueuedJobs<Payload>(db: Db, task: string): Promise<Pay
     WHERE t.id = j.task_id AND t.identifier = ${task}
     RETURNING j.id, j.payload`;
   return jobs.sort((a, b) => Number(a.id - b.id)).map((job) => job.payload);
+}
+
+/** `count` trunks of a new customer of `company`, created together by sales' batch command (the bulk path). */
+export async function createTrunkBatch(db: Db, sales: Actor, serverId: string, company: string, count: number) {
+  const slug = company.toLowerCase().replace(/[^a-z0-9]+/g, "-");
+  const customer = await db.customer.create({
+    data: { company, contactName: "Pat Batch", contactEmail: `${slug}@batch.example` },
+  });
+  const created = await executeCommand(createTrunks, contextFor(db, sales), {
+    customerId: customer.id,
+    serverIds: serverId,
+    count: String(count),
+    callLimit: "5",
+    dialPermission: "US_ONLY",
+    callerIdPolicy: "FORCED",
+  });
+  if (!created.ok) throw new Error(created.formError);
+  return created.value;
 }
