@@ -19,11 +19,14 @@ test("liveness and readiness answer without signing in, and say why the portal i
 test("metrics are for the scraper holding the token only", async ({ request }) => {
   expect((await request.get("/api/metrics")).status()).toBe(401);
   expect((await request.get("/api/metrics", { headers: { Authorization: "Bearer guess" } })).status()).toBe(401);
+  // An API request without a key: refused, and counted like any other route's.
+  expect((await request.get("/api/v1/sip-servers")).status()).toBe(401);
   const scrape = await request.get("/api/metrics", { headers: { Authorization: `Bearer ${E2E_METRICS_TOKEN}` } });
   expect(scrape.status()).toBe(200);
   expect(scrape.headers()["content-type"]).toContain("text/plain");
   const text = await scrape.text();
   expect(text).toMatch(/^trunk_portal_http_request_duration_seconds_count\{route="\/api\/ready",status="200"\} [1-9]/m);
+  expect(text).toMatch(/^trunk_portal_http_request_duration_seconds_count\{route="\/api\/v1",status="401"\} [1-9]/m);
   expect(text).toContain("# TYPE trunk_portal_queue_oldest_seconds gauge");
 });
 
