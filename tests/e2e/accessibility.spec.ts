@@ -5,9 +5,9 @@
  * action; the other roles on the pages whose content depends on the role, and on a refused page, on the phone (the
  * dark scheme and the menu, which lists each role's own links).
  */
-import AxeBuilder from "@axe-core/playwright";
-import { type Browser, type BrowserContext, expect, type Page, test } from "@playwright/test";
+import { type Browser, expect, type Page, test } from "@playwright/test";
 import { E2E_SIP_SERVER } from "../../playwright.config";
+import { contextFor, pageWidth, SCREENS, type Screen, seriousViolations } from "./axe";
 import { type Credentials, registrarAnswered, signIn, signInCustomer } from "./fixtures";
 import { customerRoutes, type MatrixRecords, PUBLIC_ROUTES, type StaffRole, setUpMatrix, staffRoutes } from "./routes";
 
@@ -16,12 +16,6 @@ import { customerRoutes, type MatrixRecords, PUBLIC_ROUTES, type StaffRole, setU
 test.describe.configure({ mode: "parallel" });
 // Up to eight pages a test, each loaded and analysed on a loaded two-core machine.
 test.setTimeout(300_000);
-
-const SCREENS = [
-  { name: "desktop, light", viewport: { width: 1280, height: 800 }, colorScheme: "light", phone: false },
-  { name: "phone, dark", viewport: { width: 360, height: 740 }, colorScheme: "dark", phone: true },
-] as const;
-type Screen = (typeof SCREENS)[number];
 
 /** The admin's staff pages (every one) are checked this many to a test, so the matrix spreads over the workers. */
 const ADMIN_PAGES_PER_TEST = 6;
@@ -43,38 +37,13 @@ test.beforeAll(async ({ browser }) => {
   ({ users, records } = await setUpMatrix(browser, "Accessible Widgets"));
 });
 
-async function contextFor(browser: Browser, screen: Screen): Promise<BrowserContext> {
-  return browser.newContext({ viewport: screen.viewport, colorScheme: screen.colorScheme, hasTouch: screen.phone });
-}
-
-/**
- * The serious and critical violations on the page as it is now (or in the part `only` selects), one line each.
- *
- * axe runs inside the page (`setLegacyMode`): the builder's default runs it frame by frame and assembles the results
- * in a browser tab it opens and closes for every analysis, which was most of a phone page's time (two analyses a page
- * there, the open menu being the second), and waits about 30 s on the one frame the portal has, the sandboxed email
- * preview on a Mail page, which no script can enter in either mode (same nodes analysed, none inside the frame).
- */
-async function violations(page: Page, only?: string): Promise<string[]> {
-  const builder = new AxeBuilder({ page }).withTags(["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]).setLegacyMode(true);
-  const results = await (only ? builder.include(only) : builder).analyze();
-  return results.violations
-    .filter((violation) => violation.impact === "serious" || violation.impact === "critical")
-    .flatMap((violation) =>
-      violation.nodes.map((node) => `${violation.id}: ${node.target.join(" ")} — ${node.failureSummary ?? ""}`),
-    );
-}
-
 async function checkPage(page: Page, path: string, screen: Screen, navigation: string | null) {
   const label = `${path} (${screen.name})`;
   await page.goto(path);
   // Whatever streams in (the registrar's answer) is part of the page under test.
   await registrarAnswered(page, label);
-  expect(await violations(page), label).toEqual([]);
-  const width = await page.evaluate(() => ({
-    page: document.documentElement.scrollWidth,
-    screen: document.documentElement.clientWidth,
-  }));
+  expect(await seriousViolations(page), label).toEqual([]);
+  const width = await pageWidth(page);
   expect(width.page, `${label}: nothing wider than the screen`).toBeLessThanOrEqual(width.screen);
   if (!navigation) return;
   const nav = page.getByRole("navigation", { name: navigation });
@@ -87,7 +56,7 @@ async function checkPage(page: Page, path: string, screen: Screen, navigation: s
   await page.locator("summary", { hasText: "Menu" }).click();
   await expect(nav, label).toBeVisible();
   // Only what opening it added needs analysing again: the open menu.
-  expect(await violations(page, "details[open]"), `${label}, menu open`).toEqual([]);
+  expect(await seriousViolations(page, "details[open]"), `${label}, menu open`).toEqual([]);
 }
 
 async function checkStaffPages(browser: Browser, role: StaffRole, screen: Screen, paths: string[]) {
