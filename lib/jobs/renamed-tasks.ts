@@ -1,4 +1,5 @@
 import pg from "pg";
+import { PORTAL_SESSION } from "../postgres-session";
 
 /**
  * Tasks whose identifier changed, old → new (all read `area.task-name` since November 2026; some were
@@ -25,7 +26,7 @@ export const RENAMED_TASKS: Record<string, string> = {
  * next start moves those too.
  */
 export async function moveRenamedTasks(connectionString: string, renamed = RENAMED_TASKS) {
-  const client = new pg.Client({ connectionString });
+  const client = new pg.Client({ ...PORTAL_SESSION, connectionString });
   await client.connect();
   const literal = (name: string) => client.escapeLiteral(name);
   const pairs = `(VALUES ${Object.entries(renamed)

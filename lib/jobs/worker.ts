@@ -11,6 +11,7 @@ import {
 } from "graphile-worker";
 import pg from "pg";
 import { log } from "../observability/log";
+import { PORTAL_SESSION } from "../postgres-session";
 import { moveRenamedTasks } from "./renamed-tasks";
 
 /** Creates or upgrades graphile-worker's own schema (its job table is the outbox), and our tasks' renames in it. */
@@ -41,7 +42,7 @@ export async function startWorker(options: {
   const concurrency = options.concurrency ?? 5;
   // One pool for the queue and the heartbeats, owned here so it always has an error listener: a connection dropped
   // by the server (restart, or shutdown racing ours on Ctrl-C) is replaced on the next query, not a crash.
-  const pool = new pg.Pool({ connectionString: options.connectionString, max: concurrency + 3 });
+  const pool = new pg.Pool({ ...PORTAL_SESSION, connectionString: options.connectionString, max: concurrency + 3 });
   pool.on("error", (error) => workerLog.error({ error: error.message }, "database connection lost"));
   const workerIds = new Set<string>();
   const events: WorkerEvents = new EventEmitter();

@@ -1,4 +1,5 @@
 import pg from "pg";
+import { PORTAL_SESSION } from "../postgres-session";
 
 /** The database role Kamailio connects with. */
 export const KAMAILIO_DB_ROLE = "kamailio";
@@ -29,7 +30,7 @@ export const KAMAILIO_TABLE_PRIVILEGES: Record<string, string[]> = {
  * behind the tables it inserts into. Whatever it was granted before is revoked first. Idempotent.
  */
 export async function ensureKamailioRole(adminUrl: string, password: string, role = KAMAILIO_DB_ROLE): Promise<void> {
-  const client = new pg.Client({ connectionString: adminUrl });
+  const client = new pg.Client({ ...PORTAL_SESSION, connectionString: adminUrl });
   await client.connect();
   try {
     const name = client.escapeIdentifier(role);

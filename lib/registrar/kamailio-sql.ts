@@ -1,4 +1,5 @@
 import pg from "pg";
+import { PORTAL_SESSION } from "../postgres-session";
 import {
   ATTRIBUTE_KEY_SQL,
   attributeRows,
@@ -204,6 +205,7 @@ export function createKamailioSqlRegistrar(databaseUrl: string, options: Kamaili
   // slots. A timed-out job fails and graphile-worker retries it like any other failure. keepAlive lets the OS notice
   // a peer that vanished while a connection sat idle in the pool.
   const pool = new pg.Pool({
+    ...PORTAL_SESSION,
     connectionString: databaseUrl,
     max: 4,
     idleTimeoutMillis: 10_000,

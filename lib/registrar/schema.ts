@@ -3,6 +3,7 @@ import { readFile } from "node:fs/promises";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import pg from "pg";
+import { PORTAL_SESSION } from "../postgres-session";
 
 const SCHEMA_DIR = "registrar/kamailio/schema";
 /** Kamailio's own tables, created once. */
@@ -40,7 +41,7 @@ export function registrarSchemaPath(file = KAMAILIO_SCHEMA): string {
 export async function ensureRegistrarSchema(databaseUrl: string): Promise<boolean> {
   const sql = await readFile(registrarSchemaPath(KAMAILIO_SCHEMA), "utf8");
   const portalSql = await readFile(registrarSchemaPath(PORTAL_SCHEMA), "utf8");
-  const client = new pg.Client({ connectionString: databaseUrl });
+  const client = new pg.Client({ ...PORTAL_SESSION, connectionString: databaseUrl });
   await client.connect();
   try {
     await client.query("BEGIN");

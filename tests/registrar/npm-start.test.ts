@@ -9,7 +9,7 @@ import { chmodSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, 
 import os from "node:os";
 import path from "node:path";
 import pg from "pg";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { freePort, startEmbeddedPostgres } from "@/lib/embedded-postgres";
 import { ROOT } from "@/lib/paths";
 import { optionsPing, probeRegistrarRealm } from "@/lib/registrar/sip-probe";
@@ -44,11 +44,13 @@ beforeAll(async () => {
   );
 });
 
-afterAll(async () => {
-  // A failed test may leave its portal running: stop it the way the user would.
+// A failed test may leave its portal running, on the SIP and database ports the next test uses: stop it the way the
+// user would, so that one failure is reported once.
+afterEach(async () => {
   for (const portal of started) await portal.interrupt();
-  rmSync(dataDir, { recursive: true, force: true });
 });
+
+afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
 
 type Portal = {
   output: () => string;
@@ -227,12 +229,19 @@ describe("npm start", () => {
     await fixedPassword.end().catch(() => {});
 
     // Kamailio is connected, and only as its own role (never as the superuser); its password is not on its
-    // command line, which every user of the machine can read.
-    const sessions = await query<{ usename: string; datname: string }>(
+    // command line, which every user of the machine can read. The portal's own sessions there (its registrar adapter
+    // connects as the superuser) are the ones named after it.
+    const kamailioSessions = await query<{ usename: string; datname: string }>(
       "postgres",
-      "SELECT DISTINCT usename, datname FROM pg_stat_activity WHERE datname = 'kamailio' ORDER BY 1",
+      `SELECT DISTINCT usename, datname FROM pg_stat_activity
+        WHERE datname = 'kamailio' AND application_name <> 'trunk-portal' ORDER BY 1`,
     );
-    expect(sessions).toEqual([{ usename: "kamailio", datname: "kamailio" }]);
+    expect(kamailioSessions).toEqual([{ usename: "kamailio", datname: "kamailio" }]);
+    const portalSessionNames = await query<{ application_name: string }>(
+      "postgres",
+      "SELECT DISTINCT application_name FROM pg_stat_activity WHERE datname = 'trunk_portal'",
+    );
+    expect(portalSessionNames).toEqual([{ application_name: "trunk-portal" }]);
     const kamailioPid = Number(readFileSync(path.join(dataDir, "kamailio", "kamailio.pid"), "utf8"));
     const commandLine = readFileSync(`/proc/${kamailioPid}/cmdline`, "utf8");
     expect(commandLine).toContain("postgres://kamailio@127.0.0.1");
