@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Actor } from "@/lib/auth/policy";
 import { executeCommand } from "@/lib/commands";
 import { digestHashes } from "@/lib/credentials/digest";
-import { createDemoAccount, updateCustomer } from "@/lib/customers";
+import { createCustomer, createDemoAccount, updateCustomer } from "@/lib/customers";
 import { extendDemo } from "@/lib/customers/demo";
 import type { Db } from "@/lib/db";
 import { DEMO_EXPIRY_TASK } from "@/lib/jobs/tasks";
@@ -18,7 +18,15 @@ import { watchRegistrations } from "@/lib/registrar/registration-watch";
 import { registrationStatus } from "@/lib/registrar/status";
 import { createServer } from "@/lib/servers";
 import { getProviderSettings } from "@/lib/settings";
-import { deleteTrunk, resetTrunkPassword, revealTrunkPassword, setTrunkStatus, updateTrunk } from "@/lib/trunks";
+import {
+  createTrunks,
+  deleteTrunk,
+  resetTrunkPassword,
+  revealTrunkPassword,
+  setTrunkStatus,
+  updateTrunk,
+} from "@/lib/trunks";
+import { SYNC_BATCH_SIZE } from "@/lib/trunks/provision";
 import { createWebhookEndpoint } from "@/lib/webhooks/endpoints";
 import { callThroughCarrier as callThroughCarrierVia } from "../support/carrier-calls";
 import { type KamailioInstance, startKamailio } from "../support/kamailio";
@@ -111,10 +119,9 @@ async function register(username: string, password: string, domain = HOSTNAME) {
 const callThroughCarrier = (options: Omit<CallsOptions, "proxyPort" | "domain">, expectedAtCarrier: number) =>
   callThroughCarrierVia(kamailio, HOSTNAME, options, expectedAtCarrier);
 
-/** updateTrunk takes the whole settings form; this is the demo trunk's form with some fields changed. */
-function demoSettings(trunkId: string, changes: Record<string, unknown>) {
+/** The trunk settings form as the demo preset fills it in. */
+function demoForm() {
   return {
-    trunkId,
     serverIds: [serverId],
     callLimit: "5",
     dialPermission: "US_ONLY",
@@ -123,8 +130,12 @@ function demoSettings(trunkId: string, changes: Record<string, unknown>) {
     forcedCallerId: "",
     forcedCallerIdName: "",
     dids: "",
-    ...changes,
   };
+}
+
+/** updateTrunk takes the whole settings form; this is the demo trunk's form with some fields changed. */
+function demoSettings(trunkId: string, changes: Record<string, unknown>) {
+  return { trunkId, ...demoForm(), ...changes };
 }
 
 describe("registration follows the portal", () => {
@@ -180,6 +191,37 @@ describe("registration follows the portal", () => {
     await waitUntilSynced(trunk.id);
     expect(await register(trunk.username, password)).toBe(403);
     expect((await worker.registrar.registrations([trunk.username])).get(trunk.username)).toEqual([]);
+  });
+
+  it("trunks from one bulk order (synced by shared jobs) all register right after their sync, each with its own password", async () => {
+    const customer = await executeCommand(createCustomer, contextFor(db, sales), {
+      company: "Bulk Order Ltd",
+      contactName: "Bea Bulk",
+      contactEmail: "bea@portal-sync.example",
+    });
+    if (!customer.ok) throw new Error(customer.formError);
+    // More than one shared job's worth, so the order spans two of them.
+    const count = SYNC_BATCH_SIZE + 25;
+    const created = await executeCommand(createTrunks, contextFor(db, sales), {
+      ...demoForm(),
+      customerId: customer.value.id,
+      count: String(count),
+    });
+    if (!created.ok) throw new Error(created.formError);
+    const ids = created.value.map((trunk) => trunk.id);
+    expect(ids).toHaveLength(count);
+    await expect
+      .poll(async () => db.trunk.count({ where: { id: { in: ids }, syncState: "SYNCED" } }), { timeout: 30_000 })
+      .toBe(count);
+
+    // The first and last trunk of each shared job register with their own passwords, and only with them.
+    const samples = [0, SYNC_BATCH_SIZE - 1, SYNC_BATCH_SIZE, count - 1].map((index) => created.value[index]);
+    for (const trunk of samples) {
+      if (!trunk) throw new Error("missing trunk");
+      const password = await passwordOf(trunk.id);
+      expect(await register(trunk.username, password)).toBe(200);
+      expect(await register(trunk.username, `${password}x`)).toBe(403);
+    }
   });
 
   it("records the server name as the PBX spelled it, so a case mismatch with the hostname shows", async () => {
