@@ -5,12 +5,9 @@
  * DEFAULT_SIP_SERVER and the first admin (ADMIN_EMAIL, ADMIN_PASSWORD; without it a password is generated and printed
  * once). Needs DATABASE_URL; safe to run again (nothing existing is changed).
  */
-import { spawnSync } from "node:child_process";
-import path from "node:path";
 import { bootstrap, bootstrapOptions, firstAdminMessage } from "../lib/bootstrap";
 import { createDb } from "../lib/db";
-import { migrateJobQueue } from "../lib/jobs/worker";
-import { ROOT } from "../lib/paths";
+import { migratePortalDatabase } from "../lib/migrations";
 
 const log = (message: string) => console.info(`[migrate] ${message}`);
 const databaseUrl = process.env.DATABASE_URL;
@@ -19,14 +16,13 @@ if (!databaseUrl) {
   process.exit(2);
 }
 
-const migrated = spawnSync(process.execPath, [path.join(ROOT, "scripts", "prisma.mjs"), "migrate", "deploy"], {
-  cwd: ROOT,
-  env: process.env,
-  stdio: "inherit",
-});
-if (migrated.status !== 0) process.exit(migrated.status ?? 1);
-await migrateJobQueue(databaseUrl);
-log("the job queue's schema is up to date");
+try {
+  await migratePortalDatabase(databaseUrl, { showReport: true });
+} catch (error) {
+  console.error(`[migrate] ${(error as Error).message}`);
+  process.exit(1);
+}
+log("the portal's database and its job queue's schema are up to date");
 
 const db = createDb(databaseUrl, 2);
 try {

@@ -11,7 +11,7 @@ import { createDb, type Db } from "../lib/db";
 import { startEmbeddedPostgres, takeOverShutdownSignals } from "../lib/embedded-postgres";
 import { type Env, parseEnv } from "../lib/env";
 import { startPortalWorker } from "../lib/jobs/dependencies";
-import { migrateJobQueue } from "../lib/jobs/worker";
+import { migratePortalDatabase } from "../lib/migrations";
 import { ROOT } from "../lib/paths";
 import { waitForExit } from "../lib/processes";
 import { ensureKamailioRole, kamailioRoleUrl } from "../lib/registrar/kamailio-role";
@@ -61,25 +61,23 @@ async function stop(code: number) {
 takeOverShutdownSignals();
 for (const signal of ["SIGINT", "SIGTERM", "SIGHUP"] as const) process.on(signal, () => void stop(0));
 
-/** Runs a child process to completion; it is killed if the portal is stopped meanwhile (Ctrl-C during a build). */
-function runChild(args: string[], env: NodeJS.ProcessEnv, quiet = false): Promise<void> {
+/** A child process the portal waits for: it is killed if the portal is stopped meanwhile (Ctrl-C during a build). */
+function track(child: ChildProcess) {
+  children.add(child);
+  child.once("exit", () => children.delete(child));
+}
+
+/** Runs a child process to completion, its output in the terminal. */
+function runChild(args: string[], env: NodeJS.ProcessEnv): Promise<void> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, args, {
-      cwd: ROOT,
-      env,
-      stdio: quiet ? ["ignore", "ignore", "inherit"] : "inherit",
-    });
-    children.add(child);
+    const child = spawn(process.execPath, args, { cwd: ROOT, env, stdio: "inherit" });
+    track(child);
     child.once("exit", (code) => {
-      children.delete(child);
       if (code === 0) resolve();
       else reject(new Error(`${path.basename(args[0] ?? "")} ${args.slice(1).join(" ")} failed (exit ${code})`));
     });
   });
 }
-
-const runPrisma = (args: string[], databaseUrl: string) =>
-  runChild([path.join(ROOT, "scripts", "prisma.mjs"), ...args], { ...process.env, DATABASE_URL: databaseUrl }, true);
 
 async function buildIfNeeded() {
   if (!buildIsStale(ROOT)) return;
@@ -145,8 +143,7 @@ async function main() {
   const env = parseEnv(environment);
   Object.assign(process.env, environment);
 
-  await runPrisma(["migrate", "deploy"], env.DATABASE_URL);
-  await migrateJobQueue(env.DATABASE_URL);
+  await migratePortalDatabase(env.DATABASE_URL, { onStart: track });
   // The embedded registrar database, unless another registrar is configured. The portal provisions it as the
   // cluster's owner; Kamailio gets a role of its own that can do only what kamailio.cfg needs.
   const localRegistrarUrl = local && !otherRegistrar ? env.REGISTRAR_DATABASE_URL : undefined;
@@ -188,10 +185,9 @@ async function main() {
     },
     stdio: "inherit",
   });
-  children.add(next);
+  track(next);
   webServerStarted = true;
   next.on("exit", (code, signal) => {
-    children.delete(next);
     // A Ctrl-C reaches the web server too (same process group), and it may exit before this process handles its own
     // SIGINT: stopped by a signal is a normal stop, anything else stops the portal with its status.
     const interrupted = signal === "SIGINT" || signal === "SIGTERM" || code === 130 || code === 143;

@@ -4,15 +4,13 @@
  * `BENCH_FRESH=1` starts from an empty cluster. The credential key the seeded passwords are sealed with is kept
  * beside it, since a reused database is only readable with that key.
  */
-import { spawnSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import pg from "pg";
 import { type EmbeddedDatabase, startEmbeddedPostgres } from "../../lib/embedded-postgres";
-import { migrateJobQueue } from "../../lib/jobs/worker";
-import { ROOT } from "../../lib/paths";
+import { migratePortalDatabase } from "../../lib/migrations";
 import { ensureRegistrarSchema } from "../../lib/registrar/schema";
 
 export const BENCH_DIR = process.env.BENCH_DIR ?? path.join(os.tmpdir(), "trunk-portal-bench");
@@ -83,13 +81,7 @@ async function runningCluster(): Promise<EmbeddedDatabase | null> {
 export async function portalDatabase(cluster: EmbeddedDatabase, name: string): Promise<string> {
   await cluster.createDatabase(name);
   const url = cluster.url(name);
-  const migrate = spawnSync(process.execPath, [path.join(ROOT, "scripts", "prisma.mjs"), "migrate", "deploy"], {
-    cwd: ROOT,
-    env: { ...process.env, DATABASE_URL: url },
-    encoding: "utf8",
-  });
-  if (migrate.status !== 0) throw new Error(`migrate deploy failed:\n${migrate.stdout}\n${migrate.stderr}`);
-  await migrateJobQueue(url);
+  await migratePortalDatabase(url);
   return url;
 }
 

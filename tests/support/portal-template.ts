@@ -1,8 +1,5 @@
-import { spawn } from "node:child_process";
-import path from "node:path";
 import pg from "pg";
-import { migrateJobQueue } from "../../lib/jobs/worker";
-import { ROOT } from "../../lib/paths";
+import { migratePortalDatabase } from "../../lib/migrations";
 
 /**
  * The migrated, empty portal database every test file's own databases are copied from (`CREATE DATABASE … TEMPLATE`,
@@ -11,24 +8,6 @@ import { ROOT } from "../../lib/paths";
  * migrates: the schema-migrations test checks what it holds against the Prisma schema.
  */
 export const PORTAL_TEMPLATE = "portal_template";
-
-/** Runs the portal's migrations and the job queue's on the database at `url`, as `npm run migrate` would. */
-export async function migratePortalDatabase(url: string): Promise<void> {
-  const output: string[] = [];
-  const status = await new Promise<number | null>((resolve, reject) => {
-    const child = spawn(process.execPath, [path.join(ROOT, "scripts", "prisma.mjs"), "migrate", "deploy"], {
-      cwd: ROOT,
-      env: { ...process.env, DATABASE_URL: url },
-      stdio: ["ignore", "pipe", "pipe"],
-    });
-    child.stdout.on("data", (chunk: Buffer) => output.push(chunk.toString()));
-    child.stderr.on("data", (chunk: Buffer) => output.push(chunk.toString()));
-    child.on("error", reject);
-    child.on("close", resolve);
-  });
-  if (status !== 0) throw new Error(`migrate deploy failed (exit ${status}):\n${output.join("")}`);
-  await migrateJobQueue(url);
-}
 
 /** Creates and migrates the template on the cluster whose database URLs `urlOf` gives. */
 export async function createPortalTemplate(urlOf: (database: string) => string): Promise<void> {
