@@ -2,7 +2,16 @@ import { describe, expect, it } from "vitest";
 import { validateSubscriber } from "./registrar/subscriber";
 import type { Subscriber } from "./registrar/types";
 import { trunkSettings } from "./trunks/schema";
-import { callerIdName, countryList, id, optionalText, phoneNumber, phoneNumberList, requiredText } from "./validation";
+import {
+  callerIdName,
+  callLimit,
+  countryList,
+  id,
+  optionalText,
+  phoneNumber,
+  phoneNumberList,
+  requiredText,
+} from "./validation";
 
 describe("phone numbers", () => {
   it.each([
@@ -48,6 +57,30 @@ describe("countries", () => {
     const result = countryList.safeParse("US, XX");
     expect(result.success).toBe(false);
     expect(result.error?.issues[0]?.message).toBe('"XX" is not a country code the dial plan knows.');
+  });
+});
+
+describe("numbers", () => {
+  it("reads a form field's text and a JSON body's number alike", () => {
+    expect(callLimit.parse("5")).toBe(5);
+    expect(callLimit.parse(" 12 ")).toBe(12);
+    expect(callLimit.parse(5)).toBe(5);
+  });
+
+  // Each wrapped in an object: it.each spreads an array into arguments.
+  it.each([true, false, null, [], [7], {}, "", "  ", "0x10", "1e2", "5 calls", "Infinity"].map((value) => ({ value })))(
+    "refuses $value as not a number, where z.coerce would read something",
+    ({ value }) => {
+      expect(callLimit.safeParse(value).error?.issues).toEqual([
+        expect.objectContaining({ path: [], message: "Enter a number of calls." }),
+      ]);
+    },
+  );
+
+  it("still says what is wrong with a number", () => {
+    expect(callLimit.safeParse("2.5").error?.issues[0]?.message).toBe("Enter a whole number of calls.");
+    expect(callLimit.safeParse("-1").error?.issues[0]?.message).toBe("The call limit must be at least 1.");
+    expect(callLimit.safeParse(1001).error?.issues[0]?.message).toBe("The call limit can be at most 1000.");
   });
 });
 

@@ -151,6 +151,16 @@ export const numberPrefixList = z
   .pipe(z.array(numberPrefix));
 
 /** A fraud-guard limit of a trunk, enforced by the registrar: a whole number up to `max`. */
+/** A decimal number as text, as a form field sends it ("12", " 12 ", "-1", "2.5"). */
+const DECIMAL = /^\s*-?\d+(\.\d+)?\s*$/;
+
+/**
+ * A number from a form field (text) or a JSON body (a number), checked by `schema`. Stricter than z.coerce, which
+ * reads true as 1, [] or "" as 0, "0x10" as 16 and "1e3" as 1000: those get the schema's own "Enter a number" error.
+ */
+export const formNumber = <T extends z.ZodNumber>(schema: T) =>
+  z.preprocess((value) => (typeof value === "string" && DECIMAL.test(value) ? Number(value) : value), schema);
+
 const fraudLimit = (max: number) =>
   z
     .number({ error: "Enter a whole number." })
@@ -161,10 +171,10 @@ export const callsPerSecondLimit = fraudLimit(1000);
 export const callsPerDayLimit = fraudLimit(1_000_000);
 export const minutesPerDayLimit = fraudLimit(1_000_000);
 
-/** A limit's form field: empty (or absent) means no limit (null). */
-export const optionalLimit = (limit: ReturnType<typeof fraudLimit>) =>
+/** A number's form field that may be left empty: empty (or absent) means null (no limit, no expiry). */
+export const optionalNumber = (schema: z.ZodNumber) =>
   z
-    .union([z.literal(""), z.coerce.number({ error: "Enter a whole number." }).pipe(limit)])
+    .union([z.literal(""), formNumber(schema)])
     .optional()
     .transform((value) => (value === "" || value === undefined ? null : value));
 
@@ -175,11 +185,13 @@ export const callerIdName = z
   .optional()
   .transform((value) => value || null);
 
-export const callLimit = z.coerce
-  .number({ error: "Enter a number of calls." })
-  .int("Enter a whole number of calls.")
-  .min(1, "The call limit must be at least 1.")
-  .max(1000, "The call limit can be at most 1000.");
+export const callLimit = formNumber(
+  z
+    .number({ error: "Enter a number of calls." })
+    .int("Enter a whole number of calls.")
+    .min(1, "The call limit must be at least 1.")
+    .max(1000, "The call limit can be at most 1000."),
+);
 
 export const dialPermission = z.enum(DialPermission, {
   error: "Choose a dial permission.",

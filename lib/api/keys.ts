@@ -6,7 +6,7 @@ import { defineCommand } from "../commands";
 import { type Db, sqlRows } from "../db";
 import { NotFoundError } from "../errors";
 import { Prisma } from "../generated/prisma/client";
-import { checkbox, id, requiredText } from "../validation";
+import { checkbox, id, optionalNumber, requiredText } from "../validation";
 
 /**
  * API keys: `tp_live_` + 8 characters (the prefix, public: it names the key and finds its row) + 32 more characters,
@@ -83,18 +83,13 @@ export async function listApiKeys(db: Db, actor: Actor) {
   });
 }
 
-const expiresInDays = z
-  .union([z.string(), z.number()])
-  .optional()
-  .transform((value) => (value === undefined || value === "" ? null : Number(value)))
-  .pipe(
-    z
-      .number({ error: "Enter a number of days." })
-      .int("Enter a whole number of days.")
-      .min(1, "A key lasts at least 1 day.")
-      .max(MAX_KEY_DAYS, `A key lasts at most ${MAX_KEY_DAYS} days.`)
-      .nullable(),
-  );
+const expiresInDays = optionalNumber(
+  z
+    .number({ error: "Enter a number of days." })
+    .int("Enter a whole number of days.")
+    .min(1, "A key lasts at least 1 day.")
+    .max(MAX_KEY_DAYS, `A key lasts at most ${MAX_KEY_DAYS} days.`),
+);
 
 /** A new key for the signed-in staff member. The key itself is returned here once and never stored. */
 export const createApiKey = defineCommand({

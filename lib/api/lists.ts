@@ -5,7 +5,7 @@ import type { Db } from "../db";
 import type { Prisma } from "../generated/prisma/client";
 import { SyncState } from "../generated/prisma/enums";
 import { trunkInclude } from "../trunks/include";
-import { id, searchText } from "../validation";
+import { formNumber, id, searchText } from "../validation";
 import { ApiProblem } from "./problem";
 import { ATTEMPTS_SHOWN } from "./resources";
 
@@ -17,11 +17,13 @@ import { ATTEMPTS_SHOWN } from "./resources";
 export const DEFAULT_LIMIT = 50;
 export const MAX_LIMIT = 200;
 
-const limit = z.coerce
-  .number({ error: "limit must be a number." })
-  .int("limit must be a whole number.")
-  .min(1, "limit must be at least 1.")
-  .max(MAX_LIMIT, `limit must be at most ${MAX_LIMIT}.`)
+const limit = formNumber(
+  z
+    .number({ error: "limit must be a number." })
+    .int("limit must be a whole number.")
+    .min(1, "limit must be at least 1.")
+    .max(MAX_LIMIT, `limit must be at most ${MAX_LIMIT}.`),
+)
   .default(DEFAULT_LIMIT)
   .meta({ description: `How many items per page (1-${MAX_LIMIT}).` });
 const cursor = z.string().max(500).optional().meta({ description: "The `nextCursor` of the previous page." });

@@ -9,6 +9,7 @@ import {
   countryList,
   dialPermission,
   email,
+  formNumber,
   numberPrefixList,
   phoneNumber,
   requiredText,
@@ -49,24 +50,29 @@ export const updateProviderSettings = defineCommand({
       demoCallLimit: callLimit,
       demoDialPermission: dialPermission,
       demoAllowedCountries: countryList,
-      demoDurationDays: z.coerce
-        .number({ error: "Enter a number of days." })
-        .int("Enter a whole number of days.")
-        .min(1, "A demo lasts at least 1 day.")
-        .max(365, "A demo lasts at most 365 days."),
-      demoReminderDays: z.coerce
-        .number({ error: "Enter a number of days." })
-        .int("Enter a whole number of days.")
-        .min(1, "Send the reminder at least 1 day before the demo ends.")
-        .max(30, "Send the reminder at most 30 days before the demo ends."),
+      demoDurationDays: formNumber(
+        z
+          .number({ error: "Enter a number of days." })
+          .int("Enter a whole number of days.")
+          .min(1, "A demo lasts at least 1 day.")
+          .max(365, "A demo lasts at most 365 days."),
+      ),
+      demoReminderDays: formNumber(
+        z
+          .number({ error: "Enter a number of days." })
+          .int("Enter a whole number of days.")
+          .min(1, "Send the reminder at least 1 day before the demo ends.")
+          .max(30, "Send the reminder at most 30 days before the demo ends."),
+      ),
       passwordDelivery: z.enum(["LINK", "INLINE"], { error: "Choose how passwords are delivered." }),
       blockedPrefixes: numberPrefixList.optional(),
-      callRecordRetentionDays: z.coerce
-        .number({ error: "Enter a number of days." })
-        .int("Enter a whole number of days.")
-        .min(1, "Keep call records at least 1 day.")
-        .max(3650, "Keep call records at most 3650 days.")
-        .optional(),
+      callRecordRetentionDays: formNumber(
+        z
+          .number({ error: "Enter a number of days." })
+          .int("Enter a whole number of days.")
+          .min(1, "Keep call records at least 1 day.")
+          .max(3650, "Keep call records at most 3650 days."),
+      ).optional(),
     })
     .superRefine((value, ctx) => {
       if (value.demoDialPermission === "COUNTRIES" && value.demoAllowedCountries.length === 0) {

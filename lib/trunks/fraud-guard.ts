@@ -7,7 +7,7 @@ import { queueMail } from "../mail/queue";
 import { outboundSuspendedMail } from "../mail/templates";
 import type { Registrar } from "../registrar/types";
 import { getProviderSettings } from "../settings";
-import { callsPerDayLimit, callsPerSecondLimit, id, minutesPerDayLimit, optionalLimit } from "../validation";
+import { callsPerDayLimit, callsPerSecondLimit, id, minutesPerDayLimit, optionalNumber } from "../validation";
 import { lockLiveTrunk } from ".";
 import { requestTrunkSync } from "./provision";
 
@@ -29,9 +29,9 @@ export const setFraudLimits = defineCommand({
   permission: "trunks:edit",
   input: z.object({
     trunkId: id,
-    maxCallsPerSecond: optionalLimit(callsPerSecondLimit),
-    maxCallsPerDay: optionalLimit(callsPerDayLimit),
-    maxMinutesPerDay: optionalLimit(minutesPerDayLimit),
+    maxCallsPerSecond: optionalNumber(callsPerSecondLimit),
+    maxCallsPerDay: optionalNumber(callsPerDayLimit),
+    maxMinutesPerDay: optionalNumber(minutesPerDayLimit),
   }),
   async run(ctx, { trunkId, ...limits }) {
     return transaction(ctx.db, async (tx) => {

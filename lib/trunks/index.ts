@@ -6,7 +6,7 @@ import { demoStatus } from "../customers/demo";
 import { type Db, sqlRows, type Tx, transaction } from "../db";
 import { ConflictError, NotFoundError } from "../errors";
 import { Prisma, type SipServer, type Trunk } from "../generated/prisma/client";
-import { id, isId, optionalText } from "../validation";
+import { formNumber, id, isId, optionalText } from "../validation";
 import { emitWebhookEvent, trunkEventData } from "../webhooks/events";
 import { trunkInclude } from "./include";
 import { queueCredentialsMail, queueTrunkStatusMail } from "./notify";
@@ -127,11 +127,13 @@ export const createTrunks = defineCommand({
   input: z.intersection(
     z.object({
       customerId: id,
-      count: z.coerce
-        .number({ error: "Enter how many trunks to create." })
-        .int("Enter a whole number of trunks.")
-        .min(1, "Create at least one trunk.")
-        .max(MAX_TRUNKS_PER_BATCH, `Create at most ${MAX_TRUNKS_PER_BATCH} trunks at once.`),
+      count: formNumber(
+        z
+          .number({ error: "Enter how many trunks to create." })
+          .int("Enter a whole number of trunks.")
+          .min(1, "Create at least one trunk.")
+          .max(MAX_TRUNKS_PER_BATCH, `Create at most ${MAX_TRUNKS_PER_BATCH} trunks at once.`),
+      ),
     }),
     trunkSettings,
   ),

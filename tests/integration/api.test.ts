@@ -472,6 +472,9 @@ describe("bulk creation (trunks:batchCreate)", () => {
       { body: { count: MAX_TRUNKS_PER_BATCH + 1 }, status: 422, field: "count" },
       { body: { count: 0 }, status: 422, field: "count" },
       { body: { count: 2.5 }, status: 422, field: "count" },
+      // Not numbers, though JavaScript would read them as 1 and 16.
+      { body: { count: true }, status: 422, field: "count" },
+      { body: { count: "0x10" }, status: 422, field: "count" },
       { body: { count: 2, dids: ["+19195550142"] }, status: 409, field: "dids" },
       { body: { count: 3, serverIds: ["c000000000000000000000000"] }, status: 409, field: "serverIds" },
     ];
