@@ -5,8 +5,10 @@ import { trunkSettings } from "./trunks/schema";
 import {
   callerIdName,
   callLimit,
+  callsPerDayLimit,
   countryList,
   id,
+  optionalNumber,
   optionalText,
   phoneNumber,
   phoneNumberList,
@@ -81,6 +83,30 @@ describe("numbers", () => {
     expect(callLimit.safeParse("2.5").error?.issues[0]?.message).toBe("Enter a whole number of calls.");
     expect(callLimit.safeParse("-1").error?.issues[0]?.message).toBe("The call limit must be at least 1.");
     expect(callLimit.safeParse(1001).error?.issues[0]?.message).toBe("The call limit can be at most 1000.");
+  });
+
+  describe("a field that may be left empty (a fraud limit)", () => {
+    const limit = optionalNumber(callsPerDayLimit);
+
+    it.each(["", "   ", undefined].map((value) => ({ value })))("reads $value as no limit", ({ value }) => {
+      expect(limit.parse(value)).toBeNull();
+    });
+
+    it("reads a number as the field's own schema does", () => {
+      expect(limit.parse(" 250 ")).toBe(250);
+      expect(limit.parse(250)).toBe(250);
+      expect(limit.safeParse("0").error?.issues[0]?.message).toBe("The limit must be at least 1.");
+    });
+
+    // The schema's own message, as the form shows it beside the field; never a union's "Invalid input".
+    it.each(["abc", "2.5", 2.5, true, null, [], "1e3", "0x10"].map((value) => ({ value })))(
+      "refuses $value with the field's own message",
+      ({ value }) => {
+        expect(limit.safeParse(value).error?.issues).toEqual([
+          expect.objectContaining({ path: [], message: "Enter a whole number." }),
+        ]);
+      },
+    );
   });
 });
 
