@@ -147,6 +147,13 @@ describe("what the form saves, the registrar accepts", () => {
     dids: "+19193333333\n(919) 333-4444",
   };
 
+  it("assigns a server named twice once", () => {
+    expect(trunkSettings.parse({ ...form, serverIds: ["server1", "server2", "server1"] }).serverIds).toEqual([
+      "server1",
+      "server2",
+    ]);
+  });
+
   it("turns a form into a subscriber the adapters' schema accepts unchanged", () => {
     const settings = trunkSettings.parse(form);
     const subscriber: Subscriber = {
