@@ -22,6 +22,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import pg from "pg";
+import { onCleanUp, runBenchmark } from "./support/cleanups";
 import { benchSecrets, clusterPid, portalDatabase, registrarDatabase, startBenchCluster } from "./support/cluster";
 import { treeCpuMs } from "./support/processes";
 import { log } from "./support/stats";
@@ -39,7 +40,6 @@ const ROWS = Number(process.env.BENCH_ROWS ?? 10_000);
 const HOSTNAME = "Sip.Bench.test";
 const REALM = "sip.bench.test";
 
-const cleanups: (() => Promise<unknown> | unknown)[] = [];
 const seconds = (from: number, to: number) => (to - from) / 1000;
 
 function importFile(prefix: string) {
@@ -115,16 +115,16 @@ async function rawSqlBaseline(url: string, registrarUrl: string, serverId: strin
 async function main() {
   const started = Date.now();
   const dir = mkdtempSync(path.join(os.tmpdir(), "csv-import-bench-"));
-  cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
+  onCleanUp(() => rmSync(dir, { recursive: true, force: true }));
   const postgres = await startBenchCluster();
-  cleanups.push(() => postgres.stop());
+  onCleanUp(() => postgres.stop());
   const run = Date.now().toString(36);
   const url = await portalDatabase(postgres, `bench_csv_${run}`);
   const registrarUrl = await registrarDatabase(postgres, `bench_csv_registrar_${run}`);
   process.env.DATABASE_URL = url;
 
   const db = createDb(url);
-  cleanups.push(() => db.$disconnect());
+  onCleanUp(() => db.$disconnect());
   await getProviderSettings(db);
   const server = await db.sipServer.create({ data: { hostname: HOSTNAME, realm: REALM, label: "Bench" } });
   const salesUser = await db.user.create({
@@ -142,7 +142,7 @@ async function main() {
     env: { ...process.env, DATABASE_URL: url, REGISTRAR_DATABASE_URL: registrarUrl, DATA_DIR: dir },
     stdio: ["ignore", "ignore", "inherit"],
   });
-  cleanups.push(async () => {
+  onCleanUp(async () => {
     const running = worker;
     if (!running || running.exitCode !== null) return;
     await new Promise((resolve) => {
@@ -217,28 +217,4 @@ async function main() {
   console.info(`\n${report}\n`);
 }
 
-async function cleanUp() {
-  while (cleanups.length) {
-    try {
-      await cleanups.pop()?.();
-    } catch (error) {
-      console.error(`[bench] cleanup: ${error instanceof Error ? error.message : error}`);
-    }
-  }
-}
-
-for (const signal of ["SIGINT", "SIGTERM"] as const) {
-  process.once(signal, () => {
-    void cleanUp().then(() => process.exit(130));
-  });
-}
-
-try {
-  await main();
-  await cleanUp();
-  process.exit(0);
-} catch (error) {
-  console.error(error);
-  await cleanUp();
-  process.exit(1);
-}
+await runBenchmark(main);

@@ -28,6 +28,7 @@ import os from "node:os";
 import path from "node:path";
 import { startKamailio } from "../tests/support/kamailio";
 import { LOOPBACK } from "../tests/support/sipp";
+import { onCleanUp, runBenchmark } from "./support/cleanups";
 import { benchSecrets, portalDatabase, registrarDatabase, sql, startBenchCluster } from "./support/cluster";
 import { inParallel, log, ms, summary } from "./support/stats";
 
@@ -51,8 +52,6 @@ const CONCURRENCY = 10;
 const FLOOR_SAMPLES = 20;
 const REALM = "sip.bench.test";
 const HOSTNAME = "Sip.Bench.test";
-
-const cleanups: (() => Promise<unknown> | unknown)[] = [];
 
 // ------------------------------------------------------------------------------------------------ SIPp poller
 
@@ -130,10 +129,10 @@ const row = (label: string, values: number[]) => {
 async function main() {
   const started = Date.now();
   workRoot = mkdtempSync(path.join(os.tmpdir(), "sync-lag-sipp-"));
-  cleanups.push(() => rmSync(workRoot, { recursive: true, force: true }));
+  onCleanUp(() => rmSync(workRoot, { recursive: true, force: true }));
 
   const postgres = await startBenchCluster();
-  cleanups.push(() => postgres.stop());
+  onCleanUp(() => postgres.stop());
   const run = Date.now().toString(36);
   const url = await portalDatabase(postgres, `bench_sync_lag_${run}`);
   const registrarUrl = await registrarDatabase(postgres, `bench_sync_lag_registrar_${run}`);
@@ -148,7 +147,7 @@ async function main() {
   );
 
   const db = createDb(url);
-  cleanups.push(() => db.$disconnect());
+  onCleanUp(() => db.$disconnect());
   await getProviderSettings(db);
   const server = await db.sipServer.create({ data: { hostname: HOSTNAME, realm: REALM, label: "Bench" } });
   const salesUser = await db.user.create({
@@ -174,7 +173,7 @@ async function main() {
     realm: REALM,
     defines: { BAN_FAILS: 1_000_000, PIKE_DENSITY: 1_000_000 },
   });
-  cleanups.push(() => kamailio.stop());
+  onCleanUp(() => kamailio.stop());
 
   let worker: ChildProcess | null = null;
   const startWorkerProcess = async () => {
@@ -198,7 +197,7 @@ async function main() {
     });
     worker = null;
   };
-  cleanups.push(stopWorkerProcess);
+  onCleanUp(stopWorkerProcess);
   await startWorkerProcess();
 
   const createOne = async () => {
@@ -360,25 +359,4 @@ async function main() {
   console.info(`\n${report}\n`);
 }
 
-async function cleanUp() {
-  while (cleanups.length) {
-    try {
-      await cleanups.pop()?.();
-    } catch (error) {
-      console.error(`[bench] cleanup: ${error instanceof Error ? error.message : error}`);
-    }
-  }
-}
-
-// Ctrl-C must not leave Kamailio, the worker or PostgreSQL running.
-for (const signal of ["SIGINT", "SIGTERM"] as const) {
-  process.once(signal, () => {
-    void cleanUp().then(() => process.exit(130));
-  });
-}
-
-try {
-  await main();
-} finally {
-  await cleanUp();
-}
+await runBenchmark(main);

@@ -88,9 +88,11 @@ function renderParts(subject: string, provider: Provider, blocks: Block[]): Rend
   const text = all.flatMap((block, i) => [i ? "\n\n" : "", ...textOf(block)]);
   const body = [
     // A language and a title (the subject) for screen readers; long words (an IPv6 address, a URL) wrap on a phone
-    // rather than widening the message past the screen.
-    `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><title>${escapeHtml(subject)}</title></head>`,
-    '<body style="font-family:Arial,sans-serif;line-height:1.5;color:#0f172a;max-width:640px;overflow-wrap:anywhere;word-break:break-word">',
+    // rather than widening the message past the screen. The message is drawn in light colours only, its background
+    // included: a mail client in dark mode that honours color-scheme leaves it as it is, instead of darkening the
+    // background under the dark text (or the amber warning) it would then fail to lighten.
+    `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><meta name="color-scheme" content="light"><meta name="supported-color-schemes" content="light"><title>${escapeHtml(subject)}</title></head>`,
+    '<body style="font-family:Arial,sans-serif;line-height:1.5;color:#0f172a;background:#ffffff;max-width:640px;overflow-wrap:anywhere;word-break:break-word">',
     // The logo travels inside the message (lib/mail/logo.ts) and says nothing the text beside it does not: a client
     // that blocks or cannot show images loses nothing.
     `<p style="margin:0 0 16px 0"><img src="cid:${LOGO_CID}" width="32" height="32" alt="" style="vertical-align:middle;border:0"> <strong style="font-size:18px;vertical-align:middle">${escapeHtml(provider.providerName)}</strong></p>`,

@@ -66,6 +66,11 @@ const linksInHtml = (html: string) => [...html.matchAll(/href="([^"]*)"/g)].map(
 
 /** The checks every message the portal sends must pass, whatever it is about. */
 function expectWellFormed(mail: ReceivedMail) {
+  // Dark text on a background of its own, declared light-only, so that a client in dark mode does not darken one
+  // without the other.
+  expect(mail.html).toContain('<meta name="color-scheme" content="light">');
+  expect(mail.html).toMatch(/<body style="[^"]*color:#0f172a;background:#ffffff;/);
+
   // Links: every one on PORTAL_URL, and the same ones in both parts.
   const textLinks = linksInText(mail.text);
   for (const link of [...textLinks, ...linksInHtml(mail.html)])

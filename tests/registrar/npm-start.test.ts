@@ -230,16 +230,17 @@ describe("npm start", () => {
 
     // Kamailio is connected, and only as its own role (never as the superuser); its password is not on its
     // command line, which every user of the machine can read. The portal's own sessions there (its registrar adapter
-    // connects as the superuser) are the ones named after it.
+    // connects as the superuser) are the ones named after it. (Clients only: an autovacuum worker may be there too.)
     const kamailioSessions = await query<{ usename: string; datname: string }>(
       "postgres",
       `SELECT DISTINCT usename, datname FROM pg_stat_activity
-        WHERE datname = 'kamailio' AND application_name <> 'trunk-portal' ORDER BY 1`,
+        WHERE backend_type = 'client backend' AND datname = 'kamailio' AND application_name <> 'trunk-portal'`,
     );
     expect(kamailioSessions).toEqual([{ usename: "kamailio", datname: "kamailio" }]);
     const portalSessionNames = await query<{ application_name: string }>(
       "postgres",
-      "SELECT DISTINCT application_name FROM pg_stat_activity WHERE datname = 'trunk_portal'",
+      `SELECT DISTINCT application_name FROM pg_stat_activity
+        WHERE backend_type = 'client backend' AND datname = 'trunk_portal'`,
     );
     expect(portalSessionNames).toEqual([{ application_name: "trunk-portal" }]);
     const kamailioPid = Number(readFileSync(path.join(dataDir, "kamailio", "kamailio.pid"), "utf8"));
