@@ -32,6 +32,8 @@ describe.each([
   { command: "npm run migrate", script: "migrate.ts", status: 130, says: "stopping once the migration under way" },
   { command: "npm start", script: "start.ts", status: 0, says: "stopping once the database migration under way" },
 ])("a Ctrl-C while $command migrates", ({ script, status, says }) => {
+  // Its time limit is the registrar tests': three Node processes migrate a database in turn (the command, the CLI
+  // it runs, the next start's).
   it("lets the migration under way finish, then stops: the next start migrates and runs", async () => {
     const url = await createTestDatabase("interrupted");
     const dataDir = mkdtempSync(path.join(tmpdir(), "interrupted-"));
@@ -69,5 +71,5 @@ describe.each([
       if (child.exitCode === null && child.signalCode === null) process.kill(-(child.pid as number), "SIGKILL");
       rmSync(dataDir, { recursive: true, force: true });
     }
-  });
+  }, 120_000);
 });
