@@ -66,6 +66,16 @@ function row(prefix: string, n: number, overrides: Partial<Record<(typeof IMPORT
   }).join(",");
 }
 
+/** The overrides that make a row a customer without a trunk. */
+const CUSTOMER_ONLY = {
+  trunk_external_id: "",
+  servers: "",
+  call_limit: "",
+  dial_permission: "",
+  caller_id_policy: "",
+  forced_caller_id: "",
+};
+
 const file = (rows: string[], lineEnd = "\n") => [HEADER, ...rows].join(lineEnd) + lineEnd;
 // The letter after the counter keeps it from ever reading as a SIP username ("r71234", letters then digits), which
 // the staff search looks up as a username only: 1 run in 160 drew four digits and found no customer by it.
@@ -240,14 +250,7 @@ describe("running an import", () => {
       const csv = file([
         row(p, 1, { dids: "+12025550171; +12025550172", caller_id_policy: "OWN_DIDS", forced_caller_id: "" }),
         row(p, 1, { trunk_external_id: `${p}-t1b` }),
-        row(p, 2, {
-          trunk_external_id: "",
-          servers: "",
-          call_limit: "",
-          dial_permission: "",
-          caller_id_policy: "",
-          forced_caller_id: "",
-        }),
+        row(p, 2, CUSTOMER_ONLY),
       ]);
       const first = await waitForImport(await uploadAndStart(csv));
       expect(first.import.status).toBe("COMPLETED");
@@ -339,19 +342,16 @@ describe("suspended and closed accounts", () => {
             status,
           },
         });
-      // A customer's row without a trunk adds none: not refused.
-      const customerOnly = {
-        trunk_external_id: "",
-        servers: "",
-        call_limit: "",
-        dial_permission: "",
-        caller_id_policy: "",
-        forced_caller_id: "",
-      };
       await account(1, "SUSPENDED");
       await account(2, "CLOSED");
       const later = await account(3, "ACTIVE");
-      const rows = [row(p, 1), row(p, 2), row(p, 2, customerOnly), row(p, 3), row(p, 4)];
+      const rows = [
+        row(p, 1),
+        row(p, 2),
+        row(p, 2, CUSTOMER_ONLY), // adds no trunk: not refused
+        row(p, 3),
+        row(p, 4),
+      ];
 
       const checked = await upload(file(rows));
       expect(checked.status).toBe("INVALID");
