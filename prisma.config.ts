@@ -25,6 +25,10 @@ function connectionConfig(): pg.PoolConfig {
     password: decodeURIComponent(url.password),
     database: decodeURIComponent(url.pathname.slice(1)),
     ssl: url.searchParams.get("sslmode") === "require" ? { rejectUnauthorized: false } : undefined,
+    // Named as lib/postgres-session.ts names the portal's sessions. Not imported from there: `npm ci` runs this
+    // file (postinstall's generate) before lib/ exists in the Dockerfile's deps stage.
+    application_name: url.searchParams.get("application_name") ?? undefined,
+    fallback_application_name: "trunk-portal",
     // Let the CLI exit as soon as its work is done instead of waiting for idle connections to time out.
     allowExitOnIdle: true,
   };

@@ -1,4 +1,4 @@
-import { type ChildProcess, spawn } from "node:child_process";
+import { spawn } from "node:child_process";
 import path from "node:path";
 import { migrateJobQueue } from "./jobs/worker";
 import { ROOT } from "./paths";
@@ -6,8 +6,6 @@ import { ROOT } from "./paths";
 export type MigrateOptions = {
   /** Prisma's report goes to this process's terminal (`npm run migrate`); otherwise it is shown only on failure. */
   showReport?: boolean;
-  /** Called with Prisma's process, so that a caller stopped meanwhile stops it too (`npm start` on Ctrl-C). */
-  onStart?: (child: ChildProcess) => void;
 };
 
 /**
@@ -16,12 +14,15 @@ export type MigrateOptions = {
  * the jobs of renamed tasks moved. The one way `npm start`, `npm run migrate`, the tests and the benchmarks migrate.
  */
 export async function migratePortalDatabase(databaseUrl: string, options: MigrateOptions = {}): Promise<void> {
+  // Prisma runs in a process group of its own, so a Ctrl-C in the terminal (SIGINT to the foreground group) cannot cut
+  // a migration short: Prisma records one cut short as failed, and every later deploy refuses to run (P3009) until
+  // someone resolves it by hand. A caller stopped meanwhile waits for it instead (a few seconds).
   const child = spawn(process.execPath, [path.join(ROOT, "scripts", "prisma.mjs"), "migrate", "deploy"], {
     cwd: ROOT,
     env: { ...process.env, DATABASE_URL: databaseUrl },
     stdio: ["ignore", options.showReport ? "inherit" : "pipe", options.showReport ? "inherit" : "pipe"],
+    detached: true,
   });
-  options.onStart?.(child);
   const output: string[] = [];
   child.stdout?.on("data", (chunk: Buffer) => output.push(chunk.toString()));
   child.stderr?.on("data", (chunk: Buffer) => output.push(chunk.toString()));

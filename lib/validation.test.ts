@@ -5,8 +5,10 @@ import { trunkSettings } from "./trunks/schema";
 import {
   callerIdName,
   callLimit,
+  callsPerDayLimit,
   countryList,
   id,
+  optionalNumber,
   optionalText,
   phoneNumber,
   phoneNumberList,
@@ -82,6 +84,30 @@ describe("numbers", () => {
     expect(callLimit.safeParse("-1").error?.issues[0]?.message).toBe("The call limit must be at least 1.");
     expect(callLimit.safeParse(1001).error?.issues[0]?.message).toBe("The call limit can be at most 1000.");
   });
+
+  describe("a field that may be left empty (a fraud limit)", () => {
+    const limit = optionalNumber(callsPerDayLimit);
+
+    it.each(["", "   ", undefined].map((value) => ({ value })))("reads $value as no limit", ({ value }) => {
+      expect(limit.parse(value)).toBeNull();
+    });
+
+    it("reads a number as the field's own schema does", () => {
+      expect(limit.parse(" 250 ")).toBe(250);
+      expect(limit.parse(250)).toBe(250);
+      expect(limit.safeParse("0").error?.issues[0]?.message).toBe("The limit must be at least 1.");
+    });
+
+    // The schema's own message, as the form shows it beside the field; never a union's "Invalid input".
+    it.each(["abc", "2.5", 2.5, true, null, [], "1e3", "0x10"].map((value) => ({ value })))(
+      "refuses $value with the field's own message",
+      ({ value }) => {
+        expect(limit.safeParse(value).error?.issues).toEqual([
+          expect.objectContaining({ path: [], message: "Enter a whole number." }),
+        ]);
+      },
+    );
+  });
 });
 
 describe("text", () => {
@@ -120,6 +146,13 @@ describe("what the form saves, the registrar accepts", () => {
     forcedCallerIdName: "  Celito Demo  ",
     dids: "+19193333333\n(919) 333-4444",
   };
+
+  it("assigns a server named twice once", () => {
+    expect(trunkSettings.parse({ ...form, serverIds: ["server1", "server2", "server1"] }).serverIds).toEqual([
+      "server1",
+      "server2",
+    ]);
+  });
 
   it("turns a form into a subscriber the adapters' schema accepts unchanged", () => {
     const settings = trunkSettings.parse(form);

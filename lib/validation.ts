@@ -171,12 +171,17 @@ export const callsPerSecondLimit = fraudLimit(1000);
 export const callsPerDayLimit = fraudLimit(1_000_000);
 export const minutesPerDayLimit = fraudLimit(1_000_000);
 
-/** A number's form field that may be left empty: empty (or absent) means null (no limit, no expiry). */
+/**
+ * A number's form field that may be left empty: empty (or blank, or absent) means null (no limit, no expiry). Anything
+ * else gets `schema`'s own errors ("Enter a whole number."), not a union's "Invalid input".
+ */
 export const optionalNumber = (schema: z.ZodNumber) =>
   z
-    .union([z.literal(""), formNumber(schema)])
-    .optional()
-    .transform((value) => (value === "" || value === undefined ? null : value));
+    .preprocess(
+      (value) => (typeof value === "string" && value.trim() === "" ? undefined : value),
+      formNumber(schema).optional(),
+    )
+    .transform((value) => value ?? null);
 
 /** The name shown with a forced caller ID: it becomes a SIP display name, so one plain line. */
 export const callerIdName = z

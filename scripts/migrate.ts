@@ -16,12 +16,21 @@ if (!databaseUrl) {
   process.exit(2);
 }
 
+// A Ctrl-C stops it once the migration under way is applied (lib/migrations.ts: one cut short blocks every later one).
+let interrupted = false;
+const interrupt = () => {
+  if (!interrupted) log("stopping once the migration under way is applied…");
+  interrupted = true;
+};
+for (const signal of ["SIGINT", "SIGTERM"] as const) process.on(signal, interrupt);
 try {
   await migratePortalDatabase(databaseUrl, { showReport: true });
 } catch (error) {
   console.error(`[migrate] ${(error as Error).message}`);
   process.exit(1);
 }
+if (interrupted) process.exit(130);
+for (const signal of ["SIGINT", "SIGTERM"] as const) process.off(signal, interrupt);
 log("the portal's database and its job queue's schema are up to date");
 
 const db = createDb(databaseUrl, 2);

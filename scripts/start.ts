@@ -38,12 +38,18 @@ let webServerStarted = false;
 /** What to stop on the way out, in the reverse order of starting; `name` is reported once it has stopped. */
 const cleanups: { name?: string; run: () => Promise<void> | void }[] = [];
 let stopping = false;
+/** The migrations under way: a stop waits for them (lib/migrations.ts: one cut short keeps the portal from starting). */
+let migrating: Promise<void> | undefined;
 async function stop(code: number) {
   if (stopping) return;
   stopping = true;
   // Synchronously first: the web server and any build are told to stop even if the process exits right after.
   const running = [...children];
   for (const child of running) child.kill("SIGTERM");
+  if (migrating) {
+    log("stopping once the database migration under way is applied…");
+    await migrating.catch(() => {});
+  }
   for (const child of running) {
     if (!(await waitForExit(child, 10_000))) child.kill("SIGKILL");
   }
@@ -143,7 +149,11 @@ async function main() {
   const env = parseEnv(environment);
   Object.assign(process.env, environment);
 
-  await migratePortalDatabase(env.DATABASE_URL, { onStart: track });
+  migrating = migratePortalDatabase(env.DATABASE_URL).finally(() => {
+    migrating = undefined;
+  });
+  await migrating;
+  if (stopping) return;
   // The embedded registrar database, unless another registrar is configured. The portal provisions it as the
   // cluster's owner; Kamailio gets a role of its own that can do only what kamailio.cfg needs.
   const localRegistrarUrl = local && !otherRegistrar ? env.REGISTRAR_DATABASE_URL : undefined;

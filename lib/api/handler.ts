@@ -2,6 +2,7 @@ import { requestMetaFrom } from "../auth/request-meta";
 import { fieldErrorsOf } from "../commands";
 import type { Db } from "../db";
 import { ForbiddenError, NotFoundError } from "../errors";
+import { jsonResponse } from "../json-response";
 import { countInWindow } from "../rate-limit";
 import type { Registrar } from "../registrar/types";
 import { isId } from "../validation";
@@ -54,7 +55,7 @@ export function createApiHandler(deps: ApiDependencies) {
     let rateHeaders: Record<string, string> = {};
     try {
       if (path === "/openapi.json" && (request.method === "GET" || request.method === "HEAD")) {
-        return json(200, openApiDocument());
+        return jsonResponse(openApiDocument());
       }
       const match = matchRoute(request.method, path);
       const meta = requestMetaFrom(request.headers);
@@ -87,13 +88,13 @@ export function createApiHandler(deps: ApiDependencies) {
       if (request.method === "POST" && idempotencyKey !== null && !route.rerunOnRetry) {
         const fingerprint = requestFingerprint(request.method, url.pathname, rawBody.text);
         const result = await withIdempotency(deps.db, principal.key.id, idempotencyKey, fingerprint, run);
-        return json(result.status, result.body, {
-          ...rateHeaders,
-          ...(result.replayed ? { "Idempotent-Replayed": "true" } : {}),
+        return jsonResponse(result.body, {
+          status: result.status,
+          headers: { ...rateHeaders, ...(result.replayed ? { "Idempotent-Replayed": "true" } : {}) },
         });
       }
       const result = await run();
-      return json(result.status, result.body, rateHeaders);
+      return jsonResponse(result.body, { status: result.status, headers: rateHeaders });
     } catch (error) {
       return problemResponse(error, request, path, rateHeaders);
     }
@@ -178,25 +179,6 @@ async function readBody(request: Request, route: ApiRoute): Promise<{ value: Rec
   return { value: value as Record<string, unknown>, text };
 }
 
-function json(status: number, body: unknown, headers: Record<string, string> = {}): Response {
-  const text = JSON.stringify(body);
-  return new Response(text, {
-    status,
-    headers: { "Content-Type": "application/json", ...cacheControl(text), ...headers },
-  });
-}
-
-/**
- * Answers are never cached. Small ones are also sent as they are: Next.js's gzip skips a body under 1 KiB only when
- * it knows the length, and it drops a route's Content-Length, so it would gzip every answer, a trunk's 700 bytes
- * included: CPU on both sides to save a few hundred bytes (bench/README.md, provisioning, "Round 5"). `no-transform`
- * is what its compression honours; larger answers (lists, the OpenAPI document) are still compressed.
- */
-const COMPRESS_FROM_BYTES = 1024;
-const cacheControl = (text: string) => ({
-  "Cache-Control": Buffer.byteLength(text) < COMPRESS_FROM_BYTES ? "no-store, no-transform" : "no-store",
-});
-
 function problemResponse(error: unknown, request: Request, path: string, rateHeaders: Record<string, string>) {
   let problem: ApiProblem;
   if (error instanceof ApiProblem) problem = error;
@@ -207,9 +189,8 @@ function problemResponse(error: unknown, request: Request, path: string, rateHea
     console.error(`[api] ${request.method} ${path} failed: ${error instanceof Error ? error.stack : String(error)}`);
     problem = new ApiProblem(500, "internal-error", "Something went wrong on our side; nothing was lost. Try again.");
   }
-  const text = JSON.stringify(problem.body);
-  return new Response(text, {
+  return jsonResponse(problem.body, {
     status: problem.status,
-    headers: { "Content-Type": PROBLEM_CONTENT_TYPE, ...cacheControl(text), ...rateHeaders, ...problem.headers },
+    headers: { "Content-Type": PROBLEM_CONTENT_TYPE, ...rateHeaders, ...problem.headers },
   });
 }

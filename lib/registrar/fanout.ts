@@ -1,3 +1,4 @@
+import { settleAll } from "./settle-all";
 import type { AuthFailureCount, Refusal, Registrar, Registration } from "./types";
 
 /**
@@ -19,7 +20,9 @@ export function createFanOutRegistrar(members: Registrar[]): FanOutRegistrar {
   return {
     members,
     async apply(changes) {
-      const outcomes = await all((member) => member.apply(changes));
+      // One registrar's outage fails the batch once the others have finished writing it: nothing of a failed sync
+      // lands after it has let go of its trunks.
+      const outcomes = await settleAll(members.map((member) => member.apply(changes)));
       return changes.map((_, index) => outcomes.map((results) => results[index] ?? null).find(Boolean) ?? null);
     },
     async put(subscriber) {

@@ -1,4 +1,5 @@
 import { createHmac, timingSafeEqual } from "node:crypto";
+import { settleAll } from "./settle-all";
 import { RegistrarValidationError, validateProviderPolicy, validateSubscriber } from "./subscriber";
 import type {
   AuthFailureCount,
@@ -134,21 +135,27 @@ export function createHttpRegistrar(options: HttpRegistrarOptions): Registrar {
     put,
     remove,
     async apply(changes) {
-      // The API takes one subscriber per request: a few requests at a time, each change's refusal its own.
+      // The API takes one subscriber per request: a few requests at a time, each change's refusal its own. An outage
+      // fails the batch: no lane starts another request, and the failure is reported once the requests already sent
+      // have their answers, so none lands after the sync has let go of its trunks (a newer sync may write them then).
       const results: (Error | null)[] = changes.map(() => null);
       let next = 0;
+      let failed = false;
       const lane = async () => {
-        for (let index = next++; index < changes.length; index = next++) {
+        for (let index = next++; !failed && index < changes.length; index = next++) {
           const change = changes[index] as SubscriberChange;
           try {
             await ("remove" in change ? remove(change.remove) : put(change.put));
           } catch (error) {
-            if (!(error instanceof RegistrarValidationError)) throw error;
+            if (!(error instanceof RegistrarValidationError)) {
+              failed = true;
+              throw error;
+            }
             results[index] = error;
           }
         }
       };
-      await Promise.all(Array.from({ length: Math.min(APPLY_PARALLELISM, changes.length) }, lane));
+      await settleAll(Array.from({ length: Math.min(APPLY_PARALLELISM, changes.length) }, lane));
       return results;
     },
     async snapshots(usernames) {

@@ -285,7 +285,9 @@ const json = (rows: unknown[]) => JSON.stringify(rows);
  * caller's transaction as on its own). The plaintext passwords exist only in this function's memory.
  *
  * The statement inserts nothing when the provider settings or a chosen server changed since this process read them
- * (their versions); then they are read again and the statement runs again.
+ * (their versions); then they are read again and the statement runs again. It holds its customers' rows (FOR SHARE)
+ * until it commits: a change to a whole account (a suspension, a closure, a demo's end) locks the customer first, so
+ * it either waits for these trunks and syncs them too, or commits before their own sync reads the account.
  */
 export async function insertTrunks(
   db: Db | Tx | SqlTx,
@@ -318,6 +320,7 @@ export async function insertCustomerTrunks(
   for (let attempt = 1; ; attempt++) {
     let hot = await read(attempt > 1);
     const serverIds = [...new Set(trunks.flatMap((trunk) => trunk.settings.serverIds))];
+    const customerIds = [...new Set(trunks.map((trunk) => trunk.customer.id))];
     // A server added since the copy was read is not in it yet.
     if (serverIds.some((serverId) => !hot.servers.has(serverId)) && attempt === 1) hot = await read(true);
     if (serverIds.some((serverId) => !hot.servers.has(serverId))) {
@@ -345,6 +348,8 @@ export async function insertCustomerTrunks(
                JOIN unnest(${serverIds}::text[], ${serverIds.map((serverId) => hot.servers.get(serverId)?.version)}::text[])
                  AS seen(id, version) ON s.id = seen.id AND s.xmin::text = seen.version
                WHERE s.active) = ${serverIds.length}
+          AND (SELECT count(*) FROM (SELECT 1 FROM "Customer" WHERE id = ANY(${customerIds}::text[])
+                                     ORDER BY id FOR SHARE) locked) = ${customerIds.length}
         RETURNING *),
       servers AS (
         INSERT INTO "TrunkServer" ("trunkId", "serverId", ha1, ha1b)

@@ -12,7 +12,8 @@ import {
 
 const serverIds = z
   .union([z.string(), z.array(z.string())], { error: "Choose at least one SIP server." })
-  .transform((value) => (Array.isArray(value) ? value : [value]))
+  // A server named twice (an API client's list) is assigned once, not refused as "already in use".
+  .transform((value) => [...new Set(Array.isArray(value) ? value : [value])])
   .pipe(z.array(id).min(1, "Choose at least one SIP server."));
 
 /** A trunk's calling policy: limits, dial plan and caller ID. Converting a demo sets these on its trunks. */

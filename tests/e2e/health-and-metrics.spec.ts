@@ -14,6 +14,13 @@ test("liveness and readiness answer without signing in, and say why the portal i
   expect(body.checks.database).toMatchObject({ ok: true });
   expect(body.checks.registrar).toMatchObject({ ok: true });
   expect(["ready", "degraded"]).toContain(body.status);
+
+  // Asked every few seconds by every load balancer: never cached, and too small to be worth compressing.
+  for (const path of ["/api/health", "/api/ready"]) {
+    const answer = await request.get(path, { headers: { "Accept-Encoding": "gzip" } });
+    expect(answer.headers()["cache-control"], path).toBe("no-store, no-transform");
+    expect(answer.headers()["content-encoding"], path).toBeUndefined();
+  }
 });
 
 test("metrics are for the scraper holding the token only", async ({ request }) => {

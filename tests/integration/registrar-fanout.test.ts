@@ -7,6 +7,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { createFanOutRegistrar, type FanOutRegistrar } from "../../lib/registrar/fanout";
 import { createHttpRegistrar } from "../../lib/registrar/http";
 import { TestHttpRegistrar } from "../support/http-registrar";
+import { subscriber } from "../support/subscribers";
 
 const SECRET = "a-shared-secret-for-both-test-registrars-0123";
 let east: TestHttpRegistrar;
@@ -164,5 +165,24 @@ describe("the fan-out registrar over two registrars", () => {
     // unregistrations of trunks registered there), not just the other's.
     west.listsRegistrations = false;
     expect(await registrar.registeredUsernames()).toBeNull();
+  });
+});
+
+describe("a batch one registrar cannot take", () => {
+  it("fails only once the other registrar has stopped writing it", async () => {
+    // As the HTTP adapter's own lanes (registrar-http.test.ts): nothing of a failed sync may land after its locks are
+    // let go, or an older write could follow a newer sync's on the registrar that took it.
+    const withoutRetries = createFanOutRegistrar(
+      [east, west].map((member) => createHttpRegistrar({ baseUrl: member.url, secret: SECRET, attempts: 1 })),
+    );
+    const batch = Array.from({ length: 60 }, (_, index) => ({
+      put: subscriber(`fanbatch${String(index).padStart(6, "0")}`, "pw", "sip.example.net"),
+    }));
+    east.failNext = 1;
+    const before = west.requests.length;
+    await expect(withoutRetries.apply(batch)).rejects.toMatchObject({ status: 503 });
+    const written = west.requests.length - before;
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(west.requests.length - before).toBe(written);
   });
 });

@@ -155,6 +155,22 @@ describe("the HTTP registrar adapter", () => {
     expect(receiver.requests.slice(before).map((r) => r.status)).toEqual([401]);
   });
 
+  it("stops a batch at its first outage, and reports it only once no request of the batch is left in flight", async () => {
+    // A sync writes a batch under its trunks' locks; a request still under way after it gave up (and let go of them)
+    // could land after a newer sync's write of the same trunk: the registrar would keep the older password.
+    const registrar = createHttpRegistrar({ baseUrl: receiver.url, secret: SECRET, attempts: 1, ...fast });
+    const batch = Array.from({ length: 40 }, (_, index) => ({
+      put: { ...subscriber, username: `batchtrunk${String(index).padStart(6, "0")}` },
+    }));
+    receiver.failNext = 1;
+    const before = receiver.requests.length;
+    await expect(registrar.apply(batch)).rejects.toMatchObject({ status: 503 });
+    const answered = receiver.requests.length - before;
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(receiver.requests.length - before).toBe(answered);
+    expect(answered).toBeLessThan(batch.length);
+  });
+
   it("retries when the registrar is unreachable", async () => {
     const registrar = createHttpRegistrar({ baseUrl: "http://127.0.0.1:9/api", secret: SECRET, attempts: 2, ...fast });
     await expect(registrar.put(subscriber)).rejects.toMatchObject({ status: null });

@@ -1,4 +1,5 @@
 import { getDb } from "@/lib/db";
+import { jsonResponse } from "@/lib/json-response";
 import { readiness } from "@/lib/observability/health";
 import { requestLog } from "@/lib/observability/log";
 import { timedRoute } from "@/lib/observability/metrics";
@@ -16,5 +17,5 @@ export const GET = timedRoute("/api/ready", async () => {
   const checks = Object.fromEntries(
     Object.entries(body.checks).map(([name, { error: _error, ...check }]) => [name, check]),
   );
-  return Response.json({ ...body, checks }, { status: httpStatus, headers: { "Cache-Control": "no-store" } });
+  return jsonResponse({ ...body, checks }, { status: httpStatus });
 });
