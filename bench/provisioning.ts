@@ -167,52 +167,43 @@ async function measure(
 }
 
 let synced = 0;
-async function createOne() {
-  const result = await executeCommand(createTrunk, ctx, { customerId: customer.id, ...settings });
-  if (!result.ok) throw new Error(result.formError);
-}
-await measure(
-  "trunk.create, 10 clients, until SYNCED",
-  TRUNKS,
-  async () => {
-    await inParallel(TRUNKS, CLIENTS, createOne);
-    log(`commands returned; waiting for the worker`);
-    synced += TRUNKS;
-    await untilSynced(synced);
-  },
-  untilJobsDone,
-);
-if (STEADY_MS > 0) {
+/** A method of the command layer: `create` makes `created` trunks; measured until they are SYNCED and every job ran. */
+async function measureCommands(method: string, created: number, create: () => Promise<void>) {
   await measure(
-    `trunk.create, one every ${STEADY_MS} ms, until SYNCED`,
+    method,
     TRUNKS,
     async () => {
-      await atSteadyRate(TRUNKS, STEADY_MS, createOne);
+      await create();
       log(`commands returned; waiting for the worker`);
-      synced += TRUNKS;
+      synced += created;
       await untilSynced(synced);
     },
     untilJobsDone,
   );
 }
+async function createOne() {
+  const result = await executeCommand(createTrunk, ctx, { customerId: customer.id, ...settings });
+  if (!result.ok) throw new Error(result.formError);
+}
+await measureCommands("trunk.create, 10 clients, until SYNCED", TRUNKS, () => inParallel(TRUNKS, CLIENTS, createOne));
+if (STEADY_MS > 0) {
+  await measureCommands(`trunk.create, one every ${STEADY_MS} ms, until SYNCED`, TRUNKS, () =>
+    atSteadyRate(TRUNKS, STEADY_MS, createOne),
+  );
+}
 
-await measure(
+await measureCommands(
   `trunk.create-batch (${BATCH} each), 10 clients, until SYNCED`,
-  TRUNKS,
-  async () => {
-    await inParallel(Math.ceil(TRUNKS / BATCH), CLIENTS, async () => {
+  Math.ceil(TRUNKS / BATCH) * BATCH,
+  () =>
+    inParallel(Math.ceil(TRUNKS / BATCH), CLIENTS, async () => {
       const result = await executeCommand(createTrunks, ctx, {
         customerId: customer.id,
         count: String(BATCH),
         ...settings,
       });
       if (!result.ok) throw new Error(result.formError);
-    });
-    log(`commands returned; waiting for the worker`);
-    synced += Math.ceil(TRUNKS / BATCH) * BATCH;
-    await untilSynced(synced);
-  },
-  untilJobsDone,
+    }),
 );
 
 if (HTTP) {
