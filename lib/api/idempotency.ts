@@ -6,8 +6,10 @@ import { ApiProblem } from "./problem";
 /**
  * `Idempotency-Key` for POST requests. The first request with a key claims it (one INSERT: of concurrent requests
  * exactly one wins, in any process); a success is stored and replayed to every retry for 24 hours, so a retried
- * create returns the first trunk instead of making a second. A failure releases the key (the command changed
- * nothing), so a retry runs again. A retry that arrives while the first is still running waits for its outcome.
+ * create returns the first trunk instead of making a second. A refusal releases the key (the command changed
+ * nothing), so a corrected retry runs. An unexpected error may have come after the change was committed (the answer's
+ * read-back failing, say): its key is kept as "outcome unknown", so a retry is told to look before it creates again,
+ * never run a second time. A retry that arrives while the first is still running waits for its outcome.
  */
 export const IDEMPOTENCY_HEADER = "idempotency-key";
 const KEPT_MS = 24 * 60 * 60 * 1000;
@@ -16,6 +18,15 @@ const WAIT_FOR_FIRST_MS = 20_000;
 /** A claim older than any request can run was left by a process that died mid-request. */
 const ABANDONED_AFTER_MS = TRANSACTION_MAX_WAIT_MS + TRANSACTION_TIMEOUT_MS + 30_000;
 const KEY_SHAPE = /^[\x21-\x7e]{1,255}$/;
+/** Stored for a request that failed unexpectedly; completed requests store only their 2xx answers. */
+const OUTCOME_UNKNOWN_STATUS = 409;
+
+const outcomeUnknown = () =>
+  new ApiProblem(
+    OUTCOME_UNKNOWN_STATUS,
+    "idempotency-outcome-unknown",
+    "The first request with this Idempotency-Key was interrupted and its outcome is unknown: look the resource up before you try again with a new key.",
+  );
 
 export type ApiResult = {
   status: number;
@@ -63,16 +74,11 @@ export async function withIdempotency(
         "This Idempotency-Key was already used for a different request; use a new key for a new request.",
       );
     }
+    if (existing.statusCode === OUTCOME_UNKNOWN_STATUS) throw outcomeUnknown();
     if (existing.completedAt && existing.statusCode !== null && existing.responseBody !== null) {
       return { status: existing.statusCode, body: JSON.parse(existing.responseBody), replayed: true };
     }
-    if (Date.now() - existing.createdAt.getTime() > ABANDONED_AFTER_MS) {
-      throw new ApiProblem(
-        409,
-        "idempotency-outcome-unknown",
-        "The first request with this Idempotency-Key was interrupted and its outcome is unknown: look the resource up before you try again with a new key.",
-      );
-    }
+    if (Date.now() - existing.createdAt.getTime() > ABANDONED_AFTER_MS) throw outcomeUnknown();
     if (Date.now() - startedWaiting > WAIT_FOR_FIRST_MS) {
       throw new ApiProblem(
         409,
@@ -91,21 +97,27 @@ async function runClaimed(db: Db, apiKeyId: string, key: string, run: () => Prom
   try {
     result = await run();
   } catch (error) {
-    await db.idempotencyKey.deleteMany({ where: { apiKeyId, key } });
+    // A problem with the request itself is found before anything runs; anything else may follow a commit.
+    if (error instanceof ApiProblem) await db.idempotencyKey.deleteMany({ where: { apiKeyId, key } });
+    else await complete(db, apiKeyId, key, OUTCOME_UNKNOWN_STATUS, "").catch(() => {});
     throw error;
   }
   if (result.status >= 200 && result.status < 300) {
-    await sqlRows(
-      db,
-      Prisma.sql`UPDATE "IdempotencyKey" SET "completedAt" = ${new Date()}, "statusCode" = ${result.status},
-        "responseBody" = ${JSON.stringify(result.replayBody ?? result.body)}
-        WHERE "apiKeyId" = ${apiKeyId} AND "key" = ${key}`,
-      "idempotency-complete",
-    );
+    await complete(db, apiKeyId, key, result.status, JSON.stringify(result.replayBody ?? result.body));
   } else {
     await db.idempotencyKey.deleteMany({ where: { apiKeyId, key } });
   }
   return result;
+}
+
+function complete(db: Db, apiKeyId: string, key: string, status: number, responseBody: string) {
+  return sqlRows(
+    db,
+    Prisma.sql`UPDATE "IdempotencyKey" SET "completedAt" = ${new Date()}, "statusCode" = ${status},
+      "responseBody" = ${responseBody}
+      WHERE "apiKeyId" = ${apiKeyId} AND "key" = ${key}`,
+    "idempotency-complete",
+  );
 }
 
 /** Forgets keys past their 24 hours (and claims abandoned long ago). */

@@ -6,6 +6,7 @@ import { type Db, type Tx, transaction } from "../db";
 import { ConflictError, NotFoundError } from "../errors";
 import type { Prisma } from "../generated/prisma/client";
 import { enqueueJob } from "../jobs/queue";
+import { trunksRefusedFor } from "../trunks/active-account";
 import { checkbox, id } from "../validation";
 import { type CellError, checkRow, IMPORT_COLUMNS, type ImportRowValues } from "./rows";
 
@@ -115,8 +116,9 @@ async function crossRowErrors(db: Db | Tx, rows: Checked[]): Promise<CellError[]
       dids.set(did, row.line);
     }
   }
-  // What is already in the portal: another customer's user with the email, another trunk with the DID.
-  const [users, routed] = await Promise.all([
+  // What is already in the portal: another customer's user with the email, another trunk with the DID, a suspended
+  // or closed account that a row would add a trunk to.
+  const [users, routed, inactive] = await Promise.all([
     db.user.findMany({
       where: { email: { in: [...emails.keys()] } },
       select: { email: true, customer: { select: { externalId: true } } },
@@ -125,7 +127,23 @@ async function crossRowErrors(db: Db | Tx, rows: Checked[]): Promise<CellError[]
       where: { number: { in: [...dids.keys()] } },
       select: { number: true, trunk: { select: { externalId: true } } },
     }),
+    db.customer.findMany({
+      where: { externalId: { in: [...customers.keys()] }, status: { not: "ACTIVE" } },
+      select: {
+        externalId: true,
+        status: true,
+        trunks: { where: { externalId: { in: [...trunks.keys()] } }, select: { externalId: true } },
+      },
+    }),
   ]);
+  const refused = new Map(inactive.map((account) => [account.externalId, account]));
+  for (const row of rows) {
+    const account = refused.get(row.customerExternalId);
+    const message = account && trunksRefusedFor(account);
+    if (message && row.trunk && !account.trunks.some((trunk) => trunk.externalId === row.trunk?.externalId)) {
+      errors.push({ line: row.line, column: "customer_external_id", message });
+    }
+  }
   for (const user of users) {
     const ref = emails.get(user.email);
     if (ref !== undefined && user.customer?.externalId !== ref) {

@@ -6,6 +6,7 @@ import { type Db, type SqlTx, sqlRows, sqlTransaction, transaction } from "../db
 import { ConflictError, NotFoundError } from "../errors";
 import { Prisma } from "../generated/prisma/client";
 import { newId } from "../ids";
+import { refuseTrunksUnlessActive } from "../trunks/active-account";
 import { insertCustomerTrunks, type NewCustomerTrunk, withFreshUsernamesFor } from "../trunks/provision";
 import { activeServerIds, finishImport } from ".";
 import { type CheckedRow, checkRow, type ImportRowValues } from "./rows";
@@ -185,7 +186,7 @@ async function importChunk(
 type ExistingRecords = {
   line: number;
   status: string;
-  customer: { id: string; contactName: string; contactEmail: string } | null;
+  customer: { id: string; contactName: string; contactEmail: string; status: string } | null;
   trunk: { id: string; username: string; customerId: string } | null;
 };
 
@@ -203,7 +204,8 @@ async function writeChunk(
     tx,
     Prisma.sql`
     SELECT r.line, r.status::text AS status,
-           (SELECT json_build_object('id', id, 'contactName', "contactName", 'contactEmail', "contactEmail")
+           (SELECT json_build_object('id', id, 'contactName', "contactName", 'contactEmail', "contactEmail",
+                                     'status', status)
             FROM "Customer" WHERE "externalId" = v."customerExternalId") AS customer,
            (SELECT json_build_object('id', id, 'username', username, 'customerId', "customerId")
             FROM "Trunk" WHERE "externalId" = v."trunkExternalId") AS trunk
@@ -242,6 +244,7 @@ async function writeChunk(
       throw new ConflictError("This trunk_external_id belongs to another customer's trunk.");
     }
     if (row.trunk && !trunk && username) {
+      if (current.customer) refuseTrunksUnlessActive(current.customer);
       newTrunks.push({
         customer,
         settings: row.trunk.settings,

@@ -8,6 +8,7 @@ import { ConflictError, NotFoundError } from "../errors";
 import { Prisma, type SipServer, type Trunk } from "../generated/prisma/client";
 import { formNumber, id, isId, optionalText } from "../validation";
 import { emitWebhookEvent, trunkEventData } from "../webhooks/events";
+import { refuseTrunksUnlessActive } from "./active-account";
 import { trunkInclude } from "./include";
 import { queueCredentialsMail, queueTrunkStatusMail } from "./notify";
 import { decryptTrunkPassword } from "./password";
@@ -105,12 +106,19 @@ export const createTrunk = defineCommand({
 
 /** What creating trunks needs of their customer, read without Prisma's query compiler (a hot path). */
 async function customerForTrunks(db: Db, customerId: string) {
-  const [customer] = await sqlRows<{ id: string; company: string; contactName: string; contactEmail: string }>(
+  const [customer] = await sqlRows<{
+    id: string;
+    company: string;
+    contactName: string;
+    contactEmail: string;
+    status: string;
+  }>(
     db,
-    Prisma.sql`SELECT id, company, "contactName", "contactEmail" FROM "Customer" WHERE id = ${customerId}`,
+    Prisma.sql`SELECT id, company, "contactName", "contactEmail", status::text FROM "Customer" WHERE id = ${customerId}`,
     "customer-for-trunks",
   );
   if (!customer) throw new NotFoundError("Customer");
+  refuseTrunksUnlessActive(customer);
   return customer;
 }
 

@@ -71,6 +71,33 @@ test("bad input is a message on the field, never a stuck trunk or an error page"
   await expect(page.getByText(/^0 customers matching/)).toBeVisible();
 });
 
+test("a suspended account is offered no new trunk until it is active again", async ({ page }) => {
+  await signIn(page, sales);
+  await page.goto("/staff/customers?q=Acme%20Rockets");
+  await page.getByRole("link", { name: "Acme Rockets" }).first().click();
+  await expect(page.getByRole("heading", { name: "Acme Rockets", level: 1 })).toBeVisible();
+  const customerUrl = page.url();
+  const setStatus = async (status: string) => {
+    await page.goto(`${customerUrl}/edit`);
+    const form = page.getByRole("form", { name: "Edit customer" });
+    await form.getByLabel("Status").selectOption(status);
+    await form.getByRole("button", { name: "Save customer" }).click();
+    await expect(page).toHaveURL(customerUrl);
+  };
+
+  await setStatus("SUSPENDED");
+  await expect(page.getByRole("link", { name: "Add trunk" })).toHaveCount(0);
+  // A bookmarked form says why, instead of a form that cannot succeed.
+  await page.goto(`${customerUrl}/trunks/new`);
+  await expect(page.getByRole("status")).toHaveText(
+    "This account is suspended: set it active again before adding trunks.",
+  );
+  await expect(page.getByRole("form", { name: "New trunk" })).toHaveCount(0);
+
+  await setStatus("ACTIVE");
+  await expect(page.getByRole("link", { name: "Add trunk" })).toBeVisible();
+});
+
 test("the sales user cannot open staff, server or settings pages", async ({ page }) => {
   await signIn(page, sales);
   for (const path of ["/staff/users", "/staff/servers", "/staff/settings", "/staff/audit"]) {

@@ -7,6 +7,7 @@
 import { Validator } from "@seriousme/openapi-schema-validator";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createApiHandler } from "../../lib/api/handler";
+import { type ApiResult, withIdempotency } from "../../lib/api/idempotency";
 import { revokeApiKey } from "../../lib/api/keys";
 import { type Actor, PERMISSIONS } from "../../lib/auth/policy";
 import { executeCommand } from "../../lib/commands";
@@ -16,7 +17,7 @@ import type { Role } from "../../lib/generated/prisma/enums";
 import { createKamailioSqlRegistrar } from "../../lib/registrar/kamailio-sql";
 import { ensureRegistrarSchema } from "../../lib/registrar/schema";
 import type { Registrar } from "../../lib/registrar/types";
-import { MAX_TRUNKS_PER_BATCH } from "../../lib/trunks";
+import { createTrunk, MAX_TRUNKS_PER_BATCH } from "../../lib/trunks";
 import { decryptTrunkPassword } from "../../lib/trunks/password";
 import { createWebhookEndpoint } from "../../lib/webhooks/endpoints";
 import { webhookEventRow } from "../../lib/webhooks/events";
@@ -420,6 +421,36 @@ describe("Idempotency-Key", () => {
       headers,
     });
     expect(fixed.status).toBe(201);
+    expect(await db.trunk.count({ where: { customerId: customer.id } })).toBe(1);
+  });
+});
+
+describe("Idempotency-Key after an unexpected failure", () => {
+  it("a request that failed after its change may have been committed is never run again: a retry is told to look", async () => {
+    const customer = await newCustomer();
+    const { id: apiKeyId } = await apiKeyFor(db, admin);
+    const key = `unknown-${next()}`;
+    let runs = 0;
+    // The trunk is created and committed, then the answer cannot be read back (the connection drops).
+    const createThenLoseTheAnswer = async (): Promise<ApiResult> => {
+      runs++;
+      const created = await executeCommand(createTrunk, contextFor(db, admin), {
+        customerId: customer.id,
+        ...trunkBody(),
+      });
+      expect(created.ok).toBe(true);
+      throw new Error("Connection terminated unexpectedly");
+    };
+    await expect(withIdempotency(db, apiKeyId, key, "same request", createThenLoseTheAnswer)).rejects.toThrow(
+      "Connection terminated unexpectedly",
+    );
+    for (let retry = 0; retry < 2; retry++) {
+      await expect(withIdempotency(db, apiKeyId, key, "same request", createThenLoseTheAnswer)).rejects.toMatchObject({
+        status: 409,
+        slug: "idempotency-outcome-unknown",
+      });
+    }
+    expect(runs).toBe(1);
     expect(await db.trunk.count({ where: { customerId: customer.id } })).toBe(1);
   });
 });

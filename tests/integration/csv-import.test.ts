@@ -324,6 +324,58 @@ describe("running an import", () => {
   });
 });
 
+describe("suspended and closed accounts", () => {
+  it("get no new trunk: the dry run names the rows, and an account suspended since fails its rows at import", async () => {
+    const worker = await startTestWorker({ db, url });
+    try {
+      const p = unique();
+      const account = (n: number, status: "ACTIVE" | "SUSPENDED" | "CLOSED") =>
+        db.customer.create({
+          data: {
+            company: `${p} Company ${n}`,
+            contactName: "Pat Jones",
+            contactEmail: `${p}-${n}@import.example`,
+            externalId: `${p}-c${n}`,
+            status,
+          },
+        });
+      // A customer's row without a trunk adds none: not refused.
+      const customerOnly = {
+        trunk_external_id: "",
+        servers: "",
+        call_limit: "",
+        dial_permission: "",
+        caller_id_policy: "",
+        forced_caller_id: "",
+      };
+      await account(1, "SUSPENDED");
+      await account(2, "CLOSED");
+      const later = await account(3, "ACTIVE");
+      const rows = [row(p, 1), row(p, 2), row(p, 2, customerOnly), row(p, 3), row(p, 4)];
+
+      const checked = await upload(file(rows));
+      expect(checked.status).toBe("INVALID");
+      expect(checked.errors).toEqual([
+        { line: 2, column: "customer_external_id", message: expect.stringMatching(/^This account is suspended/) },
+        { line: 3, column: "customer_external_id", message: expect.stringMatching(/^This account is closed/) },
+      ]);
+
+      // Checked while active, suspended before the import runs: its row fails, the others are imported.
+      const uploaded = await upload(file(rows.slice(2)));
+      expect(uploaded.status).toBe("READY");
+      await db.customer.update({ where: { id: later.id }, data: { status: "SUSPENDED" } });
+      await executeCommand(startImport, contextFor(db, sales), { importId: uploaded.id });
+      const done = await waitForImport(uploaded.id);
+      expect(done.counts).toMatchObject({ CREATED: 1, EXISTING: 1, FAILED: 1 });
+      const failed = await db.csvImportRow.findFirstOrThrow({ where: { importId: uploaded.id, status: "FAILED" } });
+      expect(failed).toMatchObject({ line: 3, error: expect.stringMatching(/^This account is suspended/) });
+      expect(await db.trunk.count({ where: { customerId: later.id } })).toBe(0);
+    } finally {
+      await worker.stop();
+    }
+  });
+});
+
 describe("chunks with a row at fault", () => {
   it("imports every other row of the chunk and reports the row whose email was taken since the dry run", async () => {
     const worker = await startTestWorker({ db, url });

@@ -8,7 +8,7 @@ import { createDemoAccount, updateCustomer } from "../../lib/customers";
 import type { Db } from "../../lib/db";
 import { NotFoundError } from "../../lib/errors";
 import { checkRevealLink, getOwnTrunk, listOwnTrunks, openRevealLink, revealOwnTrunkPassword } from "../../lib/portal";
-import { createTrunk, deleteTrunk, setTrunkStatus } from "../../lib/trunks";
+import { createTrunk, createTrunks, deleteTrunk, setTrunkStatus } from "../../lib/trunks";
 import { contextFor, createActor, createPortalDatabase } from "../support/portal";
 
 let db: Db;
@@ -123,6 +123,46 @@ describe("suspending, closing and re-activating a customer", () => {
     });
     expect(renamed.ok).toBe(true);
     expect((await syncRequests(ids)).jobs).toBe(0);
+  });
+
+  it("adds no trunk to a suspended or closed account, one or many, until it is active again", async () => {
+    const { customer } = await customerWithTrunks();
+    const order = {
+      customerId: customer.id,
+      serverIds: serverId,
+      callLimit: "2",
+      dialPermission: "US_ONLY",
+      callerIdPolicy: "FORCED",
+    };
+    const trunksAndMails = async () => ({
+      trunks: await db.trunk.count({ where: { customerId: customer.id } }),
+      credentialsMails: await db.mail.count({
+        where: { customerId: customer.id, kind: { startsWith: "credentials." } },
+      }),
+    });
+    const before = await trunksAndMails();
+    for (const [status, word] of [
+      ["SUSPENDED", "suspended"],
+      ["CLOSED", "closed"],
+    ]) {
+      expect((await setStatus(customer, status as string)).ok).toBe(true);
+      const message = `This account is ${word}: set it active again before adding trunks.`;
+      expect(await executeCommand(createTrunk, contextFor(db, sales), order)).toMatchObject({
+        ok: false,
+        reason: "conflict",
+        formError: message,
+      });
+      expect(await executeCommand(createTrunks, contextFor(db, sales), { ...order, count: "3" })).toMatchObject({
+        ok: false,
+        reason: "conflict",
+        formError: message,
+      });
+      expect(await trunksAndMails(), status).toEqual(before);
+    }
+
+    expect((await setStatus(customer, "ACTIVE")).ok).toBe(true);
+    expect((await executeCommand(createTrunks, contextFor(db, sales), { ...order, count: "2" })).ok).toBe(true);
+    expect((await trunksAndMails()).trunks).toBe(before.trunks + 2);
   });
 
   it("locks the customer's users out: no sign-in link, no session, no reveal", async () => {

@@ -24,6 +24,7 @@ import { getCustomer, listCustomerTrunks } from "@/lib/customers";
 import { demoStatus } from "@/lib/customers/demo";
 import { getDb } from "@/lib/db";
 import { orNotFound } from "@/lib/or-not-found";
+import { trunksRefusedFor } from "@/lib/trunks/active-account";
 import { DIAL_PERMISSION_LABELS } from "@/lib/trunks/describe";
 import { addCustomerUserAction, convertDemoAction, extendDemoAction } from "../../actions";
 import { TrunkPolicyFields } from "../../trunks/trunk-settings-fields";
@@ -123,7 +124,7 @@ export default async function CustomerPage({
         title={customer.company}
         actions={
           <>
-            {can(actor, "trunks:create") ? (
+            {can(actor, "trunks:create") && !trunksRefusedFor(customer) ? (
               <ButtonLink href={`/staff/customers/${customer.id}/trunks/new`}>Add trunk</ButtonLink>
             ) : null}
             {can(actor, "customers:edit") ? (
