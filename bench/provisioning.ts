@@ -3,8 +3,13 @@
  *
  *   npx tsx bench/provisioning.ts        (BENCH_TRUNKS=1000, BENCH_KAMCTL=100 by default; not part of `npm test`)
  *
+ * BENCH_HTTP=0 leaves out methods 3 and 4, which need a fresh `npx next build`.
+ *
  * 1. `trunk.create` through the command layer, 10 clients at once, with the real worker (in this process, as
  *    `npm run worker` runs it) syncing to Kamailio's database: the clock stops when every trunk is SYNCED.
+ * 1b. `trunk.create` arriving at a steady rate, one every BENCH_STEADY_MS (25 by default; 0 leaves it out) whether or
+ *    not the earlier ones are done, as single creates come from the staff UI or an API client: each trunk gets its
+ *    own sync run, credential check and mostly its own email job, so this is the fixed cost of a job run per trunk.
  * 2. `trunk.create-batch` (100 trunks per command), 10 clients, same worker, same stop condition.
  * 3. `POST /api/v1/trunks` over HTTP to the production web server (scripts/serve.mjs as `npm start` runs it), 10
  *    clients, each request with its API key and an Idempotency-Key, as a billing system would send them; same worker,
@@ -26,7 +31,7 @@ import path from "node:path";
 import pg from "pg";
 import { benchSecrets, clusterPid, portalDatabase, registrarDatabase, startBenchCluster } from "./support/cluster";
 import { treeCpuMs } from "./support/processes";
-import { inParallel, log } from "./support/stats";
+import { atSteadyRate, inParallel, log } from "./support/stats";
 import { startWebServer } from "./support/web-server";
 
 benchSecrets();
@@ -42,6 +47,8 @@ const { createTrunk, createTrunks } = await import("../lib/trunks");
 
 const TRUNKS = Number(process.env.BENCH_TRUNKS ?? 1000);
 const KAMCTL = Number(process.env.BENCH_KAMCTL ?? 100);
+const STEADY_MS = Number(process.env.BENCH_STEADY_MS ?? 25);
+const HTTP = process.env.BENCH_HTTP !== "0";
 const CLIENTS = 10;
 const BATCH = 100;
 const REALM = "sip.bench.test";
@@ -160,93 +167,100 @@ async function measure(
 }
 
 let synced = 0;
-await measure(
-  "trunk.create, 10 clients, until SYNCED",
-  TRUNKS,
-  async () => {
-    await inParallel(TRUNKS, CLIENTS, async () => {
-      const result = await executeCommand(createTrunk, ctx, { customerId: customer.id, ...settings });
-      if (!result.ok) throw new Error(result.formError);
-    });
-    log(`commands returned; waiting for the worker`);
-    synced += TRUNKS;
-    await untilSynced(synced);
-  },
-  untilJobsDone,
-);
+/** A method of the command layer: `create` makes `created` trunks; measured until they are SYNCED and every job ran. */
+async function measureCommands(method: string, created: number, create: () => Promise<void>) {
+  await measure(
+    method,
+    TRUNKS,
+    async () => {
+      await create();
+      log(`commands returned; waiting for the worker`);
+      synced += created;
+      await untilSynced(synced);
+    },
+    untilJobsDone,
+  );
+}
+async function createOne() {
+  const result = await executeCommand(createTrunk, ctx, { customerId: customer.id, ...settings });
+  if (!result.ok) throw new Error(result.formError);
+}
+await measureCommands("trunk.create, 10 clients, until SYNCED", TRUNKS, () => inParallel(TRUNKS, CLIENTS, createOne));
+if (STEADY_MS > 0) {
+  await measureCommands(`trunk.create, one every ${STEADY_MS} ms, until SYNCED`, TRUNKS, () =>
+    atSteadyRate(TRUNKS, STEADY_MS, createOne),
+  );
+}
 
-await measure(
+await measureCommands(
   `trunk.create-batch (${BATCH} each), 10 clients, until SYNCED`,
-  TRUNKS,
-  async () => {
-    await inParallel(Math.ceil(TRUNKS / BATCH), CLIENTS, async () => {
+  Math.ceil(TRUNKS / BATCH) * BATCH,
+  () =>
+    inParallel(Math.ceil(TRUNKS / BATCH), CLIENTS, async () => {
       const result = await executeCommand(createTrunks, ctx, {
         customerId: customer.id,
         count: String(BATCH),
         ...settings,
       });
       if (!result.ok) throw new Error(result.formError);
-    });
-    log(`commands returned; waiting for the worker`);
-    synced += Math.ceil(TRUNKS / BATCH) * BATCH;
-    await untilSynced(synced);
-  },
-  untilJobsDone,
+    }),
 );
 
-// The API's clients: one key of the admin's, as a billing system would hold. The rate limit is raised for this server
-// only: 1,000 creates as fast as 10 clients can send them are far above the default 600 a minute.
-const apiKey = await executeCommand(createApiKey, ctx, { name: "bench" });
-if (!apiKey.ok) throw new Error(apiKey.formError);
-const apiSecret = apiKey.value.secret;
-const web = await startWebServer({ url: portalUrl, registrarUrl, port: PORT, env: { API_RATE_LIMIT: "100000" } });
-const trunkBody = {
-  customerId: customer.id,
-  serverIds: [server.id],
-  callLimit: 5,
-  dialPermission: "US_ONLY",
-  callerIdPolicy: "FORCED",
-};
-/** One API request as a billing system sends it: its key, its own Idempotency-Key; anything but 201 stops the run. */
-async function apiCreate(path: string, body: object, index: number) {
-  const response = await fetch(`http://127.0.0.1:${PORT}/api/v1${path}`, {
-    method: "POST",
-    headers: {
-      authorization: `Bearer ${apiSecret}`,
-      "content-type": "application/json",
-      "idempotency-key": `bench-${run}-${path}-${index}`,
+if (HTTP) {
+  // The API's clients: one key of the admin's, as a billing system would hold. The rate limit is raised for this server
+  // only: 1,000 creates as fast as 10 clients can send them are far above the default 600 a minute.
+  const apiKey = await executeCommand(createApiKey, ctx, { name: "bench" });
+  if (!apiKey.ok) throw new Error(apiKey.formError);
+  const apiSecret = apiKey.value.secret;
+  const web = await startWebServer({ url: portalUrl, registrarUrl, port: PORT, env: { API_RATE_LIMIT: "100000" } });
+  const trunkBody = {
+    customerId: customer.id,
+    serverIds: [server.id],
+    callLimit: 5,
+    dialPermission: "US_ONLY",
+    callerIdPolicy: "FORCED",
+  };
+  /** One API request as a billing system sends it: its key, its own Idempotency-Key; anything but 201 stops the run. */
+  async function apiCreate(path: string, body: object, index: number) {
+    const response = await fetch(`http://127.0.0.1:${PORT}/api/v1${path}`, {
+      method: "POST",
+      headers: {
+        authorization: `Bearer ${apiSecret}`,
+        "content-type": "application/json",
+        "idempotency-key": `bench-${run}-${path}-${index}`,
+      },
+      body: JSON.stringify(body),
+    });
+    if (response.status !== 201) throw new Error(`POST /api/v1${path}: ${response.status} ${await response.text()}`);
+  }
+  await measure(
+    "POST /api/v1/trunks over HTTP, 10 clients, until SYNCED",
+    TRUNKS,
+    async () => {
+      await inParallel(TRUNKS, CLIENTS, (index) => apiCreate("/trunks", trunkBody, index));
+      log(`requests answered; waiting for the worker`);
+      synced += TRUNKS;
+      await untilSynced(synced);
     },
-    body: JSON.stringify(body),
-  });
-  if (response.status !== 201) throw new Error(`POST /api/v1${path}: ${response.status} ${await response.text()}`);
+    untilJobsDone,
+    [web.pid ?? 0],
+  );
+  await measure(
+    `POST /api/v1/trunks:batchCreate (${BATCH} each) over HTTP, 10 clients, until SYNCED`,
+    TRUNKS,
+    async () => {
+      await inParallel(Math.ceil(TRUNKS / BATCH), CLIENTS, (index) =>
+        apiCreate("/trunks:batchCreate", { ...trunkBody, count: BATCH }, index),
+      );
+      log(`requests answered; waiting for the worker`);
+      synced += Math.ceil(TRUNKS / BATCH) * BATCH;
+      await untilSynced(synced);
+    },
+    untilJobsDone,
+    [web.pid ?? 0],
+  );
+  process.kill(-(web.pid ?? 0), "SIGKILL");
 }
-await measure(
-  "POST /api/v1/trunks over HTTP, 10 clients, until SYNCED",
-  TRUNKS,
-  async () => {
-    await inParallel(TRUNKS, CLIENTS, (index) => apiCreate("/trunks", trunkBody, index));
-    log(`requests answered; waiting for the worker`);
-    synced += TRUNKS;
-    await untilSynced(synced);
-  },
-  untilJobsDone,
-  [web.pid ?? 0],
-);
-await measure(
-  `POST /api/v1/trunks:batchCreate (${BATCH} each) over HTTP, 10 clients, until SYNCED`,
-  TRUNKS,
-  async () => {
-    await inParallel(Math.ceil(TRUNKS / BATCH), CLIENTS, (index) =>
-      apiCreate("/trunks:batchCreate", { ...trunkBody, count: BATCH }, index),
-    );
-    log(`requests answered; waiting for the worker`);
-    synced += Math.ceil(TRUNKS / BATCH) * BATCH;
-    await untilSynced(synced);
-  },
-  untilJobsDone,
-  [web.pid ?? 0],
-);
-process.kill(-(web.pid ?? 0), "SIGKILL");
 await worker.stop();
 await watcher.end();
 

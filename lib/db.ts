@@ -88,14 +88,19 @@ export class SqlTx {
 
 /**
  * `transaction` for work whose statements all go through `sqlRows`: on one connection of the client's own pool, without
- * Prisma's interactive-transaction machinery (a CSV import's chunk: a few large set-based statements).
+ * Prisma's interactive-transaction machinery (a CSV import's chunk: a few large set-based statements; a registrar sync
+ * batch). `idleTimeoutMs`: how long the transaction may wait between statements (work done elsewhere meanwhile).
  */
-export function sqlTransaction<T>(db: Db, work: (tx: SqlTx) => Promise<T>): Promise<T> {
+export function sqlTransaction<T>(
+  db: Db,
+  work: (tx: SqlTx) => Promise<T>,
+  { idleTimeoutMs = TRANSACTION_TIMEOUT_MS }: { idleTimeoutMs?: number } = {},
+): Promise<T> {
   return retryingConflicts(() =>
     withConnection(db, async (client) => {
       try {
         // A transaction left open by a stuck process must not hold its locks for ever (Prisma's have a timeout too).
-        await client.query(`BEGIN; SET LOCAL idle_in_transaction_session_timeout = ${TRANSACTION_TIMEOUT_MS}`);
+        await client.query(`BEGIN; SET LOCAL idle_in_transaction_session_timeout = ${Math.trunc(idleTimeoutMs)}`);
         const result = await work(new SqlTx(client));
         await client.query("COMMIT");
         return result;

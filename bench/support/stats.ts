@@ -28,4 +28,19 @@ export async function inParallel(count: number, concurrency: number, work: (inde
   );
 }
 
+/**
+ * Starts `work` for `count` items at a steady rate, one every `intervalMs` whether or not the earlier ones are done
+ * (trunks arriving one at a time, as from the staff UI or an API client), and waits for all of them.
+ */
+export async function atSteadyRate(count: number, intervalMs: number, work: (index: number) => Promise<void>) {
+  const started = performance.now();
+  const running: Promise<void>[] = [];
+  for (let index = 0; index < count; index++) {
+    const wait = started + index * intervalMs - performance.now();
+    if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
+    running.push(work(index));
+  }
+  await Promise.all(running);
+}
+
 export const log = (message: string) => console.info(`[bench] ${new Date().toISOString().slice(11, 19)} ${message}`);

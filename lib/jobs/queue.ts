@@ -1,4 +1,5 @@
-import type { Tx } from "../db";
+import { type SqlTx, sqlRows, type Tx } from "../db";
+import { Prisma } from "../generated/prisma/client";
 
 /**
  * The outbox: jobs are rows in graphile-worker's queue, inserted through the caller's transaction, so a job exists
@@ -40,14 +41,19 @@ export function sharedJobSpecs(
   return specs;
 }
 
-/** Queues a job; returns when it will run (graphile-worker's run_at for it). */
+/**
+ * Queues a job; returns when it will run (graphile-worker's run_at for it). In a `sqlTransaction` (the worker's sync
+ * batches) it is a named statement, parsed and planned once per connection.
+ */
 export async function enqueueJob(
-  tx: Tx,
+  tx: Tx | SqlTx,
   task: string,
   payload: Record<string, unknown>,
   options: JobOptions = {},
 ): Promise<Date> {
-  const [job] = await tx.$queryRaw<{ run_at: Date }[]>`
+  const [job] = await sqlRows<{ run_at: Date }>(
+    tx,
+    Prisma.sql`
     SELECT run_at FROM graphile_worker.add_job(
       ${task}::text,
       payload := ${JSON.stringify(payload)}::json,
@@ -57,7 +63,9 @@ export async function enqueueJob(
       job_key := ${options.jobKey ?? null}::text,
       priority := ${options.priority ?? null}::int,
       job_key_mode := ${options.keepPendingRunAt ? "preserve_run_at" : "replace"}::text
-    )`;
+    )`,
+    "enqueue-job",
+  );
   return job?.run_at ?? new Date();
 }
 

@@ -155,5 +155,6 @@ async function sendAll(
         WHERE id = ANY(${sent.flatMap((mail) => (mail.jobId ? [mail.jobId] : []))}::bigint[]) AND locked_by = ${workerId}
         RETURNING id)
       SELECT (SELECT count(*) FROM sent) AS sent, (SELECT count(*) FROM done) AS done`,
+    `mail-sent-${transport.kind}`,
   );
 }

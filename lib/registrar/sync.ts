@@ -1,11 +1,11 @@
-import type { Db, Tx } from "../db";
+import { type Db, type SqlTx, sqlRows, sqlTransaction, type Tx } from "../db";
 import { Prisma } from "../generated/prisma/client";
 import type { SyncState, TrunkStatus } from "../generated/prisma/enums";
 import { enqueueJob, retryLater } from "../jobs/queue";
 import { metrics } from "../observability/metrics";
 import { requestCredentialChecks } from "../trunks/credential-check";
 import { SYNC_PRIORITY, SYNC_TRUNK_TASK, syncJobKey, syncJobSpecs } from "../trunks/provision";
-import { emitWebhookEvent, emitWebhookEvents, trunkEventData } from "../webhooks/events";
+import { emitWebhookEvents, trunkEventData } from "../webhooks/events";
 import { RegistrarValidationError } from "./subscriber";
 import type { Registrar, Subscriber, SubscriberChange } from "./types";
 
@@ -57,16 +57,23 @@ export const trunkForSync = ({ customerStatus, isDemo, demoExpiresAt, ...trunk }
   customer: { status: customerStatus, isDemo, demoExpiresAt },
 });
 
-/** The trunks matching `where` (on alias t), each with its servers' realms and digests and its DIDs. */
-export async function loadTrunksForSync(db: Db | Tx, where: Prisma.Sql, orderAndLimit = Prisma.empty) {
-  const rows = await db.$queryRaw<TrunkForSyncRow[]>`
+/**
+ * The trunks matching `where` (on alias t), each with its servers' realms and digests and its DIDs. `name`: a named
+ * statement (the same `where` text every time), parsed and planned once per connection.
+ */
+export async function loadTrunksForSync(db: Db | Tx | SqlTx, where: Prisma.Sql, name?: string) {
+  const rows = await sqlRows<TrunkForSyncRow>(
+    db,
+    Prisma.sql`
     SELECT ${Prisma.raw(TRUNK_FOR_SYNC_COLUMNS)},
            COALESCE((SELECT json_agg(json_build_object('realm', s.realm, 'ha1', ts.ha1, 'ha1b', ts.ha1b) ORDER BY s.realm)
                      FROM "TrunkServer" ts JOIN "SipServer" s ON s.id = ts."serverId" WHERE ts."trunkId" = t.id),
                     '[]'::json) AS credentials,
            ARRAY(SELECT d.number FROM "Did" d WHERE d."trunkId" = t.id ORDER BY d.number) AS dids
     FROM "Trunk" t JOIN "Customer" c ON c.id = t."customerId"
-    WHERE ${where} ${orderAndLimit}`;
+    WHERE ${where}`,
+    name,
+  );
   return rows.map(trunkForSync);
 }
 
@@ -111,7 +118,10 @@ export function subscriberFor(trunk: TrunkForSync, now = new Date()): Subscriber
 const changeFor = (trunk: TrunkForSync): SubscriberChange =>
   trunk.status === "DELETED" ? { remove: trunk.username } : { put: subscriberFor(trunk) };
 
-/** A sync holds its transaction while it writes to the registrar: long enough for the HTTP adapter's retries. */
+/**
+ * A sync's transaction sits idle while it writes to the registrar: allowed long enough for the HTTP adapter's retries
+ * (and the SQL adapter's connect and query timeouts).
+ */
 const SYNC_TIMEOUT_MS = 60_000;
 /**
  * A batch looks this many times its size into the oldest waiting trunks for ones no other batch holds: during a burst
@@ -164,7 +174,11 @@ export async function syncTrunks(
   let lags: (number | null)[] = [];
   let deferred: string[] = [];
   try {
-    await db.$transaction(
+    // Plain `pg` on one connection with named statements, not Prisma's interactive transaction: trunks arriving one at
+    // a time get a sync run each, and Prisma's transaction and query compiler cost the worker about 3 ms of CPU per
+    // run (bench/README.md, round 6).
+    await sqlTransaction(
+      db,
       async (tx) => {
         let own = trunkIds;
         let extras: { id: string }[] = [];
@@ -175,7 +189,9 @@ export async function syncTrunks(
           // SYNCED, and the trunk still needs a sync).
           // One round trip takes the job's own trunks' turns and the other waiting trunks' (own first: the outer
           // query reads the first CTE to its end before the second).
-          const held = await tx.$queryRaw<{ id: string; own: boolean }[]>`
+          const held = await sqlRows<{ id: string; own: boolean }>(
+            tx,
+            Prisma.sql`
             WITH own AS (
               SELECT id FROM unnest(${trunkIds}::text[]) AS id WHERE pg_try_advisory_xact_lock(${lockKey})),
             waiting AS (
@@ -183,7 +199,9 @@ export async function syncTrunks(
                 SELECT id FROM "Trunk" WHERE "syncState" = 'PENDING' AND id <> ALL(${trunkIds}::text[])
                 ORDER BY "syncRequestedAt" LIMIT ${alsoPending * PENDING_WINDOW}) oldest
               WHERE pg_try_advisory_xact_lock(${lockKey}) LIMIT ${alsoPending})
-            SELECT id, true AS own FROM own UNION ALL SELECT id, false AS own FROM waiting`;
+            SELECT id, true AS own FROM own UNION ALL SELECT id, false AS own FROM waiting`,
+            "sync-take-turns",
+          );
           own = held.filter((row) => row.own).map((row) => row.id);
           extras = held.filter((row) => !row.own);
           deferred = trunkIds.filter((id) => !own.includes(id));
@@ -196,14 +214,18 @@ export async function syncTrunks(
           }
           for (const id of deferred) outcomes.set(id, { outcome: "deferred" });
         } else {
-          await tx.$executeRaw`
+          await sqlRows(
+            tx,
+            Prisma.sql`
             SELECT pg_advisory_xact_lock(h) FROM (
               SELECT DISTINCT hashtextextended('sync-trunk:' || id, 0) AS h FROM unnest(${trunkIds}::text[]) AS id
-              ORDER BY h OFFSET 0) ordered`;
+              ORDER BY h OFFSET 0) ordered`,
+            "sync-wait-turns",
+          );
         }
         const extraIds = new Set(extras.map((row) => row.id));
         const ids = [...own, ...extraIds];
-        const trunks = await loadTrunksForSync(tx, Prisma.sql`t.id = ANY(${ids}::text[])`);
+        const trunks = await loadTrunksForSync(tx, Prisma.sql`t.id = ANY(${ids}::text[])`, "sync-load-trunks");
         for (const id of own) outcomes.set(id, { outcome: "gone" });
         const due = trunks.filter((trunk) => force || trunk.syncState !== "SYNCED" || extraIds.has(trunk.id));
         for (const trunk of trunks) seen.set(trunk.id, trunk);
@@ -216,25 +238,33 @@ export async function syncTrunks(
           const error = results[index];
           return error ? [{ trunk, error: messageOf(error) }] : [];
         });
-        const recorded = await tx.$queryRaw<{ id: string; lag: number | null }[]>`
+        const recorded = await sqlRows<{ id: string; lag: number | null }>(
+          tx,
+          Prisma.sql`
           UPDATE "Trunk" t SET "syncState" = 'SYNCED', "syncedAt" = clock_timestamp(), "syncError" = NULL, "syncAttempts" = 0,
                  "syncNextAttemptAt" = NULL, "updatedAt" = now()
           FROM unnest(${synced.map((trunk) => trunk.id)}::text[], ${synced.map((trunk) => trunk.syncVersion)}::int[])
             AS v(id, version)
           WHERE t.id = v.id AND t."syncVersion" = v.version
-          RETURNING t.id, extract(epoch FROM clock_timestamp() - t."syncRequestedAt")::float8 AS lag`;
+          RETURNING t.id, extract(epoch FROM clock_timestamp() - t."syncRequestedAt")::float8 AS lag`,
+          "sync-record-synced",
+        );
         lags = recorded.map((row) => row.lag);
         const attention =
           refused.length === 0
             ? []
-            : await tx.$queryRaw<{ id: string }[]>`
+            : await sqlRows<{ id: string }>(
+                tx,
+                Prisma.sql`
           UPDATE "Trunk" t SET "syncState" = 'NEEDS_ATTENTION', "syncError" = v.error,
                  "syncAttempts" = t."syncAttempts" + 1, "syncNextAttemptAt" = NULL, "updatedAt" = now()
           FROM unnest(${refused.map((item) => item.trunk.id)}::text[],
                       ${refused.map((item) => item.trunk.syncVersion)}::int[],
                       ${refused.map((item) => item.error)}::text[]) AS v(id, version, error)
           WHERE t.id = v.id AND t."syncVersion" = v.version
-          RETURNING t.id`;
+          RETURNING t.id`,
+                "sync-record-refused",
+              );
         // The jobs of the other trunks taken along are done: their outcome is recorded (a change since then would
         // have stopped that, and queued a job of its own).
         const done = [...recorded, ...attention].map((row) => row.id).filter((id) => extraIds.has(id));
@@ -258,7 +288,7 @@ export async function syncTrunks(
         for (const trunk of synced) outcomes.set(trunk.id, { outcome: "synced" });
         for (const { trunk, error } of refused) outcomes.set(trunk.id, { outcome: "needs-attention", error });
       },
-      { timeout: SYNC_TIMEOUT_MS },
+      { idleTimeoutMs: SYNC_TIMEOUT_MS },
     );
     // From the change to its registrar rows, once the outcome is committed.
     for (const lag of lags) if (lag !== null) metrics().syncLag.observe(lag);
@@ -283,25 +313,29 @@ export async function syncTrunks(
  * which workers ignore. Each part tests the job row itself, so a job a worker takes meanwhile is not deleted under it.
  * Trunks created together have no job of their own: nothing to remove.
  */
-async function removeSyncJobs(tx: Tx, trunkIds: string[]) {
+async function removeSyncJobs(tx: SqlTx, trunkIds: string[]) {
   const keys = trunkIds.map(syncJobKey);
-  await tx.$executeRaw`
+  await sqlRows(
+    tx,
+    Prisma.sql`
     WITH removed AS (
       DELETE FROM graphile_worker._private_jobs
       WHERE key = ANY(${keys}::text[]) AND (locked_at IS NULL OR locked_at < now() - interval '4 hours'))
     UPDATE graphile_worker._private_jobs SET key = NULL, attempts = max_attempts, updated_at = now()
-    WHERE key = ANY(${keys}::text[]) AND locked_at >= now() - interval '4 hours'`;
+    WHERE key = ANY(${keys}::text[]) AND locked_at >= now() - interval '4 hours'`,
+    "sync-remove-jobs",
+  );
 }
 
 /** Webhooks hear of a failure once, when the trunk enters a failed state, not on every retry. */
 async function announceFailure(
-  tx: Tx,
+  tx: Tx | SqlTx,
   trunk: TrunkForSync,
   syncState: "FAILED" | "NEEDS_ATTENTION",
   syncError: string,
 ) {
   if (trunk.syncState === syncState) return;
-  await emitWebhookEvent(tx, "trunk.sync_failed", { ...trunkEventData(trunk, syncState), error: syncError });
+  await emitWebhookEvents(tx, "trunk.sync_failed", [{ ...trunkEventData(trunk, syncState), error: syncError }]);
 }
 
 /** Records a failed sync (if no change came in since it read the trunk) and queues the retry of one that may pass. */

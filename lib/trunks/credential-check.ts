@@ -3,7 +3,7 @@ import { isIP } from "node:net";
 import { z } from "zod";
 import { recordAudit } from "../audit/log";
 import { defineCommand } from "../commands";
-import { type Db, sqlRows, type Tx, transaction } from "../db";
+import { type Db, type SqlTx, sqlRows, type Tx, transaction } from "../db";
 import { Prisma } from "../generated/prisma/client";
 import type { CredentialCheckOutcome, TrunkStatus } from "../generated/prisma/enums";
 import { enqueueJob } from "../jobs/queue";
@@ -41,7 +41,7 @@ export async function requestCredentialCheck(tx: Tx, trunkId: string) {
  * Queues one check job for many trunks (a batch of syncs): one job instead of one per trunk, each trunk still checked
  * and recorded on its own.
  */
-export async function requestCredentialChecks(tx: Tx, trunkIds: string[]) {
+export async function requestCredentialChecks(tx: Tx | SqlTx, trunkIds: string[]) {
   if (trunkIds.length === 0) return;
   await enqueueJob(tx, CREDENTIAL_CHECK_TASK, { trunkIds }, CHECK_JOB);
 }
@@ -141,6 +141,7 @@ async function trunksToCheck(db: Db, trunkIds: string[]): Promise<TrunkToCheck[]
       FROM "Trunk" t JOIN "Customer" c ON c.id = t."customerId"
       WHERE t.id = ANY(${trunkIds}::text[])
       ORDER BY t.id`,
+    "credential-check-trunks",
   );
   return rows.map(({ customerStatus, isDemo, demoExpiresAt, ...trunk }) => ({
     ...trunk,
@@ -236,6 +237,7 @@ export async function runCredentialChecks(db: Db, trunkIds: string[], options: {
       ON CONFLICT ("trunkId", "serverId") DO UPDATE SET outcome = EXCLUDED.outcome, status = EXCLUDED.status,
         reason = EXCLUDED.reason, "latencyMs" = EXCLUDED."latencyMs", detail = EXCLUDED.detail,
         "checkedAt" = EXCLUDED."checkedAt"`,
+    "credential-check-record",
   );
 }
 

@@ -1,5 +1,6 @@
 import { randomUUID } from "node:crypto";
-import type { Tx } from "../db";
+import { type SqlTx, sqlRows, type Tx } from "../db";
+import { Prisma } from "../generated/prisma/client";
 import { enqueueJob } from "../jobs/queue";
 
 /** Every event an endpoint can subscribe to, with what it means (shown on the staff page). */
@@ -76,10 +77,12 @@ export async function emitWebhookEvent(tx: Tx, type: WebhookEventType, data: Rec
  * `emitWebhookEvent` for many events of one type at once (a batch of syncs): one statement records them all with
  * their deliveries and queues those, and records nothing when no active endpoint wants the type.
  */
-export async function emitWebhookEvents(tx: Tx, type: WebhookEventType, items: Record<string, unknown>[]) {
+export async function emitWebhookEvents(tx: Tx | SqlTx, type: WebhookEventType, items: Record<string, unknown>[]) {
   if (items.length === 0) return;
   const rows = items.map((data) => webhookEventRow(type, data));
-  await tx.$queryRaw`
+  await sqlRows(
+    tx,
+    Prisma.sql`
     WITH
     hooks AS (SELECT id FROM "WebhookEndpoint" WHERE active AND ${type} = ANY(events)),
     events AS (
@@ -95,5 +98,7 @@ export async function emitWebhookEvents(tx: Tx, type: WebhookEventType, items: R
     LATERAL graphile_worker.add_jobs(ARRAY(
       SELECT (${DELIVER_WEBHOOK_TASK}, json_build_object('deliveryId', d.id), NULL, NULL, NULL,
               ${webhookJobKey("")} || d.id, NULL, NULL)::graphile_worker.job_spec
-      FROM deliveries d))`;
+      FROM deliveries d))`,
+    "emit-webhook-events",
+  );
 }
