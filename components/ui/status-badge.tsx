@@ -38,6 +38,7 @@ const STATUS_LOOKS = {
     SENDING: { label: "sending", color: "blue", Icon: Send },
     SENT: { label: "sent", color: "green", Icon: CircleCheck },
     FAILED: { label: "failed", color: "red", Icon: CircleX },
+    SUPERSEDED: { label: "replaced, not sent", color: "slate", Icon: CircleDashed },
   },
   registration: {
     REGISTERED: { label: "Registered", color: "green", Icon: CircleCheck },

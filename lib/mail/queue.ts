@@ -34,6 +34,17 @@ export const mailJobSpecs = (mailIds: string[]) =>
     (ids) => ({ mailIds: ids }),
   );
 
+/**
+ * Keeps a trunk's credentials emails that still wait (a retry after an SMTP outage, say) from ever going out: a newer
+ * one replaces them (after a reset they hold the old password, and one sent last would leave the customer with it), or
+ * the trunk is deleted. Their sealed secrets go too. One already being sent goes; its job finds nothing to send.
+ */
+export async function supersedeCredentialsMails(tx: Tx, trunkId: string) {
+  await tx.$executeRaw`
+    UPDATE "Mail" SET status = 'SUPERSEDED', "nextAttemptAt" = NULL, "secretsSealed" = NULL, "secretsKeyId" = NULL
+    WHERE "trunkId" = ${trunkId} AND kind LIKE 'credentials.%' AND status = 'QUEUED'`;
+}
+
 /** The Mail row of a message: its secrets sealed, never stored in plaintext. Its send job is `mailJobKey(row.id)`. */
 export function mailRow(mail: OutgoingMail) {
   const id = randomUUID();

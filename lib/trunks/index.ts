@@ -6,6 +6,7 @@ import { demoStatus } from "../customers/demo";
 import { type Db, sqlRows, type Tx, transaction } from "../db";
 import { ConflictError, NotFoundError } from "../errors";
 import { Prisma, type SipServer, type Trunk } from "../generated/prisma/client";
+import { supersedeCredentialsMails } from "../mail/queue";
 import { formNumber, id, isId, optionalText } from "../validation";
 import { emitWebhookEvent, trunkEventData } from "../webhooks/events";
 import { refuseTrunksUnlessActive } from "./active-account";
@@ -347,6 +348,7 @@ export const deleteTrunk = defineCommand({
       // The row stays so its username is never issued again; its DIDs are freed for other trunks.
       await tx.did.deleteMany({ where: { trunkId } });
       await supersedeRevealLinks(tx, trunkId);
+      await supersedeCredentialsMails(tx, trunkId);
       const trunk = await tx.trunk.update({
         where: { id: trunkId },
         data: { status: "DELETED", statusReason: reason, disabledByDemoExpiry: false },

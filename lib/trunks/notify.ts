@@ -2,7 +2,7 @@ import { createRevealLink, REVEAL_LINK_HOURS, supersedeRevealLinks } from "../cr
 import type { Tx } from "../db";
 import { portalUrl } from "../env";
 import type { ProviderSettings } from "../generated/prisma/client";
-import { queueMail } from "../mail/queue";
+import { queueMail, supersedeCredentialsMails } from "../mail/queue";
 import { credentialsMail, type TrunkSummary, trunkStatusMail } from "../mail/templates";
 import { getProviderSettings } from "../settings";
 import { trunkInclude } from "./include";
@@ -43,6 +43,7 @@ export async function queueCredentialsMailFor(
   reason: "new" | "resend" | "reset",
 ) {
   const trunkId = trunk.id;
+  await supersedeCredentialsMails(tx, trunkId);
   const delivery = provider.passwordDelivery === "INLINE" ? "inline" : "link";
   let secrets: Record<string, string>;
   if (delivery === "link") {

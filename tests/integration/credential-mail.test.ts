@@ -4,7 +4,13 @@ import { createDemoAccount } from "../../lib/customers";
 import type { Db } from "../../lib/db";
 import { SEND_MAIL_TASK } from "../../lib/mail/queue";
 import { openRevealLink } from "../../lib/portal";
-import { resendCredentials, resetTrunkPassword, revealTrunkPassword, setTrunkStatus } from "../../lib/trunks";
+import {
+  deleteTrunk,
+  resendCredentials,
+  resetTrunkPassword,
+  revealTrunkPassword,
+  setTrunkStatus,
+} from "../../lib/trunks";
 import { contextFor, createActor, createPortalDatabase, startTestWorker, waitForQueueToDrain } from "../support/portal";
 import { TestSmtpServer } from "../support/smtp";
 
@@ -146,6 +152,14 @@ describe("one-time links", () => {
   });
 });
 
+/** Until the worker has tried to send the message and it waits for its retry (not mid-send). */
+const waitForFailedAttempt = (mailId: string) =>
+  expect
+    .poll(async () => db.mail.count({ where: { id: mailId, status: "QUEUED", attempts: { gte: 1 } } }), {
+      timeout: 20_000,
+    })
+    .toBe(1);
+
 describe("delivery when the SMTP server is down", () => {
   it("keeps messages queued and delivers each exactly once when it returns", async () => {
     await smtp.stop();
@@ -167,5 +181,53 @@ describe("delivery when the SMTP server is down", () => {
     await waitForQueueToDrain(db, SEND_MAIL_TASK);
     for (const email of emails) expect(received.filter((m) => m.to === email)).toHaveLength(1);
     expect(await db.mail.count({ where: { to: { in: emails }, status: "SENT" } })).toBe(3);
+  });
+
+  it("sends only the newest password when the password is reset during the outage", async () => {
+    await db.providerSettings.update({ where: { id: 1 }, data: { passwordDelivery: "INLINE" } });
+    await smtp.stop();
+    let down = true;
+    try {
+      const { trunk, customer } = await demo("Outage Reset");
+      const first = await db.mail.findFirstOrThrow({ where: { trunkId: trunk.id } });
+      await waitForFailedAttempt(first.id);
+
+      const support = await createActor(db, "SUPPORT");
+      expect((await executeCommand(resetTrunkPassword, contextFor(db, support), { trunkId: trunk.id })).ok).toBe(true);
+      // The waiting email holds the old password: it is never sent, and its sealed copy is gone.
+      expect(await db.mail.findUniqueOrThrow({ where: { id: first.id } })).toMatchObject({
+        status: "SUPERSEDED",
+        secretsSealed: null,
+      });
+
+      await smtp.start();
+      down = false;
+      await smtp.waitFor((all) => all.some((m) => m.to === customer.contactEmail), 40_000);
+      await waitForQueueToDrain(db, SEND_MAIL_TASK);
+      const received = smtp.received.filter((m) => m.to === customer.contactEmail);
+      expect(received.map((m) => m.subject)).toEqual([`Your SIP password was reset (${trunk.username})`]);
+      const revealed = await executeCommand(revealTrunkPassword, contextFor(db, support), { trunkId: trunk.id });
+      if (!revealed.ok) throw new Error("reveal failed");
+      expect(received[0]?.text).toContain(`SIP password: ${revealed.value.password}`);
+    } finally {
+      if (down) await smtp.start();
+      await db.providerSettings.update({ where: { id: 1 }, data: { passwordDelivery: "LINK" } });
+    }
+  });
+
+  it("sends no credentials of a trunk deleted during the outage", async () => {
+    await smtp.stop();
+    try {
+      const { trunk } = await demo("Outage Delete");
+      await waitForFailedAttempt((await db.mail.findFirstOrThrow({ where: { trunkId: trunk.id } })).id);
+      const admin = await createActor(db, "ADMIN");
+      expect((await executeCommand(deleteTrunk, contextFor(db, admin), { trunkId: trunk.id })).ok).toBe(true);
+      expect(await db.mail.findFirstOrThrow({ where: { trunkId: trunk.id } })).toMatchObject({
+        status: "SUPERSEDED",
+        secretsSealed: null,
+      });
+    } finally {
+      await smtp.start();
+    }
   });
 });
