@@ -150,7 +150,6 @@ export const numberPrefixList = z
   ])
   .pipe(z.array(numberPrefix));
 
-/** A fraud-guard limit of a trunk, enforced by the registrar: a whole number up to `max`. */
 /** A decimal number as text, as a form field sends it ("12", " 12 ", "-1", "2.5"). */
 const DECIMAL = /^\s*-?\d+(\.\d+)?\s*$/;
 
@@ -161,6 +160,7 @@ const DECIMAL = /^\s*-?\d+(\.\d+)?\s*$/;
 export const formNumber = <T extends z.ZodNumber>(schema: T) =>
   z.preprocess((value) => (typeof value === "string" && DECIMAL.test(value) ? Number(value) : value), schema);
 
+/** A fraud-guard limit of a trunk, enforced by the registrar: a whole number up to `max`. */
 const fraudLimit = (max: number) =>
   z
     .number({ error: "Enter a whole number." })

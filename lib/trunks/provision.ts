@@ -202,7 +202,6 @@ export type NewTrunk = {
   imported?: { externalId: string; importId: string; sendCredentials: boolean };
 };
 type CustomerForTrunks = { id: string; contactName: string; contactEmail: string };
-
 /** A new trunk and its customer: a CSV import's chunk creates trunks of many customers in one statement. */
 export type NewCustomerTrunk = NewTrunk & { customer: CustomerForTrunks };
 
